@@ -1,0 +1,188 @@
+"""Stepped views of a trace: what the graph shows at each forward and backward step, and why.
+
+Every step is derived from the trace alone (its `order` and its `backward` record), so a widget's
+steps always follow the engine. A step is a snapshot the graph view draws as given:
+
+    {"phase": "forward" | "backward",
+     "active": [node ids highlighted now], "edges": [{"source", "target", "slot"} highlighted now],
+     "values": [ids whose value is shown], "grads": {id: gradient shown so far},
+     "marked": [parameters whose gradient is known, ready for an update], "text": "what happens"}
+
+During the backward pass a node's gradient is the running sum from the record ("after"), so a node
+reached by two paths shows the first path's share before the total.
+"""
+
+from lesson.wording import Names, number
+
+
+def forward_pass(trace):
+    """Forward steps: first the inputs, then one op node at a time in topological order."""
+    names = Names(trace)
+    inputs = [n["id"] for n in trace["nodes"] if n["kind"] != "op"]
+    shown = list(inputs)
+    steps = [_snapshot("forward", inputs, [], shown, {}, [], _inputs_text(names, inputs))]
+    for node_id in trace["order"]:
+        if names.nodes[node_id]["kind"] != "op":
+            continue
+        shown = shown + [node_id]
+        edges = [e for e in trace["edges"] if e["target"] == node_id]
+        steps.append(_snapshot("forward", [node_id], edges, shown, {}, [], _forward_text(names, node_id)))
+    return steps
+
+
+def backward_pass(trace, per_path=False, mark_params=False):
+    """Backward steps from the record: the seed, then one step per node (or per path with `per_path`)."""
+    names = Names(trace)
+    shown = list(trace["order"])
+    root = trace["output"]
+    grads = {root: names.nodes[root]["grad"]}
+    seed_text = f"Start at the output {names.name(root)}: {names.grad_symbol(root)} = {number(grads[root])}, the seed."
+    steps = [_snapshot("backward", [root], [], shown, grads, _params(names, grads, mark_params), seed_text)]
+    pending = _contribution_counts(trace)
+    received = {}
+    for record in trace["backward"]:
+        entries = [e for e in record["inputs"] if names.nodes[e["to"]]["kind"] != "const"]
+        groups = [[e] for e in entries] if per_path else [entries]
+        for group in groups:
+            texts = []
+            for entry in group:
+                grads = {**grads, entry["to"]: entry["after"]}
+                received.setdefault(entry["to"], []).append(entry)
+                texts.append(_contribution_text(names, record, entry, received[entry["to"]], pending))
+            texts.extend(_constant_notes(names, record["node"]) if group is groups[-1] else [])
+            active = [record["node"]] + [e["to"] for e in group]
+            edges = [{"source": e["to"], "target": record["node"], "slot": e["slot"]} for e in group]
+            text = _step_heading(names, record, group, received if per_path else None) + " ".join(texts)
+            steps.append(_snapshot("backward", active, edges, shown, grads, _params(names, grads, mark_params), text))
+    return steps
+
+
+def gradient_table(trace):
+    """One row per node with a gradient, output first: its value, its gradient and the paths that summed to it."""
+    names = Names(trace)
+    paths = {}
+    for record in trace["backward"]:
+        for entry in record["inputs"]:
+            paths.setdefault(entry["to"], []).append({
+                "via": record["node"], "local": entry["local"],
+                "upstream": record["upstream"], "added": entry["added"]})
+    rows = []
+    for node_id in reversed(trace["order"]):
+        node = names.nodes[node_id]
+        if node["kind"] == "const":
+            continue
+        is_output = node_id == trace["output"]
+        name = names.defined(node_id) if node["kind"] == "op" else names.name(node_id)
+        rows.append({
+            "node": node_id, "name": name, "value": node["data"], "grad": node["grad"],
+            "text": _output_row_text(names) if is_output else _row_text(names, node_id, paths.get(node_id, []))})
+    return rows
+
+
+def _snapshot(phase, active, edges, values, grads, marked, text):
+    """One step as the graph view draws it (see the module docstring)."""
+    return {"phase": phase, "active": list(active), "edges": list(edges), "values": list(values),
+            "grads": dict(grads), "marked": list(marked), "text": text}
+
+
+def _params(names, grads, mark_params):
+    """Parameters (leaves that take a gradient) whose gradient is known: the ones an optimizer can update."""
+    if not mark_params:
+        return []
+    return [i for i in grads if names.nodes[i]["kind"] == "leaf"]
+
+
+def _contribution_counts(trace):
+    """How many backward contributions each node receives in total (more than one: several paths)."""
+    counts = {}
+    for record in trace["backward"]:
+        for entry in record["inputs"]:
+            counts[entry["to"]] = counts.get(entry["to"], 0) + 1
+    return counts
+
+
+def _inputs_text(names, inputs):
+    """'Inputs: x = 2, target = 0.8 (constant)'; unlabelled constants are literal numbers in formulas."""
+    parts = []
+    for node_id in inputs:
+        node = names.nodes[node_id]
+        if not node["label"]:
+            continue
+        value = number(node["data"])
+        text = f"{node['label']} ({value})" if names.is_array(node_id) else f"{node['label']} = {value}"
+        parts.append(text + (", a constant" if node["kind"] == "const" else ""))
+    return "Inputs: " + "; ".join(parts) + "." if parts else "Inputs are set."
+
+
+def _forward_text(names, node_id):
+    """'z1 = w * x = 0.5 * 2 = 1' for scalars; arrays are named by shape: 'z1 = W @ x, a 2×1 result'."""
+    result = names.nodes[node_id]["data"]
+    if names.is_array(node_id):
+        return f"{names.defined(node_id)}, a {number(result)} result."
+    if any(names.is_array(i) for i in names.inputs[node_id]):
+        return f"{names.defined(node_id)} = {number(result)}."
+    return f"{names.defined(node_id)} = {names.substituted(node_id)} = {number(result)}."
+
+
+def _step_heading(names, record, group, received=None):
+    """What the step starts from: the node, its upstream gradient and its op's derivative rule.
+
+    With `received` (one path per step), it also says which path this is and which input it enters by.
+    """
+    node_id = record["node"]
+    upstream = "" if names.is_array(node_id) else f" = {number(record['upstream'])}"
+    rule = f"; rule: {record['rule']}" if record["rule"] else ""
+    source = f"upstream {names.grad_symbol(node_id)}{upstream}{rule}."
+    if received is None:
+        return f"At {names.defined(node_id)}, {source} "
+    entry = group[0]
+    path = len(received[entry["to"]])
+    return (f"Path {path} to {names.name(entry['to'])}: input {entry['slot'] + 1} of "
+            f"{names.defined(node_id)}, {source} ")
+
+
+def _contribution_text(names, record, entry, received, pending):
+    """'∂c/∂a += 3 × 1 = 3 (3 → 6).' and, at the last of several paths, the sum of all of them."""
+    target = entry["to"]
+    symbol = names.grad_symbol(target)
+    if entry["local"] is None:
+        text = f"{symbol} += a {number(entry['added'])} gradient"
+        text += " (added to what is already there)." if len(received) > 1 else "."
+    else:
+        text = f"{symbol} += {number(entry['local'])} × {number(record['upstream'])} = {number(entry['added'])}"
+        text += f" ({number(entry['before'])} → {number(entry['after'])})." if len(received) > 1 else "."
+    if len(received) == pending[target] > 1 and entry["local"] is not None:
+        shares = " + ".join(number(e["added"]) for e in received)
+        text += f" {names.name(target)} is reached by {len(received)} paths, so they add: {symbol} = {shares} = {number(entry['after'])}."
+    if names.nodes[target]["kind"] == "leaf" and len(received) == pending[target]:
+        text += f" {names.name(target)}'s gradient is complete."
+    return text
+
+
+def _constant_notes(names, node_id):
+    """A note for each labelled constant input: it takes no gradient."""
+    return [f"{names.name(i)} is a constant, so it gets no gradient."
+            for i in names.inputs[node_id]
+            if names.nodes[i]["kind"] == "const" and names.nodes[i]["label"]]
+
+
+def _output_row_text(names):
+    """The output's row: its gradient is the seed."""
+    seed = number(names.nodes[names.output]["grad"])
+    return f"the output: {names.grad_symbol(names.output)} = {seed} is the seed"
+
+
+def _row_text(names, node_id, paths):
+    """How a node's gradient was built: local × upstream for each path, summed when there are several."""
+    shares = []
+    for path in paths:
+        via = names.defined(path["via"])
+        if path["local"] is None:
+            shares.append(f"from {via}")
+        else:
+            shares.append(f"{number(path['added'])} from {via} "
+                          f"({number(path['local'])} × {number(path['upstream'])})")
+    if len(paths) == 1:
+        return shares[0]
+    total = number(names.nodes[node_id]["grad"])
+    return f"{len(paths)} paths: " + " + ".join(shares) + f" = {total}"

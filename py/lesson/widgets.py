@@ -1,0 +1,133 @@
+"""The Python side of the lesson's six widgets: numbers in, JSON-ready dicts out, all from the engine.
+
+The page draws these dicts and never computes a number itself. `initial_state()` is what the build
+embeds for the first paint; once Python runs in the page, the widgets call the same functions live.
+"""
+
+from autodiff import Value
+from autodiff.trace import trace
+from lesson.checks import finite_number, whole_number
+from lesson.steps import backward_pass, forward_pass, gradient_table
+from lesson.training import train_neuron
+from lesson.wording import number
+
+# The explore widget's sliders: a and b in [-5, 5] in steps of 0.5, starting at a = 2, b = 3.
+EXPLORE_SLIDER = {"min": -5.0, "max": 5.0, "step": 0.5}
+EXPLORE_START = {"a": 2.0, "b": 3.0}
+# The lesson's neuron: input 2, target 0.8, starting from w = 0.3, b = 0.1.
+NEURON = {"x": 2.0, "target": 0.8, "w": 0.3, "b": 0.1}
+NEURON_START = {"lr": 0.5, "steps": 20}
+# The nn-backprop layer's fixed inputs: a 2×2 weight, a 2×1 input, bias and target.
+LAYER = {"W": [[0.5, -0.3], [0.2, 0.4]], "x": [[1.0], [2.0]],
+         "b": [[0.2], [-0.1]], "t": [[0.5], [0.2]]}
+
+
+def _stepped(root, per_path=False, mark_params=False):
+    """Run backward from `root` and return its trace with the forward and backward steps."""
+    root.backward()
+    graph = trace(root)
+    return {"trace": graph, "forward": forward_pass(graph),
+            "backward": backward_pass(graph, per_path=per_path, mark_params=mark_params)}
+
+
+def _labelled(node, label):
+    """Give an op node its lesson name, so the trace's id and the texts use it."""
+    node.label = label
+    return node
+
+
+def forward_steps():
+    """x = 2 -> a = x * 3 -> b = a + 1 -> c = b**2: values 6, 7, 49, then gradients 1, 14, 14, 42."""
+    x = Value(2.0, label="x")
+    a = _labelled(x * 3, "a")
+    b = _labelled(a + 1, "b")
+    c = _labelled(b ** 2, "c")
+    return _stepped(c)
+
+
+def compute_graph():
+    """loss = (w*x + b - target)**2 at x = 2, w = 0.5, b = 0.1, target = 0.8 (a constant): loss 0.09."""
+    x = Value(2.0, label="x")
+    w = Value(0.5, label="w")
+    b = Value(0.1, label="b")
+    target = Value(0.8, label="target", requires_grad=False)
+    z1 = _labelled(w * x, "z1")
+    z2 = _labelled(z1 + b, "z2")
+    diff = _labelled(z2 - target, "diff")
+    loss = _labelled(diff ** 2, "loss")
+    return _stepped(loss)
+
+
+def grad_accumulation():
+    """c = a * a at a = 3: each of the two paths adds a = 3, so ∂c/∂a = 3 + 3 = 6 = 2a."""
+    a = Value(3.0, label="a")
+    c = _labelled(a * a, "c")
+    return _stepped(c, per_path=True)
+
+
+def neuron_training(lr=NEURON_START["lr"], steps=NEURON_START["steps"]):
+    """The lesson's training run of y = tanh(w*x + b) towards 0.8: each step's w, b, y, loss and gradients."""
+    lr = finite_number("learning rate", lr, low=0.001, high=10.0)
+    steps = whole_number("number of steps", steps, low=1, high=200)
+    history = train_neuron(lr=lr, steps=steps, **NEURON)
+    return {**NEURON, "lr": lr, "steps": steps, "history": history,
+            "losses": [record["loss"] for record in history]}
+
+
+def explore(a, b):
+    """c = (a + b) * b with its trace, a row per gradient explaining it, and ∂c/∂b = a + 2b in numbers."""
+    a = finite_number("a", a)
+    b = finite_number("b", b)
+    a_v = Value(a, label="a")
+    b_v = Value(b, label="b")
+    total = _labelled(a_v + b_v, "sum")
+    c = _labelled(total * b_v, "c")
+    c.backward()
+    graph = trace(c)
+    return {"a": a, "b": b, "trace": graph, "rows": gradient_table(graph),
+            "insight": (f"∂c/∂a = b = {number(a_v.grad)}, and ∂c/∂b = a + 2b = {number(a)} + 2 × {number(b)}"
+                        f" = {number(b_v.grad)}: b appears twice, so its gradient has two parts.")}
+
+
+def explore_key(a, b):
+    """The key of one slider setting in the explore grid, '2,3' or '-4.5,0.5' (as JavaScript prints numbers)."""
+    return f"{a:g},{b:g}"
+
+
+def explore_grid():
+    """explore(a, b) for every slider setting, so the widget works before Python has booted."""
+    count = round((EXPLORE_SLIDER["max"] - EXPLORE_SLIDER["min"]) / EXPLORE_SLIDER["step"]) + 1
+    ticks = [EXPLORE_SLIDER["min"] + i * EXPLORE_SLIDER["step"] for i in range(count)]
+    return {"slider": EXPLORE_SLIDER, "start": EXPLORE_START,
+            "grid": {explore_key(a, b): explore(a, b) for a in ticks for b in ticks}}
+
+
+def nn_backprop():
+    """y = tanh(W @ x + b), L = sum((y - t)**2) on the Tensor engine: steps, with W and b marked for update."""
+    try:
+        from autodiff.tensor import Tensor
+    except ImportError as error:
+        raise ImportError(f"nn-backprop needs the Tensor engine, which needs NumPy: {error}") from None
+    W = _labelled(Tensor(LAYER["W"], requires_grad=True), "W")
+    x = _labelled(Tensor(LAYER["x"]), "x")
+    b = _labelled(Tensor(LAYER["b"], requires_grad=True), "b")
+    t = _labelled(Tensor(LAYER["t"]), "t")
+    z1 = _labelled(W @ x, "z1")
+    z2 = _labelled(z1 + b, "z2")
+    y = _labelled(z2.tanh(), "y")
+    diff = _labelled(y - t, "diff")
+    square = _labelled(diff ** 2, "sq")
+    loss = _labelled(square.sum(), "L")
+    return {"inputs": LAYER, **_stepped(loss, mark_params=True)}
+
+
+def initial_state():
+    """Everything the page needs for its first paint, keyed by widget name (the build embeds it)."""
+    return {
+        "forward-steps": forward_steps(),
+        "compute-graph": compute_graph(),
+        "grad-accumulation": grad_accumulation(),
+        "neuron-training": neuron_training(),
+        "explore": explore_grid(),
+        "nn-backprop": nn_backprop(),
+    }

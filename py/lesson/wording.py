@@ -1,0 +1,86 @@
+"""How the step texts name a trace's nodes and print its numbers (never computing one)."""
+
+# Ops printed between their two operands; every other op is printed as a function call.
+INFIX = {"+": "+", "-": "-", "*": "*", "/": "/", "@": "@"}
+# A formula longer than this is replaced by the node's id, so texts stay readable on big graphs.
+MAX_INLINE = 40
+
+
+def number(x):
+    """A number as the texts print it: up to 6 significant digits, no trailing zeros, None -> 'undefined'."""
+    if x is None:
+        return "undefined"
+    if isinstance(x, list):
+        return _shape_text(x)
+    text = f"{x:.6g}"
+    mantissa, _, exponent = text.partition("e")
+    if exponent:
+        # 1e-07 -> 1e-7, the way JavaScript prints it on the graph
+        text = f"{mantissa}e{int(exponent)}"
+    return "0" if text == "-0" else text
+
+
+def _shape_text(nested):
+    """'2×1' for a nested list of numbers; the texts name a tensor by its shape, not its entries."""
+    dims = []
+    while isinstance(nested, list):
+        dims.append(len(nested))
+        nested = nested[0] if nested else None
+    return "×".join(str(d) for d in dims) if dims else "scalar"
+
+
+class Names:
+    """Names, formulas and gradient symbols for the nodes of one trace."""
+
+    def __init__(self, trace):
+        self.trace = trace
+        self.nodes = {node["id"]: node for node in trace["nodes"]}
+        self.inputs = {node_id: [] for node_id in self.nodes}
+        for edge in sorted(trace["edges"], key=lambda e: e["slot"]):
+            self.inputs[edge["target"]].append(edge["source"])
+        self.output = trace["output"]
+
+    def is_array(self, node_id):
+        """True for a node holding an array (a Tensor of rank 1 or more): texts name it by its shape."""
+        return isinstance(self.nodes[node_id]["data"], list)
+
+    def name(self, node_id):
+        """How a node is referred to: its label, a constant's value, or its formula in brackets."""
+        node = self.nodes[node_id]
+        if node["label"]:
+            return node["label"]
+        if node["kind"] == "const" and not self.is_array(node_id):
+            return number(node["data"])
+        if node["kind"] == "op":
+            formula = self.formula(node_id)
+            if len(formula) <= MAX_INLINE:
+                return f"({formula})"
+        return node_id
+
+    def formula(self, node_id, name=None):
+        """The op applied to its inputs, e.g. 'w * x', 'b**2', 'tanh(z)'; `name` prints each input."""
+        name = name or self.name
+        node = self.nodes[node_id]
+        args = [name(i) for i in self.inputs[node_id]]
+        op = node["op"]
+        if op in INFIX and len(args) == 2:
+            return f"{args[0]} {INFIX[op]} {args[1]}"
+        if op.startswith("**") and len(args) == 1:
+            return f"{args[0]}{op}"
+        if op == "neg" and len(args) == 1:
+            return f"-{args[0]}"
+        return f"{op}({', '.join(args)})"
+
+    def substituted(self, node_id):
+        """The formula with each scalar input's value in place of its name, e.g. '0.5 * 2'."""
+        return self.formula(node_id, name=lambda i: number(self.nodes[i]["data"]))
+
+    def defined(self, node_id):
+        """'a = x * 3' for a labelled op node, else just its formula."""
+        formula = self.formula(node_id)
+        label = self.nodes[node_id]["label"]
+        return f"{label} = {formula}" if label else formula
+
+    def grad_symbol(self, node_id):
+        """'∂c/∂b': the gradient of the output with respect to a node."""
+        return f"∂{self.name(self.output)}/∂{self.name(node_id)}"

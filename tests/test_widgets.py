@@ -1,0 +1,233 @@
+"""The lesson's widgets compute the lesson's numbers, with the engine, in steps taken from its trace."""
+
+import json
+import math
+
+import pytest
+
+from autodiff import Value
+from autodiff.trace import trace
+from lesson import widgets
+from lesson.wording import number
+
+STEPPED = {
+    "forward-steps": widgets.forward_steps,
+    "compute-graph": widgets.compute_graph,
+    "grad-accumulation": widgets.grad_accumulation,
+}
+
+
+def nodes(result):
+    """The trace's nodes by id."""
+    return {node["id"]: node for node in result["trace"]["nodes"]}
+
+
+def revealed_grads(steps):
+    """(node, gradient) in the order the backward steps first show or change them."""
+    shown, sequence = {}, []
+    for step in steps:
+        for node_id, grad in step["grads"].items():
+            if shown.get(node_id) != grad:
+                sequence.append((node_id, grad))
+        shown = step["grads"]
+    return sequence
+
+
+def fresh_explore_trace(a, b):
+    """c = (a + b) * b built directly with the engine, the reference for the explore widget."""
+    a_v, b_v = Value(a, label="a"), Value(b, label="b")
+    total = a_v + b_v
+    total.label = "sum"
+    c = total * b_v
+    c.label = "c"
+    c.backward()
+    return trace(c)
+
+
+# The lesson's numbers, widget by widget.
+
+def test_forward_steps_reveal_6_7_49_then_gradients_1_14_14_42():
+    result = widgets.forward_steps()
+    by_id = nodes(result)
+    revealed = [by_id[step["active"][0]]["data"] for step in result["forward"][1:]]
+    assert revealed == [6.0, 7.0, 49.0]
+    assert revealed_grads(result["backward"]) == [("c", 1.0), ("b", 14.0), ("a", 14.0), ("x", 42.0)]
+    assert [step["text"] for step in result["forward"][1:]] == [
+        "a = x * 3 = 2 * 3 = 6.", "b = a + 1 = 6 + 1 = 7.", "c = b**2 = 7**2 = 49."]
+    assert "∂c/∂x += 3 × 14 = 42." in result["backward"][-1]["text"]
+
+
+def test_compute_graph_has_the_lessons_values_and_gradients_and_a_constant_target():
+    result = widgets.compute_graph()
+    by_id = nodes(result)
+    values = {i: by_id[i]["data"] for i in ("z1", "z2", "diff", "loss")}
+    assert values == pytest.approx({"z1": 1.0, "z2": 1.1, "diff": 0.3, "loss": 0.09}, rel=1e-12)
+    grads = {i: by_id[i]["grad"] for i in ("loss", "diff", "z2", "z1", "b", "x", "w")}
+    assert grads == pytest.approx({"loss": 1, "diff": 0.6, "z2": 0.6, "z1": 0.6, "b": 0.6, "x": 0.3, "w": 1.2},
+                                  rel=1e-12)
+    assert by_id["target"]["kind"] == "const" and by_id["target"]["grad"] is None
+    assert "target" not in result["backward"][-1]["grads"]
+    # Five steps each way, as the lesson's slider (0..4): inputs + four ops; the seed + four nodes.
+    assert len(result["forward"]) == len(result["backward"]) == 5
+    assert "target is a constant, so it gets no gradient." in result["backward"][2]["text"]
+    # The explanation is local derivative × upstream = added, with the record's numbers.
+    last = result["backward"][-1]["text"]
+    assert "∂loss/∂w += 2 × 0.6 = 1.2." in last and "∂loss/∂x += 0.5 × 0.6 = 0.3." in last
+
+
+def test_grad_accumulation_shows_two_paths_of_3_adding_to_6():
+    result = widgets.grad_accumulation()
+    entries = result["trace"]["backward"][0]["inputs"]
+    assert [(e["before"], e["after"]) for e in entries] == [(0.0, 3.0), (3.0, 6.0)]
+    assert [step["grads"].get("a") for step in result["backward"]] == [None, 3.0, 6.0]
+    a = nodes(result)["a"]
+    assert a["grad"] == 2 * a["data"] == 6.0
+    assert "∂c/∂a = 3 + 3 = 6." in result["backward"][-1]["text"]
+    assert [step["edges"] for step in result["backward"][1:]] == [
+        [{"source": "a", "target": "c", "slot": 0}], [{"source": "a", "target": "c", "slot": 1}]]
+
+
+def reference_neuron_losses(lr, steps, x=2.0, target=0.8, w=0.3, b=0.1):
+    """The training run with the derivatives written out by hand in floats (no engine)."""
+    losses = []
+    for _ in range(steps):
+        y = math.tanh(w * x + b)
+        losses.append((y - target) ** 2)
+        dz = 2 * (y - target) * (1 - y * y)
+        w, b = w - lr * dz * x, b - lr * dz
+    return losses
+
+
+def test_neuron_training_losses_match_the_hand_derived_run():
+    result = widgets.neuron_training()
+    assert (result["lr"], result["steps"], result["x"], result["target"]) == (0.5, 20, 2.0, 0.8)
+    assert result["losses"] == pytest.approx(reference_neuron_losses(0.5, 20), rel=1e-9, abs=1e-20)
+    assert result["losses"] == [record["loss"] for record in result["history"]]
+    assert all(later < earlier for earlier, later in zip(result["losses"], result["losses"][1:]))
+    assert result["history"][0]["w"] == 0.3 and result["history"][0]["b"] == 0.1
+
+
+def test_neuron_training_reruns_with_another_learning_rate_and_length():
+    result = widgets.neuron_training(lr=0.1, steps=7.0)
+    assert result["steps"] == 7
+    assert result["losses"] == pytest.approx(reference_neuron_losses(0.1, 7), rel=1e-9)
+
+
+@pytest.mark.parametrize("args, message", [
+    ({"lr": -1}, "learning rate must be between"),
+    ({"lr": "fast"}, "learning rate must be a finite number"),
+    ({"lr": float("nan")}, "learning rate must be a finite number"),
+    ({"steps": 0}, "number of steps must be between 1 and 200"),
+    ({"steps": 2.5}, "number of steps must be a whole number"),
+    ({"steps": True}, "number of steps must be a whole number"),
+])
+def test_neuron_training_rejects_bad_settings_by_name(args, message):
+    with pytest.raises(ValueError, match=message):
+        widgets.neuron_training(**args)
+
+
+def test_explore_at_the_defaults():
+    result = widgets.explore(2, 3)
+    by_id = nodes(result)
+    assert (by_id["c"]["data"], by_id["a"]["grad"], by_id["b"]["grad"]) == (15.0, 3.0, 8.0)
+    rows = {row["node"]: row["text"] for row in result["rows"]}
+    assert rows["b"] == "2 paths: 5 from c = sum * b (5 × 1) + 3 from sum = a + b (1 × 3) = 8"
+    assert result["insight"].startswith("∂c/∂a = b = 3, and ∂c/∂b = a + 2b = 2 + 2 × 3 = 8")
+
+
+def test_explore_rows_come_from_the_backward_record():
+    result = widgets.explore(-1.5, 4)
+    record = {(step["node"], entry["to"]): entry for step in result["trace"]["backward"] for entry in step["inputs"]}
+    direct, via_sum = record[("c", "b")], record[("sum", "b")]
+    b_row = next(row for row in result["rows"] if row["node"] == "b")
+    assert b_row["text"].startswith(f"2 paths: {number(direct['added'])} from c = sum * b")
+    assert f"+ {number(via_sum['added'])} from sum = a + b" in b_row["text"]
+    assert b_row["grad"] == direct["added"] + via_sum["added"] == -1.5 + 2 * 4
+
+
+def test_explore_grid_equals_a_fresh_engine_computation_at_every_setting():
+    state = widgets.explore_grid()
+    halves = [i / 2 for i in range(-10, 11)]
+    # Keys as JavaScript's String(number) prints the sliders' values: "2", "-4.5", "0".
+    js_text = {h: str(int(h)) if h.is_integer() else str(h) for h in halves}
+    assert set(state["grid"]) == {f"{js_text[a]},{js_text[b]}" for a in halves for b in halves}
+    assert len(state["grid"]) == 441
+    for a in halves:
+        for b in halves:
+            entry = state["grid"][f"{js_text[a]},{js_text[b]}"]
+            assert (entry["a"], entry["b"]) == (a, b)
+            assert entry["trace"] == fresh_explore_trace(a, b)
+            grads = {node["id"]: node["grad"] for node in entry["trace"]["nodes"]}
+            assert (grads["a"], grads["b"]) == (b, a + 2 * b)
+    assert state["start"] == {"a": 2.0, "b": 3.0}
+    assert state["slider"] == {"min": -5.0, "max": 5.0, "step": 0.5}
+
+
+@pytest.mark.parametrize("a, b, message", [
+    ("2", 3, "a must be a finite number"),
+    (2, None, "b must be a finite number"),
+    (float("inf"), 3, "a must be a finite number"),
+    (True, 3, "a must be a finite number"),
+])
+def test_explore_rejects_non_numbers_by_name(a, b, message):
+    with pytest.raises(ValueError, match=message):
+        widgets.explore(a, b)
+
+
+def test_nn_backprop_gradients_match_the_matrix_formulas():
+    np = pytest.importorskip("numpy", reason="the Tensor engine needs NumPy")
+    result = widgets.nn_backprop()
+    by_id = nodes(result)
+    W, x, b, t = (np.array(widgets.LAYER[k], dtype=np.float64) for k in ("W", "x", "b", "t"))
+    y = np.tanh(W @ x + b)
+    dz = 2 * (y - t) * (1 - y ** 2)
+    assert by_id["L"]["data"] == pytest.approx(float(((y - t) ** 2).sum()), rel=1e-5)
+    np.testing.assert_allclose(by_id["W"]["grad"], dz @ x.T, rtol=1e-5)
+    np.testing.assert_allclose(by_id["b"]["grad"], dz, rtol=1e-5)
+    assert by_id["W"]["shape"] == [2, 2] and by_id["x"]["kind"] == "const" and by_id["t"]["kind"] == "const"
+    # W and b are marked for update from the step their gradient is known, and never before.
+    for step in result["backward"]:
+        assert sorted(step["marked"]) == sorted(i for i in ("W", "b") if i in step["grads"])
+    assert sorted(result["backward"][-1]["marked"]) == ["W", "b"]
+
+
+# Steps are derived from the trace, for every stepped widget.
+
+@pytest.mark.parametrize("name", ["forward-steps", "compute-graph", "grad-accumulation", "nn-backprop"])
+def test_steps_follow_the_engines_order_and_backward_record(name):
+    if name == "nn-backprop":
+        pytest.importorskip("numpy", reason="the Tensor engine needs NumPy")
+        result = widgets.nn_backprop()
+    else:
+        result = STEPPED[name]()
+    graph = result["trace"]
+    kinds = {node["id"]: node["kind"] for node in graph["nodes"]}
+    ops_in_order = [i for i in graph["order"] if kinds[i] == "op"]
+    assert [step["active"][0] for step in result["forward"][1:]] == ops_in_order
+    inputs = [i for i in graph["order"] if kinds[i] != "op"]
+    assert sorted(result["forward"][0]["values"]) == sorted(inputs)
+    assert result["forward"][-1]["values"] == result["forward"][0]["values"] + ops_in_order
+    backward_nodes = [step["active"][0] for step in result["backward"][1:]]
+    if name == "grad-accumulation":  # one step per path: per record entry that takes a gradient
+        record_nodes = [r["node"] for r in graph["backward"] for e in r["inputs"] if kinds[e["to"]] != "const"]
+    else:
+        record_nodes = [r["node"] for r in graph["backward"]]
+    assert backward_nodes == record_nodes
+    assert result["backward"][0]["active"] == [graph["output"]]
+    final = {node["id"]: node["grad"] for node in graph["nodes"] if node["kind"] != "const"}
+    assert result["backward"][-1]["grads"] == final
+
+
+def test_initial_state_has_every_widget_and_is_plain_json():
+    state = widgets.initial_state()
+    assert set(state) == {"forward-steps", "compute-graph", "grad-accumulation",
+                          "neuron-training", "explore", "nn-backprop"}
+    assert json.loads(json.dumps(state, allow_nan=False)) == state
+
+
+@pytest.mark.parametrize("x, text", [
+    (6.0, "6"), (0.30000000000000004, "0.3"), (0.09000000000000002, "0.09"), (1e-7, "1e-7"),
+    (-2.5e21, "-2.5e21"), (-0.0, "0"), (None, "undefined"), ([[1.0], [2.0]], "2×1"),
+])
+def test_numbers_in_texts_print_short(x, text):
+    assert number(x) == text
