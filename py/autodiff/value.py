@@ -1,0 +1,244 @@
+"""Value: a scalar that remembers how it was computed, so backward() can apply the chain rule.
+
+Pure Python (no NumPy), so it runs on Pyodide's core alone. Each operation computes its
+result and its local derivatives d(out)/d(input) together, in the forward pass, and stores
+them in `_local`; backward() is then one generic loop that multiplies and adds.
+
+Domain policy (follows `math`; no operation returns inf or nan from finite inputs):
+  - log(x) with x <= 0, and x ** p with x < 0 and p not an integer: ValueError.
+  - a / 0, 0 ** p with p < 0, and a derivative that is infinite (d/dx x**0.5 at 0):
+    ZeroDivisionError.
+  - a result or a local derivative too large for a float (exp(1000), 1e200 * 1e200,
+    10.0 ** 400), or a gradient that overflows during backward(): OverflowError.
+  - data that is not a finite real number (str, None, complex, nan, a Tensor): TypeError
+    or ValueError naming it.
+relu'(0) is taken as 0, as in micrograd and PyTorch.
+"""
+
+import math
+import numbers
+import sys
+
+from autodiff.graph import topo_order
+
+_new = object.__new__
+
+
+class Value:
+    """A scalar node: `data`, `grad` (d root / d self after backward), and its inputs.
+
+    `-` and `/` are primitive operations (one node each) rather than `a + (-b)` and
+    `a * b**-1`: a learner's graph of exp(x) / (exp(x) + exp(z)) shows the four nodes
+    they wrote, and fewer nodes also make the engine faster.
+    """
+
+    __slots__ = ("data", "grad", "label", "requires_grad", "_op", "_prev", "_local")
+
+    def __init__(self, data, label="", requires_grad=True):
+        if not isinstance(label, str):
+            raise TypeError(f"Value label must be a str, got {type(label).__name__}")
+        self.data = _as_float(data)
+        self.grad = 0.0
+        self.label = label
+        self.requires_grad = bool(requires_grad)
+        self._op = ""
+        self._prev = ()
+        self._local = ()
+
+    def __repr__(self):
+        label = f", label={self.label!r}" if self.label else ""
+        return f"Value(data={self.data}, grad={self.grad}{label})"
+
+    # Binary operations: the result and d(out)/d(each input), side by side.
+
+    def __add__(self, other):
+        """f(x, y) = x + y; df/dx = 1, df/dy = 1."""
+        other = other if isinstance(other, Value) else _constant(other)
+        return _op_node(self.data + other.data, (self, other), (1.0, 1.0), "+")
+
+    def __radd__(self, other):
+        """f(c, x) = c + x for a plain number c."""
+        return _constant(other) + self
+
+    def __sub__(self, other):
+        """f(x, y) = x - y; df/dx = 1, df/dy = -1."""
+        other = other if isinstance(other, Value) else _constant(other)
+        return _op_node(self.data - other.data, (self, other), (1.0, -1.0), "-")
+
+    def __rsub__(self, other):
+        """f(c, x) = c - x for a plain number c."""
+        return _constant(other) - self
+
+    def __mul__(self, other):
+        """f(x, y) = x * y; df/dx = y, df/dy = x."""
+        other = other if isinstance(other, Value) else _constant(other)
+        return _op_node(self.data * other.data, (self, other), (other.data, self.data), "*")
+
+    def __rmul__(self, other):
+        """f(c, x) = c * x for a plain number c."""
+        return _constant(other) * self
+
+    def __truediv__(self, other):
+        """f(x, y) = x / y; df/dx = 1/y, df/dy = -x/y^2 = -f/y."""
+        other = other if isinstance(other, Value) else _constant(other)
+        y = other.data
+        if y == 0.0:
+            raise ZeroDivisionError(f"division by zero: {self.data} / 0")
+        out = self.data / y
+        d_dx, d_dy = 1.0 / y, -out / y
+        if d_dx - d_dx or d_dy - d_dy:  # inf - inf is nan, which is truthy
+            raise OverflowError(f"the derivative of {self.data} / {y} overflows")
+        return _op_node(out, (self, other), (d_dx, d_dy), "/")
+
+    def __rtruediv__(self, other):
+        """f(c, x) = c / x for a plain number c."""
+        return _constant(other) / self
+
+    def __pow__(self, p):
+        """f(x) = x ** p for a plain number p; df/dx = p * x^(p-1)."""
+        p = _exponent(p)
+        x = self.data
+        if x < 0.0 and p != math.floor(p):
+            raise ValueError(f"{x} ** {p} is not a real number (negative base, non-integer exponent)")
+        if x == 0.0 and p < 0:
+            raise ZeroDivisionError(f"0 ** {p}: zero cannot be raised to a negative power")
+        try:
+            out = x ** p
+            # d/dx x**0 is 0 everywhere; computing 0 * x**-1 would fail at x = 0.
+            local = p * x ** (p - 1) if p != 0 else 0.0
+        except OverflowError:
+            raise OverflowError(f"{x} ** {p} or its derivative overflows") from None
+        except ZeroDivisionError:
+            raise ZeroDivisionError(f"the derivative of x ** {p} is infinite at x = 0") from None
+        if local - local:
+            raise OverflowError(f"the derivative of {x} ** {p} overflows")
+        return _op_node(out, (self,), (local,), f"**{p}")
+
+    def __rpow__(self, base):
+        raise TypeError(
+            f"{type(base).__name__} ** Value is not supported: only a Value raised to a plain "
+            "int or float (for b ** x write (x * log(b)).exp())")
+
+    # Unary operations.
+
+    def __neg__(self):
+        """f(x) = -x; df/dx = -1."""
+        return _op_node(-self.data, (self,), (-1.0,), "neg")
+
+    def tanh(self):
+        """f(x) = tanh(x); df/dx = 1 - tanh(x)^2."""
+        t = math.tanh(self.data)
+        return _op_node(t, (self,), (1.0 - t * t,), "tanh")
+
+    def relu(self):
+        """f(x) = max(0, x); df/dx = 1 if x > 0 else 0."""
+        x = self.data
+        if x > 0.0:
+            return _op_node(x, (self,), (1.0,), "relu")
+        return _op_node(0.0, (self,), (0.0,), "relu")
+
+    def exp(self):
+        """f(x) = e^x; df/dx = e^x."""
+        try:
+            e = math.exp(self.data)
+        except OverflowError:
+            raise OverflowError(f"exp({self.data}) overflows") from None
+        return _op_node(e, (self,), (e,), "exp")
+
+    def log(self):
+        """f(x) = ln(x); df/dx = 1/x."""
+        x = self.data
+        if x <= 0.0:
+            raise ValueError(f"log is defined only for positive numbers, got log({x})")
+        local = 1.0 / x
+        if local - local:
+            raise OverflowError(f"the derivative 1/x of log(x) overflows at x = {x}")
+        return _op_node(math.log(x), (self,), (local,), "log")
+
+    def sigmoid(self):
+        """f(x) = 1 / (1 + e^-x); df/dx = f(x) * (1 - f(x))."""
+        x = self.data
+        # Only ever exponentiate a non-positive number, so exp cannot overflow.
+        if x >= 0.0:
+            s = 1.0 / (1.0 + math.exp(-x))
+        else:
+            e = math.exp(x)
+            s = e / (1.0 + e)
+        return _op_node(s, (self,), (s * (1.0 - s),), "sigmoid")
+
+    # Backward.
+
+    def _chain(self, upstream):
+        """What this node adds to each input's grad, given its own grad: local * upstream."""
+        return tuple(local * upstream for local in self._local)
+
+    def backward(self):
+        """Set every reachable node's grad to d(self)/d(node); leaves add to what they hold."""
+        if not self.requires_grad:
+            raise RuntimeError("backward() called on a constant (requires_grad=False): it has no gradient")
+        order = topo_order(self)
+        constants = []
+        for node in order:
+            if node._prev:
+                node.grad = 0.0  # an intermediate holds the gradient of this pass only
+            elif not node.requires_grad:
+                constants.append(node)
+        self.grad += 1.0
+        for node in reversed(order):
+            upstream = node.grad
+            for parent, local in zip(node._prev, node._local):
+                parent.grad += local * upstream
+        # Constants were added to like any input (cheaper than testing each edge); undo that.
+        for node in constants:
+            node.grad = 0.0
+        for node in order:
+            g = node.grad
+            if g - g:
+                raise OverflowError(f"the gradient of {node!r} overflowed during backward()")
+
+
+def _op_node(data, prev, local, op):
+    """A new operation node; refuses a result that overflowed to inf (or became nan)."""
+    if data - data:  # 0.0 for every finite float, nan for inf and nan
+        raise OverflowError(
+            f"{op!r} of {', '.join(repr(p.data) for p in prev)} overflows: the result is {data}")
+    out = _new(Value)
+    out.data = data
+    out.grad = 0.0
+    out.label = ""
+    out.requires_grad = True
+    out._op = op
+    out._prev = prev
+    out._local = local
+    return out
+
+
+def _constant(x):
+    """A plain number used in an expression: a leaf that needs no gradient."""
+    return Value(x, requires_grad=False)
+
+
+def _as_float(x):
+    """x as a finite float, or an error that names what x is."""
+    if not isinstance(x, numbers.Real):
+        tensor_module = sys.modules.get("autodiff.tensor")
+        if tensor_module is not None and isinstance(x, tensor_module.Tensor):
+            raise TypeError("cannot mix Value and Tensor: use Tensor for both, or Value for both")
+        raise TypeError(f"Value needs a real number (int or float), got {type(x).__name__}: {x!r:.60}")
+    f = float(x)
+    if f - f:
+        raise ValueError(f"Value needs a finite number, got {f}")
+    return f
+
+
+def _exponent(p):
+    """p as an exponent: a plain finite int or float (a Value exponent is not supported)."""
+    if isinstance(p, Value):
+        raise TypeError(
+            "Value ** Value is not supported: the exponent must be a plain int or float "
+            "(for x ** y write (y * x.log()).exp())")
+    if isinstance(p, bool) or not isinstance(p, (int, float)):
+        raise TypeError(f"the exponent must be a plain int or float, got {type(p).__name__}: {p!r:.60}")
+    if not math.isfinite(p):
+        raise ValueError(f"the exponent must be finite, got {p}")
+    return p

@@ -1,0 +1,321 @@
+"""The scalar Value: every number the lesson states, backward semantics, depth, errors, repr."""
+
+import gc
+import math
+
+import pytest
+
+from autodiff import Value
+
+EXACT = 1e-15  # for numbers the lesson writes in decimal (0.3 is not a float; 1.1 - 0.8 is 0.30000000000000004)
+
+
+def test_forward_chain_x_3x_plus_1_squared():
+    x = Value(2.0, label="x")
+    a = x * 3
+    b = a + 1
+    c = b ** 2
+    assert (a.data, b.data, c.data) == (6.0, 7.0, 49.0)
+    c.backward()
+    assert (c.grad, b.grad, a.grad, x.grad) == (1.0, 14.0, 14.0, 42.0)
+
+
+def loss_example():
+    """The lesson's loss graph: z1 = w*x, z2 = z1 + b, diff = z2 - target, loss = diff^2."""
+    x, w, b = Value(2.0, label="x"), Value(0.5, label="w"), Value(0.1, label="b")
+    target = Value(0.8, label="target", requires_grad=False)
+    z1 = w * x
+    z2 = z1 + b
+    diff = z2 - target
+    loss = diff ** 2
+    return dict(x=x, w=w, b=b, target=target, z1=z1, z2=z2, diff=diff, loss=loss)
+
+
+def test_loss_example_forward_and_gradients():
+    v = loss_example()
+    assert v["z1"].data == 1.0
+    assert v["z2"].data == pytest.approx(1.1, abs=EXACT)
+    assert v["diff"].data == pytest.approx(0.3, abs=EXACT)
+    assert v["loss"].data == pytest.approx(0.09, abs=EXACT)
+    v["loss"].backward()
+    expected = dict(loss=1.0, diff=0.6, z2=0.6, z1=0.6, b=0.6, x=0.3, w=1.2)
+    for name, grad in expected.items():
+        assert v[name].grad == pytest.approx(grad, abs=EXACT), name
+    assert v["target"].grad == 0.0, "a constant gets no gradient"
+
+
+def test_gradients_add_up_where_a_value_is_used_twice():
+    a = Value(3.0, label="a")
+    c = a * a
+    c.backward()
+    assert c.data == 9.0
+    assert a.grad == 6.0  # 3 from each path = 2a
+
+
+def test_sum_times_b_gives_b_and_a_plus_2b():
+    a, b = Value(2.0, label="a"), Value(3.0, label="b")
+    s = a + b
+    c = s * b
+    c.backward()
+    assert (s.data, c.data) == (5.0, 15.0)
+    assert s.grad == 3.0
+    assert a.grad == 3.0  # b
+    assert b.grad == 8.0  # a + 2b: 5 directly, 3 through the sum
+
+
+def test_product_gradients_are_the_other_factor():
+    a, b = Value(2.0, label="a"), Value(3.0, label="b")
+    c = a * b
+    c.backward()
+    assert (c.data, a.grad, b.grad) == (6.0, 3.0, 2.0)
+
+
+def test_neuron_training_run_matches_a_hand_derived_float64_run():
+    x, target, lr = 2.0, 0.8, 0.5
+    w, b = 0.3, 0.1
+    hand_w, hand_b = w, b
+    losses, outputs = [], []
+    for _ in range(20):
+        w_v, b_v = Value(w, label="w"), Value(b, label="b")
+        y = (w_v * Value(x, label="x") + b_v).tanh()
+        loss = (y - Value(target, label="target", requires_grad=False)) ** 2
+        loss.backward()
+        w, b = w - lr * w_v.grad, b - lr * b_v.grad
+        # The same step by hand: dloss/dz = 2 (y - target) (1 - y^2), z = w x + b.
+        hand_y = math.tanh(hand_w * x + hand_b)
+        dz = 2 * (hand_y - target) * (1 - hand_y ** 2)
+        assert y.data == pytest.approx(hand_y, rel=1e-12)
+        assert loss.data == pytest.approx((hand_y - target) ** 2, rel=1e-12)
+        assert (w_v.grad, b_v.grad) == pytest.approx((dz * x, dz), rel=1e-12)
+        hand_w, hand_b = hand_w - lr * dz * x, hand_b - lr * dz
+        losses.append(loss.data)
+        outputs.append(y.data)
+    assert all(later < earlier for earlier, later in zip(losses, losses[1:])), losses
+    # Anchors for the hand derivation itself, as the lesson's printout rounds them.
+    assert (round(outputs[0], 4), round(losses[0], 6)) == (0.6044, 0.038272)
+    assert (round(w, 4), round(b, 4), round(outputs[-1], 4)) == (0.4594, 0.1797, 0.8)
+
+
+def test_exercise_gradient_of_x_cubed_at_2_is_12():
+    x = Value(2.0, label="x")
+    y = x ** 3
+    y.backward()
+    assert (y.data, x.grad) == (8.0, 12.0)
+
+
+def test_exercise_softmax_numerator():
+    x, z = Value(1.0, label="x"), Value(2.0, label="z")
+    exp_x, exp_z = x.exp(), z.exp()
+    y = exp_x / (exp_x + exp_z)
+    y.backward()
+    assert round(y.data, 4) == 0.2689
+    assert round(x.grad, 4) == 0.1966
+    assert y.data == pytest.approx(1 / (1 + math.e), rel=1e-15)
+    assert x.grad == pytest.approx(y.data * (1 - y.data), rel=1e-14)  # y(1 - y)
+    assert z.grad == pytest.approx(-y.data * (1 - y.data), rel=1e-14)
+
+
+@pytest.mark.parametrize("x, relu_grad, tanh_grad_printed", [
+    (-2.0, 0.0, 0.071), (-0.5, 0.0, 0.786), (0.5, 1.0, 0.786), (2.0, 1.0, 0.071)])
+def test_exercise_relu_vs_tanh_gradients(x, relu_grad, tanh_grad_printed):
+    x_relu, x_tanh = Value(x), Value(x)
+    x_relu.relu().backward()
+    x_tanh.tanh().backward()
+    assert x_relu.grad == relu_grad
+    assert x_tanh.grad == pytest.approx(1 - math.tanh(x) ** 2, rel=1e-15)
+    assert round(x_tanh.grad, 3) == tanh_grad_printed
+
+
+def test_relu_gradient_at_zero_is_zero():
+    x = Value(0.0)
+    x.relu().backward()
+    assert x.grad == 0.0
+
+
+def test_leaves_accumulate_across_backward_calls_and_intermediates_do_not():
+    a = Value(3.0, label="a")
+    b = a * 2
+    c = b * b
+    c.backward()
+    assert (a.grad, b.grad) == (24.0, 12.0)
+    c.backward()
+    assert a.grad == 48.0, "a leaf adds each pass until zeroed"
+    assert (b.grad, c.grad) == (12.0, 1.0), "an intermediate holds the current pass only"
+
+
+def test_backward_of_a_leaf_adds_one_each_call():
+    a = Value(2.0)
+    a.backward()
+    a.backward()
+    assert a.grad == 2.0
+
+
+def test_node_protocol_attributes():
+    a, b = Value(2.0, label="a"), Value(3.0, label="b")
+    c = 4 - (a / b) ** 2
+    assert c._op == "-"
+    four, square = c._prev
+    assert (four.data, four.requires_grad, four._op, four._prev) == (4.0, False, "", ())
+    assert square._op == "**2" and square._prev[0]._op == "/"
+    assert square._prev[0]._prev == (a, b), "operands in order, as a tuple"
+    assert square._prev[0]._local == pytest.approx((1 / 3, -2 / 9))
+    assert c._local == (1.0, -1.0)
+    assert c._chain(2.0) == (2.0, -2.0)
+    assert a.requires_grad and c.requires_grad
+
+
+@pytest.mark.parametrize("make, op", [
+    (lambda x: x + 1, "+"), (lambda x: x - 1, "-"), (lambda x: x * 2, "*"), (lambda x: x / 2, "/"),
+    (lambda x: x ** 2, "**2"), (lambda x: x ** 0.5, "**0.5"), (lambda x: x ** -1, "**-1"),
+    (lambda x: -x, "neg"), (lambda x: x.tanh(), "tanh"), (lambda x: x.relu(), "relu"),
+    (lambda x: x.exp(), "exp"), (lambda x: x.log(), "log"), (lambda x: x.sigmoid(), "sigmoid"),
+    (lambda x: 1 + x, "+"), (lambda x: 1 - x, "-"), (lambda x: 2 * x, "*"), (lambda x: 2 / x, "/")])
+def test_each_operation_is_one_node_with_its_op_name(make, op):
+    x = Value(2.0)
+    out = make(x)
+    assert out._op == op
+    assert x in out._prev and all(not p._prev for p in out._prev), "one node, directly on its inputs"
+    assert len(out._local) == len(out._prev)
+
+
+def test_a_number_on_the_left_keeps_operand_order():
+    x = Value(2.0)
+    out = 5 - x
+    assert [p.data for p in out._prev] == [5.0, 2.0]
+    assert out.data == 3.0 and out._local == (1.0, -1.0)
+
+
+def test_sigmoid_is_stable_far_from_zero():
+    assert Value(-1000.0).sigmoid().data == 0.0
+    assert Value(1000.0).sigmoid().data == 1.0
+    assert Value(0.0).sigmoid().data == 0.5
+
+
+def test_integer_data_becomes_float():
+    v = Value(2)
+    assert isinstance(v.data, float) and repr(v) == "Value(data=2.0, grad=0.0)"
+
+
+def test_repr_shows_data_grad_and_label_when_set():
+    a = Value(2.0)
+    assert repr(a) == "Value(data=2.0, grad=0.0)"
+    b = Value(3.0, label="b")
+    (b * 2).backward()
+    assert repr(b) == "Value(data=3.0, grad=2.0, label='b')"
+
+
+CHAIN = 1_000_000
+
+
+def test_a_chain_of_a_million_nodes_builds_runs_backward_prints_and_frees():
+    x = Value(0.5, label="x")
+    y = x
+    for _ in range(CHAIN):
+        y = -y
+    assert repr(y) == "Value(data=0.5, grad=0.0)"
+    y.backward()  # must not raise RecursionError
+    assert x.grad == 1.0  # (-1) ** 1_000_000
+    del y
+    gc.collect()
+    assert x.grad == 1.0
+
+
+# Errors: each names the problem.
+
+@pytest.mark.parametrize("bad, message", [
+    ("2.0", "real number.*got str"), (None, "real number.*got NoneType"),
+    (1 + 2j, "real number.*got complex"), ([1.0], "real number.*got list")])
+def test_non_numeric_data_is_refused(bad, message):
+    with pytest.raises(TypeError, match=message):
+        Value(bad)
+
+
+@pytest.mark.parametrize("bad", [float("inf"), float("-inf"), float("nan")])
+def test_non_finite_data_is_refused(bad):
+    with pytest.raises(ValueError, match="finite number"):
+        Value(bad)
+
+
+def test_a_non_numeric_operand_is_refused():
+    with pytest.raises(TypeError, match="got str"):
+        Value(1.0) + "2"
+    with pytest.raises(TypeError, match="got NoneType"):
+        None * Value(1.0)
+
+
+def test_label_must_be_text():
+    with pytest.raises(TypeError, match="label must be a str"):
+        Value(1.0, label=3)
+
+
+def test_value_and_tensor_do_not_mix():
+    np = pytest.importorskip("numpy")
+    tensor = pytest.importorskip("autodiff.tensor", reason="autodiff.tensor is not written yet")
+    t = tensor.Tensor(np.ones(2))
+    with pytest.raises(TypeError, match="cannot mix Value and Tensor"):
+        Value(1.0) * t
+    with pytest.raises(TypeError, match="cannot mix Value and Tensor"):
+        Value(t)
+
+
+@pytest.mark.parametrize("exponent, error, message", [
+    (Value(2.0), TypeError, r"Value \*\* Value is not supported"),
+    ("2", TypeError, "exponent must be a plain int or float, got str"),
+    (True, TypeError, "exponent must be a plain int or float, got bool"),
+    (float("nan"), ValueError, "exponent must be finite")])
+def test_unsupported_exponents_are_refused(exponent, error, message):
+    with pytest.raises(error, match=message):
+        Value(2.0) ** exponent
+
+
+def test_a_number_raised_to_a_value_is_refused():
+    with pytest.raises(TypeError, match=r"float \*\* Value is not supported"):
+        2.0 ** Value(2.0)
+
+
+@pytest.mark.parametrize("make, error, message", [
+    (lambda: Value(0.0).log(), ValueError, r"positive numbers, got log\(0.0\)"),
+    (lambda: Value(-1.0).log(), ValueError, r"positive numbers, got log\(-1.0\)"),
+    (lambda: Value(-8.0) ** (1 / 3), ValueError, "not a real number"),
+    (lambda: Value(1.0) / 0, ZeroDivisionError, "division by zero"),
+    (lambda: 1 / Value(0.0), ZeroDivisionError, "division by zero"),
+    (lambda: Value(0.0) ** -1, ZeroDivisionError, "zero cannot be raised to a negative power"),
+    (lambda: Value(0.0) ** 0.5, ZeroDivisionError, r"derivative of x \*\* 0.5 is infinite at x = 0"),
+    (lambda: Value(1000.0).exp(), OverflowError, r"exp\(1000.0\) overflows"),
+    (lambda: Value(1e200) * 1e200, OverflowError, "'\\*' of 1e\\+200, 1e\\+200 overflows"),
+    (lambda: Value(1e308) + 1e308, OverflowError, "overflows"),
+    (lambda: Value(-1e308) - 1e308, OverflowError, "overflows"),
+    (lambda: Value(1e300) / 1e-300, OverflowError, "overflows"),
+    (lambda: Value(10.0) ** 400, OverflowError, "overflows"),
+    (lambda: Value(1e-300) ** -1, OverflowError, "overflows"),
+    (lambda: Value(5e-324).log(), OverflowError, "derivative 1/x of log"),
+    (lambda: Value(1e-10) / 1e-160, OverflowError, "overflows")])
+def test_domain_errors_follow_math(make, error, message):
+    with pytest.raises(error, match=message):
+        make()
+
+
+def test_negative_base_with_an_integer_exponent_is_fine():
+    x = Value(-2.0)
+    y = x ** 3.0
+    y.backward()
+    assert (y.data, x.grad) == (-8.0, 12.0)
+
+
+def test_zeroth_power_has_zero_gradient_even_at_zero():
+    x = Value(0.0)
+    y = x ** 0
+    y.backward()
+    assert (y.data, x.grad) == (1.0, 0.0)
+
+
+def test_a_gradient_that_overflows_in_backward_is_an_error():
+    x = Value(1e-300, label="x")
+    y = x * 1e200 * 1e200  # forward stays finite (1e100); d y / d x = 1e400 does not
+    with pytest.raises(OverflowError, match="gradient of .*overflowed"):
+        y.backward()
+
+
+def test_backward_on_a_constant_is_refused():
+    with pytest.raises(RuntimeError, match="constant"):
+        Value(1.0, requires_grad=False).backward()
