@@ -1,0 +1,105 @@
+"""Build the lesson into dist/: one self-contained lesson.html (Python, the engine and all data inside) and index.html.
+
+    python build.py [--pyodide-packages DIR]
+
+Open dist/index.html from disk or from any static host. The build never downloads anything:
+Pyodide and D3 come from node_modules (installed from package-lock.json by `npm ci` when needed).
+"""
+
+import argparse
+import json
+import shutil
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+sys.path.insert(0, str(ROOT / "py"))
+
+from pagebuild.bundle import page_bundle, worker_bundle  # noqa: E402
+from pagebuild.npm import ensure_node_modules  # noqa: E402
+from pagebuild.packages import trimmed_lock, verified_wheel  # noqa: E402
+from pagebuild.page import data_block, fill_page, python_sources  # noqa: E402
+from pagebuild.snapshot import cached_snapshot  # noqa: E402
+from pagebuild.stdlib import trim_stdlib  # noqa: E402
+from pagebuild.site import index_page, lesson_content  # noqa: E402
+
+PYODIDE = ROOT / "node_modules" / "pyodide"
+DIST = ROOT / "dist"
+CACHE = ROOT / "build-cache"
+STYLES = ["theme.css", "lesson.css", "widgets.css", "runtime.css"]  # web/css/, in cascade order
+
+
+def log(what: str, started: float) -> None:
+    """Print one build step and how long it took."""
+    print(f"  {what}  ({time.perf_counter() - started:.1f} s)", flush=True)
+
+
+def write(path: Path, data: bytes) -> None:
+    """Write an output file and log its size."""
+    path.write_bytes(data)
+    print(f"  wrote {path.relative_to(ROOT)}  {len(data) / 1e6:.2f} MB", flush=True)
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--pyodide-packages", type=Path, metavar="DIR",
+                        help="a local folder of Pyodide packages: bundle NumPy from it (verified by sha256)")
+    args = parser.parse_args(argv)
+    t = time.perf_counter()
+
+    # 1. JavaScript dependencies (Pyodide, D3, esbuild) exactly as package-lock.json pins them.
+    log(ensure_node_modules(ROOT), t)
+
+    # 2. NumPy, only from a local folder of Pyodide packages, verified against Pyodide's lock file.
+    lock = json.loads((PYODIDE / "pyodide-lock.json").read_text())
+    wheels = [verified_wheel(args.pyodide_packages, lock, "numpy")] if args.pyodide_packages else []
+    log(f"NumPy {'bundled: NumPy cells run live' if wheels else 'not bundled: NumPy cells show build-time output'}", t)
+
+    # 3. The lesson: text, math and code cells run on CPython, as HTML; the widgets' first-paint state.
+    content = lesson_content(numpy_live=bool(wheels))
+    log(f"rendered the lesson: {content.title!r}", t)
+
+    # 4. JavaScript: the page script (IIFE, inline) and the worker (an ES module text, Pyodide's loader inside).
+    page_script = page_bundle(ROOT, ROOT / "web" / "js" / "main.js")
+    worker_script = worker_bundle(ROOT, ROOT / "web" / "js" / "runtime" / "worker.js")
+    log(f"bundled JavaScript: page {len(page_script) / 1e3:.0f} kB, worker {len(worker_script) / 1e3:.0f} kB", t)
+
+    # 5. Python for the browser: the stdlib trimmed to what the page uses, and our packages' sources.
+    stdlib = trim_stdlib((PYODIDE / "python_stdlib.zip").read_bytes())
+    sources = python_sources(ROOT / "py")
+    log(f"stdlib trimmed to {len(stdlib) / 1e6:.2f} MB (stored); {len(sources)} Python source files", t)
+
+    # 6. The memory snapshot: Pyodide booted in Node with the lesson imported (cached by its inputs' hash).
+    snapshot, failures, cached = cached_snapshot(CACHE, PYODIDE, stdlib, sources)
+    for name, error in failures.items():
+        print(f"  warning: lesson.api.{name} does not import in Pyodide: {error}")
+    log(f"snapshot {len(snapshot) / 1e6:.1f} MB {'(cached)' if cached else '(made)'}", t)
+
+    # 7. Pack: the binary assets as data blocks at the end of the page, gzipped.
+    blocks = [
+        data_block("worker.js", worker_script.encode("ascii")),
+        data_block("pyodide.asm.wasm", (PYODIDE / "pyodide.asm.wasm").read_bytes()),
+        data_block("python_stdlib.zip", stdlib),
+        data_block("snapshot.bin", snapshot),
+        data_block("sources.json", json.dumps(sources).encode("utf-8")),
+        data_block("pyodide-lock.json", json.dumps(trimmed_lock(lock, ["numpy"] if wheels else [])).encode("utf-8")),
+        *(data_block(name, data, compress=False) for name, data in wheels),  # wheels are zips already
+    ]
+    log("packed the assets", t)
+
+    # 8. Write dist/: lesson.html carries everything; index.html forwards to it, keeping the #fragment.
+    shutil.rmtree(DIST, ignore_errors=True)
+    DIST.mkdir()
+    styles = [(ROOT / "web" / "css" / name).read_text(encoding="utf-8") for name in STYLES]
+    write(DIST / "lesson.html", fill_page(
+        (ROOT / "web" / "page.html").read_text(), title=content.title, styles=styles, toc=content.toc,
+        body=content.body, page_script=page_script, initial_state=content.initial_state,
+        blocks=blocks))
+    write(DIST / "index.html", index_page("lesson.html"))
+    total = sum(f.stat().st_size for f in DIST.iterdir())
+    print(f"dist/ holds {total / 1e6:.2f} MB. Open dist/index.html from disk, or serve dist/ from any static host.")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,76 @@
+"""The one entry point the page calls: `call(name, args_json) -> result_json`, over a whitelist.
+
+The browser's worker calls nothing else, so this table is the whole surface Python exposes to the
+page. Each entry names a function by module path; a module is imported on first use, so a missing
+optional dependency breaks only the functions that need it.
+"""
+
+import importlib
+import json
+
+FUNCTIONS = {
+    "forward_steps": "lesson.widgets:forward_steps",
+    "compute_graph": "lesson.widgets:compute_graph",
+    "grad_accumulation": "lesson.widgets:grad_accumulation",
+    "neuron_training": "lesson.widgets:neuron_training",
+    "explore": "lesson.widgets:explore",
+    "nn_backprop": "lesson.widgets:nn_backprop",
+    "playground": "lesson.playground:playground",
+    "run_cell": "lesson.api:run_cell",
+    "reset_cells": "lesson.api:reset_cells",
+}
+
+_notebook = None
+
+
+class UnknownFunction(LookupError):
+    """The page asked for a function that is not on the whitelist."""
+
+
+def call(name, args_json="{}"):
+    """Run whitelisted function `name` with the keyword arguments in `args_json`; return its result as JSON."""
+    args = json.loads(args_json)
+    if not isinstance(args, dict):
+        raise TypeError(f"arguments for {name!r} must be a JSON object of keyword arguments, got {args_json!r}")
+    result = resolve(name)(**args)
+    # allow_nan=False: JSON.parse in the page rejects NaN/Infinity, so fail here, naming the function.
+    try:
+        return json.dumps(result, allow_nan=False)
+    except ValueError as exc:
+        raise ValueError(f"{name} returned a non-finite float, which JSON cannot carry: {exc}") from None
+
+
+def resolve(name):
+    """The function whitelisted under `name` (importing its module), or UnknownFunction."""
+    if name not in FUNCTIONS:
+        raise UnknownFunction(f"{name!r} is not a function the page may call; known: {', '.join(sorted(FUNCTIONS))}")
+    module_name, _, attribute = FUNCTIONS[name].partition(":")
+    return getattr(importlib.import_module(module_name), attribute)
+
+
+def import_all():
+    """Import every module the whitelist names (for the memory snapshot); return {name: error} for those that fail."""
+    failures = {}
+    for name in FUNCTIONS:
+        try:
+            resolve(name)
+        except Exception as exc:  # a module still being written, or needing NumPy where there is none
+            failures[name] = f"{type(exc).__name__}: {exc}"
+    return failures
+
+
+def run_cell(source, cell_id=None):
+    """Run a code cell's `source` in the lesson's shared namespace: {"stdout", "result", "error", "text"}."""
+    from lesson.cells import Notebook, as_text
+    global _notebook
+    if _notebook is None:
+        _notebook = Notebook()
+    run = _notebook.run(source, cell_id)
+    return {**run, "text": as_text(run)}
+
+
+def reset_cells():
+    """Forget every name the cells defined, as if the page had just loaded."""
+    global _notebook
+    _notebook = None
+    return None

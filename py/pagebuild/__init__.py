@@ -1,0 +1,1 @@
+"""Build-time helpers for `build.py`: each module does one step of turning the repo into `dist/`."""

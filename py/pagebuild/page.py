@@ -1,0 +1,66 @@
+"""Assemble the one self-contained `lesson.html`: ASCII text and JSON, then the packed binary data blocks."""
+
+import gzip
+import json
+import re
+from pathlib import Path
+from string import Template
+
+from pagebuild.blocks import pack
+from pagebuild.csp import content_security_policy
+
+
+def python_sources(py_dir: Path, packages=("autodiff", "lesson")) -> dict[str, str]:
+    """The `.py` files of the packages shipped to the browser, as {"autodiff/value.py": text}."""
+    return {path.relative_to(py_dir).as_posix(): path.read_text(encoding="utf-8")
+            for package in packages for path in sorted((Path(py_dir) / package).rglob("*.py"))}
+
+
+def ascii_html(text: str) -> str:
+    """HTML text with every non-ASCII character as a numeric reference, so a windows-1252 page reads it right."""
+    return re.sub(r"[^\x00-\x7f]", lambda m: f"&#x{ord(m.group()):x};", text)
+
+
+def ascii_css(text: str) -> str:
+    """CSS with every non-ASCII character as a CSS escape (valid in strings and identifiers alike)."""
+    return re.sub(r"[^\x00-\x7f]", lambda m: f"\\{ord(m.group()):06x}", text)
+
+
+def json_script(element_id: str, value) -> str:
+    """A `<script type="application/json">` block; '<' is escaped so no text can close the element early."""
+    text = json.dumps(value, ensure_ascii=True, allow_nan=False, separators=(",", ":")).replace("<", "\\u003c")
+    return f'<script type="application/json" id="{element_id}">{text}</script>'
+
+
+def gzipped(data: bytes) -> bytes:
+    """`data` gzipped at the highest level, with no timestamp, so builds are reproducible."""
+    return gzip.compress(data, compresslevel=9, mtime=0)
+
+
+def data_block(file_name: str, data: bytes, compress: bool = True) -> bytes:
+    """A packed `<script type="application/octet-stream">` block carrying `data` (gzipped if `compress`)."""
+    payload = gzipped(data) if compress else data
+    flag = " data-gzip" if compress else ""
+    head = f'<script type="application/octet-stream" data-asset="{file_name}"{flag}>'.encode("ascii")
+    return head + pack(payload) + b"</script>\n"
+
+
+def fill_page(template: str, *, title: str, styles: list[str], toc: str, body: str, page_script: str,
+              initial_state: dict, blocks: list[bytes]) -> bytes:
+    """The page: `template` filled in, a CSP hashing its inline code, the data blocks last (windows-1252 bytes)."""
+    styles = [ascii_css(style) for style in styles]
+    page_script = page_script.replace("</script", "<\\/script")
+    values = {
+        "title": ascii_html(title),
+        "csp": content_security_policy([page_script], styles),
+        "styles": "\n".join(f"<style>{style}</style>" for style in styles),
+        "toc": ascii_html(toc),
+        "body": ascii_html(body),
+        "initial_state": json_script("initial-state", initial_state),
+        "page_script": f"<script>{page_script}</script>",
+    }
+    head, marker, tail = template.partition("$data_blocks")
+    if not marker:
+        raise ValueError("the page template has no $data_blocks slot for the embedded assets")
+    fill = lambda part: Template(part).substitute(values).encode("ascii")
+    return fill(head) + b"".join(blocks) + fill(tail)

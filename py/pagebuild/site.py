@@ -1,0 +1,43 @@
+"""The page's content from the other parts of the project: the rendered lesson and the widgets' first-paint state."""
+
+import html
+from dataclasses import dataclass
+
+from pagebuild.csp import source_hash
+
+
+@dataclass
+class LessonContent:
+    """What the page template needs from the lesson: its title, table of contents, body and widget state."""
+
+    title: str
+    toc: str
+    body: str
+    initial_state: dict
+
+
+def lesson_content(numpy_live: bool) -> LessonContent:
+    """Render the lesson (running its cells on CPython) and compute the widgets' state for the first paint."""
+    from lesson.widgets import initial_state
+    from pagebuild.render import render_lesson
+
+    rendered = render_lesson(numpy_live=numpy_live)
+    return LessonContent(rendered.title, toc_html(rendered.toc), rendered.body_html, initial_state())
+
+
+def toc_html(toc: list) -> str:
+    """The table of contents [(level, id, text)] as a nav of links (level 2 headings and below)."""
+    items = "".join(f'<li class="toc-level-{level}"><a href="#{html.escape(anchor)}">{html.escape(text)}</a></li>'
+                    for level, anchor, text in toc if level >= 2)
+    return f'<nav class="toc" aria-label="Contents"><ol>{items}</ol></nav>'
+
+
+def index_page(target: str) -> bytes:
+    """A page that forwards to `target`, keeping the URL's #fragment (a link too, for when scripts are off)."""
+    script = f"location.replace({target!r} + location.hash);"
+    return (
+        "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n"
+        f"<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; script-src {source_hash(script)}\">\n"
+        f"<title>Module 02: Autograd</title><script>{script}</script></head>\n"
+        f"<body><p><a href=\"{target}\">Open the lesson</a></p></body></html>\n"
+    ).encode("ascii")

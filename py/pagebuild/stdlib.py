@@ -1,0 +1,54 @@
+"""Trim Pyodide's `python_stdlib.zip` to what boots Python, Pyodide and the lesson, plus modules learners use."""
+
+import io
+import zipfile
+
+# Imported while Pyodide boots (measured: sys.modules after a plain loadPyodide in Node).
+NEEDED_TO_BOOT = {
+    "__future__", "_collections_abc", "_colorize", "_compat_pickle", "_opcode_metadata", "_py_warnings",
+    "_pyodide", "_ssl", "_weakrefset",
+    "_sitebuiltins", "_sysconfigdata__emscripten_wasm32-emscripten", "abc", "annotationlib", "ast",
+    "asyncio", "base64", "bisect", "bz2", "codecs", "codeop", "collections", "compression",
+    "concurrent", "contextlib", "contextvars", "copy", "copyreg", "dataclasses", "dis", "encodings",
+    "enum", "fnmatch", "functools", "genericpath", "glob", "heapq", "importlib", "inspect", "io",
+    "keyword", "linecache", "locale", "logging", "lzma", "ntpath", "opcode", "operator", "os",
+    "pathlib", "posixpath", "pyodide", "random", "re", "reprlib", "selectors", "shutil", "signal",
+    "site", "socket", "ssl", "stat", "string", "struct", "subprocess", "sysconfig", "tempfile",
+    "textwrap", "threading", "token", "tokenize", "traceback", "types", "typing", "warnings",
+    "weakref", "zipfile", "zipimport", "site-packages",
+}
+# What a learner editing a cell may reasonably import, and what the lesson's own code uses.
+FOR_LEARNERS = {
+    "array", "cmath", "datetime", "_pydatetime", "decimal", "_pydecimal", "fractions", "itertools",
+    "json", "numbers", "pprint", "statistics", "timeit", "difflib", "graphlib", "hashlib",
+    "colorsys", "_strptime", "calendar", "queue",
+}
+# Codecs Python needs to start and to read source files; the other ~120 codecs are dropped.
+ENCODINGS = {
+    "__init__", "aliases", "utf_8", "utf_8_sig", "ascii", "latin_1", "utf_16", "utf_16_le",
+    "utf_16_be", "utf_32", "unicode_escape", "raw_unicode_escape", "cp1252", "idna", "punycode",
+}
+KEEP = NEEDED_TO_BOOT | FOR_LEARNERS
+
+
+def keeps(path: str) -> bool:
+    """Whether the stdlib zip entry at `path` is kept: a kept top-level module or package, minus spare codecs."""
+    top, _, rest = path.partition("/")
+    module = top.removesuffix(".py")
+    if module not in KEEP:
+        return False
+    if module == "encodings" and rest:
+        return rest.removesuffix(".py") in ENCODINGS
+    return True
+
+
+def trim_stdlib(zip_bytes: bytes) -> bytes:
+    """Return a new zip holding only the kept entries, stored uncompressed (the page gzips it whole)."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(zip_bytes)) as src, zipfile.ZipFile(out, "w") as dst:
+        for info in src.infolist():
+            if keeps(info.filename):
+                kept = zipfile.ZipInfo(info.filename, date_time=info.date_time)
+                kept.external_attr = info.external_attr
+                dst.writestr(kept, src.read(info), compress_type=zipfile.ZIP_STORED)
+    return out.getvalue()

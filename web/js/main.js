@@ -1,0 +1,20 @@
+// The page's entry: paint at once from the build's numbers, then bring Python up in a worker.
+
+import { mountCells } from "./cells.js";
+import { Bridge, readAssets } from "./runtime/bridge.js";
+import { showPythonStatus } from "./runtime/status.js";
+import { initTheme } from "./theme.js";
+import { mountWidgets } from "./widgets/index.js";
+
+const bridge = new Bridge();
+initTheme();
+showPythonStatus(bridge, document.getElementById("python-status"));
+// First paint: widgets draw the state the engine computed on CPython when the page was built.
+const initialState = JSON.parse(document.getElementById("initial-state").textContent);
+mountWidgets({ bridge, initialState, root: document.getElementById("lesson") });
+mountCells({ bridge, root: document.getElementById("lesson") });
+
+// The packed assets sit after this script, at the end of <body>: boot once the parser has read them.
+const boot = () => bridge.boot(readAssets());
+if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", boot, { once: true });
+else boot();

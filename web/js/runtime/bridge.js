@@ -1,0 +1,150 @@
+// The one module that talks to Python: `await bridge.call(name, args)` runs lesson.api.call in the worker.
+
+import { unpack } from "./blocks.js";
+
+// From file:// only a module worker from a data: URL starts. It receives the gzipped worker bundle,
+// makes its own blob: URL and imports it; the bundle then takes over `onmessage`.
+const WORKER_STUB = `onmessage = async ({ data }) => {
+  const code = await new Response(new Blob([data]).stream().pipeThrough(new DecompressionStream("gzip"))).text();
+  await import(URL.createObjectURL(new Blob([code], { type: "text/javascript" })));
+};`;
+const BOOT_TIMEOUT_MS = 60000; // a wasm that fails to instantiate makes Pyodide wait forever
+
+/** The page's packed data blocks: {file name: {text, gzip}}. */
+export function readAssets(root = document) {
+  const assets = {};
+  for (const block of root.querySelectorAll("script[data-asset]")) {
+    assets[block.dataset.asset] = { text: block.textContent, gzip: block.hasAttribute("data-gzip") };
+  }
+  return assets;
+}
+
+/**
+ * Python in a worker. Events: "state" (detail: static|booting|ready|failed), "progress" (detail: a boot
+ * stage), "restart" (detail: reason). Calls made before Python is ready (static or booting) wait for it.
+ */
+export class Bridge extends EventTarget {
+  constructor() {
+    super();
+    this.state = "static";
+    this.calls = new Map(); // id -> {name, args, resolve, reject, timeoutMs, timer, sent}
+    this.nextId = 0;
+    this.worker = null;
+  }
+
+  /** Boot Python from the page's packed `assets` (see readAssets). */
+  boot(assets) {
+    const { "worker.js": workerCode, ...pythonAssets } = assets;
+    if (!workerCode) throw new Error("this page carries no Python worker: it was built static");
+    this.workerCode = unpack(workerCode.text);
+    this.assets = pythonAssets;
+    this.snapshotUsable = "snapshot.bin" in pythonAssets;
+    this.start();
+  }
+
+  /** Start a worker and boot Python in it: from the snapshot, or without it if that fails. */
+  start() {
+    this.setState("booting");
+    const worker = (this.worker = new Worker(`data:text/javascript,${encodeURIComponent(WORKER_STUB)}`, { type: "module" }));
+    const useSnapshot = this.snapshotUsable;
+    const timer = setTimeout(() => this.bootFailed(worker, useSnapshot, `Python did not start within ${BOOT_TIMEOUT_MS / 1000} s`), BOOT_TIMEOUT_MS);
+    worker.onerror = (event) => this.bootFailed(worker, useSnapshot, `the Python worker failed to load: ${event.message}`);
+    worker.onmessage = ({ data }) => {
+      if (data.type === "loaded") worker.postMessage({ type: "boot", assets: this.assets, useSnapshot });
+      else if (data.type === "progress") this.emit("progress", data.stage);
+      else if (data.type === "result") this.settle(data);
+      else if (data.type === "ready") { clearTimeout(timer); this.booted(data); }
+      else if (data.type === "failed") { clearTimeout(timer); this.bootFailed(worker, useSnapshot, data.error.message); }
+    };
+    worker.postMessage(this.workerCode.slice());
+  }
+
+  booted({ snapshot, failures, ms }) {
+    console.info(`Python ready ${snapshot ? "from its memory snapshot" : "without a snapshot"} in ${Math.round(ms)} ms`);
+    for (const [name, error] of Object.entries(failures)) console.warn(`Python: ${name} is unavailable: ${error}`);
+    this.setState("ready");
+    for (const [id, call] of this.calls) if (!call.sent) this.send(id, call);
+  }
+
+  bootFailed(worker, usedSnapshot, message) {
+    if (worker !== this.worker) return; // a restart already replaced this worker
+    this.stop();
+    if (usedSnapshot) {
+      console.warn(`Python: the memory snapshot could not be used (${message}); booting without it, which is slower.`);
+      this.snapshotUsable = false;
+      this.start();
+      return;
+    }
+    console.warn(`Python could not start: ${message}`);
+    this.setState("failed");
+    this.rejectAll(Object.assign(new Error(`Python could not start: ${message}`), { type: "BootError" }));
+  }
+
+  /** Call lesson.api function `name` with keyword `args`; resolves with its JSON result. A time limit restarts Python. */
+  call(name, args = {}, { timeoutMs } = {}) {
+    if (this.state === "failed") return Promise.reject(Object.assign(new Error("Python could not start"), { type: "BootError" }));
+    return new Promise((resolve, reject) => {
+      const id = this.nextId++;
+      const call = { name, args, resolve, reject, timeoutMs, sent: false };
+      this.calls.set(id, call);
+      if (this.state === "ready") this.send(id, call);
+    });
+  }
+
+  send(id, call) {
+    call.sent = true;
+    if (call.timeoutMs) call.timer = setTimeout(() => this.restart(`${call.name} ran longer than ${call.timeoutMs / 1000} s`), call.timeoutMs);
+    this.worker.postMessage({ type: "call", id, name: call.name, args: call.args });
+  }
+
+  settle({ id, json, error }) {
+    const call = this.calls.get(id);
+    if (!call) return;
+    this.calls.delete(id);
+    clearTimeout(call.timer);
+    if (error) call.reject(Object.assign(new Error(error.message), error));
+    else call.resolve(JSON.parse(json));
+  }
+
+  /** Stop whatever Python is doing by replacing the worker; calls in flight reject, saying `reason`. */
+  restart(reason) {
+    this.stop();
+    this.rejectAll(Object.assign(new Error(`stopped: ${reason}`), { type: "Stopped" }));
+    this.emit("restart", reason);
+    this.start();
+  }
+
+  /** Resolves when Python is ready (at once if it is), rejects if it cannot start. */
+  whenReady() {
+    if (this.state === "ready") return Promise.resolve();
+    if (this.state === "failed") return Promise.reject(new Error("Python could not start"));
+    return new Promise((resolve, reject) => {
+      const onState = ({ detail }) => {
+        if (detail === "ready") resolve();
+        else if (detail === "failed") reject(new Error("Python could not start"));
+        else return;
+        this.removeEventListener("state", onState);
+      };
+      this.addEventListener("state", onState);
+    });
+  }
+
+  stop() {
+    this.worker?.terminate();
+    this.worker = null;
+  }
+
+  rejectAll(error) {
+    for (const { reject, timer } of this.calls.values()) { clearTimeout(timer); reject(error); }
+    this.calls.clear();
+  }
+
+  setState(state) {
+    this.state = state;
+    this.emit("state", state);
+  }
+
+  emit(type, detail) {
+    this.dispatchEvent(new CustomEvent(type, { detail }));
+  }
+}

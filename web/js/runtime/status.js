@@ -1,0 +1,27 @@
+// Shows Python's state to the reader: <html data-python=...> and the boot progress indicator.
+
+const STAGES = ["booting", "decode", "compile", "restore", "ready"];
+const MESSAGES = {
+  booting: "Starting Python\u2026 (the page already works with the numbers computed at build time)",
+  decode: "Starting Python: unpacking\u2026",
+  compile: "Starting Python: compiling\u2026",
+  restore: "Starting Python: restoring the lesson\u2026",
+  ready: "Python is live: every slider and cell now runs the engine in your browser.",
+  failed: "Python could not start in this browser, so the page stays static: the numbers shown were computed when it was built.",
+};
+
+/** Keep `<html data-python>` and the indicator `element` in step with `bridge`'s state and boot progress. */
+export function showPythonStatus(bridge, element, root = document.documentElement) {
+  const bar = element.querySelector("progress");
+  const text = element.querySelector(".python-status-text");
+  const show = (stage) => {
+    if (stage in MESSAGES) text.textContent = MESSAGES[stage];
+    bar.value = Math.max(0, STAGES.indexOf(stage));
+    element.dataset.stage = stage;
+  };
+  bridge.addEventListener("state", ({ detail: state }) => {
+    root.dataset.python = state;
+    show(state);
+  });
+  bridge.addEventListener("progress", ({ detail: stage }) => show(stage));
+}
