@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 from autodiff import Value
 from autodiff.trace import RULES, node_ids, plain, rule, trace
-from catalogue import CATALOGUE
+from catalogue import CATALOGUE, TENSOR_MISSING
 
 
 def sum_times_b(a=2.0, b=3.0):
@@ -185,16 +185,7 @@ def test_replayed_backward_ends_at_exactly_the_grads_backward_left(case, data):
             assert last_after[node["id"]] == node["grad"], node["id"]
 
 
-def _tensor_missing():
-    """None when autodiff.tensor imports, else why the tensor trace cannot be tested."""
-    try:
-        import autodiff.tensor  # noqa: F401
-    except ImportError as error:
-        return f"autodiff.tensor is not available yet ({error})"
-    return None
-
-
-@pytest.mark.skipif(_tensor_missing() is not None, reason=str(_tensor_missing()))
+@pytest.mark.skipif(TENSOR_MISSING is not None, reason=str(TENSOR_MISSING))
 def test_tensor_trace_has_shapes_nested_lists_and_no_local():
     from autodiff.tensor import Tensor
     A = Tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True, label="A")
@@ -216,7 +207,7 @@ def test_tensor_trace_has_shapes_nested_lists_and_no_local():
     json.dumps(t, allow_nan=False)
 
 
-@pytest.mark.skipif(_tensor_missing() is not None, reason=str(_tensor_missing()))
+@pytest.mark.skipif(TENSOR_MISSING is not None, reason=str(TENSOR_MISSING))
 def test_tensor_trace_shows_non_finite_data_as_none_with_a_note():
     import numpy as np
     from autodiff.tensor import Tensor
