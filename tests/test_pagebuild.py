@@ -1,0 +1,151 @@
+"""Unit tests of the build helpers in py/pagebuild (the page's packing, stdlib trimming, NumPy check, CSP)."""
+
+import base64
+import gzip
+import hashlib
+import io
+import json
+import subprocess
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from pagebuild.blocks import decode_page_text, pack, unpack
+from pagebuild.csp import content_security_policy, source_hash
+from pagebuild.packages import PackageError, trimmed_lock, verified_wheel
+from pagebuild.page import ascii_css, ascii_html, data_block, json_script
+from pagebuild.site import index_page
+from pagebuild.stdlib import keeps, trim_stdlib
+
+ROOT = Path(__file__).resolve().parents[1]
+PYODIDE = ROOT / "node_modules" / "pyodide"
+EVERY_BYTE = bytes(range(256)) * 3 + b"=0=<\r\n\0==<</script>"
+
+
+def test_pack_round_trips_every_byte_value():
+    packed = pack(EVERY_BYTE)
+    assert unpack(decode_page_text(packed)) == EVERY_BYTE
+
+
+def test_packed_text_has_nothing_the_html_parser_would_change_or_end_on():
+    packed = pack(EVERY_BYTE)
+    assert b"\0" not in packed and b"\r" not in packed and b"<" not in packed
+    assert len(packed) == len(EVERY_BYTE) + EVERY_BYTE.count(b"\0") + EVERY_BYTE.count(b"\r") \
+        + EVERY_BYTE.count(b"<") + EVERY_BYTE.count(b"=")
+
+
+def test_page_text_decoding_matches_pythons_windows_1252_where_defined():
+    # Python's cp1252 leaves five bytes undefined; WHATWG maps those to themselves.
+    defined = bytes(b for b in range(256) if b not in (0x81, 0x8D, 0x8F, 0x90, 0x9D))
+    assert decode_page_text(defined) == defined.decode("cp1252")
+
+
+def test_unpack_refuses_text_no_packed_block_can_hold():
+    with pytest.raises(ValueError, match="bad escape"):
+        unpack("ab=9")
+    with pytest.raises(ValueError, match="U\\+0100"):
+        unpack("\u0100")
+
+
+def test_javascript_decoder_agrees_with_the_packer(tmp_path):
+    """web/js/runtime/blocks.js, run in Node, turns the page text back into the same bytes."""
+    text = decode_page_text(pack(EVERY_BYTE))
+    (tmp_path / "text.json").write_text(json.dumps(text))
+    script = (f"import {{ unpack }} from {json.dumps((ROOT / 'web/js/runtime/blocks.js').as_uri())};\n"
+              "import { readFileSync } from 'node:fs';\n"
+              f"const text = JSON.parse(readFileSync({json.dumps(str(tmp_path / 'text.json'))}, 'utf8'));\n"
+              "process.stdout.write(Buffer.from(unpack(text)).toString('base64'));\n")
+    done = subprocess.run(["node", "--input-type=module", "-e", script], capture_output=True, text=True, check=True)
+    assert base64.b64decode(done.stdout) == EVERY_BYTE
+
+
+def test_data_block_is_gzipped_and_packed():
+    block = data_block("x.bin", EVERY_BYTE)
+    head, _, rest = block.partition(b">")
+    assert head == b'<script type="application/octet-stream" data-asset="x.bin" data-gzip'
+    assert rest.endswith(b"</script>\n")
+    payload = unpack(decode_page_text(rest[: -len(b"</script>\n")]))
+    assert gzip.decompress(payload) == EVERY_BYTE
+
+
+def test_text_for_a_windows_1252_page_is_ascii():
+    assert ascii_html("<p>\u2202L/\u2202w \u2248 0.6</p>") == "<p>&#x2202;L/&#x2202;w &#x2248; 0.6</p>"
+    assert ascii_css('a::after { content: "\u2192"; }') == 'a::after { content: "\\002192"; }'
+    script = json_script("s", {"t": "</script><b>\u00e9"})
+    assert script.isascii() and "</script><b>" not in script
+    assert json.loads(script.split(">", 1)[1].rsplit("<", 1)[0]) == {"t": "</script><b>\u00e9"}
+
+
+def test_csp_hash_is_sha256_of_the_exact_text():
+    text = "console.log(1)"
+    expected = base64.b64encode(hashlib.sha256(text.encode()).digest()).decode()
+    assert source_hash(text) == f"'sha256-{expected}'"
+
+
+def test_csp_allows_only_the_hashed_inline_code_wasm_and_the_worker():
+    policy = content_security_policy(["a()"], ["p{}"])
+    directives = dict(d.split(" ", 1) for d in policy.split("; "))
+    assert directives["default-src"] == "'none'"
+    assert directives["script-src"] == f"{source_hash('a()')} 'wasm-unsafe-eval' blob:"
+    assert directives["style-src"] == source_hash("p{}")
+    assert directives["worker-src"] == "data:"
+    assert "unsafe-inline" not in policy and "unsafe-eval'" not in policy.replace("wasm-unsafe-eval'", "")
+
+
+def test_index_page_forwards_keeping_the_fragment_under_its_own_csp():
+    page = index_page("lesson.html").decode()
+    assert "location.replace('lesson.html' + location.hash);" in page
+    assert source_hash("location.replace('lesson.html' + location.hash);") in page
+
+
+def test_trimmed_stdlib_keeps_what_python_needs_and_drops_the_rest():
+    trimmed = zipfile.ZipFile(io.BytesIO(trim_stdlib((PYODIDE / "python_stdlib.zip").read_bytes())))
+    names = set(trimmed.namelist())
+    for needed in ["site.py", "traceback.py", "json/__init__.py", "random.py", "statistics.py",
+                   "encodings/__init__.py", "encodings/utf_8.py", "_pyodide/__init__.py", "asyncio/__init__.py"]:
+        assert needed in names
+    for dropped in ["email/__init__.py", "xml/__init__.py", "tkinter/__init__.py", "encodings/cp037.py", "pydoc.py"]:
+        assert dropped not in names
+    assert all(info.compress_type == zipfile.ZIP_STORED for info in trimmed.infolist())
+    original = zipfile.ZipFile(PYODIDE / "python_stdlib.zip")
+    assert trimmed.read("random.py") == original.read("random.py")
+
+
+def test_keeps_decides_by_top_level_module():
+    assert keeps("json/decoder.py") and keeps("typing.py") and keeps("encodings/aliases.py")
+    assert not keeps("email/parser.py") and not keeps("encodings/cp500.py") and not keeps("typing_extensions.py")
+
+
+LOCK = {"info": {"python": "3.14"}, "packages": {
+    "numpy": {"file_name": "numpy-2.4.6-x.whl", "sha256": hashlib.sha256(b"the wheel").hexdigest(), "depends": []},
+    "scipy": {"file_name": "scipy.whl", "sha256": "0" * 64, "depends": ["numpy"]}}}
+
+
+def test_verified_wheel_accepts_the_locked_file(tmp_path):
+    (tmp_path / "numpy-2.4.6-x.whl").write_bytes(b"the wheel")
+    assert verified_wheel(tmp_path, LOCK, "numpy") == ("numpy-2.4.6-x.whl", b"the wheel")
+
+
+def test_verified_wheel_refuses_a_different_file(tmp_path):
+    (tmp_path / "numpy-2.4.6-x.whl").write_bytes(b"another wheel")
+    with pytest.raises(PackageError, match="sha256 .* but pyodide-lock.json expects"):
+        verified_wheel(tmp_path, LOCK, "numpy")
+
+
+def test_verified_wheel_names_the_missing_file(tmp_path):
+    with pytest.raises(PackageError, match="numpy-2.4.6-x.whl not found"):
+        verified_wheel(tmp_path, LOCK, "numpy")
+    with pytest.raises(PackageError, match="no package named 'pandas'"):
+        verified_wheel(tmp_path, LOCK, "pandas")
+
+
+def test_the_real_lock_names_the_numpy_wheel_the_build_expects():
+    lock = json.loads((PYODIDE / "pyodide-lock.json").read_text())
+    assert lock["packages"]["numpy"]["file_name"] == "numpy-2.4.6-cp314-cp314-pyemscripten_2026_0_wasm32.whl"
+
+
+def test_trimmed_lock_keeps_packages_and_their_dependencies():
+    assert trimmed_lock(LOCK, [])["packages"] == {}
+    assert sorted(trimmed_lock(LOCK, ["scipy"])["packages"]) == ["numpy", "scipy"]
+    assert trimmed_lock(LOCK, ["numpy"])["info"] == LOCK["info"]
