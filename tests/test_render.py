@@ -1,0 +1,458 @@
+"""pagebuild.render: the lesson's Markdown becomes one escaped HTML fragment with MathML, run cells and widgets."""
+
+import json
+import re
+import textwrap
+from html.parser import HTMLParser
+
+import pytest
+
+from pagebuild import render
+from pagebuild.render import LessonError, render_lesson, source_hash, toc_html
+
+WIDGETS = ("forward-steps", "compute-graph", "grad-accumulation", "neuron-training", "explore", "nn-backprop",
+           "playground")
+
+
+class Element:
+    """One parsed element: its tag, attributes and text content (descendants' text included)."""
+
+    def __init__(self, tag, attrs):
+        self.tag, self.attrs, self.text, self.children = tag, dict(attrs), "", []
+
+    def find(self, tag=None, **attrs):
+        """Descendant elements with this tag and these attribute values (class_ matches one class)."""
+        found = []
+        for child in self.children:
+            classes = child.attrs.get("class", "").split()
+            if (tag is None or child.tag == tag) and all(
+                (value in classes) if name == "class_" else child.attrs.get(name.replace("_", "-")) == value
+                for name, value in attrs.items()
+            ):
+                found.append(child)
+            found.extend(child.find(tag, **attrs))
+        return found
+
+
+class _TreeBuilder(HTMLParser):
+    VOID = {"br", "hr", "img", "input", "meta", "link", "mspace"}
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.root = Element("root", {})
+        self.stack = [self.root]
+
+    def handle_starttag(self, tag, attrs):
+        element = Element(tag, attrs)
+        self.stack[-1].children.append(element)
+        if tag not in self.VOID:
+            self.stack.append(element)
+
+    def handle_startendtag(self, tag, attrs):
+        self.stack[-1].children.append(Element(tag, attrs))
+
+    def handle_endtag(self, tag):
+        while len(self.stack) > 1:
+            if self.stack.pop().tag == tag:
+                break
+
+    def handle_data(self, data):
+        for element in self.stack:
+            element.text += data
+
+
+def parse(fragment):
+    """The fragment as a tree of Elements."""
+    builder = _TreeBuilder()
+    builder.feed(fragment)
+    builder.close()
+    return builder.root
+
+
+def write_lesson(folder, *files, torch_outputs=None):
+    """A lesson folder with files 01.md, 02.md, ... holding the given (dedented) Markdown."""
+    for number, text in enumerate(files, start=1):
+        (folder / f"{number:02d}.md").write_text(textwrap.dedent(text), encoding="utf-8")
+    if torch_outputs is not None:
+        (folder / render.TORCH_OUTPUTS).write_text(json.dumps(torch_outputs), encoding="utf-8")
+    return folder
+
+
+def cell(tree, cell_id):
+    """The figure of one cell."""
+    [figure] = tree.find("figure", data_cell=cell_id)
+    return figure
+
+
+def fence(kind, cell_id, source, extra=""):
+    """A code cell fence as an author writes it."""
+    return f"```python {kind} id={cell_id}{extra}\n{source}\n```\n"
+
+
+# ---- headings, ids, table of contents ----
+
+
+def test_headings_get_stable_unique_ids_and_a_toc(tmp_path):
+    write_lesson(tmp_path, """\
+        # The Title
+
+        ## Forward & backward
+        ### Step one
+        #### Too deep for the contents
+        ## Forward & backward
+        """)
+    lesson = render_lesson(tmp_path, numpy_live=False)
+    assert lesson.title == "The Title"
+    assert lesson.toc == [(2, "forward-backward", "Forward & backward"), (3, "step-one", "Step one"),
+                          (2, "forward-backward-2", "Forward & backward")]
+    ids = [element.attrs.get("id") for element in parse(lesson.body_html).find() if element.tag[0] == "h"]
+    assert ids == ["the-title", "forward-backward", "step-one", "too-deep-for-the-contents", "forward-backward-2"]
+    assert render_lesson(tmp_path, numpy_live=False) == lesson  # the same input gives the same ids
+
+
+def test_a_lesson_needs_exactly_one_title(tmp_path):
+    write_lesson(tmp_path, "# One\n", "# Two\n")
+    with pytest.raises(LessonError, match="exactly one '# title'"):
+        render_lesson(tmp_path, numpy_live=False)
+
+
+def test_toc_html_nests_subsections_under_their_section():
+    nav = parse(toc_html([(3, "early", "Early"), (2, "a", "A <b>"), (3, "a1", "A1"), (2, "b", "B")]))
+    [top] = nav.find("nav", class_="toc")[0].find("ol")[:1]
+    assert [li.find("a")[0].attrs["href"] for li in top.children] == ["#early", "#a", "#b"]
+    assert [a.attrs["href"] for a in top.children[1].find("ol")[0].find("a")] == ["#a1"]
+    assert top.children[1].find("a")[0].text == "A <b>"  # escaped, shown as text
+
+
+# ---- math ----
+
+
+def test_inline_and_display_math_become_mathml(tmp_path):
+    write_lesson(tmp_path, r"""
+        # M
+
+        Inline $\frac{\partial c}{\partial b} = a + 2b$ here, and a price of $5.
+
+        $$
+        \frac{\partial L}{\partial A} = \frac{\partial L}{\partial C} B^{\top}
+        $$
+        """)
+    tree = parse(render_lesson(tmp_path, numpy_live=False).body_html)
+    inline, display = tree.find("math")
+    assert inline.attrs["display"] == "inline" and inline.find("mfrac")
+    assert display.attrs["display"] == "block"
+    assert display.find("msup") and "\u22a4" in display.text  # the transpose sign
+    assert "price of $5" in tree.text  # a lone dollar is text
+    assert "\\frac" not in tree.text
+
+
+@pytest.mark.parametrize("latex, problem", [(r"\foo{x}", r"unknown LaTeX command \\foo"), (r"\frac{1}{2", "unbalanced")])
+def test_bad_math_fails_the_build_naming_the_formula(tmp_path, latex, problem):
+    write_lesson(tmp_path, f"# M\n\nSee ${latex}$.\n")
+    with pytest.raises(LessonError, match=problem):
+        render_lesson(tmp_path, numpy_live=False)
+
+
+# ---- code cells ----
+
+
+def test_cells_run_in_one_namespace_in_page_order_across_files(tmp_path):
+    write_lesson(tmp_path, "# C\n\n" + fence("engine", "first", "x = 6\nprint('x is', x)"),
+                 fence("engine", "second", "x * 7"))
+    tree = parse(render_lesson(tmp_path, numpy_live=False).body_html)
+    assert cell(tree, "first").find("pre", class_="cell-output")[0].text == "x is 6\n"
+    assert cell(tree, "second").find("pre", class_="cell-output")[0].text == "42\n"
+
+
+def test_cell_markup_carries_kind_live_flag_and_the_exact_source(tmp_path):
+    source = "import numpy as np\n\n\nvalues = np.arange(3)  # three\nprint(values.sum())"
+    write_lesson(tmp_path, "# C\n\n" + fence("engine", "scalar", "  print(1 < 2)".strip()) + fence("numpy", "arrays", source))
+    for numpy_live in (False, True):
+        tree = parse(render_lesson(tmp_path, numpy_live=numpy_live).body_html)
+        scalar, arrays = cell(tree, "scalar"), cell(tree, "arrays")
+        assert (scalar.attrs["id"], scalar.attrs["data-kind"], scalar.attrs["data-live"]) == ("cell-scalar", "engine", "true")
+        assert (arrays.attrs["data-kind"], arrays.attrs["data-live"]) == ("numpy", str(numpy_live).lower())
+        [code] = arrays.find("pre", class_="cell-source")[0].find("code", class_="language-python")
+        assert code.text == source
+        assert code.find("span", class_="tok-kn")  # highlighted at build time
+        assert arrays.find("pre", class_="cell-output")[0].text == "3\n"
+        assert bool(arrays.find("figcaption")) is not numpy_live  # says why it is not live
+
+
+def test_a_cell_that_raises_fails_the_build_with_its_id_and_traceback(tmp_path):
+    write_lesson(tmp_path, "# C\n\n" + fence("engine", "broken", "x = 1\ny = x / 0"))
+    with pytest.raises(LessonError, match=r"(?s)cell broken \(.*01\.md:3\) raised.*line 2.*ZeroDivisionError"):
+        render_lesson(tmp_path, numpy_live=False)
+
+
+def test_a_cell_marked_raises_shows_its_traceback(tmp_path):
+    write_lesson(tmp_path, "# C\n\n" + fence("engine", "pitfall", "print('before')\n{}['key']", " raises=KeyError"))
+    figure = cell(parse(render_lesson(tmp_path, numpy_live=False).body_html), "pitfall")
+    assert figure.attrs["data-raises"] == "KeyError"
+    assert figure.find("pre", class_="cell-output")[0].text == (
+        "before\nTraceback (most recent call last):\n"
+        '  File "<cell pitfall>", line 2, in <module>\n'
+        "    {}['key']\nKeyError: 'key'\n")
+
+
+@pytest.mark.parametrize("source, problem", [("x = 1", "ran without error"), ("1 / 0", "raised ZeroDivisionError")])
+def test_a_raises_mark_must_match_what_happens(tmp_path, source, problem):
+    write_lesson(tmp_path, "# C\n\n" + fence("engine", "wrong", source, " raises=KeyError"))
+    with pytest.raises(LessonError, match=f"cell wrong .*{problem}"):
+        render_lesson(tmp_path, numpy_live=False)
+
+
+def test_an_engine_cell_may_not_depend_on_a_numpy_cell(tmp_path):
+    write_lesson(tmp_path, "# C\n\n" + fence("numpy", "setup", "import numpy as np") + fence("engine", "uses", "print(np.pi)"))
+    with pytest.raises(LessonError, match="cell uses .*depends on a NumPy cell"):
+        render_lesson(tmp_path, numpy_live=False)
+
+
+@pytest.mark.parametrize("info, problem", [
+    ("python engine", "needs id=NAME"), ("python engine id=Bad_Id", "needs id=NAME"),
+    ("python jax id=x", "kind 'jax'"), ("python engine id=x colour=red", "unknown cell option"),
+])
+def test_malformed_cell_fences_are_refused(tmp_path, info, problem):
+    write_lesson(tmp_path, f"# C\n\n```{info}\nprint(1)\n```\n")
+    with pytest.raises(LessonError, match=problem):
+        render_lesson(tmp_path, numpy_live=False)
+
+
+def test_cell_ids_are_unique(tmp_path):
+    write_lesson(tmp_path, "# C\n\n" + fence("engine", "same", "1") + fence("engine", "same", "2"))
+    with pytest.raises(LessonError, match="'same' is used twice"):
+        render_lesson(tmp_path, numpy_live=False)
+
+
+# ---- PyTorch cells: recorded outputs ----
+
+TORCH_SOURCE = "import torch\nprint(torch.ones(2))"
+
+
+def recorded(source=TORCH_SOURCE, output="tensor([1., 1.])\n", error=None):
+    return {"torch_version": "2.13.0+cpu",
+            "cells": {"ones": {"sha256": source_hash(source), "error": error, "output": output}}}
+
+
+def test_torch_cells_show_their_recorded_output_and_say_so(tmp_path):
+    write_lesson(tmp_path, "# T\n\n" + fence("torch", "ones", TORCH_SOURCE), torch_outputs=recorded())
+    figure = cell(parse(render_lesson(tmp_path, numpy_live=True).body_html), "ones")
+    assert (figure.attrs["data-kind"], figure.attrs["data-live"]) == ("torch", "false")
+    assert figure.find("pre", class_="cell-output")[0].text == "tensor([1., 1.])\n"
+    assert figure.find("figcaption")[0].text == (
+        "PyTorch cannot run in the browser; output recorded from PyTorch 2.13.0")
+
+
+def test_a_changed_torch_cell_fails_the_build_naming_the_cell_and_the_command(tmp_path):
+    write_lesson(tmp_path, "# T\n\n" + fence("torch", "ones", TORCH_SOURCE + "  # edited"), torch_outputs=recorded())
+    with pytest.raises(LessonError, match=r"PyTorch cell ones \(.*01\.md:3\) changed since .*pagebuild\.record_torch"):
+        render_lesson(tmp_path, numpy_live=False)
+
+
+def test_an_unrecorded_torch_cell_fails_the_build(tmp_path):
+    write_lesson(tmp_path, "# T\n\n" + fence("torch", "ones", TORCH_SOURCE))
+    with pytest.raises(LessonError, match="PyTorch cell ones .*has no recorded output.*record_torch"):
+        render_lesson(tmp_path, numpy_live=False)
+
+
+def test_a_recorded_error_must_match_the_raises_mark(tmp_path):
+    write_lesson(tmp_path, "# T\n\n" + fence("torch", "ones", TORCH_SOURCE, " raises=RuntimeError"),
+                 torch_outputs=recorded())
+    with pytest.raises(LessonError, match="ran without error"):
+        render_lesson(tmp_path, numpy_live=False)
+
+
+def test_record_torch_runs_each_cell_alone_and_the_build_accepts_the_record(tmp_path):
+    torch = pytest.importorskip("torch", reason="recording needs PyTorch (pip install torch==2.13.0)")
+    from pagebuild.record_torch import record
+    write_lesson(tmp_path, "# T\n\n" + fence("torch", "ones", TORCH_SOURCE)
+                 + fence("torch", "alone", "x", " raises=NameError"))  # `x` is not shared between torch cells
+    saved = json.loads(record(tmp_path).read_text(encoding="utf-8"))
+    assert saved["torch_version"] == torch.__version__
+    assert saved["cells"]["ones"] == {"sha256": source_hash(TORCH_SOURCE), "error": None, "output": "tensor([1., 1.])\n"}
+    assert saved["cells"]["alone"]["error"] == "NameError"
+    tree = parse(render_lesson(tmp_path, numpy_live=False).body_html)
+    assert cell(tree, "ones").find("pre", class_="cell-output")[0].text == "tensor([1., 1.])\n"
+
+
+# ---- escaping ----
+
+
+def test_markup_in_headings_text_and_cells_comes_out_as_text(tmp_path):
+    write_lesson(tmp_path, "# Title <script>alert(1)</script>\n\n"
+                 "## A <img src=x onerror=alert(2)> heading\n\n"
+                 "<div onclick=x()>raw html</div>\n\n"
+                 + fence("engine", "tags", "print('</pre><script>alert(3)</script>')\n'<b>'"))
+    lesson = render_lesson(tmp_path, numpy_live=False)
+    tree = parse(lesson.body_html)
+    assert not tree.find("script") and not tree.find("img") and not tree.find("div", onclick="x()")
+    assert lesson.title == "Title <script>alert(1)</script>"  # plain text, for the page to escape
+    assert tree.find("h1")[0].text == "Title <script>alert(1)</script>"
+    assert "<div onclick=x()>raw html</div>" in tree.text
+    figure = cell(tree, "tags")
+    assert figure.find("pre", class_="cell-output")[0].text == "</pre><script>alert(3)</script>\n'<b>'\n"
+    assert figure.find("code")[0].text == "print('</pre><script>alert(3)</script>')\n'<b>'"
+
+
+# ---- widgets, callouts, engine source ----
+
+
+def test_widget_directive_makes_a_captioned_mount_point(tmp_path):
+    write_lesson(tmp_path, "# W\n\n::: widget explore\nDrag **a** and **b**.\n:::\n")
+    [figure] = parse(render_lesson(tmp_path, numpy_live=False).body_html).find("figure", class_="widget-figure")
+    [mount] = figure.find("div", class_="widget")
+    assert mount.attrs["data-widget"] == "explore" and mount.text == "" and not mount.children
+    assert figure.find("figcaption")[0].find("strong")[0].text == "a"
+
+
+def test_widget_directive_needs_a_name(tmp_path):
+    write_lesson(tmp_path, "# W\n\n::: widget\ncaption\n:::\n")
+    with pytest.raises(LessonError, match="::: widget NAME"):
+        render_lesson(tmp_path, numpy_live=False)
+
+
+def test_callouts(tmp_path):
+    write_lesson(tmp_path, "# C\n\n::: tip Remember\nGradients *add*.\n:::\n\n::: note\nPlain.\n:::\n")
+    tree = parse(render_lesson(tmp_path, numpy_live=False).body_html)
+    tip, note = tree.find("aside")
+    assert tip.attrs["class"] == "callout callout-tip" and tip.find("p")[0].text == "Tip: Remember"
+    assert note.find("p", class_="callout-title")[0].text == "Note"
+
+
+def test_source_directive_includes_a_functions_real_source(tmp_path):
+    import inspect
+    write_lesson(tmp_path, "# S\n\n```source pagebuild.render.source_hash\n```\n")
+    [figure] = parse(render_lesson(tmp_path, numpy_live=False).body_html).find("figure", class_="engine-source")
+    lines, first = inspect.getsourcelines(render.source_hash)
+    assert figure.find("code")[-1].text == "".join(lines).rstrip("\n")
+    assert figure.find("figcaption")[0].text == (
+        f"source_hash in py/pagebuild/render.py, lines {first}\u2013{first + len(lines) - 1}")
+
+
+def test_source_directive_refuses_what_is_not_a_function(tmp_path):
+    write_lesson(tmp_path, "# S\n\n```source pagebuild.render.NoSuchThing\n```\n")
+    with pytest.raises(LessonError, match="NoSuchThing` does not name a function"):
+        render_lesson(tmp_path, numpy_live=False)
+
+
+# ---- the real lesson ----
+
+# Every section of the seed lesson, by the id of our heading for it.
+SEED_SECTIONS = [
+    "introduction", "what-you-ll-learn", "intuition-the-computational-graph", "forward-and-backward-step-by-step",
+    "the-math", "the-chain-rule", "local-gradients-of-common-operations", "matrix-multiplication-gradients",
+    "gradient-accumulation", "code-walkthrough-a-scalar-engine", "testing-value", "checking-gradients-numerically",
+    "the-chain-rule-in-action", "training-a-neuron", "scalar-to-tensor", "why-scalars-don-t-scale",
+    "the-tensor-class", "undoing-broadcasting", "tensor-arithmetic-with-gradients", "matrix-multiplication",
+    "the-backward-pass-for-tensors", "activation-functions", "reductions", "putting-it-together-a-tiny-network-learns-xor",
+    "pytorch-s-autograd", "xor-in-pytorch", "the-key-insight", "pytorch-with-scalars", "pytorch-with-vectors",
+    "pytorch-with-matrices", "interactive-exploration", "try-this", "your-own-expressions", "exercises",
+    "exercise-1-the-gradient-of-x3", "exercise-2-the-gradient-of-softmax", "exercise-3-relu-against-tanh",
+    "backpropagation-in-a-network", "detaching-tensors-and-stopping-gradients", "using-detach", "using-no-grad",
+    "when-to-stop-gradients", "memory-implications", "why-autograd-uses-memory", "memory-grows-with-depth",
+    "gradient-checkpointing", "common-pitfalls", "1-forgetting-to-zero-gradients", "2-in-place-operations",
+    "3-losing-requires-grad", "4-backward-through-a-non-scalar", "summary", "what-s-next",
+]
+
+# Each PyTorch demonstration of an autograd behaviour and the cell showing it live on our engine.
+TWINS = {"torch-detach": "engine-detach", "torch-no-grad": "engine-no-grad", "torch-accumulate": "engine-accumulate",
+         "torch-nonscalar": "engine-nonscalar", "torch-nonscalar-gradient": "engine-nonscalar-gradient",
+         "torch-inplace": "engine-inplace", "torch-numpy": "engine-numpy"}
+
+
+@pytest.fixture(scope="module")
+def lesson():
+    pytest.importorskip("autodiff.tensor", reason="the lesson's NumPy cells need the Tensor engine")
+    return render_lesson(render.LESSON_DIR, numpy_live=False)
+
+
+@pytest.fixture(scope="module")
+def page(lesson):
+    return parse(lesson.body_html)
+
+
+def output(page, cell_id):
+    return cell(page, cell_id).find("pre", class_="cell-output")[0].text
+
+
+def test_every_section_of_the_seed_lesson_is_there(lesson):
+    ids = [anchor for _, anchor, _ in lesson.toc]
+    assert [section for section in SEED_SECTIONS if section not in ids] == []
+    assert lesson.title == "Module 02: Autograd"
+
+
+def test_every_widget_placeholder_is_there_exactly_once(page):
+    mounts = [element.attrs["data-widget"] for element in page.find("div", class_="widget")]
+    assert sorted(mounts) == sorted(WIDGETS)
+
+
+def test_internal_links_point_at_headings_that_exist(page):
+    ids = {element.attrs["id"] for element in page.find() if "id" in element.attrs}
+    links = [a.attrs["href"] for a in page.find("a") if a.attrs.get("href", "").startswith("#")]
+    assert links and [link for link in links if link[1:] not in ids] == []
+    assert not [a for a in page.find("a") if not a.attrs.get("href", "").startswith("#")]  # no external links
+
+
+def test_the_lesson_prints_its_own_numbers(page):
+    assert "dc/db = 14.0, dc/da = 14.0, dc/dx = 42.0" in output(page, "chain-42")
+    assert output(page, "loss-graph").startswith("loss = 0.0900\ndL/dw = 1.2000, dL/dx = 0.3000, dL/db = 0.6000\n")
+    assert output(page, "accumulate-square") == "c = 9.0, dc/da = 6.0\n"
+    assert "dc/da = 3.0" in output(page, "chain-rule-two-paths") and "dc/db = 8.0" in output(page, "chain-rule-two-paths")
+    assert "dy/dx = 12.0" in output(page, "exercise-cube")
+    assert "dy/dx = 0.1966  (y(1 - y) = 0.1966)" in output(page, "exercise-softmax")
+    assert "x =   2.0: relu grad = 1.000, tanh grad = 0.071" in output(page, "exercise-relu-tanh")
+    assert "dL/dA =\n[[11. 15.]\n [11. 15.]]\ndL/dB =\n[[4. 4.]\n [6. 6.]]" in output(page, "matmul-2x2")
+    assert "[[0.16666667 0.16666667 0.16666667]" in output(page, "mean-gradient")
+    assert "values [3. 3. 3. 3.]" in output(page, "unbroadcast-bias")
+    assert output(page, "scalar-dot").endswith("graph nodes: 3999\n")
+    assert output(page, "tensor-dot").endswith("graph nodes: 3\n")
+    assert "dL/dx = 42.0, dL/dw = 28.0, dL/db = 14.0" in output(page, "engine-scalars")
+
+
+def test_training_cells_converge(page):
+    neuron = output(page, "train-neuron").splitlines()
+    losses = [float(re.search(r"loss = (\S+)", line).group(1)) for line in neuron[:-1]]
+    assert len(losses) == 20 and losses == sorted(losses, reverse=True) and losses[-1] < 1e-12
+    assert neuron[-1] == "final output 0.8000 for a target of 0.8"
+    assert output(page, "xor-engine").endswith("[0. 0.] -> 0.000\n  [0. 1.] -> 0.999\n  [1. 0.] -> 1.000\n  [1. 1.] -> 0.000\n")
+
+
+def test_recorded_pytorch_outputs_are_pinned(page):
+    assert "dL/dx = 42.0  (2y * w)\ndL/dw = 28.0  (2y * x)\ndL/db = 14.0  (2y)" in output(page, "torch-scalars")
+    assert output(page, "torch-accumulate").splitlines()[1] == "after two backwards: x.grad = 8.0  (8, not 4)"
+    assert output(page, "torch-nonscalar").endswith("RuntimeError: grad can be implicitly created only for scalar outputs\n")
+    assert output(page, "torch-xor").endswith("[1.0, 1.0] -> 0.000\n")
+    assert output(page, "torch-checkpoint") == "same output:   True\nsame gradient: True\n"
+
+
+def test_each_pytorch_demo_has_a_twin_on_our_engine(page):
+    for torch_id, engine_id in TWINS.items():
+        torch_cell, engine_cell = cell(page, torch_id), cell(page, engine_id)
+        assert torch_cell.attrs["data-kind"] == "torch" and engine_cell.attrs["data-kind"] in ("engine", "numpy")
+        assert torch_cell.attrs.get("data-raises") == engine_cell.attrs.get("data-raises")
+    assert output(page, "engine-accumulate") == output(page, "torch-accumulate")
+    assert output(page, "engine-detach").splitlines()[0] == output(page, "torch-detach").splitlines()[0]
+    assert "x.grad = [2. 2. 2.]" in output(page, "engine-detach")
+    assert "x.grad = [2. 4. 6.]" in output(page, "engine-nonscalar-gradient")
+    assert "modified by an inplace operation" in output(page, "engine-inplace")
+    assert output(page, "engine-numpy").endswith(output(page, "torch-numpy").splitlines()[-1] + "\n")
+
+
+def test_the_walkthrough_shows_the_engines_own_source(page):
+    import inspect
+
+    from autodiff.value import Value
+    shown = {figure.find("figcaption")[0].find("code")[0].text: figure.find("pre")[0].text
+             for figure in page.find("figure", class_="engine-source")}
+    assert {"Value.__mul__", "Value.backward", "topo_order", "Tensor.__matmul__", "_unbroadcast"} <= set(shown)
+    assert shown["Value.__mul__"] == textwrap.dedent(inspect.getsource(Value.__mul__)).rstrip("\n")
+
+
+def test_cells_say_whether_they_run_live(lesson):
+    tree = parse(render_lesson(render.LESSON_DIR, numpy_live=True).body_html)
+    for figure in tree.find("figure", class_="cell"):
+        expected = {"engine": "true", "numpy": "true", "torch": "false"}[figure.attrs["data-kind"]]
+        assert figure.attrs["data-live"] == expected
+    static = parse(lesson.body_html).find("figure", class_="cell")
+    assert {f.attrs["data-live"] for f in static if f.attrs["data-kind"] == "numpy"} == {"false"}
+    assert {f.attrs["data-live"] for f in static if f.attrs["data-kind"] == "engine"} == {"true"}
