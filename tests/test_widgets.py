@@ -84,7 +84,7 @@ def test_grad_accumulation_shows_two_paths_of_3_adding_to_6():
     assert a["grad"] == 2 * a["data"] == 6.0
     assert "∂c/∂a = 3 + 3 = 6." in result["backward"][-1]["text"]
     assert [step["edges"] for step in result["backward"][1:]] == [
-        [{"source": "a", "target": "c", "slot": 0}], [{"source": "a", "target": "c", "slot": 1}]]
+        [{"source": "a", "target": "c", "slot": 0, "added": 3.0}], [{"source": "a", "target": "c", "slot": 1, "added": 3.0}]]
 
 
 def reference_neuron_losses(lr, steps, x=2.0, target=0.8, w=0.3, b=0.1):

@@ -4,7 +4,8 @@ Every step is derived from the trace alone (its `order` and its `backward` recor
 steps always follow the engine. A step is a snapshot the graph view draws as given:
 
     {"phase": "forward" | "backward",
-     "active": [node ids highlighted now], "edges": [{"source", "target", "slot"} highlighted now],
+     "active": [node ids highlighted now],
+     "edges": [{"source", "target", "slot"} highlighted now; backward ones add "added", the share sent back],
      "values": [ids whose value is shown], "grads": {id: gradient shown so far},
      "marked": [parameters whose gradient is known, ready for an update], "text": "what happens"}
 
@@ -51,7 +52,8 @@ def backward_pass(trace, per_path=False, mark_params=False):
                 texts.append(_contribution_text(names, record, entry, received[entry["to"]], pending))
             texts.extend(_constant_notes(names, record["node"]) if group is groups[-1] else [])
             active = [record["node"]] + [e["to"] for e in group]
-            edges = [{"source": e["to"], "target": record["node"], "slot": e["slot"]} for e in group]
+            edges = [{"source": e["to"], "target": record["node"], "slot": e["slot"], "added": e["added"]}
+                     for e in group]
             text = _step_heading(names, record, group, received if per_path else None) + " ".join(texts)
             steps.append(_snapshot("backward", active, edges, shown, grads, _params(names, grads, mark_params), text))
     return steps

@@ -1,0 +1,251 @@
+// The computational graph view: draws a trace from the engine (and optionally one step of it).
+// It draws what it is given and never computes a value or a gradient.
+//
+//   const view = createGraphView({ label: "c = (a + b) * b" });
+//   parent.append(view.element);
+//   view.update(trace);          // every value and final gradient
+//   view.update(trace, step);    // one snapshot from lesson.steps: revealed values, running gradients
+//
+// Each node is <g data-node=ID data-value data-grad> with the exact numbers as text (JSON for
+// arrays, "" where not shown or not defined), so tests and tools can read the page.
+
+import { create, curveMonotoneX, curveMonotoneY, line, select } from "d3";
+import { attributeText, formatLines, formatNumber } from "./format.js";
+import { edgeKey, layoutGraph } from "./graph-layout.js";
+
+const LINE = 15; // px between text lines in a node
+const PAD = { x: 10, y: 8 };
+const CHAR = { name: 8, text: 7.3 }; // px per character, for sizing boxes before they are drawn
+const MIN_WIDTH = 84;
+const DOWN_BELOW = 0.75; // turn the graph top-to-bottom when left-to-right would shrink below this
+const OP_SYMBOLS = { "*": "×", "/": "÷", "-": "−", neg: "−x" };
+const reducedMotion = window.matchMedia("(prefers-reduced-motion: reduce)");
+let views = 0;
+
+/** How an op is written on its node: 'mul' signs as the lesson writes them, other ops as named. */
+const opSymbol = (op) => OP_SYMBOLS[op] ?? op;
+
+/** The gradient a node shows: the step's running one when stepping, else the trace's final one. */
+function shownGrad(node, step) {
+  if (node.kind === "const") return null;
+  if (!step) return node.grad;
+  return Object.hasOwn(step.grads, node.id) ? step.grads[node.id] : null;
+}
+
+/** Whether a node's value is shown: always without a step, else once the step has revealed it. */
+const valueShown = (node, step) => !step || step.values.includes(node.id);
+
+/** The text lines of a node: its name, then its value, then its gradient (a row per matrix row). */
+function nodeLines(node, step) {
+  const name = node.label || (node.kind === "const" ? "constant" : opSymbol(node.op));
+  const shown = valueShown(node, step);
+  const value = formatLines(node.data);
+  const valueLines = value.map((text, i) => ({ cls: "value", text: shown ? (i ? "  " : "= ") + text : i ? "" : "= ?" }));
+  let gradLines;
+  if (node.kind === "const") {
+    gradLines = [{ cls: "grad none", text: "no gradient" }];
+  } else {
+    const grad = shownGrad(node, step);
+    const rows = Array.isArray(node.data) ? value.length : 1;
+    const text = grad === null || grad === undefined ? [] : formatLines(grad);
+    gradLines = Array.from({ length: rows }, (_, i) => ({
+      cls: "grad", text: text[i] === undefined ? "" : (i ? "       " : "grad ") + text[i] }));
+  }
+  return [{ cls: "name", text: name }, ...valueLines, ...gradLines];
+}
+
+/** A box just big enough for the node's lines (sized from character counts so layout is stable). */
+function boxSize(node, lines) {
+  const widths = lines.map((line) => line.text.length * (line.cls === "name" ? CHAR.name : CHAR.text));
+  // The name is centred and the op badge sits in the top-right corner: keep them apart.
+  const badge = node.label && node.op ? opSymbol(node.op).length * CHAR.text + 6 : 0;
+  const text = Math.max(widths[0] + 2 * badge, ...widths.slice(1));
+  return { width: Math.max(MIN_WIDTH, text + 2 * PAD.x), height: lines.length * LINE + 2 * PAD.y };
+}
+
+/**
+ * Each edge's path: it leaves the input's box and enters the op's box at a port per slot; a repeated
+ * pair (a*a) bows apart; a long edge curves through its waypoints. `mid` is where its label goes.
+ */
+function edgeGeometry(trace, layout, sizes) {
+  const right = layout.direction === "right";
+  const across = ({ x, y }) => (right ? y : x);
+  // Where an edge comes from, across the layers: its last waypoint, or its source.
+  const approach = (edge) => across(layout.bends.get(edgeKey(edge)).at(-1) ?? layout.positions.get(edge.source));
+  const incoming = new Map();
+  const pairs = new Map();
+  for (const edge of trace.edges) {
+    incoming.set(edge.target, [...(incoming.get(edge.target) ?? []), edge]);
+    const pair = `${edge.source}>${edge.target}`;
+    pairs.set(pair, [...(pairs.get(pair) ?? []), edge.slot]);
+  }
+  // Ports in the order the edges arrive from, so edges do not cross at the box they enter.
+  for (const edges of incoming.values()) edges.sort((e, f) => approach(e) - approach(f) || e.slot - f.slot);
+  return trace.edges.map((edge) => {
+    const key = edgeKey(edge);
+    const s = layout.positions.get(edge.source);
+    const t = layout.positions.get(edge.target);
+    const sSize = sizes.get(edge.source);
+    const tSize = sizes.get(edge.target);
+    const arriving = incoming.get(edge.target);
+    const spread = Math.min(14, (right ? tSize.height : tSize.width) / (arriving.length + 1));
+    const port = (arriving.indexOf(edge) - (arriving.length - 1) / 2) * spread;
+    const twins = pairs.get(`${edge.source}>${edge.target}`);
+    const twin = twins.length > 1 ? twins.indexOf(edge.slot) - (twins.length - 1) / 2 : 0;
+    const start = right ? [s.x + sSize.width / 2, s.y + twin * 10] : [s.x + twin * 10, s.y + sSize.height / 2];
+    const end = right ? [t.x - tSize.width / 2 - 2, t.y + port] : [t.x + port, t.y - tSize.height / 2 - 2];
+    const bends = layout.bends.get(key).map(({ x, y }) => [x, y]);
+    if (bends.length) {
+      const through = line().curve(right ? curveMonotoneX : curveMonotoneY);
+      return { ...edge, key, d: through([start, ...bends, end]), mid: bends[Math.floor(bends.length / 2)] };
+    }
+    const bow = twin * 34;
+    const [c1, c2] = right
+      ? [[(start[0] + end[0]) / 2, start[1] + bow], [(start[0] + end[0]) / 2, end[1] + bow]]
+      : [[start[0] + bow, (start[1] + end[1]) / 2], [end[0] + bow, (start[1] + end[1]) / 2]];
+    // The midpoint of the cubic Bezier (t = 1/2).
+    const mid = [0, 1].map((i) => (start[i] + 3 * c1[i] + 3 * c2[i] + end[i]) / 8);
+    return { ...edge, key, mid, d: `M${start}C${c1} ${c2} ${end}` };
+  });
+}
+
+/**
+ * Create a graph view: {element, update(trace, step?)}. `label` names the picture for screen readers;
+ * `direction` is "auto" (left to right unless that would shrink it too much), "right" or "down";
+ * `gapAlong` is the room between layers (more for a tiny graph whose edges are the point).
+ */
+export function createGraphView({ label = "Computational graph", direction = "auto", gapAlong = 48 } = {}) {
+  const uid = `graph${++views}`;
+  const figure = create("figure").attr("class", "graph-view");
+  const svg = figure.append("svg").attr("role", "img").attr("aria-label", label);
+  const defs = svg.append("defs");
+  for (const kind of ["plain", "value", "grad"]) {
+    defs.append("marker")
+        .attr("id", `${uid}-${kind}`)
+        .attr("class", `arrow arrow-${kind}`)
+        .attr("viewBox", "0 -5 10 10")
+        .attr("refX", 9)
+        .attr("markerUnits", "userSpaceOnUse") // the same size on thick (lit) and thin edges
+        .attr("markerWidth", 9)
+        .attr("markerHeight", 9)
+        .attr("orient", "auto-start-reverse")
+      .append("path")
+        .attr("d", "M0,-5L10,0L0,5Z");
+  }
+  const edgeLayer = svg.append("g").attr("class", "edges");
+  const labelLayer = svg.append("g").attr("class", "edge-labels");
+  const nodeLayer = svg.append("g").attr("class", "nodes");
+  let current = null;
+
+  function chooseLayout(trace, sizes) {
+    const across = layoutGraph(trace, sizes, { direction: "right", gapAlong });
+    const room = figure.node().clientWidth;
+    if (direction === "right" || !room || across.width * DOWN_BELOW <= room) return across;
+    const down = layoutGraph(trace, sizes, { direction: "down", gapAlong });
+    return direction === "down" || down.width < across.width ? down : across;
+  }
+
+  function update(trace, step = null) {
+    current = { trace, step };
+    const lines = new Map(trace.nodes.map((node) => [node.id, nodeLines(node, step)]));
+    const sizes = new Map(trace.nodes.map((node) => [node.id, boxSize(node, lines.get(node.id))]));
+    const layout = chooseLayout(trace, sizes);
+    const active = new Set(step?.active ?? []);
+    const activeEdges = new Set((step?.edges ?? []).map(edgeKey));
+    const added = new Map((step?.edges ?? []).map((e) => [edgeKey(e), e.added]));
+    const backward = step?.phase === "backward";
+    const marked = new Set(step?.marked ?? []);
+    const duration = reducedMotion.matches ? 0 : 250;
+
+    svg.attr("viewBox", `0 0 ${layout.width} ${layout.height}`)
+        .style("max-width", `${layout.width}px`)
+        .attr("data-direction", layout.direction);
+
+    // Edges: an arrow per input slot; the step's edges light up, backward ones pointing back to the input.
+    const edges = edgeGeometry(trace, layout, sizes);
+    edgeLayer.selectAll("path.edge")
+      .data(edges, (e) => e.key)
+      .join("path")
+        .attr("class", "edge")
+        .attr("data-edge", (e) => e.key)
+        .classed("is-active", (e) => activeEdges.has(e.key))
+        .classed("is-waiting", (e) => step !== null && !step.values.includes(e.target))
+        .classed("is-backward", (e) => backward && activeEdges.has(e.key))
+        .attr("marker-end", (e) => (backward && activeEdges.has(e.key) ? null : `url(#${uid}-${activeEdges.has(e.key) ? "value" : "plain"})`))
+        .attr("marker-start", (e) => (backward && activeEdges.has(e.key) ? `url(#${uid}-grad)` : null))
+      .transition().duration(duration)
+        .attr("d", (e) => e.d);
+
+    // What a backward step adds along each lit edge (numbers only; a matrix is on the node itself).
+    labelLayer.selectAll("text.edge-label")
+      .data(edges.filter((e) => backward && typeof added.get(e.key) === "number"), (e) => e.key)
+      .join("text")
+        .attr("class", "edge-label")
+        .attr("x", (e) => e.mid[0])
+        .attr("y", (e) => e.mid[1] - 5)
+        .text((e) => `+${formatNumber(added.get(e.key))}`);
+
+    // Nodes: a box with name, value and gradient; data attributes carry the exact numbers shown.
+    nodeLayer.selectAll("g.node")
+      .data(trace.nodes, (n) => n.id)
+      .join((enter) => {
+        const g = enter.append("g").attr("transform", (n) => translate(layout.positions.get(n.id)));
+        g.append("title");
+        g.append("rect").attr("class", "box").attr("rx", 6);
+        g.append("text").attr("class", "op-badge");
+        g.append("text").attr("class", "lines");
+        const mark = g.append("g").attr("class", "mark");
+        mark.append("rect").attr("rx", 7).attr("height", 14).attr("width", 62).attr("x", -31).attr("y", -7);
+        mark.append("text").attr("y", 4).text("update");
+        return g;
+      })
+        .attr("class", (n) => `node kind-${n.kind}`)
+        .classed("is-active", (n) => active.has(n.id))
+        .classed("is-waiting", (n) => !valueShown(n, step))
+        .classed("is-marked", (n) => marked.has(n.id))
+        .classed("is-output", (n) => n.id === trace.output)
+        .attr("data-node", (n) => n.id)
+        .attr("data-kind", (n) => n.kind)
+        .attr("data-value", (n) => (valueShown(n, step) ? attributeText(n.data) : ""))
+        .attr("data-grad", (n) => attributeText(shownGrad(n, step)))
+        .attr("data-active", (n) => String(active.has(n.id)))
+        .attr("data-marked", (n) => String(marked.has(n.id)))
+        .call((g) => drawNode(g, lines, sizes))
+      .transition().duration(duration)
+        .attr("transform", (n) => translate(layout.positions.get(n.id)));
+  }
+
+  // Re-lay out when the space changes: a narrow screen may turn the graph top-to-bottom.
+  new ResizeObserver(() => current && update(current.trace, current.step)).observe(figure.node());
+  return { element: figure.node(), update };
+}
+
+const translate = ({ x, y }) => `translate(${x},${y})`;
+
+/** Fill each node group's box, op badge, text lines, title and update mark for its current lines. */
+function drawNode(g, lines, sizes) {
+  g.select("rect.box")
+      .attr("x", (n) => -sizes.get(n.id).width / 2)
+      .attr("y", (n) => -sizes.get(n.id).height / 2)
+      .attr("width", (n) => sizes.get(n.id).width)
+      .attr("height", (n) => sizes.get(n.id).height);
+  g.select("text.op-badge")
+      .attr("x", (n) => sizes.get(n.id).width / 2 - PAD.x / 2)
+      .attr("y", (n) => -sizes.get(n.id).height / 2 + PAD.y + LINE / 2 + 1)
+      .text((n) => (n.label && n.op ? opSymbol(n.op) : ""));
+  g.select("text.lines").each(function (n) {
+    const top = -sizes.get(n.id).height / 2 + PAD.y + LINE / 2 + 4;
+    select(this).selectAll("tspan")
+      .data(lines.get(n.id))
+      .join("tspan")
+        .attr("class", (line) => line.cls)
+        .attr("x", 0)
+        .attr("y", (_, i) => top + i * LINE)
+        .text((line) => line.text);
+  });
+  g.select("title").text((n) => {
+    const text = lines.get(n.id).map((line) => line.text.trim()).filter(Boolean).join(", ");
+    return n.note ? `${text} (${n.note})` : text;
+  });
+  g.select("g.mark").attr("transform", (n) => `translate(0,${sizes.get(n.id).height / 2})`);
+}

@@ -1,0 +1,57 @@
+// The widgets' form controls: labelled range sliders and radio groups, all native so the keyboard
+// works as it does everywhere (arrows, Home/End, Tab), plus how a widget follows Python's state.
+
+let controls = 0;
+
+/** A unique id for a control, so each <label for> finds its input even with many widgets on a page. */
+export const uniqueId = (name) => `w${++controls}-${name}`;
+
+/** Append an element with a class (and text) to `parent`; text always goes in as text. */
+export function element(parent, tag, className, text) {
+  const node = parent.appendChild(document.createElement(tag));
+  if (className) node.className = className;
+  if (text !== undefined) node.textContent = text;
+  return node;
+}
+
+/** A labelled <input> of any type (its accessible name is `label`) in a div of class `className`. */
+export function inputField(parent, { label, className, name = label, ...attributes }) {
+  const field = element(parent, "div", className);
+  const id = uniqueId(name);
+  const labelNode = element(field, "label", null, label);
+  labelNode.htmlFor = id;
+  const input = element(field, "input");
+  for (const [key, value] of Object.entries({ id, name, ...attributes })) input.setAttribute(key, String(value));
+  return { field, input };
+}
+
+/** A labelled slider with an <output> echoing its value. */
+export function rangeField(parent, { label, min, max, step, value }) {
+  const { field, input } = inputField(parent, { label, className: "range-field", type: "range", min, max, step, value });
+  const output = element(field, "output");
+  output.htmlFor = input.id;
+  output.setAttribute("aria-hidden", "true"); // the slider already announces its value
+  return { field, input, output };
+}
+
+/** A group of radio buttons in a fieldset; `onChange(value)` fires when the choice changes. */
+export function radioGroup(parent, { legend, options, value, onChange }) {
+  const fieldset = element(parent, "fieldset", "radio-group");
+  element(fieldset, "legend", null, legend);
+  const name = uniqueId(legend);
+  const inputs = options.map((option) => {
+    const label = element(fieldset, "label");
+    const input = element(label, "input");
+    Object.assign(input, { type: "radio", name, value: option.value, checked: option.value === value });
+    input.addEventListener("change", () => input.checked && onChange(option.value));
+    label.append(option.label);
+    return input;
+  });
+  return { fieldset, inputs };
+}
+
+/** Call `onState(state)` now and whenever the bridge's Python changes state (static|booting|ready|failed). */
+export function followPython(bridge, onState) {
+  onState(bridge.state ?? "static");
+  bridge.addEventListener?.("state", ({ detail }) => onState(detail));
+}

@@ -1,0 +1,57 @@
+// Widget "neuron-training": the loss chart of the lesson's 20-step training run of
+// y = tanh(w·x + b) towards 0.8, and, once Python is ready, a form to re-run it with another
+// learning rate or number of steps.
+
+import { formatNumber } from "../views/format.js";
+import { createLossChart } from "../views/loss-chart.js";
+import { element, followPython, inputField } from "./controls.js";
+
+/** Mount the neuron-training widget from lesson.widgets.neuron_training(). */
+export function mountNeuronTraining(root, { state, bridge }) {
+  root.replaceChildren();
+  root.classList.add("widget", "widget-training");
+  const chart = createLossChart({ label: "Loss of the neuron at each training step" });
+  root.append(chart.element);
+  const summary = element(root, "p", "widget-insight");
+  summary.setAttribute("aria-live", "polite");
+  // Validation is Python's: its message names the problem, so the browser's own checks are off.
+  const form = element(root, "form", "widget-controls training-form");
+  form.noValidate = true;
+  const number = (settings) => inputField(form, { className: "number-field", type: "number", ...settings }).input;
+  const lr = number({ label: "Learning rate", name: "lr", value: state.lr, min: 0.001, max: 10, step: "any" });
+  const steps = number({ label: "Steps", name: "steps", value: state.steps, min: 1, max: 200, step: 1 });
+  const run = element(form, "button", null, "Train again");
+  run.type = "submit";
+  const hint = element(root, "p", "widget-note");
+  const alert = element(root, "p", "widget-error");
+  alert.setAttribute("role", "alert");
+
+  function show(result, source) {
+    chart.update(result.history);
+    const first = result.history[0];
+    const last = result.history.at(-1);
+    summary.textContent = `${result.steps} steps at learning rate ${result.lr}: the loss goes from ` +
+      `${formatNumber(first.loss)} to ${formatNumber(last.loss)}, and the neuron's output y from ` +
+      `${formatNumber(first.y)} to ${formatNumber(last.y)} (target ${result.target}).`;
+    Object.assign(root.dataset, { source, lr: String(result.lr), steps: String(result.steps) });
+  }
+
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    alert.textContent = "";
+    root.dataset.busy = "true";
+    bridge.call("neuron_training", { lr: Number(lr.value), steps: Number(steps.value) })
+      .then((result) => show(result, "python"), (error) => { alert.textContent = error.message; })
+      .finally(() => delete root.dataset.busy);
+  });
+
+  followPython(bridge, (python) => {
+    const ready = python === "ready";
+    for (const control of [lr, steps, run]) control.disabled = !ready;
+    hint.textContent = ready
+      ? "Change the learning rate or the number of steps and train again: the engine runs in your browser."
+      : "The chart shows the run the engine made when the page was built; once Python is running you can train again.";
+  });
+  show(state, "static");
+  return { element: root };
+}

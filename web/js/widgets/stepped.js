@@ -1,0 +1,59 @@
+// A graph stepped through its forward and backward passes: each step is a snapshot from
+// lesson.steps (which node is computed, which gradient arrives, and the sentence saying why).
+
+import { createGraphView } from "../views/graph.js";
+import { element, radioGroup, rangeField } from "./controls.js";
+
+const PASSES = [{ value: "forward", label: "Forward" }, { value: "backward", label: "Backward" }];
+const PASS_NAMES = { forward: "Forward", backward: "Backward" };
+
+/**
+ * Mount a stepped graph in `root`. `state` is {trace, forward, backward}. With `passToggle` a
+ * Forward/Backward choice picks the pass and the Step slider runs over it; without, one slider runs
+ * through the forward steps and on into the backward ones. `label` and `gapAlong` go to the graph
+ * view. Returns {update(state)} for new data.
+ */
+export function mountSteppedGraph(root, { state, passToggle = false, label, gapAlong }) {
+  root.replaceChildren();
+  root.classList.add("widget", "widget-stepped");
+  const controls = element(root, "div", "widget-controls");
+  let data = state;
+  let pass = "forward";
+  const steps = () => (passToggle ? data[pass] : [...data.forward, ...data.backward]);
+
+  if (passToggle) {
+    radioGroup(controls, {
+      legend: "Pass", options: PASSES, value: pass,
+      onChange: (value) => { pass = value; slider.input.value = "0"; render(); },
+    });
+  }
+  const slider = rangeField(controls, { label: "Step", min: 0, max: steps().length - 1, step: 1, value: 0 });
+  const view = createGraphView({ label, gapAlong });
+  root.append(view.element);
+  const caption = element(root, "p", "step-text");
+  caption.setAttribute("aria-live", "polite");
+  const heading = element(caption, "strong");
+  const sentence = element(caption, "span");
+  slider.input.addEventListener("input", render);
+
+  function render() {
+    const all = steps();
+    slider.input.max = String(all.length - 1);
+    const index = Math.min(Number(slider.input.value), all.length - 1);
+    const step = all[index];
+    // Number the step within its own pass, as the lesson does ("Backward, step 2 of 4").
+    const inPass = all.filter((s) => s.phase === step.phase);
+    const position = inPass.indexOf(step);
+    const where = `${PASS_NAMES[step.phase]}, step ${position} of ${inPass.length - 1}`;
+    slider.output.textContent = `${index} / ${all.length - 1}`;
+    slider.input.setAttribute("aria-valuetext", where);
+    root.dataset.phase = step.phase;
+    root.dataset.step = String(index);
+    view.update(data.trace, step);
+    heading.textContent = `${where}: `;
+    sentence.textContent = step.text;
+  }
+
+  render();
+  return { update(next) { data = next; render(); } };
+}
