@@ -418,16 +418,16 @@ def walk(tree):
     stack, out = [(tree, False)], []
     while stack:
         node, expanded = stack.pop()
-        children = _children(node)
-        if expanded or not children:
+        operands = children(node)
+        if expanded or not operands:
             out.append(node)
             continue
         stack.append((node, True))
-        stack.extend((child, False) for child in reversed(children))
+        stack.extend((child, False) for child in reversed(operands))
     return out
 
 
-def _children(node):
+def children(node):
     """The operand nodes of `node`, in operand order."""
     if isinstance(node, BinOp):
         return (node.left, node.right)

@@ -1,0 +1,253 @@
+"""The playground: any expression the learner types becomes the engine's graph, with every failure explained.
+
+`playground(expression, values)` never raises. Bad input gives {"error": {"message", "start", "end"}};
+a value outside an operation's domain (log(-2), 1/0, exp(1000)) gives a graph whose failing node and
+everything computed from it are undefined, each saying why, while the rest keeps its values.
+`encode_state` / `decode_state` carry the expression and values in the page's URL fragment.
+"""
+
+from urllib.parse import quote, unquote
+
+from autodiff import Value
+from autodiff.gradcheck import gradcheck
+from autodiff.graph import topo_order
+from autodiff.trace import node_ids, trace
+from lesson.checks import finite_number
+from lesson.expr import (
+    MAX_LITERAL, BinOp, Call, ExprError, Neg, Num, Pow, Var, children, parse, to_source, variables, walk,
+)
+from lesson.steps import backward_pass, forward_pass
+
+DEFAULT_VALUE = 1.0       # a variable the page has no value for yet
+OUTPUT_LABEL = "f"        # the output node's name, unless a variable has it
+STATE_PREFIX = "playground?"
+MAX_STATE_LENGTH = 4000   # room for a 500-character expression percent-encoded, and its values
+
+_BINARY = {"+": Value.__add__, "-": Value.__sub__, "*": Value.__mul__, "/": Value.__truediv__}
+_FUNCTIONS = {"tanh": Value.tanh, "relu": Value.relu, "exp": Value.exp, "log": Value.log, "sigmoid": Value.sigmoid}
+# What the engine raises for a value outside an operation's domain (see autodiff.value).
+_DOMAIN_ERRORS = (ValueError, ZeroDivisionError, OverflowError)
+
+
+def playground(expression, values=None):
+    """The graph of `expression` at `values` (missing ones DEFAULT_VALUE): trace, steps, and per variable its
+    value, gradient, numerical gradient and their difference; or {"error": ...} for input that is refused."""
+    try:
+        tree = parse(expression)
+        inputs = _inputs(tree, values)
+    except ExprError as error:
+        return {"error": error.as_dict()}
+    try:
+        return _evaluated(tree, inputs)
+    except Exception as error:  # a bug, not the learner's input: say so rather than break the page
+        return {"error": {"message": f"the playground failed on this input ({type(error).__name__}: {error})",
+                          "start": 0, "end": 0}}
+
+
+def _inputs(tree, values):
+    """{variable: value} in order of first appearance, checked, with DEFAULT_VALUE for a missing one."""
+    if values is None:
+        values = {}
+    if not isinstance(values, dict):
+        raise ExprError(f"values must map variable names to numbers, not {type(values).__name__}", 0, 0)
+    inputs = {}
+    for name in variables(tree):
+        try:
+            inputs[name] = finite_number(name, values.get(name, DEFAULT_VALUE), low=-MAX_LITERAL, high=MAX_LITERAL)
+        except ValueError as error:
+            raise ExprError(str(error), *_first_use(tree, name)) from None
+    return inputs
+
+
+def _first_use(tree, name):
+    """The span of the first occurrence of variable `name` in `tree` (where the alert points)."""
+    return next(node.span for node in walk(tree) if isinstance(node, Var) and node.name == name)
+
+
+def _evaluated(tree, inputs):
+    """Build, differentiate and trace the graph of `tree` at `inputs`, and check its gradients numerically."""
+    leaves = {name: Value(value, label=name) for name, value in inputs.items()}
+    root = _graph(tree, leaves)
+    if root._prev and OUTPUT_LABEL not in leaves:
+        root.label = OUTPUT_LABEL  # so the graph and the step texts say df/dx, not a long formula
+    if isinstance(root, _Undefined):
+        graph = _undefined_trace(root)
+        undefined = {"node": graph["nodes"][-1]["cause"], "reason": root.reason}  # the root is last in order
+        return _result(tree, inputs, graph, [], undefined, checks={})
+    undefined = None
+    if root.requires_grad:
+        try:
+            root.backward()
+        except OverflowError as error:
+            undefined = {"node": None, "reason": f"the gradients overflow: {error}"}
+    graph = trace(root)
+    steps = backward_pass(graph) if root.requires_grad and undefined is None else []
+    return _result(tree, inputs, graph, steps, undefined, checks=_numerical_checks(tree, inputs))
+
+
+def _result(tree, inputs, graph, steps, undefined, checks):
+    """The JSON-ready answer: trace, steps, the normalized text, what is undefined, and one row per variable."""
+    by_label = {node["label"]: node for node in graph["nodes"] if node["kind"] == "leaf"}
+    rows = []
+    for name, value in inputs.items():
+        node = by_label[name]
+        row = {"name": name, "node": node["id"], "value": value, "grad": node["grad"],
+               "numerical": None, "difference": None,
+               "reason": undefined["reason"] if undefined else None}
+        row.update(checks.get(name, {}))
+        rows.append(row)
+    return {"normalized": to_source(tree), "trace": graph, "forward": forward_pass(graph),
+            "backward": steps, "variables": rows, "undefined": undefined}
+
+
+class _Undefined:
+    """A node the engine refused at these values, or one computed from it: its place in the graph and why."""
+
+    __slots__ = ("label", "_op", "_prev", "reason", "cause")
+
+    def __init__(self, op, prev, reason, cause=None):
+        self.label, self._op, self._prev = "", op, tuple(prev)
+        self.reason = reason
+        self.cause = self if cause is None else cause
+
+
+def _graph(node, leaves):
+    """The engine graph of `node` (variables are the shared `leaves`, literals constant leaves); an operation
+    the engine refuses becomes an _Undefined node, and so does everything computed from it."""
+    if isinstance(node, Var):
+        return leaves[node.name]
+    if isinstance(node, Num):
+        return Value(node.value, requires_grad=False)
+    inputs = [_graph(child, leaves) for child in children(node)]
+    failed = next((i for i in inputs if isinstance(i, _Undefined)), None)
+    if failed is not None:
+        return _Undefined(_op(node), inputs, failed.reason, failed.cause)
+    try:
+        return _apply(node, inputs)
+    except _DOMAIN_ERRORS as error:
+        return _Undefined(_op(node), inputs, str(error))
+
+
+def _apply(node, inputs):
+    """The engine's operation for tree node `node` on its input Values."""
+    if isinstance(node, BinOp):
+        return _BINARY[node.op](*inputs)
+    if isinstance(node, Neg):
+        return -inputs[0]
+    if isinstance(node, Pow):
+        return inputs[0] ** _exponent(node)
+    return _FUNCTIONS[node.func](inputs[0])
+
+
+def _exponent(node):
+    """A power's exponent as the engine should see it: an int when whole, so the op reads '**2'."""
+    return int(node.exponent) if node.exponent.is_integer() else node.exponent
+
+
+def _op(node):
+    """The `_op` the engine gives the node for `node` (for an undefined node, which the engine never made)."""
+    if isinstance(node, BinOp):
+        return node.op
+    if isinstance(node, Neg):
+        return "neg"
+    if isinstance(node, Pow):
+        return f"**{_exponent(node)}"
+    return node.func
+
+
+def _undefined_trace(root):
+    """A trace (ARCHITECTURE.md format) of a graph with undefined nodes: the same ids, order and edges the
+    engine's trace() gives where every node is defined, values where known, no gradients, no backward."""
+    order = topo_order(root)
+    ids = node_ids(order)
+    id_of = {id(node): ids[i] for i, node in enumerate(order)}
+    edges = [{"source": id_of[id(parent)], "target": id_of[id(node)], "slot": slot}
+             for node in order for slot, parent in enumerate(node._prev)]
+    return {"output": id_of[id(root)], "nodes": [_record(node, id_of) for node in order],
+            "edges": edges, "order": ids, "backward": []}
+
+
+def _record(node, id_of):
+    """One node of an undefined trace: as trace() records it, without a gradient; undefined ones say why."""
+    if isinstance(node, _Undefined):
+        return {"id": id_of[id(node)], "label": "", "op": node._op, "kind": "op", "data": None, "grad": None,
+                "undefined": node.reason, "cause": id_of[id(node.cause)]}
+    kind = "op" if node._prev else ("leaf" if node.requires_grad else "const")
+    return {"id": id_of[id(node)], "label": node.label, "op": node._op, "kind": kind, "data": node.data,
+            "grad": None}
+
+
+def _numerical_checks(tree, inputs):
+    """{variable: {numerical gradient (central differences), |autograd - numerical|}} from gradcheck."""
+    if not inputs:
+        return {}
+    names = list(inputs)
+
+    def engine_function(*xs):
+        root = _graph(tree, dict(zip(names, xs)))
+        if isinstance(root, _Undefined):
+            raise ValueError(root.reason)
+        return root
+
+    try:
+        check = gradcheck(engine_function, list(inputs.values()))
+    except _DOMAIN_ERRORS as error:
+        reason = f"the numerical check steps outside the domain: {error}"
+        return {name: {"reason": reason} for name in names}
+    return {name: {"numerical": check["numeric"][i], "difference": check["abs_diff"][i]}
+            for i, name in enumerate(names)}
+
+
+# The shareable state: "playground?e=<percent-encoded expression>&x=1.5&b=-2" in the URL fragment.
+
+def encode_state(expression, values=None):
+    """The URL fragment (without '#') that reproduces `expression` at `values`; refuses what playground() refuses."""
+    tree = parse(expression)
+    inputs = _inputs(tree, values)
+    parts = ["e=" + quote(expression, safe="")] + [f"{name}={value!r}" for name, value in inputs.items()]
+    return STATE_PREFIX + "&".join(parts)
+
+
+def decode_state(fragment):
+    """(expression, {variable: value}) from a fragment, checked as strictly as typed input: anything else
+    (an unknown key, a repeated key, a value that is not a plain number) is a ValueError naming it."""
+    if not isinstance(fragment, str):
+        raise ValueError(f"a playground link must be text, not {type(fragment).__name__}")
+    fragment = fragment.removeprefix("#")
+    if len(fragment) > MAX_STATE_LENGTH:
+        raise ValueError(f"the playground link is {len(fragment)} characters long: at most {MAX_STATE_LENGTH}")
+    if not fragment.startswith(STATE_PREFIX):
+        raise ValueError(f"not a playground link: it must start with #{STATE_PREFIX}")
+    pairs = {}
+    for part in fragment[len(STATE_PREFIX):].split("&"):
+        key, equals, raw = part.partition("=")
+        if not equals:
+            raise ValueError(f"the link part '{part[:20]}' is not of the form name=value")
+        if key in pairs:
+            raise ValueError(f"the link sets '{key[:20]}' twice")
+        pairs[key] = raw
+    if "e" not in pairs:
+        raise ValueError("the link has no expression (e=...)")
+    try:
+        expression = unquote(pairs.pop("e"), errors="strict")
+    except UnicodeDecodeError:
+        raise ValueError("the expression in the link is not valid percent-encoded UTF-8") from None
+    tree = parse(expression)
+    used = variables(tree)
+    values = {}
+    for key, raw in pairs.items():
+        if key not in used:
+            raise ValueError(f"the link sets '{key[:20]}', which the expression does not use")
+        values[key] = _number_in_link(key, raw)
+    return expression, _inputs(tree, values)
+
+
+def _number_in_link(name, raw):
+    """A value from a link: a plain decimal number, read by the expression parser with its limits."""
+    try:
+        literal = parse(raw)
+    except ExprError as error:
+        raise ValueError(f"the value of {name} in the link is not a number: {error.message}") from None
+    if not isinstance(literal, Num):
+        raise ValueError(f"the value of {name} in the link is not a plain number: '{raw[:20]}'")
+    return literal.value

@@ -1,0 +1,335 @@
+"""The playground: the lesson's expressions give the engine's numbers, domain errors give explained undefined
+nodes, nothing escapes, links round-trip, and random expressions agree with a direct engine computation."""
+
+import json
+import math
+import operator
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from autodiff import Value
+from lesson.expr import FUNCTIONS, BinOp, Call, Neg, Num, Pow, Var, parse, to_source
+from lesson.playground import DEFAULT_VALUE, decode_state, encode_state, playground
+
+
+def nodes(result):
+    """The trace's nodes by id."""
+    return {node["id"]: node for node in result["trace"]["nodes"]}
+
+
+def output(result):
+    """The output node's record."""
+    return nodes(result)[result["trace"]["output"]]
+
+
+def rows(result):
+    """The per-variable rows by name."""
+    return {row["name"]: row for row in result["variables"]}
+
+
+def structure(result):
+    """What a D3 join keys on and draws as shape: ids, ops and edges, without any number."""
+    graph = result["trace"]
+    return graph["order"], [n["op"] for n in graph["nodes"]], graph["edges"]
+
+
+# The lesson's expressions.
+
+def test_sum_times_b_gives_the_lessons_gradients():
+    result = playground("(a+b)*b", {"a": 2, "b": 3})
+    assert output(result)["data"] == 15.0
+    assert {name: row["grad"] for name, row in rows(result).items()} == {"a": 3.0, "b": 8.0}
+    assert [row["name"] for row in result["variables"]] == ["a", "b"]
+    # b reaches the output by two paths; the record shows them adding up to 8.
+    into_b = [entry for step in result["trace"]["backward"] for entry in step["inputs"] if entry["to"] == "b"]
+    assert [(e["before"], e["after"]) for e in into_b] == [(0.0, 5.0), (5.0, 8.0)]
+
+
+def test_softmax_exercise_gives_0_2689_and_0_1966():
+    result = playground("exp(x)/(exp(x)+exp(z))", {"x": 1.0, "z": 2.0})
+    assert round(output(result)["data"], 4) == 0.2689
+    assert round(rows(result)["x"]["grad"], 4) == 0.1966
+    assert round(rows(result)["z"]["grad"], 4) == -0.1966
+    assert result["normalized"] == "exp(x)/(exp(x) + exp(z))"
+    assert [n["op"] for n in result["trace"]["nodes"]].count("exp") == 3   # as written: exp(x) twice
+
+
+def test_neuron_matches_the_engine_and_finite_differences():
+    w, x, b = 0.5, 2.0, 0.1
+    result = playground("tanh(w*x + b)", {"w": w, "x": x, "b": b})
+    y = math.tanh(w * x + b)
+    assert output(result)["data"] == pytest.approx(y, abs=1e-15)
+    by_name = rows(result)
+    for name, expected in {"w": (1 - y * y) * x, "x": (1 - y * y) * w, "b": 1 - y * y}.items():
+        assert by_name[name]["grad"] == pytest.approx(expected, rel=1e-12)
+        assert by_name[name]["numerical"] == pytest.approx(expected, rel=1e-6)
+        assert by_name[name]["difference"] == abs(by_name[name]["grad"] - by_name[name]["numerical"])
+        assert by_name[name]["difference"] < 1e-8
+
+
+def test_the_output_is_named_f_and_the_steps_use_it():
+    result = playground("(a+b)*b", {"a": 2, "b": 3})
+    assert result["trace"]["output"] == "f"
+    assert result["backward"][0]["text"].startswith("Start at the output f: ∂f/∂f = 1")
+    assert "∂f/∂b" in result["backward"][-1]["text"]
+    # A variable called f keeps its name; the output then goes unnamed.
+    named = playground("f*x", {"f": 2, "x": 3})
+    assert rows(named)["f"]["node"] == "f" and output(named)["label"] == ""
+
+
+def test_missing_values_default_and_extra_ones_are_ignored():
+    result = playground("x*y", {"x": 3, "gone": 7})
+    assert rows(result)["y"]["value"] == DEFAULT_VALUE
+    assert output(result)["data"] == 3.0 * DEFAULT_VALUE
+    assert list(rows(result)) == ["x", "y"]
+
+
+def test_same_input_gives_the_same_ids_and_other_values_keep_them():
+    first = playground("tanh(w*x + b) * x", {"w": 1, "x": 2, "b": 3})
+    assert playground("tanh(w*x + b) * x", {"w": 1, "x": 2, "b": 3}) == first
+    assert structure(playground("tanh(w*x + b) * x", {"w": -4, "x": 0.5, "b": 0})) == structure(first)
+
+
+def test_a_variable_named_like_a_made_up_id_gets_a_distinct_id():
+    result = playground("n0 + n1*x", {"n0": 1, "n1": 2, "x": 3})
+    ids = result["trace"]["order"]
+    assert len(set(ids)) == len(ids)
+    assert all(nodes(result)[row["node"]]["label"] == row["name"] for row in result["variables"])
+
+
+def test_a_constant_expression_has_values_and_no_variables():
+    result = playground("2**3 - 1")
+    assert output(result)["data"] == 7.0
+    assert result["variables"] == []
+    assert result["undefined"] is None
+
+
+def test_the_whole_result_is_json():
+    for expression, values in [("(a+b)*b", {"a": 2, "b": 3}), ("log(x) + y", {"x": -1}), ("x +", {})]:
+        result = playground(expression, values)
+        assert json.loads(json.dumps(result, allow_nan=False)) == result
+
+
+# Domain errors: the failing node and everything downstream are undefined, with the reason.
+
+def test_log_of_a_negative_number_is_undefined_downstream_only():
+    defined = playground("log(x) + exp(y)*2", {"x": 2, "y": 1})
+    result = playground("log(x) + exp(y)*2", {"x": -2, "y": 1})
+    by_id = nodes(result)
+    log_node = next(n for n in result["trace"]["nodes"] if n["op"] == "log")
+    reason = "log is defined only for positive numbers, got log(-2.0)"
+    assert result["undefined"] == {"node": log_node["id"], "reason": reason}
+    assert log_node["data"] is None and log_node["undefined"] == reason and log_node["cause"] == log_node["id"]
+    assert output(result)["data"] is None and output(result)["cause"] == log_node["id"]
+    # The other branch keeps its values: exp(1) * 2.
+    product = next(n for n in result["trace"]["nodes"] if n["op"] == "*")
+    assert product["data"] == math.exp(1) * 2 and "undefined" not in product
+    assert by_id["x"]["data"] == -2.0
+    # No gradients, and each row says why.
+    assert all(n["grad"] is None for n in result["trace"]["nodes"])
+    assert result["trace"]["backward"] == [] and result["backward"] == []
+    assert all(row["grad"] is None and row["numerical"] is None and row["reason"] == reason
+               for row in result["variables"])
+    # The same ids, ops and edges as where it is defined, so the page updates in place.
+    assert structure(result) == structure(defined)
+    assert [n["kind"] for n in result["trace"]["nodes"]] == [n["kind"] for n in defined["trace"]["nodes"]]
+
+
+@pytest.mark.parametrize("expression, values, failing_op, reason", [
+    ("1/x", {"x": 0}, "/", "division by zero"),
+    ("y/(x - x)", {"x": 3, "y": 1}, "/", "division by zero"),
+    ("exp(x)", {"x": 1000}, "exp", "exp(1000.0) overflows"),
+    ("exp(x)*exp(x)", {"x": 400}, "*", "overflows"),
+    ("x**0.5", {"x": -1}, "**0.5", "not a real number"),
+    ("x**-1", {"x": 0}, "**-1", "zero cannot be raised to a negative power"),
+    ("log(x - 1)", {"x": 1}, "log", "log(0.0)"),
+])
+def test_domain_errors_name_the_failing_node(expression, values, failing_op, reason):
+    result = playground(expression, values)
+    failing = nodes(result)[result["undefined"]["node"]]
+    assert failing["op"] == failing_op
+    assert reason in failing["undefined"] and reason in result["undefined"]["reason"]
+    assert output(result)["data"] is None
+    assert structure(result) == structure(playground(expression, {}))
+
+
+def test_the_next_valid_input_works_after_an_undefined_one():
+    assert playground("log(x)", {"x": -1})["undefined"] is not None
+    result = playground("log(x)", {"x": math.e})
+    assert output(result)["data"] == 1.0 and rows(result)["x"]["grad"] == 1 / math.e
+
+
+def test_a_gradient_that_overflows_leaves_values_but_no_gradients():
+    # 1e15 * log(x) at x = 1e-300: the value is about -6.9e17, but d/dx = 1e15 / 1e-300 overflows.
+    result = playground("1e15*log(x)", {"x": 1e-300})
+    assert output(result)["data"] == pytest.approx(1e15 * math.log(1e-300))
+    assert "the gradients overflow" in result["undefined"]["reason"] and result["undefined"]["node"] is None
+    assert rows(result)["x"]["grad"] is None and result["backward"] == []
+
+
+def test_a_step_outside_the_domain_says_the_numerical_check_is_unavailable():
+    # log(x) at x = 1e-7: defined, but x - 1e-6 (the central difference's step) is not.
+    result = playground("log(x)", {"x": 1e-7})
+    row = rows(result)["x"]
+    assert row["grad"] == pytest.approx(1e7) and row["numerical"] is None
+    assert row["reason"].startswith("the numerical check steps outside the domain: log is defined only")
+
+
+# Bad input never raises: it comes back as an error with a span.
+
+@pytest.mark.parametrize("expression, values, message, span", [
+    ("__import__('os')", {}, "double-underscore names", (0, 10)),
+    ("x.__class__", {}, "attribute access", (1, 11)),
+    ("", {}, "the expression is empty", (0, 0)),
+    ("x" * 100_000, {}, "at most 500", (500, 100_000)),
+    (None, {}, "must be text, not NoneType", (0, 0)),
+    (["x"], {}, "must be text, not list", (0, 0)),
+    ("y + x", {"x": float("nan")}, "x must be a finite number", (4, 5)),
+    ("y + x", {"x": float("inf")}, "x must be a finite number", (4, 5)),
+    ("y + x", {"x": "1; import os"}, "x must be a finite number", (4, 5)),
+    ("y + x", {"x": True}, "x must be a finite number", (4, 5)),
+    ("y + x", {"x": 1e16}, "x must be between", (4, 5)),
+    ("x", [1.0], "values must map variable names to numbers, not list", (0, 0)),
+])
+def test_bad_input_returns_an_error_with_a_span(expression, values, message, span):
+    result = playground(expression, values)
+    assert set(result) == {"error"}
+    assert message in result["error"]["message"]
+    assert (result["error"]["start"], result["error"]["end"]) == span
+
+
+# The shareable state in the URL fragment.
+
+def test_state_round_trips_through_the_fragment():
+    values = {"w": 0.1 + 0.2, "x": -1.25, "b": 1e-07}
+    fragment = encode_state("tanh(w*x + b)", values)
+    assert fragment == "playground?e=tanh%28w%2Ax%20%2B%20b%29&w=0.30000000000000004&x=-1.25&b=1e-07"
+    assert decode_state("#" + fragment) == ("tanh(w*x + b)", values)
+    assert decode_state(fragment) == ("tanh(w*x + b)", values)
+
+
+def test_state_fills_in_defaults_and_keeps_first_appearance_order():
+    assert decode_state(encode_state("(a+b)*b", {"b": 3})) == ("(a+b)*b", {"a": DEFAULT_VALUE, "b": 3.0})
+
+
+def test_encoding_refuses_what_the_playground_refuses():
+    with pytest.raises(ValueError, match="double-underscore"):
+        encode_state("__import__('os')", {})
+    with pytest.raises(ValueError, match="x must be a finite number"):
+        encode_state("x", {"x": float("nan")})
+
+
+@pytest.mark.parametrize("fragment, message", [
+    ("#playground?e=__import__%28%27os%27%29", "double-underscore names are not allowed"),
+    ("#playground?e=x.__class__", "attribute access"),
+    ("#playground?e=%3Cimg%20src%3Dx%20onerror%3Dalert(1)%3E", "'<' is not allowed"),
+    ("#playground?e=x&x=alert(1)", "the value of x in the link is not a number: unknown function 'alert'"),
+    ("#playground?e=x&x=nan", "the value of x in the link is not a plain number: 'nan'"),
+    ("#playground?e=x&x=1e999", "is too large"),
+    ("#playground?e=x&x=1&x=2", "the link sets 'x' twice"),
+    ("#playground?e=x&y=1", "the link sets 'y', which the expression does not use"),
+    ("#playground?e=x&__proto__=1", "the link sets '__proto__', which the expression does not use"),
+    ("#playground?x=1", "the link has no expression"),
+    ("#playground?e=x&x", "is not of the form name=value"),
+    ("#playground?e=%FF", "not valid percent-encoded UTF-8"),
+    ("#explore?a=1", "not a playground link"),
+    ("#playground?e=" + "x%2B" * 1000 + "x", "characters long: at most 4000"),
+    ("#playground?e=" + "x%2B" * 300 + "x", "at most 500"),
+])
+def test_a_hostile_link_is_refused_with_a_message(fragment, message):
+    with pytest.raises(ValueError) as refused:
+        decode_state(fragment)
+    assert message in str(refused.value)
+
+
+def test_decoding_something_that_is_not_text_is_refused():
+    with pytest.raises(ValueError, match="must be text, not int"):
+        decode_state(42)
+
+
+# Random valid expressions (Hypothesis): printing and parsing agree, and the numbers are the engine's.
+
+NAMES = ["a", "b", "x", "y", "w"]
+
+
+def trees(functions=FUNCTIONS, binary="+-*/", exponents=st.sampled_from([-2, -1, 0, 0.5, 1, 2, 3, 1.5e-05]),
+          literals=st.floats(-1000, 1000)):
+    """Random trees in normal form (no sign on a literal: that is a negative literal)."""
+    leaf = st.one_of(st.sampled_from(NAMES).map(Var), literals.map(Num))
+    not_literal = lambda tree: not isinstance(tree, Num)  # noqa: E731
+    return st.recursive(leaf, lambda inner: st.one_of(
+        st.builds(BinOp, st.sampled_from(binary), inner, inner),
+        st.builds(Neg, inner.filter(not_literal)),
+        st.builds(Pow, inner, exponents.map(float)),
+        st.builds(Call, st.sampled_from(functions), inner),
+    ), max_leaves=10)
+
+
+def height(tree):
+    """The number of levels of `tree` (a bound on its nesting once printed)."""
+    parts = [getattr(tree, f) for f in ("left", "right", "operand", "base", "arg") if hasattr(tree, f)]
+    return 1 + max((height(part) for part in parts), default=0)
+
+
+@given(trees().filter(lambda t: height(t) <= 12))
+def test_printing_then_parsing_gives_the_same_tree(tree):
+    assert parse(to_source(tree)) == tree
+
+
+ENGINE_OPS = {"+": operator.add, "-": operator.sub, "*": operator.mul, "/": operator.truediv}
+
+
+def direct(tree, leaves):
+    """`tree` built straight on the engine's Value, independently of the playground (the reference)."""
+    if isinstance(tree, Var):
+        return leaves[tree.name]
+    if isinstance(tree, Num):
+        return Value(tree.value, requires_grad=False)
+    if isinstance(tree, BinOp):
+        return ENGINE_OPS[tree.op](direct(tree.left, leaves), direct(tree.right, leaves))
+    if isinstance(tree, Neg):
+        return -direct(tree.operand, leaves)
+    if isinstance(tree, Pow):
+        exponent = int(tree.exponent) if tree.exponent.is_integer() else tree.exponent
+        return direct(tree.base, leaves) ** exponent
+    return getattr(direct(tree.arg, leaves), tree.func)()
+
+
+values = st.fixed_dictionaries({name: st.floats(-3, 3, allow_nan=False) for name in NAMES})
+
+
+@settings(max_examples=300, deadline=None)
+@given(trees().filter(lambda t: height(t) <= 12), values)
+def test_values_and_gradients_are_the_engines(tree, point):
+    result = playground(to_source(tree), point)
+    assert "error" not in result
+    leaves = {name: Value(v, label=name) for name, v in point.items()}
+    try:
+        root = direct(tree, leaves)
+        root.backward() if root.requires_grad else None
+    except (ValueError, ZeroDivisionError, OverflowError) as error:
+        # The engine refuses these values somewhere: the playground must say undefined, with a reason.
+        assert result["undefined"] is not None and result["undefined"]["reason"], error
+        return
+    assert result["undefined"] is None
+    assert output(result)["data"] == root.data
+    for row in result["variables"]:
+        assert row["value"] == point[row["name"]]
+        assert row["grad"] == leaves[row["name"]].grad
+
+
+# Only smooth operations here, so that central differences are accurate everywhere.
+@settings(max_examples=200, deadline=None)
+@given(trees(functions=("tanh", "sigmoid"), binary="+-*", exponents=st.sampled_from([0, 1, 2, 3]),
+             literals=st.floats(-3, 3)).filter(lambda t: height(t) <= 8),
+       st.fixed_dictionaries({name: st.floats(-1.5, 1.5) for name in NAMES}))
+def test_gradients_agree_with_finite_differences(tree, point):
+    result = playground(to_source(tree), point)
+    assert result["undefined"] is None
+    value = output(result)["data"]
+    for row in result["variables"]:
+        assert row["numerical"] is not None
+        # Central differences with step 1e-6 lose about 1e-16 |f| / 1e-6 to rounding; allow that and more.
+        assert row["difference"] <= 1e-6 + 1e-5 * abs(row["numerical"]) + 1e-9 * abs(value), row
