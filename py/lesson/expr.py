@@ -11,6 +11,7 @@ import re
 import unicodedata
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 
 FUNCTIONS = ("tanh", "relu", "exp", "log", "sigmoid")
 
@@ -397,6 +398,13 @@ def parse(text):
                         MAX_LENGTH, len(text))
     if not text.strip(_WHITESPACE):
         raise ExprError("the expression is empty: type one, e.g. tanh(w*x + b)", 0, len(text))
+    return _parsed(text)
+
+
+@lru_cache(maxsize=64)
+def _parsed(text):
+    """The tree of checked `text`, remembered: a slider drag re-sends the same expression each time
+    (trees are immutable, so sharing one is safe)."""
     parser = _Parser(text)
     tree = parser.sum()
     if parser.token.kind != "end":
