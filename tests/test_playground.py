@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from autodiff import Value
 from lesson.expr import FUNCTIONS, BinOp, Call, Neg, Num, Pow, Var, parse, to_source
-from lesson.playground import DEFAULT_VALUE, decode_state, encode_state, playground
+from lesson.playground import DEFAULT_VALUE, decode_state, encode_state, initial_state, playground
 
 
 def nodes(result):
@@ -106,6 +106,12 @@ def test_a_constant_expression_has_values_and_no_variables():
     assert result["undefined"] is None
 
 
+def test_the_first_paint_is_the_lessons_neuron():
+    state = initial_state()
+    assert state["result"] == playground(state["expression"], state["values"])
+    assert round(output(state["result"])["data"], 4) == round(math.tanh(0.5 * 2.0 + 0.1), 4) == 0.8005
+
+
 def test_the_whole_result_is_json():
     for expression, values in [("(a+b)*b", {"a": 2, "b": 3}), ("log(x) + y", {"x": -1}), ("x +", {})]:
         result = playground(expression, values)
@@ -121,11 +127,12 @@ def test_log_of_a_negative_number_is_undefined_downstream_only():
     log_node = next(n for n in result["trace"]["nodes"] if n["op"] == "log")
     reason = "log is defined only for positive numbers, got log(-2.0)"
     assert result["undefined"] == {"node": log_node["id"], "reason": reason}
-    assert log_node["data"] is None and log_node["undefined"] == reason and log_node["cause"] == log_node["id"]
+    assert log_node["data"] is None and log_node["note"] == reason and log_node["cause"] == log_node["id"]
     assert output(result)["data"] is None and output(result)["cause"] == log_node["id"]
+    assert output(result)["note"] == reason
     # The other branch keeps its values: exp(1) * 2.
     product = next(n for n in result["trace"]["nodes"] if n["op"] == "*")
-    assert product["data"] == math.exp(1) * 2 and "undefined" not in product
+    assert product["data"] == math.exp(1) * 2 and "note" not in product and "cause" not in product
     assert by_id["x"]["data"] == -2.0
     # No gradients, and each row says why.
     assert all(n["grad"] is None for n in result["trace"]["nodes"])
@@ -150,7 +157,7 @@ def test_domain_errors_name_the_failing_node(expression, values, failing_op, rea
     result = playground(expression, values)
     failing = nodes(result)[result["undefined"]["node"]]
     assert failing["op"] == failing_op
-    assert reason in failing["undefined"] and reason in result["undefined"]["reason"]
+    assert reason in failing["note"] and reason in result["undefined"]["reason"]
     assert output(result)["data"] is None
     assert structure(result) == structure(playground(expression, {}))
 

@@ -19,6 +19,9 @@ from lesson.expr import (
 from lesson.steps import backward_pass, forward_pass
 
 DEFAULT_VALUE = 1.0       # a variable the page has no value for yet
+# What the playground shows first: the lesson's neuron at the compute-graph example's numbers.
+START_EXPRESSION = "tanh(w*x + b)"
+START_VALUES = {"w": 0.5, "x": 2.0, "b": 0.1}
 OUTPUT_LABEL = "f"        # the output node's name, unless a variable has it
 STATE_PREFIX = "playground?"
 MAX_STATE_LENGTH = 4000   # room for a 500-character expression percent-encoded, and its values
@@ -42,6 +45,12 @@ def playground(expression, values=None):
     except Exception as error:  # a bug, not the learner's input: say so rather than break the page
         return {"error": {"message": f"the playground failed on this input ({type(error).__name__}: {error})",
                           "start": 0, "end": 0}}
+
+
+def initial_state():
+    """The first paint's data, computed at build time: the starting expression, its values and its result."""
+    return {"expression": START_EXPRESSION, "values": dict(START_VALUES),
+            "result": playground(START_EXPRESSION, START_VALUES)}
 
 
 def _inputs(tree, values):
@@ -168,10 +177,11 @@ def _undefined_trace(root):
 
 
 def _record(node, id_of):
-    """One node of an undefined trace: as trace() records it, without a gradient; undefined ones say why."""
+    """One node of an undefined trace: as trace() records it, without a gradient; an undefined one says why in
+    `note` (where trace() puts the reason for a number it cannot show) and names the node that `cause`d it."""
     if isinstance(node, _Undefined):
-        return {"id": id_of[id(node)], "label": "", "op": node._op, "kind": "op", "data": None, "grad": None,
-                "undefined": node.reason, "cause": id_of[id(node.cause)]}
+        return {"id": id_of[id(node)], "label": node.label, "op": node._op, "kind": "op", "data": None,
+                "grad": None, "note": node.reason, "cause": id_of[id(node.cause)]}
     kind = "op" if node._prev else ("leaf" if node.requires_grad else "const")
     return {"id": id_of[id(node)], "label": node.label, "op": node._op, "kind": kind, "data": node.data,
             "grad": None}
