@@ -217,6 +217,12 @@ def test_state_round_trips_through_the_fragment():
     assert decode_state(fragment) == ("tanh(w*x + b)", values)
 
 
+def test_the_result_carries_its_own_link():
+    result = playground("x*y", {"y": -0.5})
+    assert result["link"] == encode_state("x*y", {"y": -0.5}) == "playground?e=x%2Ay&x=1.0&y=-0.5"
+    assert "link" not in playground("x +", {})
+
+
 def test_state_fills_in_defaults_and_keeps_first_appearance_order():
     assert decode_state(encode_state("(a+b)*b", {"b": 3})) == ("(a+b)*b", {"a": DEFAULT_VALUE, "b": 3.0})
 

@@ -33,15 +33,16 @@ _DOMAIN_ERRORS = (ValueError, ZeroDivisionError, OverflowError)
 
 
 def playground(expression, values=None):
-    """The graph of `expression` at `values` (missing ones DEFAULT_VALUE): trace, steps, and per variable its
-    value, gradient, numerical gradient and their difference; or {"error": ...} for input that is refused."""
+    """The graph of `expression` at `values` (missing ones DEFAULT_VALUE): trace, steps, per variable its value,
+    gradient, numerical gradient and their difference, and the `link` (URL fragment) that reproduces it;
+    or {"error": ...} for input that is refused."""
     try:
         tree = parse(expression)
         inputs = _inputs(tree, values)
     except ExprError as error:
         return {"error": error.as_dict()}
     try:
-        return _evaluated(tree, inputs)
+        return {**_evaluated(tree, inputs), "link": _link(expression, inputs)}
     except Exception as error:  # a bug, not the learner's input: say so rather than break the page
         return {"error": {"message": f"the playground failed on this input ({type(error).__name__}: {error})",
                           "start": 0, "end": 0}}
@@ -212,8 +213,11 @@ def _numerical_checks(tree, inputs):
 
 def encode_state(expression, values=None):
     """The URL fragment (without '#') that reproduces `expression` at `values`; refuses what playground() refuses."""
-    tree = parse(expression)
-    inputs = _inputs(tree, values)
+    return _link(expression, _inputs(parse(expression), values))
+
+
+def _link(expression, inputs):
+    """The fragment for an expression already parsed and its checked inputs (exact: floats as repr)."""
     parts = ["e=" + quote(expression, safe="")] + [f"{name}={value!r}" for name, value in inputs.items()]
     return STATE_PREFIX + "&".join(parts)
 
