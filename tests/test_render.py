@@ -456,3 +456,44 @@ def test_cells_say_whether_they_run_live(lesson):
     static = parse(lesson.body_html).find("figure", class_="cell")
     assert {f.attrs["data-live"] for f in static if f.attrs["data-kind"] == "numpy"} == {"false"}
     assert {f.attrs["data-live"] for f in static if f.attrs["data-kind"] == "engine"} == {"true"}
+
+
+# The same engine cells, run by Pyodide's Python (3.14, no NumPy) in Node: what the live page prints.
+PYODIDE_RUNNER = """
+import { loadPyodide } from "%(pyodide)s";
+import fs from "fs";
+const [cellsFile, pyDir] = process.argv.slice(2);
+const py = await loadPyodide();
+for (const pkg of ["autodiff", "lesson"]) {
+  py.FS.mkdirTree(`/home/pyodide/${pkg}`);
+  for (const file of fs.readdirSync(`${pyDir}/${pkg}`).filter((name) => name.endsWith(".py"))) {
+    py.FS.writeFile(`/home/pyodide/${pkg}/${file}`, fs.readFileSync(`${pyDir}/${pkg}/${file}`));
+  }
+}
+py.globals.set("cells_json", fs.readFileSync(cellsFile, "utf8"));
+console.log(py.runPython(`
+import json, sys
+sys.path.insert(0, "/home/pyodide")
+from lesson.cells import Notebook, as_text
+notebook = Notebook()
+json.dumps({"version": sys.version_info[:2], "numpy": "numpy" in sys.modules,
+            "outputs": {c["id"]: as_text(notebook.run(c["source"], cell_id=c["id"])) for c in json.loads(cells_json)}})
+`));
+"""
+
+
+def test_engine_cells_print_the_same_in_pyodide_as_at_build_time(page, tmp_path):
+    import shutil
+    import subprocess
+    pyodide = render.REPO / "node_modules" / "pyodide" / "pyodide.mjs"
+    if shutil.which("node") is None or not pyodide.exists():
+        pytest.skip("needs node and node_modules/pyodide (npm ci)")
+    cells = [{"id": c.id, "source": c.source} for c in render.lesson_cells() if c.kind == "engine"]
+    (tmp_path / "cells.json").write_text(json.dumps(cells), encoding="utf-8")
+    (tmp_path / "run.mjs").write_text(PYODIDE_RUNNER % {"pyodide": pyodide.as_uri()}, encoding="utf-8")
+    done = subprocess.run(["node", tmp_path / "run.mjs", tmp_path / "cells.json", render.REPO / "py"],
+                          capture_output=True, text=True, timeout=300, check=True)
+    live = json.loads(done.stdout.strip().splitlines()[-1])
+    assert live["version"][0] == 3 and live["version"] != [3, 11] and not live["numpy"]  # really Pyodide, no NumPy
+    assert len(cells) >= 10
+    assert {cell_id: text for cell_id, text in live["outputs"].items() if text != output(page, cell_id)} == {}
