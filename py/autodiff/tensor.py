@@ -1,0 +1,654 @@
+"""Tensor: a NumPy array that remembers how it was computed, with PyTorch's autograd semantics.
+
+Each operation computes its result and, right beside it, `chain`: a function from the
+result's gradient to one contribution per input (already summed back over broadcast axes,
+None where an input needs no gradient). `backward()` is one generic loop over the graph in
+reverse topological order; it is the only place where gradients are added up.
+
+Dtype: float32 unless `dtype=np.float64` is asked for; numbers and arrays that meet a Tensor
+take its dtype, and every result keeps it (gradcheck runs the whole graph in float64).
+
+Domain policy (follows NumPy, without warnings): log(0) = -inf, log(-1) = nan, exp(1000) = inf,
+1/0 = inf, 0/0 = nan, and their gradients likewise; log, exp, /, **, sigmoid, softmax,
+log_softmax and the whole backward pass run under `np.errstate(all="ignore")`. (Overflow of
+plain +, -, * and @ beyond float32's range is left to NumPy's own once-per-place warning.)
+
+As in PyTorch:
+  - leaves accumulate `grad` across backward() calls until zeroed; non-leaf nodes hold the
+    gradient of the latest pass only (unlike PyTorch they keep it: the page shows it);
+  - `no_grad()` builds no graph; `detach()` shares data (and the version counter), no history;
+  - in-place ops (`add_`, `sub_`, `mul_`, `zero_`, `+=`, `-=`, `*=`) bump a version counter
+    shared by every tensor viewing the same data; each op saves only what its gradient reads,
+    with the version it saw, so backward fails with a clear error exactly when that changed;
+  - an in-place op on a leaf that requires grad is an error outside `no_grad()` (write
+    `p.data -= lr * p.grad`, or update under `no_grad()`); `/=` builds a new tensor.
+Stricter than PyTorch (an error, never a wrong number): an in-place op on the output of
+`reshape` or `.T` that requires grad, and an in-place op on a tensor that an earlier
+operation already used (backward names the op).
+"""
+
+import functools
+import itertools
+import numbers
+
+import numpy as np
+
+from autodiff.graph import topo_order
+from autodiff.value import Value
+
+_new = object.__new__
+_serial = itertools.count()  # creation order: tells backward whether an input was rewritten in place after use
+_grad_enabled = True
+_quiet = functools.partial(np.errstate, all="ignore")  # a fresh one per use: errstate is single-use
+_MIX_ERROR = "cannot mix Value and Tensor: use Tensor for both, or Value for both"
+_VIEW_OPS = ("reshape", "T")
+
+
+class no_grad:
+    """Context manager: operations inside record no graph, and their results have requires_grad False."""
+
+    __slots__ = ("_outer",)
+
+    def __enter__(self):
+        global _grad_enabled
+        self._outer = _grad_enabled
+        _grad_enabled = False
+        return self
+
+    def __exit__(self, *exc_info):
+        global _grad_enabled
+        _grad_enabled = self._outer
+        return False
+
+
+class Tensor:
+    """An n-dimensional array node: `data` (ndarray), `grad` (ndarray or None), and its inputs."""
+
+    __slots__ = ("data", "grad", "label", "requires_grad", "_op", "_prev", "_backward", "_saved",
+                 "_version", "_serial")
+    # NumPy must hand `array + tensor` to Tensor.__radd__ instead of looping over the tensor.
+    __array_ufunc__ = None
+
+    def __init__(self, data, requires_grad=False, dtype=np.float32, label=""):
+        dtype = np.dtype(dtype)
+        if dtype.kind != "f":
+            raise TypeError(f"Tensor dtype must be a float type (float32 or float64), got {dtype}")
+        if not isinstance(label, str):
+            raise TypeError(f"Tensor label must be a str, got {type(label).__name__}")
+        _fill(self, _to_array(data.data if isinstance(data, Tensor) else data, dtype), bool(requires_grad), label)
+
+    def __repr__(self):
+        body = np.array2string(self.data, separator=", ")
+        extra = "" if self.data.dtype == np.float32 else f", dtype={self.data.dtype}"
+        if self.requires_grad:
+            extra += ", requires_grad=True"
+        if self.label:
+            extra += f", label={self.label!r}"
+        return f"Tensor({body}{extra})"
+
+    @property
+    def shape(self):
+        """The data's shape, a tuple of ints."""
+        return self.data.shape
+
+    @property
+    def ndim(self):
+        """Number of dimensions."""
+        return self.data.ndim
+
+    @property
+    def dtype(self):
+        """The data's NumPy dtype (float32 unless float64 was asked for)."""
+        return self.data.dtype
+
+    def __len__(self):
+        return len(self.data)
+
+    def item(self):
+        """The single element as a Python float."""
+        if self.data.size != 1:
+            raise ValueError(f"item() needs a one-element Tensor, this one has shape {self.shape}")
+        return self.data.item()
+
+    def numpy(self):
+        """The data as an ndarray (shared, not copied), refused while the tensor requires grad."""
+        if self.requires_grad:
+            raise RuntimeError("Can't call numpy() on Tensor that requires grad. "
+                               "Use tensor.detach().numpy() instead.")
+        return self.data
+
+    def detach(self):
+        """The same data (and version counter) as a new leaf with no history and requires_grad False."""
+        out = _result(self.data)
+        out._version = self._version
+        return out
+
+    def zero_grad(self):
+        """Forget the accumulated gradient (grad becomes None, as PyTorch's default)."""
+        self.grad = None
+
+    # Element-wise binary operations; each input's gradient goes through _unbroadcast.
+
+    def __add__(self, other):
+        """f(a, b) = a + b; df/da = 1, df/db = 1."""
+        other = _lift(other, self)
+        a, b = self.data, other.data
+        out = _result(a + b)
+        if _grad_enabled and (self.requires_grad or other.requires_grad):
+            ra, rb = self.requires_grad, other.requires_grad
+
+            def chain(g):
+                return (_unbroadcast(g, a) if ra else None, _unbroadcast(g, b) if rb else None)
+            _record(out, "+", (self, other), chain, ())
+        return out
+
+    def __radd__(self, other):
+        """f(c, a) = c + a for a number or array c."""
+        return _lift(other, self) + self
+
+    def __sub__(self, other):
+        """f(a, b) = a - b; df/da = 1, df/db = -1."""
+        other = _lift(other, self)
+        a, b = self.data, other.data
+        out = _result(a - b)
+        if _grad_enabled and (self.requires_grad or other.requires_grad):
+            ra, rb = self.requires_grad, other.requires_grad
+
+            def chain(g):
+                return (_unbroadcast(g, a) if ra else None, _unbroadcast(-g, b) if rb else None)
+            _record(out, "-", (self, other), chain, ())
+        return out
+
+    def __rsub__(self, other):
+        """f(c, a) = c - a for a number or array c."""
+        return _lift(other, self) - self
+
+    def __mul__(self, other):
+        """f(a, b) = a * b; df/da = b, df/db = a."""
+        other = _lift(other, self)
+        a, b = self.data, other.data
+        out = _result(a * b)
+        if _grad_enabled and (self.requires_grad or other.requires_grad):
+            ra, rb = self.requires_grad, other.requires_grad
+
+            def chain(g):
+                return (_unbroadcast(g * b, a) if ra else None, _unbroadcast(g * a, b) if rb else None)
+            # Each input's gradient reads the other input: save only those.
+            _record(out, "*", (self, other), chain, _versions((other,) * ra + (self,) * rb))
+        return out
+
+    def __rmul__(self, other):
+        """f(c, a) = c * a for a number or array c."""
+        return _lift(other, self) * self
+
+    def __truediv__(self, other):
+        """f(a, b) = a / b; df/da = 1/b, df/db = -a/b^2 = -f/b."""
+        other = _lift(other, self)
+        a, b = self.data, other.data
+        with _quiet():
+            q = a / b
+        out = _result(q)
+        if _grad_enabled and (self.requires_grad or other.requires_grad):
+            ra, rb = self.requires_grad, other.requires_grad
+
+            def chain(g):
+                g_over_b = g / b
+                return (_unbroadcast(g_over_b, a) if ra else None,
+                        _unbroadcast(-g_over_b * q, b) if rb else None)
+            _record(out, "/", (self, other), chain, _versions((other,) + (out,) * rb))
+        return out
+
+    def __rtruediv__(self, other):
+        """f(c, a) = c / a for a number or array c."""
+        return _lift(other, self) / self
+
+    def __neg__(self):
+        """f(a) = -a; df/da = -1."""
+        out = _result(-self.data)
+        if _grad_enabled and self.requires_grad:
+            _record(out, "neg", (self,), lambda g: (-g,), ())
+        return out
+
+    def __pow__(self, exponent):
+        """f(a) = a ** p for a number p; df/da = p * a ** (p - 1)."""
+        p = _exponent(exponent)
+        a = self.data
+        with _quiet():
+            out = _result(a ** p)
+        if _grad_enabled and self.requires_grad:
+            def chain(g):
+                if p == 0:  # d(a**0)/da is 0 everywhere, even where a**-1 is inf
+                    return (np.zeros_like(g),)
+                with _quiet():
+                    return (g * (p * a ** (p - 1)),)
+            _record(out, f"**{p:g}", (self,), chain, _versions((self,)))
+        return out
+
+    def __rpow__(self, base):
+        """c ** a is refused: only a number exponent is supported."""
+        raise TypeError(f"{type(base).__name__} ** Tensor is not supported: the exponent must be a plain "
+                        "number (for c ** x write (x * log(c)).exp())")
+
+    # Matrix product.
+
+    def __matmul__(self, other):
+        """C = A @ B as np.matmul defines it (batched, 1-D promoted); dA = dC @ B^T, dB = A^T @ dC."""
+        other = _lift(other, self)
+        a, b = self.data, other.data
+        out = _result(_matmul(a, b))
+        if _grad_enabled and (self.requires_grad or other.requires_grad):
+            ra, rb = self.requires_grad, other.requires_grad
+            if a.ndim == 2 and b.ndim == 2:
+                def chain(g):
+                    return (g @ b.T if ra else None, a.T @ g if rb else None)
+            else:
+                def chain(g):
+                    return _matmul_grads(g, a, b, ra, rb)
+            _record(out, "@", (self, other), chain, _versions((other,) * ra + (self,) * rb))
+        return out
+
+    def __rmatmul__(self, other):
+        """C = c @ A for an array c."""
+        return _lift(other, self) @ self
+
+    def matmul(self, other):
+        """Same as self @ other."""
+        return self @ other
+
+    # Element-wise functions.
+
+    def relu(self):
+        """f(a) = max(a, 0); df/da = 1 where a > 0, else 0 (0 at a = 0, as in PyTorch)."""
+        r = np.maximum(self.data, 0)
+        out = _result(r)
+        if _grad_enabled and self.requires_grad:
+            _record(out, "relu", (self,), lambda g: (g * (r > 0),), _versions((out,)))
+        return out
+
+    def tanh(self):
+        """f(a) = tanh(a); df/da = 1 - f^2."""
+        t = np.tanh(self.data)
+        out = _result(t)
+        if _grad_enabled and self.requires_grad:
+            _record(out, "tanh", (self,), lambda g: (g * (1 - t * t),), _versions((out,)))
+        return out
+
+    def sigmoid(self):
+        """f(a) = 1 / (1 + exp(-a)); df/da = f * (1 - f)."""
+        with _quiet():
+            s = np.exp(-np.logaddexp(0, -self.data))  # never overflows, keeps tiny values for a << 0
+        out = _result(s)
+        if _grad_enabled and self.requires_grad:
+            _record(out, "sigmoid", (self,), lambda g: (g * (s * (1 - s)),), _versions((out,)))
+        return out
+
+    def exp(self):
+        """f(a) = exp(a); df/da = f."""
+        with _quiet():
+            e = np.exp(self.data)
+        out = _result(e)
+        if _grad_enabled and self.requires_grad:
+            _record(out, "exp", (self,), lambda g: (g * e,), _versions((out,)))
+        return out
+
+    def log(self):
+        """f(a) = ln(a); df/da = 1 / a."""
+        a = self.data
+        with _quiet():
+            out = _result(np.log(a))
+        if _grad_enabled and self.requires_grad:
+            def chain(g):
+                with _quiet():
+                    return (g / a,)
+            _record(out, "log", (self,), chain, _versions((self,)))
+        return out
+
+    def softmax(self, axis=-1):
+        """s = exp(a) / sum(exp(a)) along axis; da = s * (g - sum(g * s)). Shifted by the max: never overflows."""
+        with _quiet():
+            e = np.exp(self.data - self.data.max(axis=axis, keepdims=True))
+            s = e / e.sum(axis=axis, keepdims=True)
+        out = _result(s)
+        if _grad_enabled and self.requires_grad:
+            def chain(g):
+                return (s * (g - (g * s).sum(axis=axis, keepdims=True)),)
+            _record(out, "softmax", (self,), chain, _versions((out,)))
+        return out
+
+    def log_softmax(self, axis=-1):
+        """f = a - max - log(sum(exp(a - max))) along axis; da = g - exp(f) * sum(g)."""
+        with _quiet():
+            shifted = self.data - self.data.max(axis=axis, keepdims=True)
+            f = shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
+        out = _result(f)
+        if _grad_enabled and self.requires_grad:
+            def chain(g):
+                with _quiet():
+                    return (g - np.exp(f) * g.sum(axis=axis, keepdims=True),)
+            _record(out, "log_softmax", (self,), chain, _versions((out,)))
+        return out
+
+    # Reductions and shape changes.
+
+    def sum(self, axis=None, keepdims=False):
+        """f = sum of a over axis; df/da_i = 1 (the gradient is copied back to every summed element)."""
+        out = _result(self.data.sum(axis=axis, keepdims=keepdims))
+        if _grad_enabled and self.requires_grad:
+            shape = self.data.shape
+            _record(out, "sum", (self,), lambda g: (_expand(g, shape, axis, keepdims),), ())
+        return out
+
+    def mean(self, axis=None, keepdims=False):
+        """f = sum over axis / n; df/da_i = 1/n."""
+        a = self.data
+        with _quiet():
+            out = _result(a.mean(axis=axis, keepdims=keepdims))
+        if _grad_enabled and self.requires_grad:
+            shape = a.shape
+            scale = out.data.size / a.size if a.size else 0.0  # 1/n, n = elements per mean
+
+            def chain(g):
+                return (_expand(g * scale, shape, axis, keepdims),)
+            _record(out, "mean", (self,), chain, ())
+        return out
+
+    def reshape(self, *shape):
+        """The same elements in a new shape (`reshape(2, 3)` or `reshape((2, 3))`); the gradient is reshaped back."""
+        if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+            shape = tuple(shape[0])
+        a = self.data
+        out = _view_result(a.reshape(shape), self)
+        if _grad_enabled and self.requires_grad:
+            _record(out, "reshape", (self,), lambda g: (g.reshape(a.shape),), ())
+        return out
+
+    @property
+    def T(self):
+        """Axes reversed (the transpose of a matrix); the gradient is transposed back."""
+        out = _view_result(self.data.T, self)
+        if _grad_enabled and self.requires_grad:
+            _record(out, "T", (self,), lambda g: (g.T,), ())
+        return out
+
+    # In-place operations: change `data`, bump the version, and (when recording) take over the history.
+
+    def add_(self, other):
+        """a += b in place; df/da = 1, df/db = 1."""
+        def chain_for(a, other, ra, rb):
+            b = other.data
+            return (lambda g: (g if ra else None, _unbroadcast(g, b) if rb else None)), ()
+        return self._in_place("add_", np.add, other, chain_for)
+
+    def sub_(self, other):
+        """a -= b in place; df/da = 1, df/db = -1."""
+        def chain_for(a, other, ra, rb):
+            b = other.data
+            return (lambda g: (g if ra else None, _unbroadcast(-g, b) if rb else None)), ()
+        return self._in_place("sub_", np.subtract, other, chain_for)
+
+    def mul_(self, other):
+        """a *= b in place; df/da = b, df/db = a as it was before the op."""
+        def chain_for(a, other, ra, rb):
+            b = other.data
+            before = a.copy() if rb else None  # the op overwrites a, and d(a*b)/db needs it
+            chain = lambda g: (g * b if ra else None, _unbroadcast(g * before, b) if rb else None)  # noqa: E731
+            return chain, _versions((other,) * ra)
+        return self._in_place("mul_", np.multiply, other, chain_for)
+
+    def zero_(self):
+        """a = 0 in place; df/da = 0."""
+        recording = _grad_enabled and self.requires_grad
+        self._check_in_place("zero_", recording)
+        self.data.fill(0)
+        self._version[0] += 1
+        if recording:
+            self._take_over_history("zero_", (), lambda g: (np.zeros_like(g),), ())
+        return self
+
+    __iadd__ = add_
+    __isub__ = sub_
+    __imul__ = mul_
+
+    def _in_place(self, op, ufunc, other, chain_for):
+        """data = ufunc(data, other), written into data; chain_for(a, other, ra, rb) gives (chain, saved)."""
+        other = _lift(other, self)
+        recording = _grad_enabled and (self.requires_grad or other.requires_grad)
+        self._check_in_place(op, recording)
+        a, b = self.data, other.data
+        if recording:
+            chain, saved = chain_for(a, other, self.requires_grad, other.requires_grad)
+        try:
+            ufunc(a, b, out=a)
+        except ValueError:
+            raise ValueError(f"{op}: a tensor of shape {self.shape} cannot hold the result of combining it "
+                             f"with shape {other.shape} (in-place ops keep the shape)") from None
+        self._version[0] += 1
+        if recording:
+            self._take_over_history(op, (other,), chain, saved)
+        return self
+
+    def _check_in_place(self, op, recording):
+        """Refuse in-place changes that autograd could not follow (leaves that require grad, views)."""
+        if _grad_enabled and self.requires_grad and not self._prev:
+            raise RuntimeError(f"{op}: a leaf Tensor that requires grad cannot be changed in place while "
+                               "gradients are recorded; update it under no_grad() or through .data")
+        if recording and self._op in _VIEW_OPS:
+            raise RuntimeError(f"{op}: in-place change of the output of {self._op!r}, a view of a tensor "
+                               "that requires grad, is not supported; use an out-of-place op")
+
+    def _take_over_history(self, op, others, chain, saved):
+        """Move this tensor's past into a new node and make this tensor the in-place op applied to it."""
+        past = _new(Tensor)
+        for name in ("data", "grad", "requires_grad", "_op", "_prev", "_backward", "_saved",
+                     "_version", "_serial"):
+            setattr(past, name, getattr(self, name))
+        past.label = ""
+        self.grad = None
+        self._serial = next(_serial)
+        _record(self, op, (past,) + tuple(past if t is self else t for t in others), chain, saved)
+
+    # The backward pass.
+
+    def _chain(self, upstream):
+        """What this node adds to each input's grad given its own grad; checks saved data is unchanged."""
+        if self._backward is None:
+            return ()
+        for counter, version, shape in self._saved:
+            if counter[0] != version:
+                raise RuntimeError(
+                    "one of the variables needed for gradient computation has been modified by an "
+                    f"inplace operation: Tensor of shape {shape} is at version {counter[0]}; "
+                    f"expected version {version} (saved by {self._op!r}). Use an out-of-place op "
+                    "(y = y + 1) instead of the in-place one (y.add_(1)).")
+        return self._backward(upstream)
+
+    def backward(self, gradient=None):
+        """Fill `grad` of every node that requires it with d(self)/d(node), seeded by `gradient`.
+
+        `gradient` (same shape as self) is required unless self holds one element. Leaves add to
+        their grad; non-leaf nodes hold this pass only.
+        """
+        if not self.requires_grad:
+            raise RuntimeError("backward() on a tensor that does not require grad and has no history: "
+                               "create the inputs with requires_grad=True")
+        seed = self._seed(gradient)
+        order = topo_order(self)
+        for node in order:
+            if node._prev:
+                node.grad = None
+        _add_grad(self, seed, None)
+        with _quiet():
+            for node in reversed(order):
+                upstream = node.grad
+                if upstream is None or not node._prev:
+                    continue
+                for parent, contribution in zip(node._prev, node._chain(upstream)):
+                    if contribution is None or not parent.requires_grad:
+                        continue
+                    if parent._serial > node._serial:
+                        raise RuntimeError(
+                            f"a Tensor of shape {parent.shape} used by {node._op!r} was later changed in place "
+                            f"by {parent._op!r}, so its history no longer matches that use; apply in-place "
+                            "ops before using a tensor, or use an out-of-place op")
+                    _add_grad(parent, contribution, upstream)
+
+    def _seed(self, gradient):
+        """The gradient backward starts from: ones for a one-element tensor, else `gradient` checked."""
+        if gradient is None:
+            if self.data.size != 1:
+                raise RuntimeError(f"grad can be implicitly created only for scalar outputs: this tensor has "
+                                   f"shape {self.shape}; pass backward(gradient) with that shape")
+            return np.ones_like(self.data)
+        seed = _to_array(gradient.data if isinstance(gradient, Tensor) else gradient, self.data.dtype)
+        if seed.shape != self.data.shape:
+            raise ValueError(f"backward(gradient): gradient has shape {seed.shape} but the tensor has "
+                             f"shape {self.shape}")
+        return seed
+
+
+def _add_grad(node, contribution, upstream):
+    """The one place gradients are added: leaves accumulate across passes, non-leaf nodes within this pass."""
+    if node.grad is not None:
+        contribution = node.grad + contribution
+    elif not node._prev and (contribution is upstream or contribution.base is not None):
+        # A leaf keeps its own array: the upstream itself, or a view, may be shared with other nodes.
+        contribution = contribution.copy()
+    # NumPy gives 0-d results as scalars; grad is always an array.
+    node.grad = contribution if type(contribution) is np.ndarray else np.asarray(contribution)
+
+
+def _result(data):
+    """A new result node without history (ops add it with _record when a gradient is needed)."""
+    if type(data) is not np.ndarray:
+        data = np.asarray(data)  # NumPy returns 0-d results as scalars; data is always an array
+    out = _new(Tensor)
+    _fill(out, data, False, "")
+    return out
+
+
+def _fill(tensor, data, requires_grad, label):
+    """Set every field of a new tensor: no gradient, no history, a version counter of its own."""
+    tensor.data = data
+    tensor.grad = None
+    tensor.label = label
+    tensor.requires_grad = requires_grad
+    tensor._op = ""
+    tensor._prev = ()
+    tensor._backward = None
+    tensor._saved = ()
+    tensor._version = [0]
+    tensor._serial = next(_serial)
+
+
+def _view_result(data, source):
+    """A result that may view `source`'s data: it then shares source's version counter."""
+    out = _result(data)
+    if np.may_share_memory(data, source.data):
+        out._version = source._version
+    return out
+
+
+def _record(out, op, prev, chain, saved):
+    """Give `out` its history: op name, inputs in operand order, the chain function, what it saved (_versions)."""
+    out.requires_grad = True
+    out._op = op
+    out._prev = prev
+    out._backward = chain
+    out._saved = saved
+
+
+def _versions(tensors):
+    """(version counter, its value now, shape) for each tensor whose data a chain function will read.
+
+    The counter, not the tensor, is kept: an op saving its own output must not make a reference cycle.
+    """
+    return tuple([(t._version, t._version[0], t.data.shape) for t in tensors])
+
+
+def _unbroadcast(grad, like):
+    """Sum grad over the axes NumPy broadcast `like` along, giving like's shape and dtype.
+
+    The one place broadcasting is undone: leading axes that `like` lacks, and axes where it had size 1.
+    """
+    shape = like.shape
+    if grad.shape != shape:
+        lead = grad.ndim - len(shape)
+        axes = tuple(range(lead)) + tuple(lead + i for i, n in enumerate(shape) if n == 1)
+        grad = grad.sum(axis=axes, keepdims=True).reshape(shape)
+    if grad.dtype is not like.dtype:
+        grad = grad.astype(like.dtype)
+    return grad
+
+
+def _expand(grad, shape, axis, keepdims):
+    """A reduction's gradient put back into the input's shape (each reduced element gets the same value)."""
+    if axis is not None and not keepdims:
+        grad = np.expand_dims(grad, axis)
+    return np.broadcast_to(grad, shape)
+
+
+def _matmul(a, b):
+    """np.matmul(a, b), with errors that name both shapes."""
+    if a.ndim == 0 or b.ndim == 0:
+        raise ValueError(f"matmul needs tensors of at least 1 dimension, got shapes {a.shape} and {b.shape} "
+                         "(use * to multiply by a scalar)")
+    inner_b = b.shape[-2] if b.ndim > 1 else b.shape[0]
+    if a.shape[-1] != inner_b:
+        raise ValueError(f"matmul shape mismatch: {a.shape} @ {b.shape}: the last dimension of the first "
+                         f"({a.shape[-1]}) must equal the {'second-to-last' if b.ndim > 1 else 'only'} "
+                         f"dimension of the second ({inner_b})")
+    try:
+        return np.matmul(a, b)
+    except ValueError:
+        raise ValueError(f"matmul shape mismatch: the batch dimensions of {a.shape} and {b.shape} "
+                         "do not broadcast") from None
+
+
+def _matmul_grads(g, a, b, ra, rb):
+    """dA, dB of C = A @ B for batched and 1-D operands: promote 1-D as np.matmul does, then undo it."""
+    a2 = a.reshape(1, -1) if a.ndim == 1 else a
+    b2 = b.reshape(-1, 1) if b.ndim == 1 else b
+    if b.ndim == 1:
+        g = g[..., None]
+    if a.ndim == 1:
+        g = g[..., None, :]
+    da = _unbroadcast(g @ np.swapaxes(b2, -1, -2), a2).reshape(a.shape) if ra else None
+    db = _unbroadcast(np.swapaxes(a2, -1, -2) @ g, b2).reshape(b.shape) if rb else None
+    return da, db
+
+
+def _lift(x, like):
+    """x as a Tensor: a Tensor as it is; a number or array as a constant with like's dtype."""
+    if isinstance(x, Tensor):
+        return x
+    return _result(_to_array(x, like.data.dtype))
+
+
+def _to_array(data, dtype):
+    """A fresh ndarray of `dtype` from numbers, nested lists or an array; errors name what was wrong."""
+    if type(data) is float or type(data) is int:
+        return np.array(data, dtype=dtype)
+    if isinstance(data, Value):
+        raise TypeError(_MIX_ERROR)
+    try:
+        raw = np.asarray(data)
+    except ValueError as error:
+        raise ValueError(f"Tensor data must be rectangular (every row the same length): {error}") from None
+    if raw.dtype.kind == "O" and any(isinstance(v, Value) for v in raw.flat):
+        raise TypeError(_MIX_ERROR)
+    if raw.dtype.kind not in "biuf":
+        raise TypeError(f"Tensor data must be real numbers (a number, nested lists of numbers or a numeric "
+                        f"array), got {type(data).__name__} of NumPy dtype {raw.dtype}")
+    return raw.astype(dtype)
+
+
+def _exponent(p):
+    """p as an exponent for a Tensor: a plain real number (int kept as int, else float)."""
+    if isinstance(p, Tensor):
+        raise TypeError("Tensor ** Tensor is not supported: the exponent must be a plain number "
+                        "(for a ** b write (b * a.log()).exp())")
+    if isinstance(p, Value):
+        raise TypeError(_MIX_ERROR)
+    if isinstance(p, bool) or not isinstance(p, numbers.Real):
+        raise TypeError(f"Tensor ** needs a plain int or float exponent, got {type(p).__name__}")
+    return int(p) if isinstance(p, numbers.Integral) else float(p)
