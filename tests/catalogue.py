@@ -112,8 +112,19 @@ def run_torch(fn, xs):
     return out.item(), [0.0 if t.grad is None else t.grad.item() for t in inputs]
 
 
+def run_tensor(fn, xs):
+    """fn on our Tensor, as float64 0-d tensors; an input fn never used has no grad, i.e. zero."""
+    import numpy as np
+    from autodiff import Tensor
+    inputs = [Tensor(x, requires_grad=True, dtype=np.float64) for x in xs]
+    out = fn(*inputs)
+    out.backward()
+    return out.item(), [0.0 if t.grad is None else t.grad.item() for t in inputs]
+
+
 ENGINES = [
     Engine("value", run_value),
+    Engine("tensor", run_tensor, TENSOR_MISSING),
     Engine("torch", run_torch, missing("torch", "PyTorch is an optional reference")),
 ]
 
