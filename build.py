@@ -17,6 +17,7 @@ ROOT = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT / "py"))
 
 from pagebuild.bundle import page_bundle, worker_bundle  # noqa: E402
+from pagebuild.memory import initial_memory, xor_initial_memory  # noqa: E402
 from pagebuild.npm import ensure_node_modules  # noqa: E402
 from pagebuild.packages import trimmed_lock, verified_wheel  # noqa: E402
 from pagebuild.page import data_block, fill_page, python_sources  # noqa: E402
@@ -72,16 +73,19 @@ def main(argv=None) -> None:
 
     # 6. The memory snapshot: Pyodide booted in Node with the lesson imported (cached by its inputs' hash).
     snapshot, failures, cached = cached_snapshot(CACHE, PYODIDE, stdlib, sources)
-    for name, error in failures.items():
-        print(f"  warning: lesson.api.{name} does not import in Pyodide: {error}")
+    if failures:  # the page would show these widgets dead: stop here, naming them
+        raise SystemExit("\n".join(f"lesson.api.{name} does not import in Pyodide: {error}" for name, error in failures.items())
+                         + "\n(a stdlib module missing? add it to py/pagebuild/stdlib.py)")
     log(f"snapshot {len(snapshot) / 1e6:.1f} MB {'(cached)' if cached else '(made)'}", t)
 
-    # 7. Pack: the binary assets as data blocks at the end of the page, gzipped.
+    # 7. Pack: the binary assets as data blocks at the end of the page, gzipped; the snapshot first
+    #    XOR-ed with the wasm's initial memory, most of which it still holds (1.4 MB less).
+    wasm = (PYODIDE / "pyodide.asm.wasm").read_bytes()
     blocks = [
         data_block("worker.js", worker_script.encode("ascii")),
-        data_block("pyodide.asm.wasm", (PYODIDE / "pyodide.asm.wasm").read_bytes()),
+        data_block("pyodide.asm.wasm", wasm),
         data_block("python_stdlib.zip", stdlib),
-        data_block("snapshot.bin", snapshot),
+        data_block("snapshot.bin", xor_initial_memory(snapshot, initial_memory(wasm))),
         data_block("sources.json", json.dumps(sources).encode("utf-8")),
         data_block("pyodide-lock.json", json.dumps(trimmed_lock(lock, ["numpy"] if wheels else [])).encode("utf-8")),
         *(data_block(name, data, compress=False) for name, data in wheels),  # wheels are zips already

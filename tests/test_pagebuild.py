@@ -13,6 +13,7 @@ import pytest
 
 from pagebuild.blocks import decode_page_text, pack, unpack
 from pagebuild.csp import content_security_policy, source_hash
+from pagebuild.memory import initial_memory, xor_initial_memory
 from pagebuild.packages import PackageError, trimmed_lock, verified_wheel
 from pagebuild.page import ascii_css, ascii_html, data_block, json_script
 from pagebuild.site import index_page
@@ -149,3 +150,47 @@ def test_trimmed_lock_keeps_packages_and_their_dependencies():
     assert trimmed_lock(LOCK, [])["packages"] == {}
     assert sorted(trimmed_lock(LOCK, ["scipy"])["packages"]) == ["numpy", "scipy"]
     assert trimmed_lock(LOCK, ["numpy"])["info"] == LOCK["info"]
+
+
+def tiny_wasm(segments):
+    """A wasm module with one memory and active data segments [(offset, bytes)] (offsets below 64)."""
+    data = bytes([len(segments)]) + b"".join(bytes([0, 0x41, offset, 0x0B, len(payload)]) + payload
+                                             for offset, payload in segments)
+    memory = bytes([1, 0, 1])  # one memory, min 1 page
+    return b"\0asm\x01\0\0\0" + bytes([5, len(memory)]) + memory + bytes([11, len(data)]) + data
+
+
+def fake_snapshot(memory: bytes) -> bytes:
+    """A snapshot-shaped blob: 16-byte header whose word 1 is the header length, then the memory."""
+    return (1886286592).to_bytes(4, "little") + (16).to_bytes(4, "little") + bytes(8) + memory
+
+
+def test_initial_memory_places_each_segment_at_its_offset():
+    assert initial_memory(tiny_wasm([(2, b"ab"), (6, b"xyz")])) == b"\0\0ab\0\0xyz"
+
+
+def test_xor_with_initial_memory_zeroes_unchanged_bytes_and_undoes_itself():
+    wasm = tiny_wasm([(2, b"ab"), (6, b"xyz")])
+    snapshot = fake_snapshot(b"\0\0ab\0\0xYz" + b"tail")
+    mixed = xor_initial_memory(snapshot, initial_memory(wasm))
+    assert mixed[16:] == b"\0" * 7 + bytes([ord("Y") ^ ord("y")]) + b"\0" + b"tail"
+    assert xor_initial_memory(mixed, initial_memory(wasm)) == snapshot
+
+
+def test_javascript_undoes_the_xor_from_the_same_wasm(tmp_path):
+    wasm = (PYODIDE / "pyodide.asm.wasm").read_bytes()
+    snapshot = fake_snapshot(bytes(range(256)) * 20000)  # 5 MB, past the 3.8 MB image
+    mixed = xor_initial_memory(snapshot, initial_memory(wasm))
+    (tmp_path / "mixed.bin").write_bytes(mixed)
+    script = (f"import {{ xorInitialMemory }} from {json.dumps((ROOT / 'web/js/runtime/memory.js').as_uri())};\n"
+              "import { readFileSync, writeFileSync } from 'node:fs';\n"
+              f"const snap = new Uint8Array(readFileSync({json.dumps(str(tmp_path / 'mixed.bin'))}));\n"
+              f"const wasm = new Uint8Array(readFileSync({json.dumps(str(PYODIDE / 'pyodide.asm.wasm'))}));\n"
+              f"writeFileSync({json.dumps(str(tmp_path / 'out.bin'))}, xorInitialMemory(snap, wasm));\n")
+    subprocess.run(["node", "--input-type=module", "-e", script], check=True)
+    assert (tmp_path / "out.bin").read_bytes() == snapshot
+
+
+def test_initial_memory_refuses_what_is_not_wasm():
+    with pytest.raises(ValueError, match="not a WebAssembly module"):
+        initial_memory(b"PK\3\4 a zip")

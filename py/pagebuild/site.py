@@ -1,6 +1,5 @@
 """The page's content from the other parts of the project: the rendered lesson and the widgets' first-paint state."""
 
-import html
 from dataclasses import dataclass
 
 from pagebuild.csp import source_hash
@@ -19,17 +18,10 @@ class LessonContent:
 def lesson_content(numpy_live: bool) -> LessonContent:
     """Render the lesson (running its cells on CPython) and compute the widgets' state for the first paint."""
     from lesson.widgets import initial_state
-    from pagebuild.render import render_lesson
+    from pagebuild.render import render_lesson, toc_html
 
     rendered = render_lesson(numpy_live=numpy_live)
     return LessonContent(rendered.title, toc_html(rendered.toc), rendered.body_html, initial_state())
-
-
-def toc_html(toc: list) -> str:
-    """The table of contents [(level, id, text)] as a nav of links (level 2 headings and below)."""
-    items = "".join(f'<li class="toc-level-{level}"><a href="#{html.escape(anchor)}">{html.escape(text)}</a></li>'
-                    for level, anchor, text in toc if level >= 2)
-    return f'<nav class="toc" aria-label="Contents"><ol>{items}</ol></nav>'
 
 
 def index_page(target: str) -> bytes:

@@ -21,7 +21,7 @@ NEEDED_TO_BOOT = {
 FOR_LEARNERS = {
     "array", "cmath", "datetime", "_pydatetime", "decimal", "_pydecimal", "fractions", "itertools",
     "json", "numbers", "pprint", "statistics", "timeit", "difflib", "graphlib", "hashlib",
-    "colorsys", "_strptime", "calendar", "queue",
+    "colorsys", "_strptime", "calendar", "queue", "urllib", "ipaddress",
 }
 # Codecs Python needs to start and to read source files; the other ~120 codecs are dropped.
 ENCODINGS = {

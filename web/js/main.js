@@ -7,6 +7,7 @@ import { initTheme } from "./theme.js";
 import { mountWidgets } from "./widgets/index.js";
 
 const bridge = new Bridge();
+globalThis.lesson = { bridge }; // for the console, tools and tests: lesson.bridge.call("explore", {a: 1, b: 2})
 initTheme();
 showPythonStatus(bridge, document.getElementById("python-status"));
 // First paint: widgets draw the state the engine computed on CPython when the page was built.

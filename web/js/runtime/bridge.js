@@ -110,8 +110,8 @@ export class Bridge extends EventTarget {
   restart(reason) {
     this.stop();
     this.rejectAll(Object.assign(new Error(`stopped: ${reason}`), { type: "Stopped" }));
-    this.emit("restart", reason);
     this.start();
+    this.emit("restart", reason); // listeners may queue calls to restore state: they run first once ready
   }
 
   /** Resolves when Python is ready (at once if it is), rejects if it cannot start. */

@@ -4,31 +4,49 @@
 import { loadPyodide } from "pyodide";
 import createPyodideModule from "pyodide/pyodide.asm.mjs";
 import { gunzip, gunzipStream, unpack } from "./blocks.js";
+import { xorInitialMemory } from "./memory.js";
 import { afterRestore, importLesson, writeSources } from "./python.js";
 
 // A made-up origin: Pyodide fetches its files from here and `serveAssets` answers from memory.
 const ASSET_BASE = "https://lesson-assets.invalid/";
 const CONTENT_TYPES = { wasm: "application/wasm", zip: "application/zip", whl: "application/zip", json: "application/json" };
 const SNAPSHOT_MAGIC = 1886286592; // the first word of every Pyodide memory snapshot
+const WASM = "pyodide.asm.wasm";
 
 let api = null; // lesson.api, once Python is up
 
 const progress = (stage) => postMessage({ type: "progress", stage });
 
-/** Answer Pyodide's requests under ASSET_BASE from `files` (name -> gzipped or plain bytes); pass others on. */
+/** Answer Pyodide's requests under ASSET_BASE from `files` (name -> promise of bytes); pass others on. */
 function serveAssets(files) {
   const networkFetch = globalThis.fetch;
   globalThis.fetch = async (input, init) => {
     const url = input instanceof Request ? input.url : String(input);
     if (!url.startsWith(ASSET_BASE)) return networkFetch(input, init);
     const name = url.slice(ASSET_BASE.length).split(/[?#]/)[0];
-    const file = files[name];
-    if (!file) return new Response(`${name} is not embedded in this page`, { status: 404 });
-    if (name.endsWith(".wasm")) progress("compile");
+    if (!(name in files)) return new Response(`${name} is not embedded in this page`, { status: 404 });
     const type = CONTENT_TYPES[name.split(".").pop()] ?? "application/octet-stream";
-    // The wasm MUST be served as application/wasm: Pyodide compiles it streaming, as it decompresses.
-    return new Response(file.gzip ? gunzipStream(file.bytes) : file.bytes, { headers: { "Content-Type": type } });
+    // Without Content-Type application/wasm, instantiateStreaming fails and Pyodide waits forever.
+    return new Response(await files[name], { headers: { "Content-Type": type } });
   };
+}
+
+/**
+ * Compile the wasm while it decompresses, and hand the compiled module to Pyodide's one
+ * instantiateStreaming call, so compiling overlaps with decompressing the snapshot.
+ * Returns the wasm's bytes (the snapshot decoder needs its data segments).
+ */
+function compileEarly(asset) {
+  const [forCompiler, forBytes] = gunzipStream(unpack(asset.text)).tee();
+  const compiled = WebAssembly.compileStreaming(new Response(forCompiler, { headers: { "Content-Type": CONTENT_TYPES.wasm } }));
+  compiled.then(() => progress("compile"), () => {});
+  const instantiateStreaming = WebAssembly.instantiateStreaming;
+  WebAssembly.instantiateStreaming = async (source, imports) => {
+    WebAssembly.instantiateStreaming = instantiateStreaming; // one call only: Pyodide's, for this wasm
+    const module = await compiled;
+    return { module, instance: await WebAssembly.instantiate(module, imports) };
+  };
+  return new Response(forBytes).arrayBuffer().then((buffer) => new Uint8Array(buffer));
 }
 
 /** An asset's bytes: unpacked from the page's text, gunzipped if it was stored gzipped. */
@@ -40,21 +58,23 @@ async function assetJson(asset) {
   return JSON.parse(new TextDecoder().decode(await assetBytes(asset)));
 }
 
-/** The snapshot's bytes, or an Error saying why they cannot be a Pyodide snapshot. */
-async function readSnapshot(asset) {
+/** The snapshot's bytes (the build XOR-ed them with the wasm's initial memory), or why they cannot be one. */
+async function readSnapshot(asset, wasm) {
   const bytes = await assetBytes(asset);
-  if (bytes.length < 4 || new DataView(bytes.buffer).getUint32(0, true) !== SNAPSHOT_MAGIC) {
+  if (bytes.length < 8 || new DataView(bytes.buffer).getUint32(0, true) !== SNAPSHOT_MAGIC) {
     throw new Error("the embedded memory snapshot is not a Pyodide snapshot");
   }
-  return bytes;
+  return xorInitialMemory(bytes, await wasm);
 }
 
 async function boot({ assets, useSnapshot }) {
   const started = performance.now();
-  const { "snapshot.bin": snapshotAsset, "sources.json": sourcesAsset, "pyodide-lock.json": lockAsset, ...served } = assets;
-  const files = {};
-  for (const [name, { text, gzip }] of Object.entries(served)) files[name] = { bytes: unpack(text), gzip };
-  const snapshot = useSnapshot ? readSnapshot(snapshotAsset) : undefined;
+  const { [WASM]: wasmAsset, "snapshot.bin": snapshotAsset, "sources.json": sourcesAsset,
+          "pyodide-lock.json": lockAsset, ...others } = assets;
+  const wasm = compileEarly(wasmAsset);
+  const files = { [WASM]: wasm };
+  for (const [name, asset] of Object.entries(others)) files[name] = assetBytes(asset);
+  const snapshot = useSnapshot ? readSnapshot(snapshotAsset, wasm) : undefined;
   snapshot?.catch(() => {}); // a bad snapshot is reported by loadPyodide, which awaits it below
   const [sources, lock] = await Promise.all([assetJson(sourcesAsset), assetJson(lockAsset)]);
   progress("decode");

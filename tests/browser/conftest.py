@@ -1,0 +1,208 @@
+"""Playwright fixtures for tests against the built page: dist/ built once, Chromium with a fresh profile,
+the lesson opened from file:// or over http://127.0.0.1, and guards that fail a test on any console
+error or on any request leaving dist/.
+
+    def test_something(page):            # dist/lesson.html from file://, Python not awaited
+        wait_for_python(page)            # until <html data-python="ready">
+    def test_other(http_page): ...       # the same page over a local static server
+    def test_both(lesson_page): ...      # parametrized over both
+"""
+
+import contextlib
+import functools
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+
+playwright_api = pytest.importorskip("playwright.sync_api", reason="Playwright is not installed (pip install -e .[test])")
+
+ROOT = Path(__file__).resolve().parents[2]
+DIST = ROOT / "dist"
+CHROMIUM = os.environ.get("LESSON_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+BUILD_INPUTS = ["build.py", "package-lock.json", "py", "web"]
+PYTHON_READY_TIMEOUT_MS = 60000
+
+
+def newest_input_mtime() -> float:
+    """The latest modification time of anything the build reads."""
+    times = []
+    for name in BUILD_INPUTS:
+        path = ROOT / name
+        files = [path] if path.is_file() else [p for p in path.rglob("*") if p.is_file() and "__pycache__" not in p.parts]
+        times.extend(f.stat().st_mtime for f in files)
+    return max(times)
+
+
+def build_is_stale() -> bool:
+    """Whether dist/ is missing or older than its inputs."""
+    page = DIST / "lesson.html"
+    return not page.is_file() or page.stat().st_mtime < newest_input_mtime()
+
+
+@pytest.fixture(scope="session")
+def dist() -> Path:
+    """dist/, built once per session if missing or stale (LESSON_PYODIDE_PACKAGES=DIR bundles NumPy)."""
+    if not shutil.which(CHROMIUM) and not Path(CHROMIUM).is_file():
+        pytest.skip(f"no Chromium at {CHROMIUM} (set LESSON_CHROMIUM): the browser tests need it")
+    if build_is_stale():
+        packages = os.environ.get("LESSON_PYODIDE_PACKAGES")
+        subprocess.run([sys.executable, "build.py", *(["--pyodide-packages", packages] if packages else [])],
+                       cwd=ROOT, check=True)
+    return DIST
+
+
+class QuietHandler(SimpleHTTPRequestHandler):
+    """A static file handler that does not log every request to the test output."""
+
+    def log_message(self, format, *args):
+        pass
+
+
+@pytest.fixture(scope="session")
+def http_root(dist) -> str:
+    """The base URL of a local static server (Python's http.server) serving dist/."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(QuietHandler, directory=str(dist)))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/"
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture(scope="session")
+def playwright():
+    with playwright_api.sync_playwright() as running:
+        yield running
+
+
+@contextlib.contextmanager
+def launch(playwright):
+    """Chromium with a fresh temporary profile, closed and deleted afterwards."""
+    profile = tempfile.mkdtemp(prefix="lesson-profile-")
+    context = playwright.chromium.launch_persistent_context(
+        profile, executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+    try:
+        yield context
+    finally:
+        context.close()
+        shutil.rmtree(profile, ignore_errors=True)
+
+
+class Guard:
+    """Records console errors, page errors and requests outside the allowed places, for one browser context."""
+
+    def __init__(self, allowed_prefixes):
+        self.allowed = tuple(allowed_prefixes) + ("data:", "blob:")
+        self.errors, self.outside, self.console = [], [], []
+
+    def watch(self, context):
+        context.route("**/*", self.route)
+        context.on("request", self.request)
+        context.on("page", self.page)
+        for page in context.pages:
+            self.page(page)
+
+    def page(self, page):
+        page.on("console", self.console_message)
+        page.on("pageerror", lambda error: self.errors.append(f"page error: {error}"))
+
+    def console_message(self, message):
+        self.console.append(f"{message.type}: {message.text}")
+        if message.type == "error":
+            self.errors.append(f"console error: {message.text}")
+
+    def request(self, request):
+        if not request.url.startswith(self.allowed):
+            self.outside.append(request.url)
+
+    def route(self, route):
+        if route.request.url.startswith(self.allowed):
+            route.continue_()
+        else:
+            self.outside.append(route.request.url)
+            route.abort()
+
+    def check(self):
+        assert self.outside == [], f"requests outside dist/: {self.outside}"
+        assert self.errors == [], "\n".join(self.errors)
+
+
+@pytest.fixture
+def guard(dist, http_root):
+    """The guard every page fixture installs: checked when the test ends."""
+    watcher = Guard([dist.as_uri() + "/", http_root])
+    yield watcher
+    watcher.check()
+
+
+@pytest.fixture
+def context(playwright, guard):
+    """A fresh Chromium (new profile) whose pages are guarded."""
+    with launch(playwright) as browser_context:
+        guard.watch(browser_context)
+        yield browser_context
+
+
+def open_page(context, url):
+    """Open `url` in the guarded context's first tab."""
+    page = context.pages[0] if context.pages else context.new_page()
+    page.goto(url)
+    return page
+
+
+@pytest.fixture
+def page(context, dist):
+    """dist/lesson.html opened from file:// (Python is still booting when the test starts)."""
+    return open_page(context, (dist / "lesson.html").as_uri())
+
+
+@pytest.fixture
+def http_page(context, http_root):
+    """dist/lesson.html over http://127.0.0.1 (Python is still booting when the test starts)."""
+    return open_page(context, http_root + "lesson.html")
+
+
+@pytest.fixture(params=["file", "http"])
+def lesson_page(request, context, dist, http_root):
+    """The lesson from file:// and, in a second run of the test, over http."""
+    url = (dist / "lesson.html").as_uri() if request.param == "file" else http_root + "lesson.html"
+    return open_page(context, url)
+
+
+def wait_until(page, predicate, arg=None, timeout_ms=30000):
+    """Poll the JS function `predicate(arg)` until it returns something truthy; return that.
+
+    Playwright's wait_for_function evaluates strings inside the page, which the page's CSP forbids
+    (no 'unsafe-eval'); `page.evaluate` goes through the debugging protocol, so polling with it works.
+    """
+    deadline = time.monotonic() + timeout_ms / 1000
+    while True:
+        value = page.evaluate(predicate, arg)
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"timed out after {timeout_ms} ms waiting for {predicate}")
+        time.sleep(0.02)
+
+
+def wait_for_python(page, timeout_ms=PYTHON_READY_TIMEOUT_MS):
+    """Wait until Python is live (`<html data-python="ready">`); fail at once if it failed to start."""
+    state = wait_until(page, "() => ['ready', 'failed'].includes(document.documentElement.dataset.python)"
+                             " && document.documentElement.dataset.python", timeout_ms=timeout_ms)
+    assert state == "ready", f"Python did not start: data-python={state}"
+
+
+def python_call(page, name, args=None):
+    """Call lesson.api function `name` through the page's bridge; return its JSON result."""
+    return page.evaluate("([name, args]) => window.lesson.bridge.call(name, args)", [name, args or {}])

@@ -1,0 +1,154 @@
+"""The page's runtime in Chromium: Python boots from file:// and http, the bridge returns what CPython
+returns, cells fail, loop and stop without breaking the page, a bad snapshot falls back, the CSP holds."""
+
+import json
+import re
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT, open_page, python_call, wait_for_python, wait_until
+from lesson import api
+from pagebuild.blocks import pack
+
+pytestmark = pytest.mark.timeout(180)
+
+
+def test_python_gets_ready_from_file_and_http(lesson_page):
+    assert lesson_page.evaluate("document.documentElement.dataset.python") in ("static", "booting", "ready")
+    wait_for_python(lesson_page)
+    assert lesson_page.locator("#python-status").get_attribute("data-stage") == "ready"
+
+
+@pytest.mark.parametrize("a, b", [(2.0, -1.0), (-3.5, 4.5), (0.0, 0.0)])
+def test_bridge_returns_what_cpython_returns(page, a, b):
+    wait_for_python(page)
+    assert python_call(page, "explore", {"a": a, "b": b}) == json.loads(api.call("explore", json.dumps({"a": a, "b": b})))
+
+
+def test_bridge_refuses_unknown_functions_with_pythons_message(page):
+    wait_for_python(page)
+    error = page.evaluate("() => lesson.bridge.call('open', {}).then(() => null, (e) => [e.type, e.message])")
+    assert error[0] == "UnknownFunction"
+    assert "'open' is not a function the page may call" in error[1]
+
+
+def test_after_restoring_the_snapshot_sources_are_readable_and_random_is_reseeded(page):
+    wait_for_python(page)
+    source = "import random, linecache, lesson.api\n(random.random(), linecache.getline(lesson.api.__file__, 1))"
+    first_number, first_line = eval(python_call(page, "run_cell", {"source": source})["result"])
+    assert first_line.startswith('"""The one entry point the page calls')
+    page.reload()  # a new worker restores the same snapshot: without reseeding it would draw the same number
+    wait_for_python(page)
+    second_number, _ = eval(python_call(page, "run_cell", {"source": source})["result"])
+    assert first_number != second_number
+
+
+def live_cell(page, index=0):
+    """The `index`-th live code cell of the lesson."""
+    return page.locator('figure.cell[data-live="true"]').nth(index)
+
+
+def wait_for_state(cell, state, timeout_ms=15000):
+    """Wait until a code cell's `data-state` is `state` (running, done, error)."""
+    wait_until(cell.page, "(c) => c.dataset.state", cell.element_handle(), timeout_ms)  # it has started
+    wait_until(cell.page, "([c, s]) => c.dataset.state === s", [cell.element_handle(), state], timeout_ms)
+
+
+def run_cell(cell, source):
+    """Replace a live cell's code with `source` and run it with Ctrl+Enter."""
+    code = cell.locator(".cell-source code")
+    code.fill(source)
+    code.press("Control+Enter")
+
+
+def test_a_failing_cell_shows_a_short_traceback_and_the_page_works_after(page):
+    wait_for_python(page)
+    cell = live_cell(page)
+    run_cell(cell, "def f(x):\n    return 1 / x\n\nf(0)")
+    wait_for_state(cell, "error")
+    output = cell.locator(".cell-output").text_content()
+    assert output.startswith("Traceback (most recent call last):\n")
+    assert output.strip().endswith("ZeroDivisionError: division by zero")
+    assert "return 1 / x" in output and "pyodide" not in output and len(output.splitlines()) <= 8
+    run_cell(cell, "6 * 7")
+    wait_for_state(cell, "done")
+    assert cell.locator(".cell-output").text_content() == "42\n"
+
+
+def test_a_never_ending_cell_is_stopped_and_earlier_state_restored(page):
+    wait_for_python(page)
+    first, second = live_cell(page, 0), live_cell(page, 1)
+    run_cell(first, "kept = 'from before the restart'")
+    wait_for_state(first, "done")
+    run_cell(second, "while True:\n    pass")
+    wait_for_state(second, "running")
+    second.locator(".cell-stop").click()
+    wait_for_state(second, "error")
+    assert second.locator(".cell-output").text_content().startswith("Stopped (stopped by you)")
+    wait_for_python(page)
+    run_cell(second, "kept")
+    wait_for_state(second, "done")
+    assert second.locator(".cell-output").text_content() == "'from before the restart'\n"
+
+
+def test_a_never_ending_cell_is_stopped_by_the_time_limit(page):
+    wait_for_python(page)
+    cell = live_cell(page)
+    run_cell(cell, "n = 0\nwhile True:\n    n += 1")
+    wait_for_state(cell, "error", timeout_ms=30000)
+    assert "ran longer than 10 s" in cell.locator(".cell-output").text_content()
+    wait_for_python(page)
+    assert python_call(page, "explore", {"a": 1.0, "b": 2.0}) == json.loads(api.call("explore", '{"a": 1.0, "b": 2.0}'))
+
+
+def corrupt_snapshot(html: bytes) -> bytes:
+    """The page with its snapshot block replaced by gzipped bytes that are not a snapshot."""
+    import gzip
+    start = html.index(b'data-asset="snapshot.bin" data-gzip>') + len(b'data-asset="snapshot.bin" data-gzip>')
+    end = html.index(b"</script>", start)
+    return html[:start] + pack(gzip.compress(b"\x01" * 4096)) + html[end:]
+
+
+def test_a_bad_snapshot_falls_back_to_a_normal_boot_and_says_so(context, guard, dist, tmp_path):
+    broken = dist / "lesson-broken-snapshot.html"  # inside dist/ so the request guard allows it
+    broken.write_bytes(corrupt_snapshot((dist / "lesson.html").read_bytes()))
+    try:
+        page = open_page(context, broken.as_uri())
+        wait_for_python(page)
+        assert python_call(page, "explore", {"a": 1.5, "b": -2.0}) == json.loads(api.call("explore", '{"a": 1.5, "b": -2.0}'))
+    finally:
+        broken.unlink()
+    assert any("snapshot could not be used" in line for line in guard.console if line.startswith("warning"))
+    assert any("ready without a snapshot" in line for line in guard.console)
+
+
+def test_the_page_carries_a_strict_csp_and_breaks_none_of_it(page):
+    page.evaluate("window.violations = []; document.addEventListener('securitypolicyviolation', (e) => violations.push(e.violatedDirective + ' ' + e.blockedURI))")
+    wait_for_python(page)
+    policy = page.locator('meta[http-equiv="Content-Security-Policy"]').get_attribute("content")
+    assert policy.startswith("default-src 'none'; script-src 'sha256-")
+    assert "'unsafe-inline'" not in policy and " 'unsafe-eval'" not in policy
+    assert page.evaluate("violations") == []
+
+
+def test_index_forwards_to_the_lesson_keeping_the_fragment(context, dist):
+    page = open_page(context, (dist / "index.html").as_uri() + "#explore")
+    page.wait_for_url(re.compile(r".*/lesson\.html#explore$"))
+
+
+def test_every_byte_survives_the_html_parser(context, dist, tmp_path):
+    """A data block of all 256 byte values, parsed by Chromium as windows-1252, decodes to the same bytes."""
+    every_byte = bytes(range(256)) * 4
+    decoder = subprocess.run([str(ROOT / "node_modules/.bin/esbuild"), str(ROOT / "web/js/runtime/blocks.js"),
+                              "--bundle", "--format=iife", "--global-name=blocks"], capture_output=True, check=True).stdout
+    page_file = dist / "bytes-test.html"
+    page_file.write_bytes(b'<!doctype html><meta charset="windows-1252"><script>' + decoder + b"</script>"
+                          b'<script type="application/octet-stream" id="d">' + pack(every_byte) + b"</script>")
+    try:
+        page = open_page(context, page_file.as_uri())
+        decoded = page.evaluate("Array.from(blocks.unpack(document.getElementById('d').textContent))")
+    finally:
+        page_file.unlink()
+    assert bytes(decoded) == every_byte
