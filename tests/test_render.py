@@ -4,6 +4,7 @@ import json
 import re
 import textwrap
 from html.parser import HTMLParser
+from pathlib import Path
 
 import pytest
 
@@ -497,3 +498,99 @@ def test_engine_cells_print_the_same_in_pyodide_as_at_build_time(page, tmp_path)
     assert live["version"][0] == 3 and live["version"] != [3, 11] and not live["numpy"]  # really Pyodide, no NumPy
     assert len(cells) >= 10
     assert {cell_id: text for cell_id, text in live["outputs"].items() if text != output(page, cell_id)} == {}
+
+
+# ---- the page's styles: contrast, no outside resources, the layout at 375 px, the theme toggle ----
+
+THEME_CSS = render.REPO / "web" / "css" / "theme.css"
+# Text colours and the backgrounds each is drawn on (lesson.css, and the widgets for value/grad/const).
+TEXT_ON = {"fg": ["bg", "surface", "surface-strong", "tip-bg", "note-bg"], "fg-muted": ["bg", "surface"],
+           "link": ["bg", "tip-bg", "note-bg"], "error-fg": ["surface-strong"], "tip-title": ["tip-bg"],
+           "note-title": ["note-bg"], "value": ["bg", "surface"], "grad": ["bg", "surface"], "const": ["bg"],
+           "highlight": ["bg"], **{f"code-{kind}": ["surface"] for kind in
+                                   ("keyword", "string", "number", "comment", "function", "class", "builtin", "operator")}}
+
+
+def contrast(first, second):
+    """WCAG 2 contrast ratio of two #rrggbb colours."""
+    def luminance(colour):
+        channels = [int(colour[i:i + 2], 16) / 255 for i in (1, 3, 5)]
+        r, g, b = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+        return 0.2126 * r + 0.7152 * g + 0.0722 * b
+    high, low = sorted((luminance(first), luminance(second)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+def test_text_colours_keep_wcag_aa_contrast_in_both_themes():
+    tokens = {name: (light, dark) for name, light, dark in
+              re.findall(r"--([\w-]+):\s*light-dark\((#[0-9a-f]{6}),\s*(#[0-9a-f]{6})\)", THEME_CSS.read_text())}
+    assert set(TEXT_ON) <= set(tokens)
+    low = {(text, background, theme): round(contrast(tokens[text][theme], tokens[background][theme]), 2)
+           for text, backgrounds in TEXT_ON.items() for background in backgrounds for theme in (0, 1)}
+    assert {pair: ratio for pair, ratio in low.items() if ratio < 4.5} == {}
+
+
+def test_styles_load_nothing_from_outside_the_page():
+    for name in ("theme.css", "lesson.css"):
+        css = (render.REPO / "web" / "css" / name).read_text()
+        assert "@import" not in css and "url(" not in css and "@font-face" not in css, name
+
+
+@pytest.fixture(scope="module")
+def chromium(lesson, tmp_path_factory):
+    """The preview page (lesson + theme.css + lesson.css + theme.js) and a way to open it in Chromium."""
+    sync_api = pytest.importorskip("playwright.sync_api", reason="the layout checks need Playwright")
+    if not Path("/usr/bin/chromium").exists():
+        pytest.skip("no Chromium at /usr/bin/chromium")
+    preview = tmp_path_factory.mktemp("preview") / "preview.html"
+    preview.write_text(render._preview_page(lesson), encoding="utf-8")
+    args = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+            "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+    with sync_api.sync_playwright() as playwright:
+        def open_page(width, scheme):
+            context = playwright.chromium.launch_persistent_context(
+                str(tmp_path_factory.mktemp("profile")), executable_path="/usr/bin/chromium", args=args,
+                headless=True, viewport={"width": width, "height": 800}, color_scheme=scheme)
+            page = context.new_page()
+            page.goto(preview.as_uri())
+            return context, page
+        yield open_page
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_at_375_px_only_code_scrolls_sideways(chromium, scheme):
+    context, page = chromium(375, scheme)
+    try:
+        overflow = page.evaluate("""() => ({
+          page: document.documentElement.scrollWidth,
+          boxes: [...document.querySelectorAll('.math-display, .table-scroll, .toc, .callout, .widget-figure, .lesson > p')]
+                 .filter((e) => e.scrollWidth > e.clientWidth + 1).map((e) => e.textContent.slice(0, 60)),
+          code: [...document.querySelectorAll('pre')].filter((e) => e.scrollWidth > e.clientWidth).length,
+          tocOpen: document.querySelector('.toc details').open,
+        })""")
+    finally:
+        context.close()
+    assert overflow["page"] == 375 and overflow["boxes"] == []
+    assert overflow["code"] > 0  # long code lines scroll inside their own block
+    assert overflow["tocOpen"] is False  # the contents start collapsed on a phone
+
+
+def test_theme_follows_the_system_until_the_toggle_pins_it(chromium):
+    state = """() => ({theme: document.documentElement.dataset.theme ?? null,
+                      pressed: document.getElementById('theme-toggle').getAttribute('aria-pressed'),
+                      background: getComputedStyle(document.body).backgroundColor})"""
+    context, page = chromium(1280, "dark")
+    try:
+        assert page.evaluate(state) == {"theme": None, "pressed": "true", "background": "rgb(13, 17, 23)"}
+        page.focus("#theme-toggle")
+        page.keyboard.press("Enter")
+        assert page.evaluate(state) == {"theme": "light", "pressed": "false", "background": "rgb(255, 255, 255)"}
+        page.keyboard.press("Space")
+        assert page.evaluate(state)["theme"] == "dark"
+        page.keyboard.press("Enter")
+        page.reload()
+        assert page.evaluate(state)["theme"] == "light"  # remembered
+        page.emulate_media(color_scheme="dark")
+        assert page.evaluate(state)["pressed"] == "false"  # a pinned choice outlasts a system change
+    finally:
+        context.close()
