@@ -2,6 +2,7 @@
 
 import json
 import math
+import sys
 
 import pytest
 
@@ -189,6 +190,12 @@ def test_nn_backprop_gradients_match_the_matrix_formulas():
     for step in result["backward"]:
         assert sorted(step["marked"]) == sorted(i for i in ("W", "b") if i in step["grads"])
     assert sorted(result["backward"][-1]["marked"]) == ["W", "b"]
+
+
+def test_nn_backprop_without_numpy_says_it_needs_numpy(monkeypatch):
+    monkeypatch.setitem(sys.modules, "autodiff.tensor", None)  # as if importing it had failed: no NumPy
+    with pytest.raises(ImportError, match="nn-backprop needs the Tensor engine, which needs NumPy"):
+        widgets.nn_backprop()
 
 
 # Steps are derived from the trace, for every stepped widget.

@@ -136,6 +136,7 @@ export function createGraphView({ label = "Computational graph", direction = "au
   const labelLayer = svg.append("g").attr("class", "edge-labels");
   const nodeLayer = svg.append("g").attr("class", "nodes");
   let current = null;
+  let previous = null; // the last layout's signature
 
   function chooseLayout(trace, sizes) {
     const across = layoutGraph(trace, sizes, { direction: "right", gapAlong });
@@ -155,7 +156,12 @@ export function createGraphView({ label = "Computational graph", direction = "au
     const added = new Map((step?.edges ?? []).map((e) => [edgeKey(e), e.added]));
     const backward = step?.phase === "backward";
     const marked = new Set(step?.marked ?? []);
-    const duration = reducedMotion.matches ? 0 : 250;
+    // Glide only when the layout changed (a new graph, a resize): a slider drag moves no box, and
+    // animating nothing would cost the main thread every frame. Attributes land in the DOM at once.
+    const signature = `${layout.direction}|${[...layout.positions].map(([id, p]) => `${id}:${p.x},${p.y}`).join(" ")}`;
+    const glide = previous !== null && signature !== previous && !reducedMotion.matches;
+    previous = signature;
+    const move = (selection) => (glide ? selection.transition().duration(250) : selection);
 
     svg.attr("viewBox", `0 0 ${layout.width} ${layout.height}`)
         .style("max-width", `${layout.width}px`)
@@ -173,8 +179,7 @@ export function createGraphView({ label = "Computational graph", direction = "au
         .classed("is-backward", (e) => backward && activeEdges.has(e.key))
         .attr("marker-end", (e) => (backward && activeEdges.has(e.key) ? null : `url(#${uid}-${activeEdges.has(e.key) ? "value" : "plain"})`))
         .attr("marker-start", (e) => (backward && activeEdges.has(e.key) ? `url(#${uid}-grad)` : null))
-      .transition().duration(duration)
-        .attr("d", (e) => e.d);
+      .call((paths) => move(paths).attr("d", (e) => e.d));
 
     // What a backward step adds along each lit edge (numbers only; a matrix is on the node itself).
     labelLayer.selectAll("text.edge-label")
@@ -211,8 +216,7 @@ export function createGraphView({ label = "Computational graph", direction = "au
         .attr("data-active", (n) => String(active.has(n.id)))
         .attr("data-marked", (n) => String(marked.has(n.id)))
         .call((g) => drawNode(g, lines, sizes))
-      .transition().duration(duration)
-        .attr("transform", (n) => translate(layout.positions.get(n.id)));
+        .call((g) => move(g).attr("transform", (n) => translate(layout.positions.get(n.id))));
   }
 
   // Re-lay out when the space changes: a narrow screen may turn the graph top-to-bottom.
