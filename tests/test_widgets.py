@@ -228,7 +228,7 @@ def test_steps_follow_the_engines_order_and_backward_record(name):
 def test_initial_state_has_every_widget_and_is_plain_json():
     state = widgets.initial_state()
     assert set(state) == {"forward-steps", "compute-graph", "grad-accumulation",
-                          "neuron-training", "explore", "nn-backprop"}
+                          "neuron-training", "explore", "nn-backprop", "playground"}
     assert json.loads(json.dumps(state, allow_nan=False)) == state
 
 

@@ -7,6 +7,7 @@ embeds for the first paint; once Python runs in the page, the widgets call the s
 from autodiff import Value
 from autodiff.trace import trace
 from lesson.checks import finite_number, whole_number
+from lesson.playground import initial_state as playground_initial_state
 from lesson.steps import backward_pass, forward_pass, gradient_table
 from lesson.training import train_neuron
 from lesson.wording import number
@@ -122,7 +123,7 @@ def nn_backprop():
 
 
 def initial_state():
-    """Everything the page needs for its first paint, keyed by widget name (the build embeds it)."""
+    """Everything the page's widgets (the six and the playground) need for their first paint, by widget name."""
     return {
         "forward-steps": forward_steps(),
         "compute-graph": compute_graph(),
@@ -130,4 +131,5 @@ def initial_state():
         "neuron-training": neuron_training(),
         "explore": explore_grid(),
         "nn-backprop": nn_backprop(),
+        "playground": playground_initial_state(),
     }
