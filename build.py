@@ -99,7 +99,7 @@ def main(argv=None) -> None:
     write(DIST / "lesson.html", fill_page(
         (ROOT / "web" / "page.html").read_text(), title=content.title, styles=styles, toc=content.toc,
         body=content.body, page_script=page_script, initial_state=content.initial_state,
-        blocks=blocks))
+        numpy_live=bool(wheels), blocks=blocks))
     write(DIST / "index.html", index_page("lesson.html"))
     total = sum(f.stat().st_size for f in DIST.iterdir())
     print(f"dist/ holds {total / 1e6:.2f} MB. Open dist/index.html from disk, or serve dist/ from any static host.")

@@ -46,7 +46,7 @@ def data_block(file_name: str, data: bytes, compress: bool = True) -> bytes:
 
 
 def fill_page(template: str, *, title: str, styles: list[str], toc: str, body: str, page_script: str,
-              initial_state: dict, blocks: list[bytes]) -> bytes:
+              initial_state: dict, numpy_live: bool, blocks: list[bytes]) -> bytes:
     """The page: `template` filled in, a CSP hashing its inline code, the data blocks last (windows-1252 bytes)."""
     styles = [ascii_css(style) for style in styles]
     page_script = page_script.replace("</script", "<\\/script")
@@ -57,6 +57,7 @@ def fill_page(template: str, *, title: str, styles: list[str], toc: str, body: s
         "toc": ascii_html(toc),
         "body": ascii_html(body),
         "initial_state": json_script("initial-state", initial_state),
+        "numpy": "live" if numpy_live else "static",
         "page_script": f"<script>{page_script}</script>",
     }
     head, marker, tail = template.partition("$data_blocks")

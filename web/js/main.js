@@ -13,6 +13,7 @@ showPythonStatus(bridge, document.getElementById("python-status"));
 // First paint: widgets draw the state the engine computed on CPython when the page was built.
 const initialState = JSON.parse(document.getElementById("initial-state").textContent);
 mountWidgets({ bridge, initialState, root: document.getElementById("lesson") });
+performance.mark("widgets-mounted");
 mountCells({ bridge, root: document.getElementById("lesson") });
 
 // The packed assets sit after this script, at the end of <body>: boot once the parser has read them.

@@ -21,6 +21,7 @@ export function showPythonStatus(bridge, element, root = document.documentElemen
   };
   bridge.addEventListener("state", ({ detail: state }) => {
     root.dataset.python = state;
+    performance.mark(`python-${state}`); // for tools and the benchmark: when each state was reached
     show(state);
   });
   bridge.addEventListener("progress", ({ detail: stage }) => show(stage));

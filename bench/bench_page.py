@@ -1,0 +1,195 @@
+"""Page benchmark: boot and first paint against a plain Pyodide boot, slider latency, and dist/ size.
+
+    python bench/bench_page.py [--runs 7] [--inputs 200]
+
+Headless Chromium with a fresh profile for every load (cold), the three kinds of load interleaved
+so that machine noise hits them alike; medians and p95 over the runs. Times are from navigation
+start: first paint is the first contentful paint once the widgets are drawn from the build's state
+(checked against the engine on CPython), ready is `<html data-python="ready">`. Prints a table.
+"""
+
+import argparse
+import functools
+import json
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+from http.server import ThreadingHTTPServer
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(ROOT / "py"), str(ROOT / "tests" / "browser")]
+
+from conftest import DIST, QuietHandler, build_is_stale, launch  # noqa: E402
+from playwright.sync_api import sync_playwright  # noqa: E402
+
+from lesson.widgets import explore  # noqa: E402
+
+PLAIN_PAGE = """<!doctype html><meta charset="utf-8"><title>plain Pyodide boot</title><script type="module">
+import { loadPyodide } from "./pyodide/pyodide.mjs";
+await loadPyodide({ indexURL: "./pyodide/" });
+performance.mark("python-ready");
+</script>"""
+
+# In the page: {fcp, widgets-mounted, python-ready} in ms from navigation start, null where not reached yet.
+MARKS_JS = """() => {
+  const mark = (name) => performance.getEntriesByName(name)[0]?.startTime ?? null;
+  const fcp = performance.getEntriesByName("first-contentful-paint")[0]?.startTime ?? null;
+  return { fcp, "widgets-mounted": mark("widgets-mounted"), "python-ready": mark("python-ready") };
+}"""
+
+# In the page: the explore widget's drawn nodes as {id: [value, grad]}.
+DRAWN_JS = """() => Object.fromEntries([...document.querySelectorAll('[data-widget="explore"] [data-node]')]
+  .map((n) => [n.dataset.node, [n.dataset.value, n.dataset.grad]]))"""
+
+# In the page: move the explore widget's `a` slider `count` times; for each, ms from the input event
+# until the widget shows Python's answer for that value (its data-a attribute, set after drawing).
+SLIDER_JS = """async (count) => {
+  const root = document.querySelector('[data-widget="explore"]');
+  const slider = [...root.querySelectorAll('input[type="range"]')].find((s) => s.labels[0]?.textContent.trim().startsWith("a")
+                 || s.getAttribute("aria-label") === "a");
+  const values = []; for (let v = Number(slider.min); v <= Number(slider.max); v += Number(slider.step)) values.push(v);
+  const times = [];
+  for (let i = 0; i < count; i++) {
+    const value = values[(i * 7 + 3) % values.length] === Number(slider.value) ? values[(i * 7 + 4) % values.length] : values[(i * 7 + 3) % values.length];
+    const shown = new Promise((resolve) => {
+      const observer = new MutationObserver(() => {
+        if (root.dataset.a === String(value) && root.dataset.source === "python") { observer.disconnect(); resolve(); }
+      });
+      observer.observe(root, { attributes: true, attributeFilter: ["data-a", "data-source"] });
+    });
+    const start = performance.now();
+    slider.value = String(value);
+    slider.dispatchEvent(new Event("input", { bubbles: true }));
+    await shown;
+    times.push(performance.now() - start);
+  }
+  return times;
+}"""
+
+
+def percentile(values, q):
+    """The q-th percentile (nearest rank) of `values`."""
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(q / 100 * len(ordered) + 0.5) - 1))]
+
+
+class Server(ThreadingHTTPServer):
+    """A static server that stays quiet when a browser closes mid-download (every cold load ends so)."""
+
+    def handle_error(self, request, client_address):
+        pass
+
+
+def serve(directory):
+    """A local static server for `directory`; returns (base URL, server)."""
+    server = Server(("127.0.0.1", 0), functools.partial(QuietHandler, directory=str(directory)))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return f"http://127.0.0.1:{server.server_address[1]}/", server
+
+
+def wait_for(page, name, timeout_s=120):
+    """Wait until the page has reached performance mark `name`; return the page's marks."""
+    for _ in range(int(timeout_s / 0.02)):
+        marks = page.evaluate(MARKS_JS)
+        if marks[name] is not None:
+            return marks
+        page.wait_for_timeout(20)
+    raise TimeoutError(f"no {name} within {timeout_s} s")
+
+
+def expected_explore_nodes():
+    """The explore widget's nodes at its start (a=2, b=3) as the engine on CPython computes them."""
+    trace = explore(a=2.0, b=3.0)["trace"]
+    return {node["id"]: node for node in trace["nodes"]}
+
+
+def numbers_are_the_engines(drawn, expected):
+    """Whether every drawn node carries the engine's value and gradient."""
+    return drawn.keys() == expected.keys() and all(
+        float(value) == expected[node]["data"] and (grad == "" if expected[node]["grad"] is None else float(grad) == expected[node]["grad"])
+        for node, (value, grad) in drawn.items())
+
+
+def load(playwright, url, until):
+    """One cold load of `url` in a fresh Chromium; returns (marks, explore nodes drawn at the first paint)."""
+    with launch(playwright) as context:
+        page = context.pages[0] if context.pages else context.new_page()
+        page.goto(url, wait_until="commit")
+        if until == "widgets-mounted":  # the lesson: read what the first paint showed, before Python is live
+            wait_for(page, "widgets-mounted")
+            drawn = page.evaluate(DRAWN_JS)
+        else:
+            drawn = None
+        return wait_for(page, until), drawn
+
+
+def slider_latency(playwright, url, count):
+    """Milliseconds from slider input to the widget showing Python's answer, `count` times."""
+    with launch(playwright) as context:
+        page = context.pages[0] if context.pages else context.new_page()
+        page.goto(url)
+        wait_for(page, "python-ready")
+        return page.evaluate(SLIDER_JS, count)
+
+
+def row(name, values, baseline=None, target=None):
+    """One line of the table: median, p95, ratio of medians to the baseline, the target."""
+    median = statistics.median(values)
+    ratio = f"{median / baseline:.2f}x" if baseline else ""
+    return f"| {name:<44} | {median:8.0f} | {percentile(values, 95):8.0f} | {ratio:>7} | {target or '':<8} |"
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=7, help="cold loads of each kind (at least 7 for the issue's numbers)")
+    parser.add_argument("--inputs", type=int, default=200, help="slider inputs for the latency measurement")
+    args = parser.parse_args(argv)
+    if build_is_stale():
+        subprocess.run([sys.executable, str(ROOT / "build.py")], check=True, stdout=sys.stderr)
+
+    plain_dir = Path(tempfile.mkdtemp(prefix="plain-pyodide-"))
+    (plain_dir / "pyodide").symlink_to(ROOT / "node_modules" / "pyodide")
+    (plain_dir / "plain.html").write_text(PLAIN_PAGE)
+    plain_base, plain_server = serve(plain_dir)
+    lesson_base, lesson_server = serve(DIST)
+    lesson_file = (DIST / "lesson.html").as_uri()
+    expected = expected_explore_nodes()
+    results = {"plain": [], "paint": [], "ready": [], "ready_http": [], "wrong_paints": 0}
+    with sync_playwright() as playwright:
+        for run in range(args.runs):
+            marks, _ = load(playwright, plain_base + "plain.html", "python-ready")
+            results["plain"].append(marks["python-ready"])
+            marks, drawn = load(playwright, lesson_file, "python-ready")
+            results["ready"].append(marks["python-ready"])
+            marks, drawn = load(playwright, lesson_file, "widgets-mounted")
+            # The first paint counts only once the widgets are drawn with the engine's numbers.
+            results["paint"].append(max(marks["fcp"] or 0, marks["widgets-mounted"]))
+            results["wrong_paints"] += not numbers_are_the_engines(drawn, expected)
+            marks, _ = load(playwright, lesson_base + "lesson.html", "python-ready")
+            results["ready_http"].append(marks["python-ready"])
+            print(f"run {run + 1}/{args.runs}: plain {results['plain'][-1]:.0f} ms, lesson ready {results['ready'][-1]:.0f} ms, "
+                  f"first paint {results['paint'][-1]:.0f} ms", file=sys.stderr)
+        latency = slider_latency(playwright, lesson_file, args.inputs)
+    plain_server.shutdown()
+    lesson_server.shutdown()
+
+    plain = statistics.median(results["plain"])
+    size = sum(f.stat().st_size for f in DIST.rglob("*") if f.is_file())
+    print(f"\nChromium headless, cold profile per load, {args.runs} loads each (interleaved), times in ms from navigation start\n")
+    print(f"| {'measure':<44} | {'median':>8} | {'p95':>8} | {'ratio':>7} | {'target':<8} |")
+    print(f"|{'-' * 46}|{'-' * 10}|{'-' * 10}|{'-' * 9}|{'-' * 10}|")
+    print(row("plain Pyodide boot over http (baseline)", results["plain"]))
+    print(row("lesson: first paint with build-time numbers", results["paint"], plain, "<= 0.10x"))
+    print(row("lesson: data-python=ready from file://", results["ready"], plain, "<= 0.35x"))
+    print(row("lesson: data-python=ready over http", results["ready_http"], plain))
+    print(row(f"slider input -> DOM updated ({len(latency)} inputs)", latency, None, "p95 <= 8"))
+    print(f"| {'dist/ size (MB)':<44} | {size / 1e6:8.2f} | {'':>8} | {'':>7} | {'<= 12':<8} |")
+    if results["wrong_paints"]:
+        print(f"\nWARNING: {results['wrong_paints']} first paints did not show the engine's numbers for explore(a=2, b=3)")
+
+
+if __name__ == "__main__":
+    main()
