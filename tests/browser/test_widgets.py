@@ -114,12 +114,14 @@ def test_explore_draws_the_engines_numbers_before_python_is_up(page):
         assert rows == [row["text"] for row in widgets.explore(a, b)["rows"]]
 
 
-def test_explore_runs_the_engine_live_once_python_is_ready(page):
+def test_explore_runs_the_engine_live_once_python_is_ready(lesson_page):
+    page = lesson_page  # from file:// and over http
     wait_for_python(page)
     widget = page.locator('[data-widget="explore"]')
     for a, b in EXPLORE_SETTINGS[1:]:
         set_explore(widget, a, b)
-        wait_until(page, "(w) => w.dataset.source === 'python' && !w.dataset.busy", widget.element_handle())
+        wait_until(page, "([w, a, b]) => w.dataset.source === 'python' && !w.dataset.busy"
+                         " && Number(w.dataset.a) === a && Number(w.dataset.b) === b", [widget.element_handle(), a, b])
         assert (float(widget.get_attribute("data-a")), float(widget.get_attribute("data-b"))) == (a, b)
         assert drawn_nodes(widget) == engine_nodes(widgets.explore(a, b)["trace"])
 
