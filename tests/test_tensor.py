@@ -470,6 +470,20 @@ def test_domain_follows_numpy_without_warnings():
         assert z.grad.tolist() == [0]
 
 
+@pytest.mark.parametrize("shape, axis, keepdims", [
+    ((4, 8), None, False), ((3, 5, 7), (0, 2), True), ((257, 33), 0, False), ((3, 0), 1, False), ((0,), None, False)])
+def test_mean_is_numpys_mean_bit_for_bit_and_nan_for_no_elements(shape, axis, keepdims):
+    a = np.random.default_rng(0).standard_normal(shape).astype(np.float32)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # NumPy warns "Mean of empty slice"; the Tensor does not
+        expected = a.mean(axis=axis, keepdims=keepdims)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        got = Tensor(a).mean(axis=axis, keepdims=keepdims).data
+    assert got.dtype == np.float32 and got.shape == np.shape(expected)
+    np.testing.assert_array_equal(got, expected)
+
+
 def test_item_repr_and_shape():
     x = t([[1.0, 2.0]], label="x")
     assert x.shape == (1, 2) and x.ndim == 2 and len(x) == 1

@@ -341,11 +341,12 @@ class Tensor:
     def mean(self, axis=None, keepdims=False):
         """f = sum over axis / n; df/da_i = 1/n."""
         a = self.data
-        with _quiet():
-            out = _result(a.mean(axis=axis, keepdims=keepdims))
+        total = a.sum(axis=axis, keepdims=keepdims)  # as np.mean computes it, without its Python-level overhead
+        n = a.size // max(total.size, 1)
+        out = _result(total / n if n else total * np.nan)  # the mean of nothing is nan, as in NumPy
         if _grad_enabled and self.requires_grad:
             shape = a.shape
-            scale = out.data.size / a.size if a.size else 0.0  # 1/n, n = elements per mean
+            scale = 1 / n if n else 0.0
 
             def chain(g):
                 return (_expand(g * scale, shape, axis, keepdims),)
