@@ -225,6 +225,22 @@ def test_steps_follow_the_engines_order_and_backward_record(name):
     assert result["backward"][-1]["grads"] == final
 
 
+def test_steps_skip_a_tensor_computed_from_constants_alone():
+    pytest.importorskip("numpy", reason="the Tensor engine needs NumPy")
+    from autodiff.tensor import Tensor
+    from lesson.steps import backward_pass, gradient_table
+    doubled = Tensor([1.0, 2.0]) * 2  # no input requires a gradient, so neither does it
+    doubled.label = "doubled"
+    w = Tensor([0.5, -1.0], requires_grad=True)
+    w.label = "w"
+    loss = (doubled * w).sum()
+    loss.backward()
+    graph = trace(loss)
+    steps = backward_pass(graph)
+    assert "doubled" not in steps[-1]["grads"] and steps[-1]["grads"]["w"] == [2.0, 4.0]
+    assert "doubled" not in [row["node"] for row in gradient_table(graph)]
+
+
 def test_initial_state_has_every_widget_and_is_plain_json():
     state = widgets.initial_state()
     assert set(state) == {"forward-steps", "compute-graph", "grad-accumulation",

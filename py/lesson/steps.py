@@ -39,10 +39,10 @@ def backward_pass(trace, per_path=False, mark_params=False):
     grads = {root: names.nodes[root]["grad"]}
     seed_text = f"Start at the output {names.name(root)}: {names.grad_symbol(root)} = {number(grads[root])}, the seed."
     steps = [_snapshot("backward", [root], [], shown, grads, _params(names, grads, mark_params), seed_text)]
-    pending = _contribution_counts(trace)
+    pending = _contribution_counts(names)
     received = {}
     for record in trace["backward"]:
-        entries = [e for e in record["inputs"] if names.nodes[e["to"]]["kind"] != "const"]
+        entries = [e for e in record["inputs"] if _takes_gradient(names, e["to"])]
         groups = [[e] for e in entries] if per_path else [entries]
         for group in groups:
             texts = []
@@ -64,14 +64,14 @@ def gradient_table(trace):
     names = Names(trace)
     paths = {}
     for record in trace["backward"]:
-        for entry in record["inputs"]:
+        for entry in (e for e in record["inputs"] if _takes_gradient(names, e["to"])):
             paths.setdefault(entry["to"], []).append({
                 "via": record["node"], "local": entry["local"],
                 "upstream": record["upstream"], "added": entry["added"]})
     rows = []
     for node_id in reversed(trace["order"]):
         node = names.nodes[node_id]
-        if node["kind"] == "const":
+        if not _takes_gradient(names, node_id):
             continue
         is_output = node_id == trace["output"]
         name = names.defined(node_id) if node["kind"] == "op" else names.name(node_id)
@@ -94,11 +94,17 @@ def _params(names, grads, mark_params):
     return [i for i in grads if names.nodes[i]["kind"] == "leaf"]
 
 
-def _contribution_counts(trace):
+def _takes_gradient(names, node_id):
+    """False for constants, and for tensors computed from constants alone (their grad is None)."""
+    node = names.nodes[node_id]
+    return node["kind"] != "const" and node["grad"] is not None
+
+
+def _contribution_counts(names):
     """How many backward contributions each node receives in total (more than one: several paths)."""
     counts = {}
-    for record in trace["backward"]:
-        for entry in record["inputs"]:
+    for record in names.trace["backward"]:
+        for entry in (e for e in record["inputs"] if _takes_gradient(names, e["to"])):
             counts[entry["to"]] = counts.get(entry["to"], 0) + 1
     return counts
 
