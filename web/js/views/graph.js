@@ -137,6 +137,25 @@ export function createGraphView({ label = "Computational graph", direction = "au
   const nodeLayer = svg.append("g").attr("class", "nodes");
   let current = null;
   let previous = null; // the last layout's signature
+  let boxes = { structure: "", sizes: new Map() }; // box sizes only grow while the graph stays the same
+
+  /**
+   * Box sizes that hold still: each fits the node fully revealed (final value and gradient) and as
+   * shown now, and never shrinks while the graph keeps its shape, so stepping or dragging a slider
+   * back and forth does not shuffle the layout.
+   */
+  function stableSizes(trace, lines) {
+    const structure = `${trace.order}|${trace.edges.map(edgeKey)}`;
+    if (structure !== boxes.structure) boxes = { structure, sizes: new Map() };
+    for (const node of trace.nodes) {
+      const now = boxSize(node, lines.get(node.id));
+      const full = boxSize(node, nodeLines(node, null));
+      const before = boxes.sizes.get(node.id) ?? now;
+      boxes.sizes.set(node.id, {
+        width: Math.max(now.width, full.width, before.width), height: Math.max(now.height, full.height, before.height) });
+    }
+    return boxes.sizes;
+  }
 
   function chooseLayout(trace, sizes) {
     const across = layoutGraph(trace, sizes, { direction: "right", gapAlong });
@@ -149,7 +168,7 @@ export function createGraphView({ label = "Computational graph", direction = "au
   function update(trace, step = null) {
     current = { trace, step };
     const lines = new Map(trace.nodes.map((node) => [node.id, nodeLines(node, step)]));
-    const sizes = new Map(trace.nodes.map((node) => [node.id, boxSize(node, lines.get(node.id))]));
+    const sizes = stableSizes(trace, lines);
     const layout = chooseLayout(trace, sizes);
     const active = new Set(step?.active ?? []);
     const activeEdges = new Set((step?.edges ?? []).map(edgeKey));
