@@ -7,6 +7,7 @@ Pyodide and D3 come from node_modules (installed from package-lock.json by `npm 
 """
 
 import argparse
+import functools
 import json
 import shutil
 import sys
@@ -19,8 +20,8 @@ sys.path.insert(0, str(ROOT / "py"))
 from pagebuild.bundle import page_bundle, worker_bundle  # noqa: E402
 from pagebuild.memory import initial_memory, xor_initial_memory  # noqa: E402
 from pagebuild.npm import ensure_node_modules  # noqa: E402
-from pagebuild.packages import trimmed_lock, verified_wheel  # noqa: E402
-from pagebuild.page import data_block, fill_page, python_sources  # noqa: E402
+from pagebuild.packages import PackageError, trimmed_lock, verified_wheel  # noqa: E402
+from pagebuild.page import data_block, fill_page, gzipped, python_sources  # noqa: E402
 from pagebuild.snapshot import cached_snapshot  # noqa: E402
 from pagebuild.stdlib import trim_stdlib  # noqa: E402
 from pagebuild.site import index_page, lesson_content  # noqa: E402
@@ -54,7 +55,10 @@ def main(argv=None) -> None:
 
     # 2. NumPy, only from a local folder of Pyodide packages, verified against Pyodide's lock file.
     lock = json.loads((PYODIDE / "pyodide-lock.json").read_text())
-    wheels = [verified_wheel(args.pyodide_packages, lock, "numpy")] if args.pyodide_packages else []
+    try:
+        wheels = [verified_wheel(args.pyodide_packages, lock, "numpy")] if args.pyodide_packages else []
+    except PackageError as error:
+        raise SystemExit(f"build.py: {error}") from None
     log(f"NumPy {'bundled: NumPy cells run live' if wheels else 'not bundled: NumPy cells show build-time output'}", t)
 
     # 3. The lesson: text, math and code cells run on CPython, as HTML; the widgets' first-paint state.
@@ -81,14 +85,15 @@ def main(argv=None) -> None:
     # 7. Pack: the binary assets as data blocks at the end of the page, gzipped; the snapshot first
     #    XOR-ed with the wasm's initial memory, most of which it still holds (1.4 MB less).
     wasm = (PYODIDE / "pyodide.asm.wasm").read_bytes()
+    gz = functools.partial(gzipped, cache_dir=CACHE)  # 31 MB at level 9 takes seconds: cache by content
     blocks = [
-        data_block("worker.js", worker_script.encode("ascii")),
-        data_block("pyodide.asm.wasm", wasm),
-        data_block("python_stdlib.zip", stdlib),
-        data_block("snapshot.bin", xor_initial_memory(snapshot, initial_memory(wasm))),
-        data_block("sources.json", json.dumps(sources).encode("utf-8")),
-        data_block("pyodide-lock.json", json.dumps(trimmed_lock(lock, ["numpy"] if wheels else [])).encode("utf-8")),
-        *(data_block(name, data, compress=False) for name, data in wheels),  # wheels are zips already
+        data_block("worker.js", gz(worker_script.encode("ascii")), gzip=True),
+        data_block("pyodide.asm.wasm", gz(wasm), gzip=True),
+        data_block("python_stdlib.zip", gz(stdlib), gzip=True),  # stored entries: gzip compresses across files
+        data_block("snapshot.bin", gz(xor_initial_memory(snapshot, initial_memory(wasm))), gzip=True),
+        data_block("sources.json", gz(json.dumps(sources).encode("utf-8")), gzip=True),
+        data_block("pyodide-lock.json", json.dumps(trimmed_lock(lock, ["numpy"] if wheels else [])).encode("utf-8"), gzip=False),
+        *(data_block(name, data, gzip=False) for name, data in wheels),  # wheels are zips already
     ]
     log("packed the assets", t)
 

@@ -6,6 +6,7 @@ import hashlib
 import io
 import json
 import subprocess
+import sys
 import zipfile
 from pathlib import Path
 
@@ -15,7 +16,7 @@ from pagebuild.blocks import decode_page_text, pack, unpack
 from pagebuild.csp import content_security_policy, source_hash
 from pagebuild.memory import initial_memory, xor_initial_memory
 from pagebuild.packages import PackageError, trimmed_lock, verified_wheel
-from pagebuild.page import ascii_css, ascii_html, data_block, json_script
+from pagebuild.page import ascii_css, ascii_html, data_block, gzipped, json_script
 from pagebuild.site import index_page
 from pagebuild.stdlib import keeps, trim_stdlib
 
@@ -61,8 +62,16 @@ def test_javascript_decoder_agrees_with_the_packer(tmp_path):
     assert base64.b64decode(done.stdout) == EVERY_BYTE
 
 
+def test_gzipped_is_cached_by_content(tmp_path):
+    first = gzipped(EVERY_BYTE, cache_dir=tmp_path)
+    assert gzip.decompress(first) == EVERY_BYTE and len(list(tmp_path.iterdir())) == 1
+    next(tmp_path.iterdir()).write_bytes(b"from the cache")
+    assert gzipped(EVERY_BYTE, cache_dir=tmp_path) == b"from the cache"
+    assert gzipped(EVERY_BYTE) == first  # deterministic without a cache too
+
+
 def test_data_block_is_gzipped_and_packed():
-    block = data_block("x.bin", EVERY_BYTE)
+    block = data_block("x.bin", gzipped(EVERY_BYTE), gzip=True)
     head, _, rest = block.partition(b">")
     assert head == b'<script type="application/octet-stream" data-asset="x.bin" data-gzip'
     assert rest.endswith(b"</script>\n")
@@ -194,3 +203,19 @@ def test_javascript_undoes_the_xor_from_the_same_wasm(tmp_path):
 def test_initial_memory_refuses_what_is_not_wasm():
     with pytest.raises(ValueError, match="not a WebAssembly module"):
         initial_memory(b"PK\3\4 a zip")
+
+
+def test_build_refuses_a_numpy_wheel_that_is_not_the_locked_one(tmp_path):
+    lock = json.loads((PYODIDE / "pyodide-lock.json").read_text())
+    (tmp_path / lock["packages"]["numpy"]["file_name"]).write_bytes(b"not numpy")
+    done = subprocess.run([sys.executable, str(ROOT / "build.py"), "--pyodide-packages", str(tmp_path)],
+                          capture_output=True, text=True)
+    assert done.returncode != 0
+    assert "but pyodide-lock.json expects" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_build_names_the_missing_numpy_wheel(tmp_path):
+    done = subprocess.run([sys.executable, str(ROOT / "build.py"), "--pyodide-packages", str(tmp_path)],
+                          capture_output=True, text=True)
+    assert done.returncode != 0
+    assert "numpy-2.4.6-cp314-cp314-pyemscripten_2026_0_wasm32.whl not found" in done.stderr

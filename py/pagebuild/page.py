@@ -1,6 +1,7 @@
 """Assemble the one self-contained `lesson.html`: ASCII text and JSON, then the packed binary data blocks."""
 
 import gzip
+import hashlib
 import json
 import re
 from pathlib import Path
@@ -32,15 +33,21 @@ def json_script(element_id: str, value) -> str:
     return f'<script type="application/json" id="{element_id}">{text}</script>'
 
 
-def gzipped(data: bytes) -> bytes:
-    """`data` gzipped at the highest level, with no timestamp, so builds are reproducible."""
-    return gzip.compress(data, compresslevel=9, mtime=0)
+def gzipped(data: bytes, cache_dir: Path | None = None) -> bytes:
+    """`data` gzipped at the highest level with no timestamp (reproducible); cached by content in `cache_dir`."""
+    cached = Path(cache_dir, f"gzip-{hashlib.sha256(data).hexdigest()[:32]}.gz") if cache_dir else None
+    if cached and cached.is_file():
+        return cached.read_bytes()
+    compressed = gzip.compress(data, compresslevel=9, mtime=0)
+    if cached:
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        cached.write_bytes(compressed)
+    return compressed
 
 
-def data_block(file_name: str, data: bytes, compress: bool = True) -> bytes:
-    """A packed `<script type="application/octet-stream">` block carrying `data` (gzipped if `compress`)."""
-    payload = gzipped(data) if compress else data
-    flag = " data-gzip" if compress else ""
+def data_block(file_name: str, payload: bytes, gzip: bool) -> bytes:
+    """A packed `<script type="application/octet-stream">` block carrying `payload` (marked if it is gzipped)."""
+    flag = " data-gzip" if gzip else ""
     head = f'<script type="application/octet-stream" data-asset="{file_name}"{flag}>'.encode("ascii")
     return head + pack(payload) + b"</script>\n"
 
@@ -63,5 +70,9 @@ def fill_page(template: str, *, title: str, styles: list[str], toc: str, body: s
     head, marker, tail = template.partition("$data_blocks")
     if not marker:
         raise ValueError("the page template has no $data_blocks slot for the embedded assets")
-    fill = lambda part: Template(part).substitute(values).encode("ascii")
-    return fill(head) + b"".join(blocks) + fill(tail)
+    return fill(head, values) + b"".join(blocks) + fill(tail, values)
+
+
+def fill(template: str, values: dict) -> bytes:
+    """`template` with its $names replaced by `values`, as ASCII bytes (a missing name is an error)."""
+    return Template(template).substitute(values).encode("ascii")

@@ -2,6 +2,7 @@
 returns, cells fail, loop and stop without breaking the page, a bad snapshot falls back, the CSP holds."""
 
 import json
+import os
 import re
 import subprocess
 from pathlib import Path
@@ -152,3 +153,29 @@ def test_every_byte_survives_the_html_parser(context, dist, tmp_path):
     finally:
         page_file.unlink()
     assert bytes(decoded) == every_byte
+
+
+NUMPY_BUNDLED = bool(os.environ.get("LESSON_PYODIDE_PACKAGES"))
+
+
+@pytest.mark.skipif(NUMPY_BUNDLED, reason="NumPy is bundled (LESSON_PYODIDE_PACKAGES), so its cells are live")
+def test_cells_that_cannot_run_live_say_why(page):
+    notes = page.evaluate("""() => [...document.querySelectorAll('figure.cell:not([data-live="true"])')]
+        .map((cell) => [cell.dataset.kind, [...cell.querySelectorAll('.cell-note')].map((n) => n.textContent)])""")
+    kinds = {kind for kind, _ in notes}
+    assert kinds == {"numpy", "torch"}
+    for kind, texts in notes:
+        assert len(texts) == 1, texts
+        assert ("PyTorch cannot run in the browser" if kind == "torch" else "NumPy") in texts[0]
+    assert page.locator('figure.cell:not([data-live="true"]) .cell-run').count() == 0
+
+
+@pytest.mark.skipif(not NUMPY_BUNDLED, reason="set LESSON_PYODIDE_PACKAGES to a folder of Pyodide packages holding "
+                                              "the NumPy wheel named in pyodide-lock.json to build and test live NumPy cells")
+def test_numpy_cells_run_live_when_bundled(page):
+    wait_for_python(page)
+    assert page.evaluate("document.documentElement.dataset.numpy") == "live"
+    cell = page.locator('figure.cell[data-kind="numpy"][data-live="true"]').first
+    run_cell(cell, "import numpy as np\nnp.arange(4) @ np.arange(4)")
+    wait_for_state(cell, "done", timeout_ms=60000)
+    assert cell.locator(".cell-output").text_content() == "np.int64(14)\n"

@@ -1,12 +1,8 @@
 // Code cells: live cells become editable and runnable in the lesson's shared Python namespace.
 
 const TIME_LIMIT_MS = 10000;
-const WHY_STATIC = {
-  torch: "PyTorch cannot run in the browser (Pyodide has no PyTorch): this output was recorded from real PyTorch.",
-  numpy: "NumPy is not bundled in this build of the page: this output was computed when the page was built.",
-};
 
-/** Make every live `figure.cell` under `root` editable and runnable through `bridge`; label the others. */
+/** Make every live `figure.cell` under `root` editable and runnable through `bridge`; say why the others are not. */
 export function mountCells({ bridge, root = document }) {
   const succeeded = []; // {cellId, source} of every successful run, in order: replayed after a restart
   bridge.addEventListener("restart", () => {
@@ -14,7 +10,8 @@ export function mountCells({ bridge, root = document }) {
   });
   for (const figure of root.querySelectorAll("figure.cell")) {
     if (figure.dataset.live === "true") makeLive(figure, bridge, succeeded);
-    else addNote(figure, WHY_STATIC[figure.dataset.kind] ?? "This cell's output was computed when the page was built.");
+    // The renderer says why a cell is static (PyTorch, NumPy not bundled); this covers any other case.
+    else if (!figure.querySelector(".cell-note")) addNote(figure, "This cell's output was computed when the page was built.");
   }
 }
 

@@ -39,7 +39,7 @@ function serveAssets(files) {
 function compileEarly(asset) {
   const [forCompiler, forBytes] = gunzipStream(unpack(asset.text)).tee();
   const compiled = WebAssembly.compileStreaming(new Response(forCompiler, { headers: { "Content-Type": CONTENT_TYPES.wasm } }));
-  compiled.then(() => progress("compile"), () => {});
+  compiled.then(() => progress("restore"), () => {});
   const instantiateStreaming = WebAssembly.instantiateStreaming;
   WebAssembly.instantiateStreaming = async (source, imports) => {
     WebAssembly.instantiateStreaming = instantiateStreaming; // one call only: Pyodide's, for this wasm
@@ -69,6 +69,7 @@ async function readSnapshot(asset, wasm) {
 
 async function boot({ assets, useSnapshot }) {
   const started = performance.now();
+  progress("decode");
   const { [WASM]: wasmAsset, "snapshot.bin": snapshotAsset, "sources.json": sourcesAsset,
           "pyodide-lock.json": lockAsset, ...others } = assets;
   const wasm = compileEarly(wasmAsset);
@@ -77,7 +78,7 @@ async function boot({ assets, useSnapshot }) {
   const snapshot = useSnapshot ? readSnapshot(snapshotAsset, wasm) : undefined;
   snapshot?.catch(() => {}); // a bad snapshot is reported by loadPyodide, which awaits it below
   const [sources, lock] = await Promise.all([assetJson(sourcesAsset), assetJson(lockAsset)]);
-  progress("decode");
+  progress("compile");
   serveAssets(files);
   const pyodide = await loadPyodide({
     indexURL: ASSET_BASE,
@@ -88,7 +89,6 @@ async function boot({ assets, useSnapshot }) {
     stdout: (line) => console.log(line),
     stderr: (line) => console.warn(line),
   });
-  progress("restore");
   writeSources(pyodide, sources); // after a restore too: tracebacks read source lines from these files
   const failures = importLesson(pyodide);
   if (snapshot) afterRestore(pyodide);
