@@ -5,8 +5,10 @@ against y, backward, SGD update. Inputs are `hidden` wide (in = hidden, so the f
 a square hidden x hidden matmul) and there is one output, like the lesson's XOR network.
 Each engine runs the same step in its idiomatic form (ours: `p.data -= lr * p.grad`, PyTorch:
 `p.sub_(lr * p.grad)` under no_grad). Rounds alternate the engines; the table shows medians.
+Time is the thread's CPU time by default (both engines compute on this one thread), so other
+processes on a shared machine disturb the numbers less than wall time; `--clock wall` for that.
 
-Run: python bench/bench_tensor.py [--rounds N] [--profile]
+Run: python bench/bench_tensor.py [--rounds N] [--clock cpu|wall] [--profile]
 """
 
 import os
@@ -82,12 +84,16 @@ def pytorch(x, y, weights):
     return step
 
 
+CLOCKS = {"cpu": time.thread_time, "wall": time.perf_counter}
+clock = CLOCKS["cpu"]
+
+
 def per_step_seconds(step, repeat):
-    """Wall time of `repeat` steps, divided by repeat."""
-    start = time.perf_counter()
+    """Time of `repeat` steps on `clock`, divided by repeat."""
+    start = clock()
     for _ in range(repeat):
         step()
-    return (time.perf_counter() - start) / repeat
+    return (clock() - start) / repeat
 
 
 def same_first_steps(batch, hidden):
@@ -129,14 +135,18 @@ def main():
     """Print the table: per-step time of each engine, the ratio and the target."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=21, help="alternating rounds per size (default 21)")
+    parser.add_argument("--clock", choices=CLOCKS, default="cpu", help="thread CPU time (default) or wall time")
     parser.add_argument("--profile", action="store_true", help="profile our step at the smallest size instead")
     args = parser.parse_args()
+    global clock
+    clock = CLOCKS[args.clock]
     if args.profile:
         profile(*SIZES[0])
         return
     import torch
     torch.set_num_threads(1)
-    print(f"numpy {np.__version__}, torch {torch.__version__}, 1 thread, median of {args.rounds} alternating rounds")
+    print(f"numpy {np.__version__}, torch {torch.__version__}, 1 thread, {args.clock} time per step, "
+          f"median of {args.rounds} alternating rounds")
     print(f"{'batch x hidden':>15} {'ours':>11} {'PyTorch':>11} {'ratio':>7} {'target':>7}")
     for batch, hidden in SIZES:
         same_first_steps(batch, hidden)
