@@ -2,10 +2,16 @@
 
 import gc
 import math
+import shutil
+import subprocess
+from pathlib import Path
 
 import pytest
 
 from autodiff import Value
+from autodiff.value import _FREE_DEPTH
+
+ROOT = Path(__file__).resolve().parent.parent
 
 EXACT = 1e-15  # for numbers the lesson writes in decimal (0.3 is not a float; 1.1 - 0.8 is 0.30000000000000004)
 
@@ -218,6 +224,70 @@ def test_a_chain_of_a_million_nodes_builds_runs_backward_prints_and_frees():
     del y
     gc.collect()
     assert x.grad == 1.0
+
+
+def test_a_long_chain_gets_a_loop_freed_node_after_every_free_depth_plain_ones():
+    y = Value(1.0)
+    loop_freed = []
+    for i in range(3 * _FREE_DEPTH):
+        y = y + 1
+        if type(y) is not Value:
+            loop_freed.append(i)
+    assert loop_freed == [_FREE_DEPTH, 2 * _FREE_DEPTH + 1]
+    assert isinstance(y, Value) and y.data == 1.0 + 3 * _FREE_DEPTH
+
+
+def test_freeing_a_graph_leaves_nodes_still_held_elsewhere_intact():
+    x = Value(1.0, label="x")
+    y = x
+    kept = []
+    for i in range(5 * _FREE_DEPTH):
+        y = y * 1.0 + x
+        if i % 700 == 0:
+            kept.append(y)
+    del y  # the loop-freed nodes above the kept ones empty what they alone hold, nothing more
+    gc.collect()
+    for k, node in enumerate(kept):
+        node.backward()
+        assert node.data == 1.0 + 700 * k + 1
+        assert x.grad == 700 * k + 2, "the kept node's whole history is still there"
+        x.grad = 0.0
+
+
+PYODIDE = ROOT / "node_modules" / "pyodide" / "pyodide.mjs"
+PYODIDE_MISSING = (None if shutil.which("node") and PYODIDE.exists()
+                   else "needs node and node_modules/pyodide (npm install)")
+
+
+@pytest.mark.skipif(PYODIDE_MISSING is not None, reason=str(PYODIDE_MISSING))
+def test_under_pyodide_a_long_chain_frees_without_overflowing_the_stack():
+    # CPython's recursion guard cannot see the JS engine's stack there: a plain chain of about
+    # 3,000 nodes kills the interpreter when freed. Builds, backward, repr and frees 200,000.
+    script = f"""
+import {{ loadPyodide }} from {str(PYODIDE)!r};
+import fs from "node:fs";
+const py = await loadPyodide();
+py.FS.mkdirTree("/pkg/autodiff");
+for (const f of fs.readdirSync({str(ROOT / "py" / "autodiff")!r}).filter(f => f.endsWith(".py")))
+  py.FS.writeFile("/pkg/autodiff/" + f, fs.readFileSync({str(ROOT / "py" / "autodiff")!r} + "/" + f));
+console.log(py.runPython(`
+import sys
+sys.path.insert(0, "/pkg")
+from autodiff import Value
+x = Value(0.5)
+y = x
+for _ in range(200_000):
+    y = -y
+y.backward()
+text = repr(y)
+del y
+f"{{x.grad}} {{text}} numpy={{'numpy' in sys.modules}}"
+`));
+"""
+    done = subprocess.run(["node", "--input-type=module", "-e", script], capture_output=True, text=True,
+                          timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip().endswith("1.0 Value(data=0.5, grad=1.0) numpy=False")
 
 
 # Errors: each names the problem.

@@ -18,6 +18,7 @@ relu'(0) is taken as 0, as in micrograd and PyTorch.
 import math
 import numbers
 import sys
+from sys import getrefcount
 
 from autodiff.graph import topo_order
 
@@ -32,7 +33,7 @@ class Value:
     they wrote, and fewer nodes also make the engine faster.
     """
 
-    __slots__ = ("data", "grad", "label", "requires_grad", "_op", "_prev", "_local")
+    __slots__ = ("data", "grad", "label", "requires_grad", "_op", "_prev", "_local", "_reach")
 
     def __init__(self, data, label="", requires_grad=True):
         if not isinstance(label, str):
@@ -44,6 +45,7 @@ class Value:
         self._op = ""
         self._prev = ()
         self._local = ()
+        self._reach = 0
 
     def __repr__(self):
         label = f", label={self.label!r}" if self.label else ""
@@ -197,12 +199,63 @@ class Value:
                 raise OverflowError(f"the gradient of {node!r} overflowed during backward()")
 
 
+# Freeing a graph recurses in C, one level per node along a path. Under Pyodide, CPython's guard
+# against deep recursion cannot see the browser's stack, and freeing a chain of about 3,000 nodes
+# kills the interpreter. So each node counts the levels below it down to the nearest "loop-freed"
+# node (`_reach`); the node that would reach _FREE_DEPTH becomes one instead, and when it dies it
+# frees what it alone holds with a loop. Freeing then never recurses deeper than _FREE_DEPTH, and
+# ordinary graphs, shallower than that, pay nothing but the count. (256 keeps every count a
+# cached small int.)
+_FREE_DEPTH = 256
+
+
+class _LoopFreed(Value):
+    """A Value that, when it dies, frees the inputs only it holds by a loop instead of recursion."""
+
+    __slots__ = ()
+
+    def __del__(self):
+        if self._prev:
+            _release(self)
+
+
+def _release(node):
+    """Take out, round by round, the inputs of every node that only the dying graph holds."""
+    pending = [node._prev]
+    node._prev = ()
+    while pending:
+        inputs = pending.pop()
+        for parent, extra in zip(inputs, _extra_references(inputs)):
+            if extra == _SOLE_OWNER and parent._prev:
+                pending.append(parent._prev)
+                parent._prev = ()
+        # Dropping `inputs` here frees the nodes just emptied, each without recursion.
+
+
+def _extra_references(inputs):
+    """Each input's reference count beyond the references `inputs` itself holds, as seen from here."""
+    return [getrefcount(parent) - inputs.count(parent) for parent in inputs]
+
+
+# What _extra_references shows for a node that nothing but the tuple holds: it differs between
+# Python versions (3.14 borrows references that 3.11 counts), so it is measured, not assumed.
+_SOLE_OWNER = _extra_references((object(),))[0]
+
+
 def _op_node(data, prev, local, op):
     """A new operation node; refuses a result that overflowed to inf (or became nan)."""
     if data - data:  # 0.0 for every finite float, nan for inf and nan
         raise OverflowError(
             f"{op!r} of {', '.join(repr(p.data) for p in prev)} overflows: the result is {data}")
-    out = _new(Value)
+    reach = prev[0]._reach  # every op has one or two inputs
+    if len(prev) == 2 and prev[1]._reach > reach:
+        reach = prev[1]._reach
+    if reach < _FREE_DEPTH:
+        out = _new(Value)
+        out._reach = reach + 1
+    else:
+        out = _new(_LoopFreed)
+        out._reach = 0
     out.data = data
     out.grad = 0.0
     out.label = ""
