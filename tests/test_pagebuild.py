@@ -14,7 +14,7 @@ import pytest
 
 from pagebuild.blocks import decode_page_text, pack, unpack
 from pagebuild.csp import content_security_policy, source_hash
-from pagebuild.memory import initial_memory, xor_initial_memory
+from pagebuild.memory import initial_memory, pack_snapshot, unpack_snapshot, xor_initial_memory
 from pagebuild.packages import PackageError, trimmed_lock, verified_wheel
 from pagebuild.page import ascii_css, ascii_html, data_block, gzipped, json_script
 from pagebuild.site import index_page
@@ -117,7 +117,7 @@ def test_trimmed_stdlib_keeps_what_python_needs_and_drops_the_rest():
         assert needed in names
     for dropped in ["email/__init__.py", "xml/__init__.py", "tkinter/__init__.py", "encodings/cp037.py", "pydoc.py"]:
         assert dropped not in names
-    assert all(info.compress_type == zipfile.ZIP_STORED for info in trimmed.infolist())
+    assert all(info.compress_type == zipfile.ZIP_DEFLATED for info in trimmed.infolist())
     original = zipfile.ZipFile(PYODIDE / "python_stdlib.zip")
     assert trimmed.read("random.py") == original.read("random.py")
 
@@ -186,16 +186,27 @@ def test_xor_with_initial_memory_zeroes_unchanged_bytes_and_undoes_itself():
     assert xor_initial_memory(mixed, initial_memory(wasm)) == snapshot
 
 
-def test_javascript_undoes_the_xor_from_the_same_wasm(tmp_path):
+def test_packed_snapshot_keeps_only_non_zero_pages_and_unpacks_exactly():
+    wasm = tiny_wasm([(2, b"ab")])
+    memory = b"\0\0ab" + bytes(4092) + bytes(4096) + b"x" * 4096 + b"tail"  # pages: image only, zero, data, short
+    snapshot = fake_snapshot(memory)
+    packed = pack_snapshot(snapshot, wasm)
+    assert packed[8] == 0b1100  # the bitmap: pages 2 and 3 hold something once the image is XOR-ed out
+    assert len(packed) == 8 + 1 + 16 + 4096 + 4
+    assert unpack_snapshot(packed, wasm) == snapshot
+
+
+def test_javascript_unpacks_the_snapshot_from_the_same_wasm(tmp_path):
     wasm = (PYODIDE / "pyodide.asm.wasm").read_bytes()
-    snapshot = fake_snapshot(bytes(range(256)) * 20000)  # 5 MB, past the 3.8 MB image
-    mixed = xor_initial_memory(snapshot, initial_memory(wasm))
-    (tmp_path / "mixed.bin").write_bytes(mixed)
-    script = (f"import {{ xorInitialMemory }} from {json.dumps((ROOT / 'web/js/runtime/memory.js').as_uri())};\n"
+    memory = bytearray(initial_memory(wasm)) + bytes(4096 * 3) + bytes(range(256)) * 4096
+    memory[5000:5010] = b"changed!!!"
+    snapshot = fake_snapshot(bytes(memory))
+    (tmp_path / "packed.bin").write_bytes(pack_snapshot(snapshot, wasm))
+    script = (f"import {{ unpackSnapshot }} from {json.dumps((ROOT / 'web/js/runtime/memory.js').as_uri())};\n"
               "import { readFileSync, writeFileSync } from 'node:fs';\n"
-              f"const snap = new Uint8Array(readFileSync({json.dumps(str(tmp_path / 'mixed.bin'))}));\n"
+              f"const packed = new Uint8Array(readFileSync({json.dumps(str(tmp_path / 'packed.bin'))}));\n"
               f"const wasm = new Uint8Array(readFileSync({json.dumps(str(PYODIDE / 'pyodide.asm.wasm'))}));\n"
-              f"writeFileSync({json.dumps(str(tmp_path / 'out.bin'))}, xorInitialMemory(snap, wasm));\n")
+              f"writeFileSync({json.dumps(str(tmp_path / 'out.bin'))}, unpackSnapshot(packed, wasm));\n")
     subprocess.run(["node", "--input-type=module", "-e", script], check=True)
     assert (tmp_path / "out.bin").read_bytes() == snapshot
 

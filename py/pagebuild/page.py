@@ -52,14 +52,20 @@ def data_block(file_name: str, payload: bytes, gzip: bool) -> bytes:
     return head + pack(payload) + b"</script>\n"
 
 
+# Follows each data block: hands the blocks parsed so far to the page's bridge (web/js/runtime/bridge.js),
+# so Python boots while the rest of the page is still being read.
+FEED_SCRIPT = "lesson.bridge.feed()"
+
+
 def fill_page(template: str, *, title: str, styles: list[str], toc: str, body: str, page_script: str,
               initial_state: dict, numpy_live: bool, blocks: list[bytes]) -> bytes:
-    """The page: `template` filled in, a CSP hashing its inline code, the data blocks last (windows-1252 bytes)."""
+    """The page: `template` filled in, a CSP hashing its inline code, the data blocks last, each followed by
+    FEED_SCRIPT (windows-1252 bytes)."""
     styles = [ascii_css(style) for style in styles]
     page_script = page_script.replace("</script", "<\\/script")
     values = {
         "title": ascii_html(title),
-        "csp": content_security_policy([page_script], styles),
+        "csp": content_security_policy([page_script, FEED_SCRIPT], styles),
         "styles": "\n".join(f"<style>{style}</style>" for style in styles),
         "toc": ascii_html(toc),
         "body": ascii_html(body),
@@ -70,7 +76,8 @@ def fill_page(template: str, *, title: str, styles: list[str], toc: str, body: s
     head, marker, tail = template.partition("$data_blocks")
     if not marker:
         raise ValueError("the page template has no $data_blocks slot for the embedded assets")
-    return fill(head, values) + b"".join(blocks) + fill(tail, values)
+    feed = f"<script>{FEED_SCRIPT}</script>\n".encode("ascii")
+    return fill(head, values) + b"".join(block + feed for block in blocks) + fill(tail, values)
 
 
 def fill(template: str, values: dict) -> bytes:

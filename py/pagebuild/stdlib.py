@@ -43,12 +43,12 @@ def keeps(path: str) -> bool:
 
 
 def trim_stdlib(zip_bytes: bytes) -> bytes:
-    """Return a new zip holding only the kept entries, stored uncompressed (the page gzips it whole)."""
+    """Return a new zip holding only the kept entries, each deflated (Python inflates only what it imports)."""
     out = io.BytesIO()
     with zipfile.ZipFile(io.BytesIO(zip_bytes)) as src, zipfile.ZipFile(out, "w") as dst:
         for info in src.infolist():
             if keeps(info.filename):
                 kept = zipfile.ZipInfo(info.filename, date_time=info.date_time)
                 kept.external_attr = info.external_attr
-                dst.writestr(kept, src.read(info), compress_type=zipfile.ZIP_STORED)
+                dst.writestr(kept, src.read(info), compress_type=zipfile.ZIP_DEFLATED, compresslevel=9)
     return out.getvalue()

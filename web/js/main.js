@@ -1,7 +1,7 @@
 // The page's entry: paint at once from the build's numbers, then bring Python up in a worker.
 
 import { mountCells } from "./cells.js";
-import { Bridge, readAssets } from "./runtime/bridge.js";
+import { Bridge } from "./runtime/bridge.js";
 import { showPythonStatus } from "./runtime/status.js";
 import { initTheme } from "./theme.js";
 import { mountWidgets } from "./widgets/index.js";
@@ -16,7 +16,7 @@ mountWidgets({ bridge, initialState, root: document.getElementById("lesson") });
 performance.mark("widgets-mounted");
 mountCells({ bridge, root: document.getElementById("lesson") });
 
-// The packed assets sit after this script, at the end of <body>: boot once the parser has read them.
-const boot = () => bridge.boot(readAssets());
-if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", boot, { once: true });
-else boot();
+// The packed assets follow this script at the end of <body>, each followed by `lesson.bridge.feed()`:
+// Python starts booting while they are still being parsed. Once all are in, the bridge is told so.
+if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", () => bridge.fedAll(), { once: true });
+else bridge.fedAll();

@@ -37,12 +37,12 @@ export function unpack(text) {
   return out.subarray(0, n);
 }
 
-/** A stream of `bytes` gunzipped as they are read. */
-export function gunzipStream(bytes) {
-  return new Blob([bytes]).stream().pipeThrough(new DecompressionStream("gzip"));
-}
-
-/** `bytes` gunzipped, as a Uint8Array. */
+/** `bytes` gunzipped, as a Uint8Array (an error if they are not gzip). */
 export async function gunzip(bytes) {
-  return new Uint8Array(await new Response(gunzipStream(bytes)).arrayBuffer());
+  const stream = new DecompressionStream("gzip");
+  const writer = stream.writable.getWriter();
+  // Errors in the data surface on the readable side, so the writer's own promises are not awaited.
+  writer.write(bytes).catch(() => {});
+  writer.close().catch(() => {});
+  return new Uint8Array(await new Response(stream.readable).arrayBuffer());
 }

@@ -10,14 +10,7 @@ const WORKER_STUB = `onmessage = async ({ data }) => {
 };`;
 const BOOT_TIMEOUT_MS = 60000; // a wasm that fails to instantiate makes Pyodide wait forever
 
-/** The page's packed data blocks: {file name: {text, gzip}}. */
-export function readAssets(root = document) {
-  const assets = {};
-  for (const block of root.querySelectorAll("script[data-asset]")) {
-    assets[block.dataset.asset] = { text: block.textContent, gzip: block.hasAttribute("data-gzip") };
-  }
-  return assets;
-}
+const WORKER_CODE = "worker.js"; // the data block holding the worker's own (gzipped) bundle
 
 /**
  * Python in a worker. Events: "state" (detail: static|booting|ready|failed), "progress" (detail: a boot
@@ -30,16 +23,34 @@ export class Bridge extends EventTarget {
     this.calls = new Map(); // id -> {name, args, resolve, reject, timeoutMs, timer, sent}
     this.nextId = 0;
     this.worker = null;
+    this.assets = new Map(); // data block name -> {text, gzip}
+    this.allFed = false;
+    this.snapshotUsable = true;
   }
 
-  /** Boot Python from the page's packed `assets` (see readAssets). */
-  boot(assets) {
-    const { "worker.js": workerCode, ...pythonAssets } = assets;
-    if (!workerCode) throw new Error("this page carries no Python worker: it was built static");
-    this.workerCode = unpack(workerCode.text);
-    this.assets = pythonAssets;
-    this.snapshotUsable = "snapshot.bin" in pythonAssets;
-    this.start();
+  /**
+   * Take the packed data blocks the HTML parser has reached. build.py puts a call to this after each
+   * block, so the worker starts as soon as its code is in and gets each asset while the rest still loads.
+   */
+  feed(root = document) {
+    for (const block of root.querySelectorAll("script[data-asset]")) {
+      const name = block.dataset.asset;
+      if (this.assets.has(name)) continue;
+      const asset = { text: block.textContent, gzip: block.hasAttribute("data-gzip") };
+      this.assets.set(name, asset);
+      if (name === WORKER_CODE) this.start();
+      else if (this.worker?.loaded) this.worker.postMessage({ type: "asset", name, asset });
+    }
+  }
+
+  /** The page is parsed: take any block not fed yet, and tell the worker no more will come. */
+  fedAll(root = document) {
+    this.feed(root);
+    this.allFed = true;
+    if (!this.assets.has(WORKER_CODE)) {
+      this.setState("failed");
+      console.warn("Python: this page carries no Python worker, so it stays static.");
+    } else if (this.worker?.loaded) this.worker.postMessage({ type: "all-assets" });
   }
 
   /** Start a worker and boot Python in it: from the snapshot, or without it if that fails. */
@@ -50,13 +61,21 @@ export class Bridge extends EventTarget {
     const timer = setTimeout(() => this.bootFailed(worker, useSnapshot, `Python did not start within ${BOOT_TIMEOUT_MS / 1000} s`), BOOT_TIMEOUT_MS);
     worker.onerror = (event) => this.bootFailed(worker, useSnapshot, `the Python worker failed to load: ${event.message}`);
     worker.onmessage = ({ data }) => {
-      if (data.type === "loaded") worker.postMessage({ type: "boot", assets: this.assets, useSnapshot });
+      if (data.type === "loaded") this.loaded(worker, useSnapshot);
       else if (data.type === "progress") this.emit("progress", data.stage);
       else if (data.type === "result") this.settle(data);
       else if (data.type === "ready") { clearTimeout(timer); this.booted(data); }
       else if (data.type === "failed") { clearTimeout(timer); this.bootFailed(worker, useSnapshot, data.error.message); }
     };
-    worker.postMessage(this.workerCode.slice());
+    worker.postMessage(unpack(this.assets.get(WORKER_CODE).text));
+  }
+
+  /** The worker's bundle runs: boot, with every asset fed so far (the rest follow as they are parsed). */
+  loaded(worker, useSnapshot) {
+    worker.loaded = true;
+    worker.postMessage({ type: "boot", useSnapshot });
+    for (const [name, asset] of this.assets) if (name !== WORKER_CODE) worker.postMessage({ type: "asset", name, asset });
+    if (this.allFed) worker.postMessage({ type: "all-assets" });
   }
 
   booted({ snapshot, failures, ms }) {

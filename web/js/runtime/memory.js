@@ -1,4 +1,7 @@
-// Undo the build's XOR of the snapshot with the wasm's initial memory image (see py/pagebuild/memory.py).
+// Rebuild the memory snapshot from the form the page carries it in (see py/pagebuild/memory.py):
+// non-zero 4 KiB pages only, XOR-ed with the wasm's initial memory image.
+
+const PAGE = 4096;
 
 function uleb(bytes, at) {
   let value = 0, shift = 0, byte;
@@ -41,11 +44,33 @@ function dataSegments(wasm) {
 }
 
 /** XOR, in place, the memory part of `snapshot` with the initial memory image of `wasm` (its own inverse). */
-export function xorInitialMemory(snapshot, wasm) {
+function xorInitialMemory(snapshot, wasm) {
   const header = new DataView(snapshot.buffer, snapshot.byteOffset).getUint32(4, true);
   const memory = snapshot.subarray(header);
   for (const { offset, start, end } of dataSegments(wasm)) {
     for (let i = start, j = offset; i < end && j < memory.length; i++, j++) memory[j] ^= wasm[i];
   }
   return snapshot;
+}
+
+/** The Pyodide snapshot that `packed` (pagebuild.memory.pack_snapshot's output) stands for. */
+export function unpackSnapshot(packed, wasm) {
+  const view = new DataView(packed.buffer, packed.byteOffset, packed.byteLength);
+  const length = view.getUint32(0, true);
+  const header = view.getUint32(4, true);
+  const pages = Math.ceil((length - header) / PAGE);
+  const bitmap = packed.subarray(8, 8 + Math.ceil(pages / 8));
+  let at = 8 + bitmap.length;
+  const snapshot = new Uint8Array(length); // zero pages need no copying
+  snapshot.set(packed.subarray(at, at + header));
+  at += header;
+  for (let n = 0; n < pages; n++) {
+    if (!(bitmap[n >> 3] & (1 << (n & 7)))) continue;
+    const start = header + n * PAGE;
+    const size = Math.min(PAGE, length - start);
+    snapshot.set(packed.subarray(at, at + size), start);
+    at += size;
+  }
+  if (at !== packed.length) throw new Error("the packed snapshot's pages do not add up to its length");
+  return xorInitialMemory(snapshot, wasm);
 }

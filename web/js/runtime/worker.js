@@ -3,8 +3,8 @@
 
 import { loadPyodide } from "pyodide";
 import createPyodideModule from "pyodide/pyodide.asm.mjs";
-import { gunzip, gunzipStream, unpack } from "./blocks.js";
-import { xorInitialMemory } from "./memory.js";
+import { gunzip, unpack } from "./blocks.js";
+import { unpackSnapshot } from "./memory.js";
 import { afterRestore, importLesson, writeSources } from "./python.js";
 
 // A made-up origin: Pyodide fetches its files from here and `serveAssets` answers from memory.
@@ -14,6 +14,18 @@ const SNAPSHOT_MAGIC = 1886286592; // the first word of every Pyodide memory sna
 const WASM = "pyodide.asm.wasm";
 
 let api = null; // lesson.api, once Python is up
+const assets = new Map(); // data block name -> {promise, resolve, reject}: the page sends them as it parses them
+
+/** The page's data block `name` ({text, gzip}), once it has arrived. */
+function asset(name) {
+  if (!assets.has(name)) {
+    let resolve, reject;
+    const promise = new Promise((res, rej) => { resolve = res; reject = rej; });
+    promise.catch(() => {}); // whoever awaits it sees the error; an unused one is no error
+    assets.set(name, { promise, resolve, reject });
+  }
+  return assets.get(name).promise;
+}
 
 const progress = (stage) => postMessage({ type: "progress", stage });
 
@@ -32,13 +44,14 @@ function serveAssets(files) {
 }
 
 /**
- * Compile the wasm while it decompresses, and hand the compiled module to Pyodide's one
- * instantiateStreaming call, so compiling overlaps with decompressing the snapshot.
- * Returns the wasm's bytes (the snapshot decoder needs its data segments).
+ * Start compiling the wasm as soon as it is unpacked, while the snapshot decompresses, and hand the
+ * module to Pyodide's one instantiateStreaming call. (Compiling from the gunzip stream instead was
+ * measured slower here: the stream then runs at the compiler's pace, and the snapshot waits for the
+ * wasm's bytes, whose data segments it is XOR-ed with.) Returns the wasm's bytes.
  */
 function compileEarly(asset) {
-  const [forCompiler, forBytes] = gunzipStream(unpack(asset.text)).tee();
-  const compiled = WebAssembly.compileStreaming(new Response(forCompiler, { headers: { "Content-Type": CONTENT_TYPES.wasm } }));
+  const bytes = assetBytes(asset);
+  const compiled = bytes.then((wasm) => WebAssembly.compile(wasm));
   compiled.then(() => progress("restore"), () => {});
   const instantiateStreaming = WebAssembly.instantiateStreaming;
   WebAssembly.instantiateStreaming = async (source, imports) => {
@@ -46,10 +59,10 @@ function compileEarly(asset) {
     const module = await compiled;
     return { module, instance: await WebAssembly.instantiate(module, imports) };
   };
-  return new Response(forBytes).arrayBuffer().then((buffer) => new Uint8Array(buffer));
+  return bytes;
 }
 
-/** An asset's bytes: unpacked from the page's text, gunzipped if it was stored gzipped. */
+/** A data block's bytes: unpacked from the page's text, gunzipped if it was stored gzipped. */
 async function assetBytes({ text, gzip: gzipped }) {
   return gzipped ? gunzip(unpack(text)) : unpack(text);
 }
@@ -58,26 +71,25 @@ async function assetJson(asset) {
   return JSON.parse(new TextDecoder().decode(await assetBytes(asset)));
 }
 
-/** The snapshot's bytes (the build XOR-ed them with the wasm's initial memory), or why they cannot be one. */
+/** The snapshot, rebuilt from its packed form (see memory.js), or an error saying why it cannot be one. */
 async function readSnapshot(asset, wasm) {
-  const bytes = await assetBytes(asset);
-  if (bytes.length < 8 || new DataView(bytes.buffer).getUint32(0, true) !== SNAPSHOT_MAGIC) {
+  const snapshot = unpackSnapshot(await assetBytes(asset), await wasm);
+  if (new DataView(snapshot.buffer).getUint32(0, true) !== SNAPSHOT_MAGIC) {
     throw new Error("the embedded memory snapshot is not a Pyodide snapshot");
   }
-  return xorInitialMemory(bytes, await wasm);
+  return snapshot;
 }
 
-async function boot({ assets, useSnapshot }) {
+async function boot({ useSnapshot }) {
   const started = performance.now();
   progress("decode");
-  const { [WASM]: wasmAsset, "snapshot.bin": snapshotAsset, "sources.json": sourcesAsset,
-          "pyodide-lock.json": lockAsset, ...others } = assets;
-  const wasm = compileEarly(wasmAsset);
-  const files = { [WASM]: wasm };
-  for (const [name, asset] of Object.entries(others)) files[name] = assetBytes(asset);
-  const snapshot = useSnapshot ? readSnapshot(snapshotAsset, wasm) : undefined;
+  const wasm = compileEarly(await asset(WASM));
+  const snapshot = useSnapshot ? asset("snapshot.bin").then((packed) => readSnapshot(packed, wasm)) : undefined;
   snapshot?.catch(() => {}); // a bad snapshot is reported by loadPyodide, which awaits it below
-  const [sources, lock] = await Promise.all([assetJson(sourcesAsset), assetJson(lockAsset)]);
+  const lock = await assetJson(await asset("pyodide-lock.json"));
+  const files = { [WASM]: wasm, "python_stdlib.zip": asset("python_stdlib.zip").then(assetBytes) };
+  for (const name of Object.keys(lock.packages)) files[lock.packages[name].file_name] = asset(lock.packages[name].file_name).then(assetBytes);
+  const sources = asset("sources.json").then(assetJson);
   progress("compile");
   serveAssets(files);
   const pyodide = await loadPyodide({
@@ -89,7 +101,7 @@ async function boot({ assets, useSnapshot }) {
     stdout: (line) => console.log(line),
     stderr: (line) => console.warn(line),
   });
-  writeSources(pyodide, sources); // after a restore too: tracebacks read source lines from these files
+  writeSources(pyodide, await sources); // after a restore too: tracebacks read source lines from these files
   const failures = importLesson(pyodide);
   if (snapshot) afterRestore(pyodide);
   if (lock.packages.numpy) await pyodide.loadPackage("numpy"); // bundled only when the build was given it
@@ -113,12 +125,16 @@ function describe(error) {
 }
 
 self.onmessage = async ({ data }) => {
-  if (data.type === "call") return call(data);
-  if (data.type !== "boot") return;
-  try {
-    postMessage({ type: "ready", ...(await boot(data)) });
-  } catch (error) {
-    postMessage({ type: "failed", snapshot: data.useSnapshot, error: describe(error) });
+  if (data.type === "call") call(data);
+  else if (data.type === "asset") { asset(data.name); assets.get(data.name).resolve(data.asset); }
+  else if (data.type === "all-assets") {
+    for (const [name, { reject }] of assets) reject(new Error(`the page carries no ${name} data block`));
+  } else if (data.type === "boot") {
+    try {
+      postMessage({ type: "ready", ...(await boot(data)) });
+    } catch (error) {
+      postMessage({ type: "failed", snapshot: data.useSnapshot, error: describe(error) });
+    }
   }
 };
 postMessage({ type: "loaded" });
