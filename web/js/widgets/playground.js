@@ -1,0 +1,341 @@
+// Widget "playground": any scalar expression the learner types becomes the engine's graph, live.
+// Python parses the text (it is never run as Python), builds the graph, runs backward and checks the
+// gradients numerically (lesson.playground); this module lays out what comes back and computes nothing.
+
+import { select } from "d3";
+import { createGraphView } from "../views/graph.js";
+import { attributeText, formatNumber } from "../views/format.js";
+import { element, followPython, inputField, radioGroup, rangeField } from "./controls.js";
+
+const NEW_RANGE = { min: -5, max: 5 }; // a new variable's slider range, which the learner can change
+const NOTCHES = 200; // slider positions across a range
+const LINK_PREFIX = "#playground?";
+const CONTEXT = 24; // characters of the expression shown either side of an error
+const MODES = [
+  { value: "all", label: "Values and gradients" },
+  { value: "steps", label: "Backward, step by step" },
+  { value: "predict", label: "Predict first" },
+];
+const SOURCES = {
+  static: "This graph was computed by the engine when the page was built; Python starts in the page to run yours.",
+  booting: "Python is starting in the page; what you type runs as soon as it is ready.",
+  ready: "Every number here comes from the engine, running in Python in your browser.",
+  failed: "Python could not start here, so only the graph computed when the page was built can be shown.",
+};
+const COLUMNS = ["Variable", "Value", "Autograd", "Numerical", "Difference", "Your guess"];
+
+/** The expression with the span [start, end) (code points, as Python counts) cut out for highlighting. */
+function spanParts(text, start, end) {
+  const chars = Array.from(text);
+  const from = Math.max(0, start - CONTEXT);
+  const shown = Math.min(end, start + 2 * CONTEXT); // a long span (a 100 kB input) is cut too
+  const join = (a, b) => chars.slice(a, b).join("");
+  return {
+    before: (from > 0 ? "…" : "") + join(from, start),
+    marked: join(start, shown) || " ", // an empty span (at the end) still shows where
+    after: join(shown, shown + CONTEXT) + (shown + CONTEXT < chars.length ? "…" : ""),
+  };
+}
+
+/** A snapshot for the graph view that shows every value and hides every gradient (for predicting). */
+const valuesOnly = (trace) => ({ phase: "forward", active: [], edges: [], values: trace.order, grads: {}, marked: [] });
+
+/** Mount the playground from lesson.playground.initial_state(); each edit calls lesson.playground.playground. */
+export function mountPlayground(root, { state, bridge }) {
+  root.replaceChildren();
+  root.classList.add("widget", "widget-playground");
+
+  // The expression, and the alert that points at what is wrong with it.
+  const form = element(root, "form", "widget-controls");
+  const { input: field } = inputField(form, {
+    label: "Expression", className: "expression-field", type: "text", value: state.expression,
+    size: 36, spellcheck: "false", autocomplete: "off", autocapitalize: "off", maxlength: 2000,
+  });
+  const alert = element(root, "div", "widget-error playground-alert");
+  alert.id = `${field.id}-error`;
+  alert.setAttribute("role", "alert");
+  const normalized = element(root, "p", "widget-note playground-normalized");
+
+  // One slider per variable, each with an editable range.
+  const sliders = element(root, "div", "widget-controls playground-sliders");
+  const mode = radioGroup(root, { legend: "Show", options: MODES, value: "all", onChange: (value) => { view.mode = value; draw(); } });
+  mode.fieldset.classList.add("playground-mode");
+
+  const graph = createGraphView({ label: "Graph of your expression with values and gradients" });
+  root.append(graph.element);
+  const stepControls = element(root, "div", "playground-steps"); // no flex class: `hidden` must win
+  const stepper = rangeField(stepControls, { label: "Backward step", min: 0, max: 0, step: 1, value: 0 });
+  const stepText = element(root, "p", "step-text");
+  stepText.setAttribute("aria-live", "polite");
+  const undefinedNote = element(root, "p", "widget-error playground-undefined");
+  undefinedNote.setAttribute("role", "status");
+
+  const { table, body, reveal } = checkTable(root);
+  const status = element(root, "p", "widget-note");
+  status.setAttribute("role", "status");
+
+  const view = { mode: "all", result: null, revealed: false, guesses: new Map() };
+  const sliderFor = new Map(); // variable name -> {field, input, output, low, high}
+  const kept = new Map(state.values ? Object.entries(state.values) : []); // values survive a variable's absence
+  const ranges = new Map();
+  let python = "static";
+  let latest = 0; // only the answer to the newest edit is drawn
+  let touched = false; // the URL fragment is ours to write only once the learner has used the playground
+  let pendingLink = location.hash.startsWith(LINK_PREFIX) ? location.hash : null;
+
+  function showError({ message, start, end }, text) {
+    const { before, marked, after } = spanParts(text, start, end);
+    alert.replaceChildren();
+    element(alert, "div", null, message);
+    const code = element(element(alert, "div"), "code", "playground-source");
+    code.append(before);
+    element(code, "mark", null, marked);
+    code.append(after);
+    field.setAttribute("aria-invalid", "true");
+    field.setAttribute("aria-describedby", alert.id);
+    root.dataset.state = "error";
+    if (view.result) normalized.textContent = `The graph below is still the last expression that could be read: ${view.result.normalized}`;
+  }
+
+  function showLinkError(message) {
+    alert.replaceChildren();
+    element(alert, "div", null, `This link could not be opened: ${message}`);
+  }
+
+  function clearError() {
+    alert.replaceChildren();
+    field.removeAttribute("aria-invalid");
+    field.removeAttribute("aria-describedby");
+  }
+
+  /** Make the sliders match the result's variables, in order of first appearance. */
+  function syncSliders(variables) {
+    const names = variables.map((v) => v.name);
+    for (const [name, slider] of sliderFor) {
+      if (!names.includes(name)) { slider.field.remove(); sliderFor.delete(name); }
+    }
+    for (const [i, { name, value }] of variables.entries()) {
+      kept.set(name, value);
+      const slider = sliderFor.get(name) ?? addSlider(name, value);
+      // Keep them in the expression's order, moving one only when needed: a moved slider loses focus.
+      if (sliders.children[i] !== slider.field) sliders.insertBefore(slider.field, sliders.children[i] ?? null);
+      widenRange(name, value);
+      slider.input.value = String(value);
+      slider.output.textContent = formatNumber(value);
+    }
+  }
+
+  /** Stretch a slider's range to hold `value` (one from a link may lie outside it). */
+  function widenRange(name, value) {
+    const range = ranges.get(name);
+    if (range.min <= value && value <= range.max) return;
+    applyRange(name, { min: Math.min(range.min, value), max: Math.max(range.max, value) });
+  }
+
+  /** Give a variable's slider and its two bound fields the range {min, max}. */
+  function applyRange(name, range) {
+    ranges.set(name, range);
+    const slider = sliderFor.get(name);
+    Object.assign(slider.input, { min: range.min, max: range.max, step: (range.max - range.min) / NOTCHES });
+    slider.low.value = String(range.min);
+    slider.high.value = String(range.max);
+  }
+
+  function addSlider(name, value) {
+    const range = ranges.get(name) ?? { min: Math.min(NEW_RANGE.min, value), max: Math.max(NEW_RANGE.max, value) };
+    ranges.set(name, range);
+    const slider = rangeField(sliders, { label: name, ...range, step: (range.max - range.min) / NOTCHES, value });
+    slider.field.dataset.variable = name;
+    const bound = (which) => {
+      const { input } = inputField(slider.field, {
+        label: which, name: `${name}-${which}`, className: "number-field range-bound", type: "number",
+        value: range[which], step: "any", "aria-label": `${name} ${which}`,
+      });
+      input.addEventListener("change", () => setRange(name, which, input));
+      return input;
+    };
+    Object.assign(slider, { low: bound("min"), high: bound("max") });
+    slider.input.addEventListener("input", () => {
+      kept.set(name, Number(slider.input.value));
+      slider.output.textContent = formatNumber(Number(slider.input.value));
+      edited();
+    });
+    sliderFor.set(name, slider);
+    return slider;
+  }
+
+  /** Apply an edited range bound if it leaves min < max; else put the old bound back. */
+  function setRange(name, which, input) {
+    const range = { ...ranges.get(name), [which]: Number(input.value) };
+    if (input.value === "" || !Number.isFinite(range[which]) || !(range.min < range.max)) {
+      input.value = String(ranges.get(name)[which]);
+      return;
+    }
+    applyRange(name, range);
+    const value = Math.min(range.max, Math.max(range.min, kept.get(name)));
+    if (value !== kept.get(name)) {
+      kept.set(name, value);
+      edited();
+    }
+  }
+
+  /** Run the current expression at the current values in Python, and draw the newest answer. */
+  function run() {
+    const text = field.value;
+    const ticket = ++latest;
+    root.dataset.busy = "true";
+    return bridge.call("playground", { expression: text, values: Object.fromEntries(kept) }).then(
+      (result) => { if (ticket === latest) show(result, text, "python"); },
+      (error) => { if (ticket === latest) status.textContent = `Python did not answer: ${error.message}`; },
+    ).finally(() => { if (ticket === latest) delete root.dataset.busy; });
+  }
+
+  function edited() {
+    touched = true;
+    view.revealed = false;
+    view.guesses.clear();
+    run();
+  }
+
+  function show(result, text, source) {
+    root.dataset.source = source;
+    if (result.error) {
+      showError(result.error, text);
+      return; // the last good graph stays, so a typo does not blank the page
+    }
+    clearError();
+    view.result = result;
+    syncSliders(result.variables);
+    normalized.textContent = `Read as: ${result.normalized}`;
+    root.dataset.expression = result.normalized;
+    root.dataset.link = result.link ?? "";
+    root.dataset.state = result.undefined ? "undefined" : "ok";
+    undefinedNote.textContent = result.undefined ? `Undefined here: ${result.undefined.reason}.` : "";
+    stepper.input.max = String(Math.max(0, result.backward.length - 1));
+    stepper.input.value = "0";
+    if (touched) writeLink(result.link);
+    draw();
+  }
+
+  /** Draw the graph, steps and table for the chosen mode (all numbers from the last result). */
+  function draw() {
+    const result = view.result;
+    if (!result) return;
+    const hidden = view.mode === "predict" && !view.revealed;
+    stepControls.hidden = view.mode !== "steps";
+    stepText.hidden = view.mode !== "steps";
+    if (view.mode === "steps" && result.backward.length) {
+      const index = Math.min(Number(stepper.input.value), result.backward.length - 1);
+      const step = result.backward[index];
+      stepper.output.textContent = `${index} / ${result.backward.length - 1}`;
+      stepper.input.setAttribute("aria-valuetext", `Backward, step ${index} of ${result.backward.length - 1}`);
+      stepText.textContent = step.text;
+      graph.update(result.trace, step);
+    } else {
+      stepText.textContent = view.mode === "steps" ? "There is no backward pass: the output is undefined here." : "";
+      graph.update(result.trace, hidden ? valuesOnly(result.trace) : null);
+    }
+    fillTable(result.variables, hidden);
+  }
+
+  /** The table of gradients: autograd beside central differences, and the learner's guesses. */
+  function fillTable(rows, hidden) {
+    const predicting = view.mode === "predict";
+    table.classed("is-predicting", predicting);
+    table.selectAll("th.guess").attr("hidden", predicting ? null : "");
+    reveal.hidden = !predicting || view.revealed;
+    body.selectAll("tr")
+      .data(rows, (r) => r.name)
+      .join((enter) => {
+        const tr = enter.append("tr");
+        tr.append("th").attr("scope", "row").append("code");
+        for (const cls of ["value", "grad", "numerical", "difference"]) tr.append("td").attr("class", cls);
+        const guess = tr.append("td").attr("class", "guess");
+        guess.append("input")
+            .attr("type", "text")
+            .attr("inputmode", "decimal")
+            .attr("aria-label", (r) => `Your guess for ∂f/∂${r.name}`)
+            .on("input", function (_, r) { view.guesses.set(r.name, this.value); });
+        guess.append("span").attr("class", "guess-result");
+        return tr;
+      })
+        .attr("data-variable", (r) => r.name)
+        .attr("data-grad", (r) => (hidden ? "" : attributeText(r.grad)))
+        .attr("data-numerical", (r) => (hidden ? "" : attributeText(r.numerical)))
+        .call((tr) => tr.select("th code").text((r) => r.name))
+        .call((tr) => tr.select("td.value").text((r) => formatNumber(r.value)))
+        .call((tr) => tr.select("td.grad").text((r) => (hidden ? "?" : formatNumber(r.grad))))
+        .call((tr) => tr.select("td.numerical").text((r) => (hidden ? "?" : r.numerical === null ? "—" : formatNumber(r.numerical))))
+        .call((tr) => tr.select("td.difference").text((r) => (hidden ? "?" : r.difference === null ? (r.reason ?? "—") : formatNumber(r.difference))))
+        .call((tr) => tr.select("td.guess").attr("hidden", predicting ? null : ""))
+        .call((tr) => tr.select("td.guess input").property("value", (r) => view.guesses.get(r.name) ?? ""))
+        .call((tr) => tr.select("td.guess .guess-result").text((r) => guessVerdict(r, hidden)));
+  }
+
+  function guessVerdict(row, hidden) {
+    const guess = view.guesses.get(row.name);
+    if (hidden || guess === undefined || guess.trim() === "" || row.grad === null) return "";
+    const number = Number(guess);
+    if (!Number.isFinite(number)) return " (not a number)";
+    return ` (off by ${formatNumber(Math.abs(number - row.grad))})`;
+  }
+
+  function writeLink(link) {
+    try {
+      history.replaceState(history.state, "", `#${link}`);
+    } catch (error) {
+      console.warn("the playground could not put its state in the address:", error.message);
+    }
+  }
+
+  /** Open a shared link: Python checks it (the same parser and limits); a bad one says why. */
+  function openLink(fragment) {
+    pendingLink = null;
+    return bridge.call("decode_state", { fragment }).then(
+      ([expression, linked]) => {
+        field.value = expression;
+        for (const [name, value] of Object.entries(linked)) kept.set(name, value);
+        touched = true;
+        root.scrollIntoView({ block: "start" });
+        return run();
+      },
+      // The page stays as it was (and turns live); the alert says why the link was not used.
+      (error) => run().then(() => showLinkError(error.message)),
+    );
+  }
+
+  form.addEventListener("submit", (event) => { event.preventDefault(); edited(); });
+  field.addEventListener("input", edited);
+  stepper.input.addEventListener("input", draw);
+  reveal.addEventListener("click", () => { view.revealed = true; draw(); });
+  window.addEventListener("hashchange", () => {
+    if (location.hash.startsWith(LINK_PREFIX) && location.hash !== `#${view.result?.link}`) openLink(location.hash);
+  });
+  followPython(bridge, (now) => {
+    python = now;
+    status.textContent = SOURCES[now] ?? SOURCES.static;
+    if (now === "ready") (pendingLink ? openLink(pendingLink) : run()); // redraw from live Python
+  });
+
+  show(state.result, state.expression, "static");
+  if (pendingLink) status.textContent = `${SOURCES[python] ?? ""} The linked expression opens once Python is ready.`;
+  return { element: root, run };
+}
+
+/** The gradient table's frame: a caption, column heads and the Reveal button for predictions. */
+function checkTable(root) {
+  const wrapper = select(root).append("div").attr("class", "gradient-table playground-table");
+  const table = wrapper.append("table");
+  table.append("caption").text("Each input's gradient ∂f/∂v: autograd beside central differences");
+  table.append("thead").append("tr")
+    .selectAll("th")
+    .data(COLUMNS)
+    .join("th")
+      .attr("scope", "col")
+      .attr("class", (c) => (c === "Your guess" ? "guess" : null))
+      .text((c) => c);
+  const body = table.append("tbody");
+  const reveal = element(wrapper.node(), "button", "playground-reveal", "Reveal the gradients");
+  reveal.type = "button";
+  return { table, body, reveal };
+}
