@@ -179,3 +179,19 @@ def test_numpy_cells_run_live_when_bundled(page):
     run_cell(cell, "import numpy as np\nnp.arange(4) @ np.arange(4)")
     wait_for_state(cell, "done", timeout_ms=60000)
     assert cell.locator(".cell-output").text_content() == "np.int64(14)\n"
+
+
+def test_when_python_cannot_start_the_page_says_so_and_stays_usable(context, dist):
+    """A page whose CSP forbids the worker's own import: boot fails (snapshot, then plain), clearly."""
+    html = (dist / "lesson.html").read_bytes().replace(b"'wasm-unsafe-eval' blob:", b"'wasm-unsafe-eval'", 1)
+    broken = dist / "lesson-no-worker.html"
+    broken.write_bytes(html)
+    try:
+        page = open_page(context, broken.as_uri())
+        state = wait_until(page, "() => ['ready', 'failed'].includes(document.documentElement.dataset.python)"
+                                 " && document.documentElement.dataset.python", timeout_ms=60000)
+        assert state == "failed"
+        assert "Python could not start" in page.locator("#python-status").text_content()
+        assert page.locator('[data-widget="explore"] [data-node]').count() > 0  # still drawn from the build
+    finally:
+        broken.unlink()

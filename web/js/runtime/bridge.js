@@ -5,8 +5,12 @@ import { unpack } from "./blocks.js";
 // From file:// only a module worker from a data: URL starts. It receives the gzipped worker bundle,
 // makes its own blob: URL and imports it; the bundle then takes over `onmessage`.
 const WORKER_STUB = `onmessage = async ({ data }) => {
-  const code = await new Response(new Blob([data]).stream().pipeThrough(new DecompressionStream("gzip"))).text();
-  await import(URL.createObjectURL(new Blob([code], { type: "text/javascript" })));
+  try {
+    const code = await new Response(new Blob([data]).stream().pipeThrough(new DecompressionStream("gzip"))).text();
+    await import(URL.createObjectURL(new Blob([code], { type: "text/javascript" })));
+  } catch (error) {
+    postMessage({ type: "failed", error: { message: "the Python worker's code did not load: " + error.message } });
+  }
 };`;
 const BOOT_TIMEOUT_MS = 60000; // a wasm that fails to instantiate makes Pyodide wait forever
 

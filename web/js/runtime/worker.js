@@ -14,6 +14,7 @@ const SNAPSHOT_MAGIC = 1886286592; // the first word of every Pyodide memory sna
 const WASM = "pyodide.asm.wasm";
 
 let api = null; // lesson.api, once Python is up
+let wasmCompiled = null; // the wasm's compilation, once started
 const assets = new Map(); // data block name -> {promise, resolve, reject}: the page sends them as it parses them
 
 /** The page's data block `name` ({text, gzip}), once it has arrived. */
@@ -51,7 +52,7 @@ function serveAssets(files) {
  */
 function compileEarly(asset) {
   const bytes = assetBytes(asset);
-  const compiled = bytes.then((wasm) => WebAssembly.compile(wasm));
+  const compiled = (wasmCompiled = bytes.then((wasm) => WebAssembly.compile(wasm)));
   compiled.then(() => progress("restore"), () => {});
   const instantiateStreaming = WebAssembly.instantiateStreaming;
   WebAssembly.instantiateStreaming = async (source, imports) => {
@@ -92,15 +93,19 @@ async function boot({ useSnapshot }) {
   const sources = asset("sources.json").then(assetJson);
   progress("compile");
   serveAssets(files);
-  const pyodide = await loadPyodide({
-    indexURL: ASSET_BASE,
-    packageBaseUrl: ASSET_BASE,
-    lockFileContents: lock,
-    createPyodideModule,
-    _loadSnapshot: snapshot,
-    stdout: (line) => console.log(line),
-    stderr: (line) => console.warn(line),
-  });
+  const pyodide = await Promise.race([
+    loadPyodide({
+      indexURL: ASSET_BASE,
+      packageBaseUrl: ASSET_BASE,
+      lockFileContents: lock,
+      createPyodideModule,
+      _loadSnapshot: snapshot,
+      stdout: (line) => console.log(line),
+      stderr: (line) => console.warn(line),
+    }),
+    // Pyodide only logs a failed instantiation and then waits forever: fail the boot instead.
+    wasmCompiled.then(() => new Promise(() => {})),
+  ]);
   writeSources(pyodide, await sources); // after a restore too: tracebacks read source lines from these files
   const failures = importLesson(pyodide);
   if (snapshot) afterRestore(pyodide);
