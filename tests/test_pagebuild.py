@@ -15,6 +15,7 @@ import pytest
 from pagebuild.blocks import decode_page_text, pack, unpack
 from pagebuild.csp import content_security_policy, source_hash
 from pagebuild.memory import initial_memory, pack_snapshot, unpack_snapshot, xor_initial_memory
+from pagebuild.npm import npm_packages_stale
 from pagebuild.packages import PackageError, trimmed_lock, verified_wheel
 from pagebuild.page import ascii_css, ascii_html, data_block, gzipped, json_script
 from pagebuild.site import index_page
@@ -230,3 +231,29 @@ def test_build_names_the_missing_numpy_wheel(tmp_path):
                           capture_output=True, text=True)
     assert done.returncode != 0
     assert "numpy-2.4.6-cp314-cp314-pyemscripten_2026_0_wasm32.whl not found" in done.stderr
+
+
+def write_locks(root, wanted, installed):
+    """A package-lock.json with `wanted` packages and node_modules/.package-lock.json with `installed` ones."""
+    (root / "package-lock.json").write_text(json.dumps({"packages": {"": {}, **wanted}}))
+    if installed is not None:
+        (root / "node_modules").mkdir()
+        (root / "node_modules" / ".package-lock.json").write_text(json.dumps({"packages": installed}))
+
+
+def test_npm_is_stale_when_nothing_is_installed(tmp_path):
+    write_locks(tmp_path, {"node_modules/d3": {"version": "7.9.0"}}, None)
+    assert npm_packages_stale(tmp_path) == ["node_modules/d3"]
+
+
+def test_npm_is_stale_when_a_version_differs_but_not_for_other_platforms_binaries(tmp_path):
+    wanted = {"node_modules/d3": {"version": "7.9.0"},
+              "node_modules/@esbuild/win32-x64": {"version": "0.28.2", "optional": True}}
+    write_locks(tmp_path, wanted, {"node_modules/d3": {"version": "7.8.0"}})
+    assert npm_packages_stale(tmp_path) == ["node_modules/d3"]
+    (tmp_path / "node_modules" / ".package-lock.json").write_text(json.dumps({"packages": {"node_modules/d3": {"version": "7.9.0"}}}))
+    assert npm_packages_stale(tmp_path) == []
+
+
+def test_this_checkouts_node_modules_match_its_lock():
+    assert npm_packages_stale(ROOT) == []
