@@ -1,19 +1,15 @@
 """A small reverse-mode autodiff engine: scalar `Value` (pure Python) and NumPy `Tensor`."""
 
+from autodiff.gradcheck import gradcheck
+from autodiff.trace import trace
 from autodiff.value import Value
 
 __all__ = ["Value", "Tensor", "no_grad", "trace", "gradcheck"]
 
 
 def __getattr__(name):
-    """Import the NumPy parts lazily, so `from autodiff import Value` works without NumPy."""
+    """Import the NumPy engine lazily, so `from autodiff import Value` works without NumPy."""
     if name in ("Tensor", "no_grad"):
         from autodiff import tensor
         return getattr(tensor, name)
-    if name == "trace":
-        from autodiff.trace import trace
-        return trace
-    if name == "gradcheck":
-        from autodiff.gradcheck import gradcheck
-        return gradcheck
     raise AttributeError(f"module 'autodiff' has no attribute {name!r}")
