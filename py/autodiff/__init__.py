@@ -10,6 +10,11 @@ __all__ = ["Value", "Tensor", "no_grad", "trace", "gradcheck"]
 def __getattr__(name):
     """Import the NumPy engine lazily, so `from autodiff import Value` works without NumPy."""
     if name in ("Tensor", "no_grad"):
-        from autodiff import tensor
+        try:
+            from autodiff import tensor
+        except ModuleNotFoundError as missing:
+            raise ImportError(
+                f"autodiff.{name} needs NumPy, which this Python does not have "
+                f"({missing}); the scalar Value engine works without it") from missing
         return getattr(tensor, name)
     raise AttributeError(f"module 'autodiff' has no attribute {name!r}")
