@@ -21,7 +21,7 @@ from pagebuild.bundle import page_bundle, worker_bundle  # noqa: E402
 from pagebuild.memory import pack_snapshot  # noqa: E402
 from pagebuild.npm import ensure_node_modules  # noqa: E402
 from pagebuild.packages import PackageError, trimmed_lock, verified_wheel  # noqa: E402
-from pagebuild.page import data_block, fill_page, gzipped, python_sources  # noqa: E402
+from pagebuild.page import data_blocks, fill_page, gzipped, python_sources  # noqa: E402
 from pagebuild.snapshot import cached_snapshot  # noqa: E402
 from pagebuild.stdlib import trim_stdlib  # noqa: E402
 from pagebuild.site import index_page, lesson_content  # noqa: E402
@@ -86,14 +86,14 @@ def main(argv=None) -> None:
     #    non-zero pages, XOR-ed with the wasm's initial memory (half the work to decompress, 1.4 MB less).
     wasm = (PYODIDE / "pyodide.asm.wasm").read_bytes()
     gz = functools.partial(gzipped, cache_dir=CACHE)  # 31 MB at level 9 takes seconds: cache by content
-    blocks = [  # in the order the worker needs them: it starts on the first while the rest is parsed
-        data_block("worker.js", gz(worker_script.encode("ascii")), gzip=True),
-        data_block("pyodide-lock.json", json.dumps(trimmed_lock(lock, ["numpy"] if wheels else [])).encode("utf-8"), gzip=False),
-        data_block("pyodide.asm.wasm", gz(wasm), gzip=True),
-        data_block("python_stdlib.zip", stdlib, gzip=False),  # deflated per file: Python inflates what it imports
-        data_block("snapshot.bin", gz(pack_snapshot(snapshot, wasm)), gzip=True),
-        data_block("sources.json", gz(json.dumps(sources).encode("utf-8")), gzip=True),
-        *(data_block(name, data, gzip=False) for name, data in wheels),  # wheels are zips already
+    worker_blocks = data_blocks("worker.js", gz(worker_script.encode("ascii")), gzip=True)  # in <head>: starts at once
+    blocks = [  # in the order the worker needs them, each part handed over as soon as it is parsed
+        *data_blocks("pyodide-lock.json", json.dumps(trimmed_lock(lock, ["numpy"] if wheels else [])).encode("utf-8"), gzip=False),
+        *data_blocks("pyodide.asm.wasm", gz(wasm), gzip=True),
+        *data_blocks("snapshot.bin", gz(pack_snapshot(snapshot, wasm)), gzip=True),
+        *data_blocks("python_stdlib.zip", stdlib, gzip=False),  # deflated per file: Python inflates what it imports
+        *data_blocks("sources.json", gz(json.dumps(sources).encode("utf-8")), gzip=True),
+        *(block for name, data in wheels for block in data_blocks(name, data, gzip=False)),  # wheels are zips already
     ]
     log("packed the assets", t)
 
@@ -104,7 +104,7 @@ def main(argv=None) -> None:
     write(DIST / "lesson.html", fill_page(
         (ROOT / "web" / "page.html").read_text(), title=content.title, styles=styles, toc=content.toc,
         body=content.body, page_script=page_script, initial_state=content.initial_state,
-        numpy_live=bool(wheels), blocks=blocks))
+        numpy_live=bool(wheels), early_blocks=worker_blocks, blocks=blocks))
     write(DIST / "index.html", index_page("lesson.html"))
     total = sum(f.stat().st_size for f in DIST.iterdir())
     print(f"dist/ holds {total / 1e6:.2f} MB. Open dist/index.html from disk, or serve dist/ from any static host.")

@@ -17,7 +17,7 @@ from pagebuild.csp import content_security_policy, source_hash
 from pagebuild.memory import initial_memory, pack_snapshot, unpack_snapshot, xor_initial_memory
 from pagebuild.npm import npm_packages_stale
 from pagebuild.packages import PackageError, trimmed_lock, verified_wheel
-from pagebuild.page import ascii_css, ascii_html, data_block, gzipped, json_script
+from pagebuild.page import ascii_css, ascii_html, data_blocks, gzipped, json_script
 from pagebuild.site import index_page
 from pagebuild.stdlib import keeps, trim_stdlib
 
@@ -71,13 +71,18 @@ def test_gzipped_is_cached_by_content(tmp_path):
     assert gzipped(EVERY_BYTE) == first  # deterministic without a cache too
 
 
-def test_data_block_is_gzipped_and_packed():
-    block = data_block("x.bin", gzipped(EVERY_BYTE), gzip=True)
-    head, _, rest = block.partition(b">")
-    assert head == b'<script type="application/octet-stream" data-asset="x.bin" data-gzip'
-    assert rest.endswith(b"</script>\n")
-    payload = unpack(decode_page_text(rest[: -len(b"</script>\n")]))
-    assert gzip.decompress(payload) == EVERY_BYTE
+def test_data_blocks_split_the_payload_into_packed_parts():
+    payload = gzipped(EVERY_BYTE * 50)
+    blocks = data_blocks("x.bin", payload, gzip=True, part_size=100)
+    assert len(blocks) == -(-len(payload) // 100) > 1
+    joined = b""
+    for n, block in enumerate(blocks):
+        head, _, rest = block.partition(b">")
+        assert head == f'<script type="application/octet-stream" data-asset="x.bin" data-part="{n}" data-parts="{len(blocks)}" data-gzip'.encode()
+        assert rest.endswith(b"</script>\n")
+        joined += unpack(decode_page_text(rest[: -len(b"</script>\n")]))
+    assert gzip.decompress(joined) == EVERY_BYTE * 50
+    assert len(data_blocks("y.json", b"{}", gzip=False)) == 1
 
 
 def test_text_for_a_windows_1252_page_is_ascii():

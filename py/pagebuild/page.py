@@ -45,39 +45,48 @@ def gzipped(data: bytes, cache_dir: Path | None = None) -> bytes:
     return compressed
 
 
-def data_block(file_name: str, payload: bytes, gzip: bool) -> bytes:
-    """A packed `<script type="application/octet-stream">` block carrying `payload` (marked if it is gzipped)."""
+def data_blocks(file_name: str, payload: bytes, gzip: bool, part_size: int = 1 << 20) -> list[bytes]:
+    """Packed `<script type="application/octet-stream">` blocks carrying `payload` in parts of at most
+    `part_size` bytes (marked if it is gzipped): the browser starts decompressing the first parts
+    while it still parses the next ones."""
+    count = max(1, -(-len(payload) // part_size))
     flag = " data-gzip" if gzip else ""
-    head = f'<script type="application/octet-stream" data-asset="{file_name}"{flag}>'.encode("ascii")
-    return head + pack(payload) + b"</script>\n"
+    return [f'<script type="application/octet-stream" data-asset="{file_name}" data-part="{n}" data-parts="{count}"{flag}>'
+            .encode("ascii") + pack(payload[n * part_size:(n + 1) * part_size]) + b"</script>\n"
+            for n in range(count)]
 
 
 # Follows each data block: hands the blocks parsed so far to the page's bridge (web/js/runtime/bridge.js),
 # so Python boots while the rest of the page is still being read.
 FEED_SCRIPT = "lesson.bridge.feed()"
+# Follows the lesson's body: draws the widgets (web/js/main.js); the page script itself runs in <head>.
+MOUNT_SCRIPT = "lesson.mount()"
 
 
 def fill_page(template: str, *, title: str, styles: list[str], toc: str, body: str, page_script: str,
-              initial_state: dict, numpy_live: bool, blocks: list[bytes]) -> bytes:
-    """The page: `template` filled in, a CSP hashing its inline code, the data blocks last, each followed by
-    FEED_SCRIPT (windows-1252 bytes)."""
+              initial_state: dict, numpy_live: bool, early_blocks: list[bytes], blocks: list[bytes]) -> bytes:
+    """The page (windows-1252 bytes): `template` filled in, a CSP hashing its inline code, `early_blocks`
+    in <head> and the other data blocks at the end of <body>, each block followed by FEED_SCRIPT."""
     styles = [ascii_css(style) for style in styles]
     page_script = page_script.replace("</script", "<\\/script")
     values = {
         "title": ascii_html(title),
-        "csp": content_security_policy([page_script, FEED_SCRIPT], styles),
+        "csp": content_security_policy([page_script, FEED_SCRIPT, MOUNT_SCRIPT], styles),
         "styles": "\n".join(f"<style>{style}</style>" for style in styles),
         "toc": ascii_html(toc),
         "body": ascii_html(body),
         "initial_state": json_script("initial-state", initial_state),
         "numpy": "live" if numpy_live else "static",
         "page_script": f"<script>{page_script}</script>",
+        "mount_script": f"<script>{MOUNT_SCRIPT}</script>",
     }
-    head, marker, tail = template.partition("$data_blocks")
-    if not marker:
-        raise ValueError("the page template has no $data_blocks slot for the embedded assets")
     feed = f"<script>{FEED_SCRIPT}</script>\n".encode("ascii")
-    return fill(head, values) + b"".join(block + feed for block in blocks) + fill(tail, values)
+    parts = re.split(r"\$(early_blocks|data_blocks)\b", template)
+    if parts[1::2] != ["early_blocks", "data_blocks"]:
+        raise ValueError("the page template needs one $early_blocks slot (in <head>), then one $data_blocks slot")
+    head, middle, tail = parts[0::2]
+    return (fill(head, values) + b"".join(block + feed for block in early_blocks) + fill(middle, values)
+            + b"".join(block + feed for block in blocks) + fill(tail, values))
 
 
 def fill(template: str, values: dict) -> bytes:

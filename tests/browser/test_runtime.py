@@ -1,6 +1,7 @@
 """The page's runtime in Chromium: Python boots from file:// and http, the bridge returns what CPython
 returns, cells fail, loop and stop without breaking the page, a bad snapshot falls back, the CSP holds."""
 
+import gzip
 import json
 import os
 import re
@@ -12,6 +13,7 @@ import pytest
 from conftest import ROOT, open_page, python_call, wait_for_python, wait_until
 from lesson import api
 from pagebuild.blocks import pack
+from pagebuild.page import data_blocks
 
 pytestmark = pytest.mark.timeout(180)
 
@@ -105,11 +107,11 @@ def test_a_never_ending_cell_is_stopped_by_the_time_limit(page):
 
 
 def corrupt_snapshot(html: bytes) -> bytes:
-    """The page with its snapshot block replaced by gzipped bytes that are not a snapshot."""
-    import gzip
-    start = html.index(b'data-asset="snapshot.bin" data-gzip>') + len(b'data-asset="snapshot.bin" data-gzip>')
-    end = html.index(b"</script>", start)
-    return html[:start] + pack(gzip.compress(b"\x01" * 4096)) + html[end:]
+    """The page with its snapshot blocks replaced by one block of gzipped bytes that are not a snapshot."""
+    start = html.index(b'<script type="application/octet-stream" data-asset="snapshot.bin"')
+    last = html.rindex(b'<script type="application/octet-stream" data-asset="snapshot.bin"')
+    end = html.index(b"</script>\n", last) + len(b"</script>\n")
+    return html[:start] + data_blocks("snapshot.bin", gzip.compress(b"\x01" * 4096), gzip=True)[0] + html[end:]
 
 
 def test_a_bad_snapshot_falls_back_to_a_normal_boot_and_says_so(context, guard, dist, tmp_path):

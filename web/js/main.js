@@ -1,4 +1,6 @@
-// The page's entry: paint at once from the build's numbers, then bring Python up in a worker.
+// The page's entry. It runs in <head>: Python's worker starts as soon as its code (the next block in
+// <head>) is parsed, while the lesson's body is still being read. `lesson.mount()`, called right after
+// the body, paints the widgets from the numbers the build computed; the other assets follow.
 
 import { mountCells } from "./cells.js";
 import { Bridge } from "./runtime/bridge.js";
@@ -7,16 +9,18 @@ import { initTheme } from "./theme.js";
 import { mountWidgets } from "./widgets/index.js";
 
 const bridge = new Bridge();
-globalThis.lesson = { bridge }; // for the console, tools and tests: lesson.bridge.call("explore", {a: 1, b: 2})
-initTheme();
-showPythonStatus(bridge, document.getElementById("python-status"));
-// First paint: widgets draw the state the engine computed on CPython when the page was built.
-const initialState = JSON.parse(document.getElementById("initial-state").textContent);
-mountWidgets({ bridge, initialState, root: document.getElementById("lesson") });
-performance.mark("widgets-mounted");
-mountCells({ bridge, root: document.getElementById("lesson") });
 
-// The packed assets follow this script at the end of <body>, each followed by `lesson.bridge.feed()`:
-// Python starts booting while they are still being parsed. Once all are in, the bridge is told so.
-if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", () => bridge.fedAll(), { once: true });
-else bridge.fedAll();
+/** Draw the lesson: widgets from the state the engine computed on CPython at build time, live cells. */
+function mount() {
+  initTheme();
+  showPythonStatus(bridge, document.getElementById("python-status"));
+  const initialState = JSON.parse(document.getElementById("initial-state").textContent);
+  const lessonRoot = document.getElementById("lesson");
+  mountWidgets({ bridge, initialState, root: lessonRoot });
+  performance.mark("widgets-mounted"); // for the benchmark: the first paint has the build's numbers from here
+  mountCells({ bridge, root: lessonRoot });
+}
+
+// `lesson.bridge` is also for the console, tools and tests: lesson.bridge.call("explore", {a: 1, b: 2}).
+globalThis.lesson = { bridge, mount };
+document.addEventListener("DOMContentLoaded", () => bridge.fedAll(), { once: true });

@@ -2,11 +2,11 @@
 
 import { unpack } from "./blocks.js";
 
-// From file:// only a module worker from a data: URL starts. It receives the gzipped worker bundle,
+// From file:// only a module worker from a data: URL starts. It receives the gzipped worker bundle (a Blob),
 // makes its own blob: URL and imports it; the bundle then takes over `onmessage`.
 const WORKER_STUB = `onmessage = async ({ data }) => {
   try {
-    const code = await new Response(new Blob([data]).stream().pipeThrough(new DecompressionStream("gzip"))).text();
+    const code = await new Response(data.stream().pipeThrough(new DecompressionStream("gzip"))).text();
     await import(URL.createObjectURL(new Blob([code], { type: "text/javascript" })));
   } catch (error) {
     postMessage({ type: "failed", error: { message: "the Python worker's code did not load: " + error.message } });
@@ -27,7 +27,7 @@ export class Bridge extends EventTarget {
     this.calls = new Map(); // id -> {name, args, resolve, reject, timeoutMs, timer, sent}
     this.nextId = 0;
     this.worker = null;
-    this.assets = new Map(); // data block name -> {text, gzip}
+    this.assets = new Map(); // "name#part" -> {name, part, parts, text, gzip}, in page order
     this.allFed = false;
     this.snapshotUsable = true;
   }
@@ -38,12 +38,13 @@ export class Bridge extends EventTarget {
    */
   feed(root = document) {
     for (const block of root.querySelectorAll("script[data-asset]")) {
-      const name = block.dataset.asset;
-      if (this.assets.has(name)) continue;
-      const asset = { text: block.textContent, gzip: block.hasAttribute("data-gzip") };
-      this.assets.set(name, asset);
-      if (name === WORKER_CODE) this.start();
-      else if (this.worker?.loaded) this.worker.postMessage({ type: "asset", name, asset });
+      const { asset: name, part, parts } = block.dataset;
+      const key = `${name}#${part}`;
+      if (this.assets.has(key)) continue;
+      const asset = { name, part: Number(part), parts: Number(parts), text: block.textContent, gzip: block.hasAttribute("data-gzip") };
+      this.assets.set(key, asset);
+      if (name === WORKER_CODE && asset.part === asset.parts - 1) this.start();
+      else if (name !== WORKER_CODE && this.worker?.loaded) this.worker.postMessage({ type: "asset", asset });
     }
   }
 
@@ -51,7 +52,7 @@ export class Bridge extends EventTarget {
   fedAll(root = document) {
     this.feed(root);
     this.allFed = true;
-    if (!this.assets.has(WORKER_CODE)) {
+    if (![...this.assets.values()].some((asset) => asset.name === WORKER_CODE)) {
       this.setState("failed");
       console.warn("Python: this page carries no Python worker, so it stays static.");
     } else if (this.worker?.loaded) this.worker.postMessage({ type: "all-assets" });
@@ -71,14 +72,15 @@ export class Bridge extends EventTarget {
       else if (data.type === "ready") { clearTimeout(timer); this.booted(data); }
       else if (data.type === "failed") { clearTimeout(timer); this.bootFailed(worker, useSnapshot, data.error.message); }
     };
-    worker.postMessage(unpack(this.assets.get(WORKER_CODE).text));
+    const code = [...this.assets.values()].filter((asset) => asset.name === WORKER_CODE).map((asset) => unpack(asset.text));
+    worker.postMessage(new Blob(code));
   }
 
   /** The worker's bundle runs: boot, with every asset fed so far (the rest follow as they are parsed). */
   loaded(worker, useSnapshot) {
     worker.loaded = true;
     worker.postMessage({ type: "boot", useSnapshot });
-    for (const [name, asset] of this.assets) if (name !== WORKER_CODE) worker.postMessage({ type: "asset", name, asset });
+    for (const asset of this.assets.values()) if (asset.name !== WORKER_CODE) worker.postMessage({ type: "asset", asset });
     if (this.allFed) worker.postMessage({ type: "all-assets" });
   }
 
@@ -164,6 +166,7 @@ export class Bridge extends EventTarget {
 
   setState(state) {
     this.state = state;
+    performance.mark(`python-${state}`); // for tools and the benchmark: when each state was reached
     this.emit("state", state);
   }
 

@@ -19,10 +19,11 @@ export function showPythonStatus(bridge, element, root = document.documentElemen
     bar.value = Math.max(0, STAGES.indexOf(stage));
     element.dataset.stage = stage;
   };
-  bridge.addEventListener("state", ({ detail: state }) => {
+  const showState = (state) => {
     root.dataset.python = state;
-    performance.mark(`python-${state}`); // for tools and the benchmark: when each state was reached
     show(state);
-  });
+  };
+  bridge.addEventListener("state", ({ detail: state }) => showState(state));
   bridge.addEventListener("progress", ({ detail: stage }) => show(stage));
+  showState(bridge.state); // Python may have started booting before this ran
 }

@@ -15,17 +15,53 @@ const WASM = "pyodide.asm.wasm";
 
 let api = null; // lesson.api, once Python is up
 let wasmCompiled = null; // the wasm's compilation, once started
-const assets = new Map(); // data block name -> {promise, resolve, reject}: the page sends them as it parses them
+const incoming = new Map(); // data block name -> its assembly (see `receive`), as the page parses the parts
 
-/** The page's data block `name` ({text, gzip}), once it has arrived. */
-function asset(name) {
-  if (!assets.has(name)) {
-    let resolve, reject;
-    const promise = new Promise((res, rej) => { resolve = res; reject = rej; });
-    promise.catch(() => {}); // whoever awaits it sees the error; an unused one is no error
-    assets.set(name, { promise, resolve, reject });
-  }
-  return assets.get(name).promise;
+/** The bytes of the page's data block `name`, once all its parts have arrived (and are gunzipped). */
+function assetBytes(name) {
+  return receive(name).bytes;
+}
+
+async function assetJson(name) {
+  return JSON.parse(new TextDecoder().decode(await assetBytes(name)));
+}
+
+/**
+ * The assembly of data block `name`: its parts arrive one by one, in order ({text, gzip, part, parts});
+ * a gzipped block's parts are unpacked and fed to one gunzip stream at once, so decompressing the
+ * first parts overlaps with the page still parsing the next ones.
+ */
+function receive(name) {
+  if (incoming.has(name)) return incoming.get(name);
+  let resolve, reject, writer;
+  const chunks = [];
+  const bytes = new Promise((res, rej) => { resolve = res; reject = rej; });
+  bytes.catch(() => {}); // whoever awaits it sees the error; an unused one is no error
+  const add = ({ text, gzip, part, parts }) => {
+    if (gzip && !writer) {
+      const stream = new DecompressionStream("gzip");
+      writer = stream.writable.getWriter();
+      new Response(stream.readable).arrayBuffer().then((buffer) => resolve(new Uint8Array(buffer)), reject);
+    }
+    // Errors in gzipped data surface on the readable side, so the writer's own promises are not awaited.
+    if (gzip) writer.write(unpack(text)).catch(() => {});
+    else chunks.push(unpack(text));
+    if (part < parts - 1) return;
+    assembly.complete = true;
+    if (gzip) writer.close().catch(() => {});
+    else resolve(concat(chunks));
+  };
+  const assembly = { bytes, add, fail: reject, complete: false };
+  incoming.set(name, assembly);
+  return assembly;
+}
+
+/** `chunks` (Uint8Arrays) joined into one. */
+function concat(chunks) {
+  const out = new Uint8Array(chunks.reduce((total, chunk) => total + chunk.length, 0));
+  let at = 0;
+  for (const chunk of chunks) { out.set(chunk, at); at += chunk.length; }
+  return out;
 }
 
 const progress = (stage) => postMessage({ type: "progress", stage });
@@ -50,8 +86,8 @@ function serveAssets(files) {
  * measured slower here: the stream then runs at the compiler's pace, and the snapshot waits for the
  * wasm's bytes, whose data segments it is XOR-ed with.) Returns the wasm's bytes.
  */
-function compileEarly(asset) {
-  const bytes = assetBytes(asset);
+function compileEarly() {
+  const bytes = assetBytes(WASM);
   const compiled = (wasmCompiled = bytes.then((wasm) => WebAssembly.compile(wasm)));
   compiled.then(() => progress("restore"), () => {});
   const instantiateStreaming = WebAssembly.instantiateStreaming;
@@ -63,18 +99,9 @@ function compileEarly(asset) {
   return bytes;
 }
 
-/** A data block's bytes: unpacked from the page's text, gunzipped if it was stored gzipped. */
-async function assetBytes({ text, gzip: gzipped }) {
-  return gzipped ? gunzip(unpack(text)) : unpack(text);
-}
-
-async function assetJson(asset) {
-  return JSON.parse(new TextDecoder().decode(await assetBytes(asset)));
-}
-
 /** The snapshot, rebuilt from its packed form (see memory.js), or an error saying why it cannot be one. */
-async function readSnapshot(asset, wasm) {
-  const snapshot = unpackSnapshot(await assetBytes(asset), await wasm);
+async function readSnapshot(wasm) {
+  const snapshot = unpackSnapshot(await assetBytes("snapshot.bin"), await wasm);
   if (new DataView(snapshot.buffer).getUint32(0, true) !== SNAPSHOT_MAGIC) {
     throw new Error("the embedded memory snapshot is not a Pyodide snapshot");
   }
@@ -84,13 +111,13 @@ async function readSnapshot(asset, wasm) {
 async function boot({ useSnapshot }) {
   const started = performance.now();
   progress("decode");
-  const wasm = compileEarly(await asset(WASM));
-  const snapshot = useSnapshot ? asset("snapshot.bin").then((packed) => readSnapshot(packed, wasm)) : undefined;
+  const wasm = compileEarly();
+  const snapshot = useSnapshot ? readSnapshot(wasm) : undefined;
   snapshot?.catch(() => {}); // a bad snapshot is reported by loadPyodide, which awaits it below
-  const lock = await assetJson(await asset("pyodide-lock.json"));
-  const files = { [WASM]: wasm, "python_stdlib.zip": asset("python_stdlib.zip").then(assetBytes) };
-  for (const name of Object.keys(lock.packages)) files[lock.packages[name].file_name] = asset(lock.packages[name].file_name).then(assetBytes);
-  const sources = asset("sources.json").then(assetJson);
+  const lock = await assetJson("pyodide-lock.json");
+  const files = { [WASM]: wasm, "python_stdlib.zip": assetBytes("python_stdlib.zip") };
+  for (const { file_name } of Object.values(lock.packages)) files[file_name] = assetBytes(file_name);
+  const sources = assetJson("sources.json");
   progress("compile");
   serveAssets(files);
   const pyodide = await Promise.race([
@@ -131,9 +158,11 @@ function describe(error) {
 
 self.onmessage = async ({ data }) => {
   if (data.type === "call") call(data);
-  else if (data.type === "asset") { asset(data.name); assets.get(data.name).resolve(data.asset); }
+  else if (data.type === "asset") receive(data.asset.name).add(data.asset);
   else if (data.type === "all-assets") {
-    for (const [name, { reject }] of assets) reject(new Error(`the page carries no ${name} data block`));
+    for (const [name, { fail, complete }] of incoming) {
+      if (!complete) fail(new Error(`the page's ${name} data block is missing or incomplete`));
+    }
   } else if (data.type === "boot") {
     try {
       postMessage({ type: "ready", ...(await boot(data)) });
