@@ -86,8 +86,8 @@ def main(argv=None) -> None:
     #    non-zero pages, XOR-ed with the wasm's initial memory (half the work to decompress, 1.4 MB less).
     wasm = (PYODIDE / "pyodide.asm.wasm").read_bytes()
     gz = functools.partial(gzipped, cache_dir=CACHE)  # 31 MB at level 9 takes seconds: cache by content
-    worker_blocks = data_blocks("worker.js", gz(worker_script.encode("ascii")), gzip=True)  # in <head>: starts at once
     blocks = [  # in the order the worker needs them, each part handed over as soon as it is parsed
+        *data_blocks("worker.js", gz(worker_script.encode("ascii")), gzip=True),  # the worker starts on this one
         *data_blocks("pyodide-lock.json", json.dumps(trimmed_lock(lock, ["numpy"] if wheels else [])).encode("utf-8"), gzip=False),
         *data_blocks("pyodide.asm.wasm", gz(wasm), gzip=True),
         *data_blocks("snapshot.bin", gz(pack_snapshot(snapshot, wasm)), gzip=True),
@@ -104,7 +104,7 @@ def main(argv=None) -> None:
     write(DIST / "lesson.html", fill_page(
         (ROOT / "web" / "page.html").read_text(), title=content.title, styles=styles, toc=content.toc,
         body=content.body, page_script=page_script, initial_state=content.initial_state,
-        numpy_live=bool(wheels), early_blocks=worker_blocks, blocks=blocks))
+        numpy_live=bool(wheels), blocks=blocks))
     write(DIST / "index.html", index_page("lesson.html"))
     total = sum(f.stat().st_size for f in DIST.iterdir())
     print(f"dist/ holds {total / 1e6:.2f} MB. Open dist/index.html from disk, or serve dist/ from any static host.")

@@ -64,9 +64,9 @@ MOUNT_SCRIPT = "lesson.mount()"
 
 
 def fill_page(template: str, *, title: str, styles: list[str], toc: str, body: str, page_script: str,
-              initial_state: dict, numpy_live: bool, early_blocks: list[bytes], blocks: list[bytes]) -> bytes:
-    """The page (windows-1252 bytes): `template` filled in, a CSP hashing its inline code, `early_blocks`
-    in <head> and the other data blocks at the end of <body>, each block followed by FEED_SCRIPT."""
+              initial_state: dict, numpy_live: bool, blocks: list[bytes]) -> bytes:
+    """The page (windows-1252 bytes): `template` filled in, a CSP hashing its inline code, the data blocks
+    at the end of <body>, each followed by FEED_SCRIPT."""
     styles = [ascii_css(style) for style in styles]
     page_script = page_script.replace("</script", "<\\/script")
     values = {
@@ -81,12 +81,10 @@ def fill_page(template: str, *, title: str, styles: list[str], toc: str, body: s
         "mount_script": f"<script>{MOUNT_SCRIPT}</script>",
     }
     feed = f"<script>{FEED_SCRIPT}</script>\n".encode("ascii")
-    parts = re.split(r"\$(early_blocks|data_blocks)\b", template)
-    if parts[1::2] != ["early_blocks", "data_blocks"]:
-        raise ValueError("the page template needs one $early_blocks slot (in <head>), then one $data_blocks slot")
-    head, middle, tail = parts[0::2]
-    return (fill(head, values) + b"".join(block + feed for block in early_blocks) + fill(middle, values)
-            + b"".join(block + feed for block in blocks) + fill(tail, values))
+    head, marker, tail = template.partition("$data_blocks")
+    if not marker:
+        raise ValueError("the page template has no $data_blocks slot for the embedded assets")
+    return fill(head, values) + b"".join(block + feed for block in blocks) + fill(tail, values)
 
 
 def fill(template: str, values: dict) -> bytes:
