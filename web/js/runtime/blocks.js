@@ -1,4 +1,4 @@
-// Binary data packed 1:1 into the page's windows-1252 text (see py/pagebuild/blocks.py), and gzip.
+// Binary data packed 1:1 into the page's windows-1252 text (see py/pagebuild/blocks.py).
 
 const ESCAPE = 0x3d; // '='
 // windows-1252 maps bytes 0x80-0x9F to these code points; every other byte is its own code point.
@@ -35,14 +35,4 @@ export function unpack(text) {
     }
   }
   return out.subarray(0, n);
-}
-
-/** `bytes` gunzipped, as a Uint8Array (an error if they are not gzip). */
-export async function gunzip(bytes) {
-  const stream = new DecompressionStream("gzip");
-  const writer = stream.writable.getWriter();
-  // Errors in the data surface on the readable side, so the writer's own promises are not awaited.
-  writer.write(bytes).catch(() => {});
-  writer.close().catch(() => {});
-  return new Uint8Array(await new Response(stream.readable).arrayBuffer());
 }

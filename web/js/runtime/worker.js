@@ -3,7 +3,7 @@
 
 import { loadPyodide } from "pyodide";
 import createPyodideModule from "pyodide/pyodide.asm.mjs";
-import { gunzip, unpack } from "./blocks.js";
+import { unpack } from "./blocks.js";
 import { unpackSnapshot } from "./memory.js";
 import { afterRestore, importLesson, writeSources } from "./python.js";
 
