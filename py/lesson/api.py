@@ -16,6 +16,7 @@ FUNCTIONS = {
     "explore": "lesson.widgets:explore",
     "nn_backprop": "lesson.widgets:nn_backprop",
     "playground": "lesson.playground:playground",
+    "decode_state": "lesson.playground:decode_state",
     "run_cell": "lesson.api:run_cell",
     "reset_cells": "lesson.api:reset_cells",
 }

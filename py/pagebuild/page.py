@@ -2,6 +2,7 @@
 
 import gzip
 import hashlib
+import html
 import json
 import re
 from pathlib import Path
@@ -70,7 +71,7 @@ def fill_page(template: str, *, title: str, styles: list[str], toc: str, body: s
     styles = [ascii_css(style) for style in styles]
     page_script = page_script.replace("</script", "<\\/script")
     values = {
-        "title": ascii_html(title),
+        "title": ascii_html(html.escape(title)),  # the lesson's title is plain text
         "csp": content_security_policy([page_script, FEED_SCRIPT, MOUNT_SCRIPT], styles),
         "styles": "\n".join(f"<style>{style}</style>" for style in styles),
         "toc": ascii_html(toc),
