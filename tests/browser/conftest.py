@@ -80,8 +80,9 @@ def http_root(dist) -> str:
     server.server_close()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def playwright():
+    """Playwright, per test module: its sync API runs once at a time, and other suites start their own."""
     with playwright_api.sync_playwright() as running:
         yield running
 
