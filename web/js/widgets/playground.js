@@ -22,7 +22,9 @@ const SOURCES = {
   ready: "Every number here comes from the engine, running in Python in your browser.",
   failed: "Python could not start here, so only the graph computed when the page was built can be shown.",
 };
-const COLUMNS = ["Variable", "Value", "Autograd", "Numerical", "Difference", "Your guess"];
+// The table's cells after the variable's name: [class, column heading].
+const CELLS = [["value", "Value"], ["grad", "Autograd"], ["numerical", "Numerical"], ["difference", "Difference"], ["guess", "Your guess"]];
+const COLUMNS = ["Variable", ...CELLS.map(([, heading]) => heading)];
 
 /** The expression with the span [start, end) (code points, as Python counts) cut out for highlighting. */
 function spanParts(text, start, end) {
@@ -57,7 +59,7 @@ export function mountPlayground(root, { state, bridge }) {
   const normalized = element(root, "p", "widget-note playground-normalized");
 
   // One slider per variable, each with an editable range.
-  const sliders = element(root, "div", "widget-controls playground-sliders");
+  const sliders = element(root, "div", "playground-sliders");
   const mode = radioGroup(root, { legend: "Show", options: MODES, value: "all", onChange: (value) => { view.mode = value; draw(); } });
   mode.fieldset.classList.add("playground-mode");
 
@@ -75,7 +77,7 @@ export function mountPlayground(root, { state, bridge }) {
   status.setAttribute("role", "status");
 
   const view = { mode: "all", result: null, revealed: false, guesses: new Map() };
-  const sliderFor = new Map(); // variable name -> {field, input, output, low, high}
+  const sliderFor = new Map(); // variable name -> {row, field, input, output, low, high}
   const kept = new Map(state.values ? Object.entries(state.values) : []); // values survive a variable's absence
   const ranges = new Map();
   let python = "static";
@@ -112,13 +114,13 @@ export function mountPlayground(root, { state, bridge }) {
   function syncSliders(variables) {
     const names = variables.map((v) => v.name);
     for (const [name, slider] of sliderFor) {
-      if (!names.includes(name)) { slider.field.remove(); sliderFor.delete(name); }
+      if (!names.includes(name)) { slider.row.remove(); sliderFor.delete(name); }
     }
     for (const [i, { name, value }] of variables.entries()) {
       kept.set(name, value);
       const slider = sliderFor.get(name) ?? addSlider(name, value);
       // Keep them in the expression's order, moving one only when needed: a moved slider loses focus.
-      if (sliders.children[i] !== slider.field) sliders.insertBefore(slider.field, sliders.children[i] ?? null);
+      if (sliders.children[i] !== slider.row) sliders.insertBefore(slider.row, sliders.children[i] ?? null);
       widenRange(name, value);
       slider.input.value = String(value);
       slider.output.textContent = formatNumber(value);
@@ -144,10 +146,12 @@ export function mountPlayground(root, { state, bridge }) {
   function addSlider(name, value) {
     const range = ranges.get(name) ?? { min: Math.min(NEW_RANGE.min, value), max: Math.max(NEW_RANGE.max, value) };
     ranges.set(name, range);
-    const slider = rangeField(sliders, { label: name, ...range, step: (range.max - range.min) / NOTCHES, value });
-    slider.field.dataset.variable = name;
+    // A row per variable, wrapping on a narrow screen: the slider, then its two bounds.
+    const row = element(sliders, "div", "widget-controls playground-variable");
+    row.dataset.variable = name;
+    const slider = { row, ...rangeField(row, { label: name, ...range, step: (range.max - range.min) / NOTCHES, value }) };
     const bound = (which) => {
-      const { input } = inputField(slider.field, {
+      const { input } = inputField(row, {
         label: which, name: `${name}-${which}`, className: "number-field range-bound", type: "number",
         value: range[which], step: "any", "aria-label": `${name} ${which}`,
       });
@@ -242,15 +246,17 @@ export function mountPlayground(root, { state, bridge }) {
   function fillTable(rows, hidden) {
     const predicting = view.mode === "predict";
     table.classed("is-predicting", predicting);
-    table.selectAll("th.guess").attr("hidden", predicting ? null : "");
+    // display, not `hidden`: the phone layout sets display on every cell, which would win over it.
+    table.selectAll("th.guess").style("display", predicting ? null : "none");
     reveal.hidden = !predicting || view.revealed;
     body.selectAll("tr")
       .data(rows, (r) => r.name)
       .join((enter) => {
         const tr = enter.append("tr");
         tr.append("th").attr("scope", "row").append("code");
-        for (const cls of ["value", "grad", "numerical", "difference"]) tr.append("td").attr("class", cls);
-        const guess = tr.append("td").attr("class", "guess");
+        // data-label names each cell when a narrow screen stacks the row (widgets.css).
+        for (const [cls, label] of CELLS) tr.append("td").attr("class", cls).attr("data-label", label);
+        const guess = tr.select("td.guess");
         guess.append("input")
             .attr("type", "text")
             .attr("inputmode", "decimal")
@@ -267,7 +273,7 @@ export function mountPlayground(root, { state, bridge }) {
         .call((tr) => tr.select("td.grad").text((r) => (hidden ? "?" : formatNumber(r.grad))))
         .call((tr) => tr.select("td.numerical").text((r) => (hidden ? "?" : r.numerical === null ? "—" : formatNumber(r.numerical))))
         .call((tr) => tr.select("td.difference").text((r) => (hidden ? "?" : r.difference === null ? (r.reason ?? "—") : formatNumber(r.difference))))
-        .call((tr) => tr.select("td.guess").attr("hidden", predicting ? null : ""))
+        .call((tr) => tr.select("td.guess").style("display", predicting ? null : "none"))
         .call((tr) => tr.select("td.guess input").property("value", (r) => view.guesses.get(r.name) ?? ""))
         .call((tr) => tr.select("td.guess .guess-result").text((r) => guessVerdict(r, hidden)));
   }
