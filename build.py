@@ -18,6 +18,7 @@ ROOT = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT / "py"))
 
 from pagebuild.bundle import page_bundle, worker_bundle  # noqa: E402
+from pagebuild.cache import now as cache_clock, prune as prune_cache  # noqa: E402
 from pagebuild.memory import pack_snapshot  # noqa: E402
 from pagebuild.npm import ensure_node_modules  # noqa: E402
 from pagebuild.packages import PackageError, trimmed_lock, verified_wheel  # noqa: E402
@@ -49,6 +50,7 @@ def main(argv=None) -> None:
                         help="a local folder of Pyodide packages: bundle NumPy from it (verified by sha256)")
     args = parser.parse_args(argv)
     t = time.perf_counter()
+    started = cache_clock()
 
     # 1. JavaScript dependencies (Pyodide, D3, esbuild) exactly as package-lock.json pins them.
     log(ensure_node_modules(ROOT), t)
@@ -106,6 +108,7 @@ def main(argv=None) -> None:
         body=content.body, page_script=page_script, initial_state=content.initial_state,
         numpy_live=bool(wheels), blocks=blocks))
     write(DIST / "index.html", index_page("lesson.html"))
+    prune_cache(CACHE, since=started)  # what this build did not use is stale: keep the cache from growing
     total = sum(f.stat().st_size for f in DIST.iterdir())
     print(f"dist/ holds {total / 1e6:.2f} MB. Open dist/index.html from disk, or serve dist/ from any static host.")
 

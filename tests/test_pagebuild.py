@@ -5,6 +5,7 @@ import gzip
 import hashlib
 import io
 import json
+import os
 import subprocess
 import sys
 import zipfile
@@ -13,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from pagebuild.blocks import decode_page_text, pack, unpack
+from pagebuild.cache import now as cache_clock, prune, read_cached, write_cached
 from pagebuild.csp import content_security_policy, source_hash
 from pagebuild.memory import initial_memory, pack_snapshot, unpack_snapshot, xor_initial_memory
 from pagebuild.npm import npm_packages_stale
@@ -262,3 +264,17 @@ def test_npm_is_stale_when_a_version_differs_but_not_for_other_platforms_binarie
 
 def test_this_checkouts_node_modules_match_its_lock():
     assert npm_packages_stale(ROOT) == []
+
+
+def test_prune_keeps_what_this_build_read_or_wrote_and_deletes_the_rest(tmp_path):
+    old_used, old_unused = tmp_path / "a", tmp_path / "b"
+    write_cached(old_used, b"used")
+    write_cached(old_unused, b"stale")
+    for file in (old_used, old_unused):
+        os.utime(file, (1_000_000, 1_000_000))  # written by some earlier build
+    started = cache_clock()
+    assert read_cached(old_used) == b"used"
+    write_cached(tmp_path / "c", b"new")
+    assert prune(tmp_path, since=started) == 1
+    assert sorted(f.name for f in tmp_path.iterdir()) == ["a", "c"]
+    assert read_cached(tmp_path / "missing") is None

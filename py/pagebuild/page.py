@@ -9,6 +9,7 @@ from pathlib import Path
 from string import Template
 
 from pagebuild.blocks import pack
+from pagebuild.cache import read_cached, write_cached
 from pagebuild.csp import content_security_policy
 
 
@@ -37,12 +38,11 @@ def json_script(element_id: str, value) -> str:
 def gzipped(data: bytes, cache_dir: Path | None = None) -> bytes:
     """`data` gzipped at the highest level with no timestamp (reproducible); cached by content in `cache_dir`."""
     cached = Path(cache_dir, f"gzip-{hashlib.sha256(data).hexdigest()[:32]}.gz") if cache_dir else None
-    if cached and cached.is_file():
-        return cached.read_bytes()
-    compressed = gzip.compress(data, compresslevel=9, mtime=0)
-    if cached:
-        cached.parent.mkdir(parents=True, exist_ok=True)
-        cached.write_bytes(compressed)
+    compressed = read_cached(cached) if cached else None
+    if compressed is None:
+        compressed = gzip.compress(data, compresslevel=9, mtime=0)
+        if cached:
+            write_cached(cached, compressed)
     return compressed
 
 

@@ -6,6 +6,8 @@ import subprocess
 import tempfile
 from pathlib import Path
 
+from pagebuild.cache import read_cached, write_cached
+
 MAKER = Path(__file__).with_name("snapshot.mjs")
 SHARED_JS = Path(__file__).parents[2] / "web" / "js" / "runtime" / "python.js"
 
@@ -36,11 +38,10 @@ def make_snapshot(pyodide_dir: Path, stdlib: bytes, sources: dict) -> tuple[byte
 def cached_snapshot(cache_dir: Path, pyodide_dir: Path, stdlib: bytes, sources: dict) -> tuple[bytes, dict, bool]:
     """The snapshot for these inputs from `cache_dir`, made (and cached) if absent: (snapshot, failures, was_cached)."""
     entry = Path(cache_dir) / f"snapshot-{snapshot_key(pyodide_dir, stdlib, sources)}"
-    snapshot_file, failures_file = entry.with_suffix(".bin"), entry.with_suffix(".json")
-    if snapshot_file.is_file() and failures_file.is_file():
-        return snapshot_file.read_bytes(), json.loads(failures_file.read_text()), True
+    snapshot, failures = read_cached(entry.with_suffix(".bin")), read_cached(entry.with_suffix(".json"))
+    if snapshot is not None and failures is not None:
+        return snapshot, json.loads(failures), True
     snapshot, failures = make_snapshot(pyodide_dir, stdlib, sources)
-    Path(cache_dir).mkdir(parents=True, exist_ok=True)
-    snapshot_file.write_bytes(snapshot)
-    failures_file.write_text(json.dumps(failures))
+    write_cached(entry.with_suffix(".bin"), snapshot)
+    write_cached(entry.with_suffix(".json"), json.dumps(failures).encode())
     return snapshot, failures, False
