@@ -39,10 +39,10 @@ def test_sum_times_b_backward_record_shows_b_accumulating_5_then_3():
     c = sum_times_b()
     c.backward()
     assert trace(c)["backward"] == [
-        {"node": "c", "op": "*", "upstream": 1.0, "rule": "d(x*y)/dx = y, d(x*y)/dy = x", "inputs": [
+        {"node": "c", "op": "*", "upstream": 1.0, "rule": ["∂{out}/∂{0} = {1}", "∂{out}/∂{1} = {0}"], "inputs": [
             {"to": "n2", "slot": 0, "local": 3.0, "added": 3.0, "before": 0.0, "after": 3.0},
             {"to": "b", "slot": 1, "local": 5.0, "added": 5.0, "before": 0.0, "after": 5.0}]},
-        {"node": "n2", "op": "+", "upstream": 3.0, "rule": "d(x+y)/dx = 1, d(x+y)/dy = 1", "inputs": [
+        {"node": "n2", "op": "+", "upstream": 3.0, "rule": ["∂{out}/∂{0} = 1", "∂{out}/∂{1} = 1"], "inputs": [
             {"to": "a", "slot": 0, "local": 1.0, "added": 3.0, "before": 0.0, "after": 3.0},
             {"to": "b", "slot": 1, "local": 1.0, "added": 3.0, "before": 5.0, "after": 8.0}]}]
 
@@ -72,7 +72,7 @@ def test_loss_example_trace():
         {"loss": 1.0, "diff": 0.6, "z2": 0.6, "z1": 0.6, "b": 0.6, "x": 0.3, "w": 1.2}
     steps = {s["node"]: s for s in t["backward"]}
     assert [s["node"] for s in t["backward"]] == ["loss", "diff", "z2", "z1"]
-    assert steps["loss"]["rule"] == "d(x^n)/dx = n * x^(n-1), here n = 2"
+    assert steps["loss"]["rule"] == ["∂{out}/∂{0} = 2 * {0}"]
     to_target = steps["diff"]["inputs"][1]
     assert to_target == {"to": "target", "slot": 1, "local": -1.0, "added": None, "before": None, "after": None}
     to_w, to_x = steps["z1"]["inputs"]
@@ -138,12 +138,33 @@ def test_trace_before_backward_shows_grads_as_they_are_and_the_pass_to_come():
     assert t["backward"][1]["inputs"][1]["after"] == 8.0
 
 
-def test_every_value_op_has_a_rule():
-    for op in ("+", "-", "*", "/", "neg", "tanh", "relu", "exp", "log", "sigmoid"):
-        assert rule(op) == RULES[op] and rule(op)
-    assert rule("**3") == "d(x^n)/dx = n * x^(n-1), here n = 3"
-    assert rule("**-0.5").endswith("n = -0.5")
+def test_every_value_op_has_a_rule_with_one_template_per_operand():
+    for op, operands in (("+", 2), ("-", 2), ("*", 2), ("/", 2), ("neg", 1), ("tanh", 1), ("relu", 1),
+                         ("exp", 1), ("log", 1), ("sigmoid", 1)):
+        templates = rule(op)
+        assert templates == list(RULES[op]) and len(templates) == operands
+        # Each names the operand it is for: {0} in the first, {1} in the second.
+        assert [t.split(" = ")[0] for t in templates] == ["∂{out}/∂{%d}" % i for i in range(operands)]
     assert rule("no such op") is None
+
+
+@pytest.mark.parametrize("op, template", [
+    ("**2", "∂{out}/∂{0} = 2 * {0}"),
+    ("**3", "∂{out}/∂{0} = 3 * {0}**2"),
+    ("**-1", "∂{out}/∂{0} = -1 * {0}**(-2)"),
+    ("**0.5", "∂{out}/∂{0} = 0.5 * {0}**(-0.5)"),
+    ("**2.5", "∂{out}/∂{0} = 2.5 * {0}**1.5"),
+    ("**1", "∂{out}/∂{0} = 1"),
+    ("**0", "∂{out}/∂{0} = 0"),
+])
+def test_the_power_rule_is_written_for_its_exponent(op, template):
+    assert rule(op) == [template]
+
+
+def test_tensor_rules_cover_every_op_of_the_tensor_engine():
+    for op in ("@", "sum", "mean", "T", "reshape", "softmax", "log_softmax", "add_", "sub_", "mul_", "zero_"):
+        assert rule(op) and all(t.startswith("∂{") for t in rule(op))
+    assert rule("@") == ["∂{root}/∂{0} = ∂{root}/∂{out} @ {1}.T", "∂{root}/∂{1} = {0}.T @ ∂{root}/∂{out}"]
 
 
 def test_plain_turns_non_finite_numbers_into_none():
@@ -200,7 +221,7 @@ def test_tensor_trace_has_shapes_nested_lists_and_no_local():
     assert nodes["C"]["data"] == [[19.0, 22.0], [43.0, 50.0]]
     assert nodes["A"]["grad"] == [[11.0, 15.0], [11.0, 15.0]]  # ones @ B^T
     matmul = next(s for s in t["backward"] if s["op"] == "@")
-    assert matmul["rule"] == "dA = dC @ B^T, dB = A^T @ dC"
+    assert matmul["rule"] == rule("@")
     assert [e["local"] for e in matmul["inputs"]] == [None, None]
     assert matmul["inputs"][1]["after"] == [[4.0, 4.0], [6.0, 6.0]]  # A^T @ ones
     assert matmul["inputs"][1]["before"] is None

@@ -254,3 +254,38 @@ def test_initial_state_has_every_widget_and_is_plain_json():
 ])
 def test_numbers_in_texts_print_short(x, text):
     assert number(x) == text
+
+
+# Derivative rules name the node's own operands, never a generic x and y.
+
+def backward_text(result, node_id):
+    """The text of the backward step at `node_id`."""
+    return next(step["text"] for step in result["backward"][1:] if step["active"][0] == node_id)
+
+
+def test_rules_in_step_texts_use_the_nodes_names():
+    graph = widgets.compute_graph()
+    assert "At z1 = w * x, upstream ∂loss/∂z1 = 0.6; rule: ∂z1/∂w = x, ∂z1/∂x = w." in backward_text(graph, "z1")
+    assert "rule: ∂loss/∂diff = 2 * diff." in backward_text(graph, "loss")
+    # The constant target takes no gradient, so its half of the rule is left out.
+    assert "rule: ∂diff/∂z2 = 1." in backward_text(graph, "diff")
+    steps = widgets.forward_steps()
+    assert "At a = x * 3, upstream ∂c/∂a = 14; rule: ∂a/∂x = 3." in backward_text(steps, "a")
+
+
+def test_one_path_per_step_shows_the_rule_for_its_own_operand():
+    texts = [step["text"] for step in widgets.grad_accumulation()["backward"][1:]]
+    assert [text.count("rule: ∂c/∂a = a.") for text in texts] == [1, 1]
+
+
+def test_the_matmul_rule_names_the_layers_matrices():
+    pytest.importorskip("numpy", reason="the Tensor engine needs NumPy")
+    result = widgets.nn_backprop()
+    assert "At z1 = W @ x, upstream ∂L/∂z1; rule: ∂L/∂W = ∂L/∂z1 @ x.T." in backward_text(result, "z1")
+    assert "rule: ∂y/∂z2 = 1 - y**2." in backward_text(result, "y")
+
+
+def test_a_negative_constant_in_a_rule_is_bracketed():
+    from lesson.playground import playground
+    result = playground("-2/x", {"x": 4})
+    assert "rule: ∂f/∂x = -(-2)/x**2." in result["backward"][1]["text"]

@@ -139,7 +139,8 @@ def _step_heading(names, record, group, received=None):
     """
     node_id = record["node"]
     upstream = "" if names.is_array(node_id) else f" = {number(record['upstream'])}"
-    rule = f"; rule: {record['rule']}" if record["rule"] else ""
+    rule = names.rule(record, [entry["slot"] for entry in group])
+    rule = f"; rule: {rule}" if rule else ""
     source = f"upstream {names.grad_symbol(node_id)}{upstream}{rule}."
     if received is None:
         return f"At {names.defined(node_id)}, {source} "

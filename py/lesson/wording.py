@@ -2,6 +2,8 @@
 
 # Ops printed between their two operands; every other op is printed as a function call.
 INFIX = {"+": "+", "-": "-", "*": "*", "/": "/", "@": "@"}
+# Ops printed as a function call of their one input, which needs no brackets around it.
+FUNCTION_OPS = ("tanh", "relu", "exp", "log", "sigmoid", "sum", "mean", "softmax", "log_softmax")
 # A formula longer than this is replaced by the node's id, so texts stay readable on big graphs.
 MAX_INLINE = 40
 
@@ -54,7 +56,8 @@ class Names:
         if node["kind"] == "op":
             formula = self.formula(node_id)
             if len(formula) <= MAX_INLINE:
-                return f"({formula})"
+                # A call such as tanh(z) reads as one term already; an operator needs brackets.
+                return formula if node["op"] in FUNCTION_OPS else f"({formula})"
         return node_id
 
     def formula(self, node_id, name=None):
@@ -80,6 +83,21 @@ class Names:
         formula = self.formula(node_id)
         label = self.nodes[node_id]["label"]
         return f"{label} = {formula}" if label else formula
+
+    def rule(self, record, slots):
+        """The record's derivative rule for the operands in `slots`, in the node's own names:
+        'z1 = w * x' gives '∂z1/∂w = x, ∂z1/∂x = w' (see autodiff.trace.RULES); '' if unknown."""
+        templates = record["rule"]
+        if not templates:
+            return ""
+        operands = [self._operand(i) for i in self.inputs[record["node"]]]
+        names = {"out": self._operand(record["node"]), "root": self.name(self.output)}
+        return ", ".join(templates[slot].format(*operands, **names) for slot in slots)
+
+    def _operand(self, node_id):
+        """A node's name inside a formula: a negative constant goes in brackets, so '-x/(-2)**2' reads right."""
+        name = self.name(node_id)
+        return f"({name})" if name.startswith("-") else name
 
     def grad_symbol(self, node_id):
         """'∂c/∂b': the gradient of the output with respect to a node."""
