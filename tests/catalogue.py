@@ -182,3 +182,144 @@ def check(engine, case, xs):
     for i, (got, want) in enumerate(zip(grads, want_grads)):
         # Central differences are exact to about eps^2 * f''' + 1e-16 * |f| / eps.
         assert got == pytest.approx(want, rel=1e-5, abs=1e-6), f"{case.name} d/dx{i} at {xs}"
+
+
+# The autograd behaviours the lesson's PyTorch part teaches, run on every engine: each scenario
+# takes an engine's Kit and returns what it observed, so one expected answer holds for all engines.
+
+@dataclass(frozen=True)
+class Kit:
+    """One engine's spelling of leaves, no_grad, backward's seed, and how to read a node."""
+
+    name: str
+    leaf: Callable  # leaf(x, requires_grad=True) -> a scalar node holding x
+    no_grad: Callable  # the engine's no_grad: a context manager and a decorator
+    seed: Callable  # seed(g) -> what the engine's backward(gradient) takes for the number g
+    number: Callable  # number(node) -> its data as a float
+    has_history: Callable  # has_history(node) -> whether autograd can go back from it
+    missing: Optional[str] = None
+
+    def grad(self, node):
+        """The node's gradient as a float, None where the engine holds none."""
+        return None if node.grad is None else float(node.grad)
+
+
+def _value_kit():
+    from autodiff import Value
+    from autodiff.grad_mode import no_grad
+    return Kit("value", lambda x, requires_grad=True: Value(x, requires_grad=requires_grad), no_grad,
+               float, lambda node: node.data, lambda node: bool(node._prev))
+
+
+def _tensor_kit():
+    import numpy as np
+    from autodiff.tensor import Tensor, no_grad
+    return Kit("tensor", lambda x, requires_grad=True: Tensor(x, requires_grad=requires_grad, dtype=np.float64),
+               no_grad, float, lambda node: node.item(), lambda node: bool(node._prev))
+
+
+def _torch_kit():
+    import torch
+    return Kit("torch", lambda x, requires_grad=True: torch.tensor(x, dtype=torch.float64, requires_grad=requires_grad),
+               torch.no_grad, lambda g: torch.tensor(g, dtype=torch.float64), lambda node: node.item(),
+               lambda node: node.grad_fn is not None)
+
+
+KITS = [("value", _value_kit, None), ("tensor", _tensor_kit, TENSOR_MISSING),
+        ("torch", _torch_kit, missing("torch", "PyTorch is an optional reference"))]
+
+
+def kit_params():
+    """KITS as pytest parameters (each builds its Kit when the test runs); missing engines skip with the reason."""
+    return [pytest.param(make, id=name, marks=[pytest.mark.skip(reason=why)] if why else [])
+            for name, make, why in KITS]
+
+
+def detach_scenario(kit):
+    """loss = y * y.detach() with y = 2x: only the attached factor carries the gradient back (2 * 6, not 24)."""
+    x = kit.leaf(3.0)
+    y = x * 2
+    z = y.detach()
+    loss = y * z
+    loss.backward()
+    return {"z": kit.number(z), "z.requires_grad": z.requires_grad, "z has history": kit.has_history(z),
+            "y.requires_grad": y.requires_grad, "x.grad": kit.grad(x)}
+
+
+def no_grad_scenario(kit):
+    """Inside no_grad results are constants, also from a leaf that requires grad; the mode is restored after."""
+    x = kit.leaf(2.0)
+    with kit.no_grad():
+        inside = x * 3 + x
+    after = x * 3
+    try:
+        with kit.no_grad():
+            raise KeyError("leaving the block by an exception")
+    except KeyError:
+        pass
+    after_error = x * 3
+    return {"inside": kit.number(inside), "inside.requires_grad": inside.requires_grad,
+            "inside has history": kit.has_history(inside), "after.requires_grad": after.requires_grad,
+            "after an exception": after_error.requires_grad}
+
+
+def no_grad_decorator_scenario(kit):
+    """no_grad() and bare no_grad as decorators: the function's results are constants, the caller's are not."""
+    @kit.no_grad()
+    def square(v):
+        return v * v
+
+    @kit.no_grad
+    def cube(v):
+        return v * v * v
+
+    x = kit.leaf(2.0)
+    return {"square": kit.number(square(x)), "square.requires_grad": square(x).requires_grad,
+            "cube.requires_grad": cube(x).requires_grad, "name kept": square.__name__,
+            "outside.requires_grad": (x * x).requires_grad}
+
+
+def backward_gradient_scenario(kit):
+    """backward(gradient) seeds the pass: every gradient is scaled by it, and leaves add it up."""
+    x = kit.leaf(2.0)
+    y = x ** 3
+    y.backward(kit.seed(0.5))  # 0.5 * 3x^2
+    first = kit.grad(x)
+    leaf = kit.leaf(1.0)
+    leaf.backward(kit.seed(2.0))
+    leaf.backward(kit.seed(3.0))
+    return {"x.grad": first, "a leaf's own seeds add up": kit.grad(leaf)}
+
+
+def constants_scenario(kit):
+    """An operation on constants alone is a constant: no history, and backward from it is refused."""
+    c = kit.leaf(2.0, requires_grad=False)
+    d = c * 3 + c
+    try:
+        d.backward()
+        refused = None
+    except RuntimeError as error:
+        refused = type(error).__name__
+    return {"d": kit.number(d), "d.requires_grad": d.requires_grad, "d has history": kit.has_history(d),
+            "backward": refused}
+
+
+def accumulation_scenario(kit):
+    """Leaves add up gradients across backward() calls until zeroed (the lesson's pitfall 1)."""
+    x = kit.leaf(2.0)
+    (x ** 2).backward()
+    (x ** 2).backward()
+    return {"x.grad": kit.grad(x)}
+
+
+SEMANTICS = [
+    (detach_scenario, {"z": 6.0, "z.requires_grad": False, "z has history": False, "y.requires_grad": True,
+                       "x.grad": 12.0}),
+    (no_grad_scenario, {"inside": 8.0, "inside.requires_grad": False, "inside has history": False,
+                        "after.requires_grad": True, "after an exception": True}),
+    (no_grad_decorator_scenario, {"square": 4.0, "square.requires_grad": False, "cube.requires_grad": False,
+                                  "name kept": "square", "outside.requires_grad": True}),
+    (backward_gradient_scenario, {"x.grad": 6.0, "a leaf's own seeds add up": 5.0}),
+    (constants_scenario, {"d": 8.0, "d.requires_grad": False, "d has history": False, "backward": "RuntimeError"}),
+    (accumulation_scenario, {"x.grad": 8.0}),
+]

@@ -4,12 +4,15 @@ import gc
 import math
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
 from autodiff import Value
+from autodiff.grad_mode import is_grad_enabled, no_grad
 from autodiff.value import _FREE_DEPTH
+from catalogue import SEMANTICS, kit_params
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -389,3 +392,106 @@ def test_a_gradient_that_overflows_in_backward_is_an_error():
 def test_backward_on_a_constant_is_refused():
     with pytest.raises(RuntimeError, match="constant"):
         Value(1.0, requires_grad=False).backward()
+
+
+# What the lesson's PyTorch part teaches, on Value: detach, no_grad, backward(gradient), constants.
+
+@pytest.mark.parametrize("scenario, expected", [pytest.param(s, e, id=s.__name__) for s, e in SEMANTICS])
+@pytest.mark.parametrize("make_kit", kit_params())
+def test_autograd_semantics_are_the_same_on_value_tensor_and_pytorch(make_kit, scenario, expected):
+    assert scenario(make_kit()) == expected
+
+
+def test_detach_is_a_constant_with_the_same_data():
+    y = Value(2.0, label="x") * 3
+    z = y.detach()
+    assert (z.data, z.requires_grad, z._op, z._prev, z.label) == (6.0, False, "", (), "")
+    assert y._prev, "detaching leaves the original's history alone"
+
+
+def test_an_operation_on_constants_alone_is_a_constant_without_inputs():
+    c = Value(2.0, requires_grad=False)
+    for result in (c * 3, 3 - c, c / 4, c ** 2, -c, c.tanh(), c.relu(), c.exp(), c.log(), c.sigmoid()):
+        assert (result.requires_grad, result._op, result._prev, result._local) == (False, "", (), ())
+    mixed = c * Value(1.5)
+    assert mixed.requires_grad and mixed._prev[0] is c, "one input that needs a gradient is enough"
+
+
+def test_no_grad_builds_no_graph_and_restores_the_mode_through_nesting():
+    x = Value(2.0, label="x")
+    assert is_grad_enabled()
+    with no_grad():
+        with no_grad():
+            inner = x * x
+        assert not is_grad_enabled()
+        outer = (inner + x).tanh()
+    assert is_grad_enabled()
+    for result in (inner, outer):
+        assert (result.requires_grad, result._prev) == (False, ())
+    assert inner.data == 4.0 and outer.data == math.tanh(6.0)
+
+
+def test_no_grad_is_one_switch_for_both_engines():
+    tensor = pytest.importorskip("autodiff.tensor", reason="the Tensor engine needs NumPy")
+    assert tensor.no_grad is no_grad
+    with tensor.no_grad():
+        assert not (Value(1.0) * 2).requires_grad
+    with no_grad():
+        assert not (tensor.Tensor([1.0], requires_grad=True) * 2).requires_grad
+
+
+def test_a_recursive_function_under_no_grad_leaves_the_mode_as_it_found_it():
+    @no_grad()
+    def depth(n):
+        return 0 if n == 0 else 1 + depth(n - 1)
+
+    assert depth(5) == 5 and is_grad_enabled()
+    with no_grad():
+        depth(2)
+        assert not is_grad_enabled()
+
+
+def test_no_grad_refuses_to_decorate_what_it_cannot_wrap():
+    with pytest.raises(TypeError, match="generator or coroutine"):
+        @no_grad()
+        def values():
+            yield Value(1.0) * 2
+    with pytest.raises(TypeError, match="decorates a function, got int"):
+        no_grad()(3)
+
+
+def test_backward_seeds_the_pass_with_the_given_gradient():
+    a, b = Value(2.0, label="a"), Value(3.0, label="b")
+    c = (a + b) * b
+    c.backward(gradient=Value(-2.0))
+    assert (c.grad, a.grad, b.grad) == (-2.0, -6.0, -16.0)  # -2 times b and a + 2b
+
+
+@pytest.mark.parametrize("gradient, error, message", [
+    ("1", TypeError, "gradient must be a real number, got str"),
+    (True, TypeError, "gradient must be a real number, got bool"),
+    (float("inf"), ValueError, "gradient must be finite")])
+def test_backward_refuses_a_gradient_that_is_not_a_finite_number(gradient, error, message):
+    with pytest.raises(error, match=message):
+        (Value(1.0) * 2).backward(gradient)
+
+
+def test_no_grad_and_detach_need_no_numpy():
+    # As in the browser without NumPy: a NumPy import would fail, so none may happen.
+    script = """
+import sys
+sys.modules["numpy"] = None
+from autodiff import Value
+from autodiff.grad_mode import no_grad
+x = Value(2.0)
+with no_grad():
+    y = x * 3
+z = (x * 3).detach()
+w = x ** 3
+w.backward(0.5)
+print(y.requires_grad, z.requires_grad, x.grad, "autodiff.tensor" in sys.modules)
+"""
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60,
+                          cwd=ROOT, env={"PYTHONPATH": str(ROOT / "py"), "PATH": ""})
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["False", "False", "6.0", "False"]

@@ -33,32 +33,18 @@ import numbers
 
 import numpy as np
 
+from autodiff import grad_mode
+from autodiff.grad_mode import no_grad
 from autodiff.graph import topo_order
 from autodiff.value import Value
 
+__all__ = ["Tensor", "no_grad"]  # no_grad lives in grad_mode (shared with Value); kept here for old imports
+
 _new = object.__new__
 _serial = itertools.count()  # creation order: tells backward whether an input was rewritten in place after use
-_grad_enabled = True
 _quiet = functools.partial(np.errstate, all="ignore")  # a fresh one per use: errstate is single-use
 _MIX_ERROR = "cannot mix Value and Tensor: use Tensor for both, or Value for both"
 _VIEW_OPS = ("reshape", "T")
-
-
-class no_grad:
-    """Context manager: operations inside record no graph, and their results have requires_grad False."""
-
-    __slots__ = ("_outer",)
-
-    def __enter__(self):
-        global _grad_enabled
-        self._outer = _grad_enabled
-        _grad_enabled = False
-        return self
-
-    def __exit__(self, *exc_info):
-        global _grad_enabled
-        _grad_enabled = self._outer
-        return False
 
 
 class Tensor:
@@ -134,7 +120,7 @@ class Tensor:
         other = _lift(other, self)
         a, b = self.data, other.data
         out = _result(a + b)
-        if _grad_enabled and (self.requires_grad or other.requires_grad):
+        if grad_mode.enabled and (self.requires_grad or other.requires_grad):
             ra, rb = self.requires_grad, other.requires_grad
 
             def chain(g):
@@ -151,7 +137,7 @@ class Tensor:
         other = _lift(other, self)
         a, b = self.data, other.data
         out = _result(a - b)
-        if _grad_enabled and (self.requires_grad or other.requires_grad):
+        if grad_mode.enabled and (self.requires_grad or other.requires_grad):
             ra, rb = self.requires_grad, other.requires_grad
 
             def chain(g):
@@ -168,7 +154,7 @@ class Tensor:
         other = _lift(other, self)
         a, b = self.data, other.data
         out = _result(a * b)
-        if _grad_enabled and (self.requires_grad or other.requires_grad):
+        if grad_mode.enabled and (self.requires_grad or other.requires_grad):
             ra, rb = self.requires_grad, other.requires_grad
 
             def chain(g):
@@ -188,7 +174,7 @@ class Tensor:
         with _quiet():
             q = a / b
         out = _result(q)
-        if _grad_enabled and (self.requires_grad or other.requires_grad):
+        if grad_mode.enabled and (self.requires_grad or other.requires_grad):
             ra, rb = self.requires_grad, other.requires_grad
 
             def chain(g):
@@ -205,7 +191,7 @@ class Tensor:
     def __neg__(self):
         """f(a) = -a; df/da = -1."""
         out = _result(-self.data)
-        if _grad_enabled and self.requires_grad:
+        if grad_mode.enabled and self.requires_grad:
             _record(out, "neg", (self,), lambda g: (-g,), ())
         return out
 
@@ -215,7 +201,7 @@ class Tensor:
         a = self.data
         with _quiet():
             out = _result(a ** p)
-        if _grad_enabled and self.requires_grad:
+        if grad_mode.enabled and self.requires_grad:
             def chain(g):
                 if p == 0:  # d(a**0)/da is 0 everywhere, even where a**-1 is inf
                     return (np.zeros_like(g),)
@@ -236,7 +222,7 @@ class Tensor:
         other = _lift(other, self)
         a, b = self.data, other.data
         out = _result(_matmul(a, b))
-        if _grad_enabled and (self.requires_grad or other.requires_grad):
+        if grad_mode.enabled and (self.requires_grad or other.requires_grad):
             ra, rb = self.requires_grad, other.requires_grad
             if a.ndim == 2 and b.ndim == 2:
                 def chain(g):
@@ -261,7 +247,7 @@ class Tensor:
         """f(a) = max(a, 0); df/da = 1 where a > 0, else 0 (0 at a = 0, as in PyTorch)."""
         r = np.maximum(self.data, 0)
         out = _result(r)
-        if _grad_enabled and self.requires_grad:
+        if grad_mode.enabled and self.requires_grad:
             _record(out, "relu", (self,), lambda g: (g * (r > 0),), _versions((out,)))
         return out
 
@@ -269,7 +255,7 @@ class Tensor:
         """f(a) = tanh(a); df/da = 1 - f^2."""
         t = np.tanh(self.data)
         out = _result(t)
-        if _grad_enabled and self.requires_grad:
+        if grad_mode.enabled and self.requires_grad:
             _record(out, "tanh", (self,), lambda g: (g * (1 - t * t),), _versions((out,)))
         return out
 
@@ -278,7 +264,7 @@ class Tensor:
         with _quiet():
             s = np.exp(-np.logaddexp(0, -self.data))  # never overflows, keeps tiny values for a << 0
         out = _result(s)
-        if _grad_enabled and self.requires_grad:
+        if grad_mode.enabled and self.requires_grad:
             _record(out, "sigmoid", (self,), lambda g: (g * (s * (1 - s)),), _versions((out,)))
         return out
 
@@ -287,7 +273,7 @@ class Tensor:
         with _quiet():
             e = np.exp(self.data)
         out = _result(e)
-        if _grad_enabled and self.requires_grad:
+        if grad_mode.enabled and self.requires_grad:
             _record(out, "exp", (self,), lambda g: (g * e,), _versions((out,)))
         return out
 
@@ -296,7 +282,7 @@ class Tensor:
         a = self.data
         with _quiet():
             out = _result(np.log(a))
-        if _grad_enabled and self.requires_grad:
+        if grad_mode.enabled and self.requires_grad:
             def chain(g):
                 with _quiet():
                     return (g / a,)
@@ -309,7 +295,7 @@ class Tensor:
             e = np.exp(self.data - self.data.max(axis=axis, keepdims=True))
             s = e / e.sum(axis=axis, keepdims=True)
         out = _result(s)
-        if _grad_enabled and self.requires_grad:
+        if grad_mode.enabled and self.requires_grad:
             def chain(g):
                 return (s * (g - (g * s).sum(axis=axis, keepdims=True)),)
             _record(out, "softmax", (self,), chain, _versions((out,)))
@@ -321,7 +307,7 @@ class Tensor:
             shifted = self.data - self.data.max(axis=axis, keepdims=True)
             f = shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
         out = _result(f)
-        if _grad_enabled and self.requires_grad:
+        if grad_mode.enabled and self.requires_grad:
             def chain(g):
                 with _quiet():
                     return (g - np.exp(f) * g.sum(axis=axis, keepdims=True),)
@@ -333,7 +319,7 @@ class Tensor:
     def sum(self, axis=None, keepdims=False):
         """f = sum of a over axis; df/da_i = 1 (the gradient is copied back to every summed element)."""
         out = _result(self.data.sum(axis=axis, keepdims=keepdims))
-        if _grad_enabled and self.requires_grad:
+        if grad_mode.enabled and self.requires_grad:
             shape = self.data.shape
             _record(out, "sum", (self,), lambda g: (_expand(g, shape, axis, keepdims),), ())
         return out
@@ -344,7 +330,7 @@ class Tensor:
         total = a.sum(axis=axis, keepdims=keepdims)  # as np.mean computes it, without its Python-level overhead
         n = a.size // max(total.size, 1)
         out = _result(total / n if n else total * np.nan)  # the mean of nothing is nan, as in NumPy
-        if _grad_enabled and self.requires_grad:
+        if grad_mode.enabled and self.requires_grad:
             shape = a.shape
             scale = 1 / n if n else 0.0
 
@@ -359,7 +345,7 @@ class Tensor:
             shape = tuple(shape[0])
         a = self.data
         out = _view_result(a.reshape(shape), self)
-        if _grad_enabled and self.requires_grad:
+        if grad_mode.enabled and self.requires_grad:
             _record(out, "reshape", (self,), lambda g: (g.reshape(a.shape),), ())
         return out
 
@@ -367,7 +353,7 @@ class Tensor:
     def T(self):
         """Axes reversed (the transpose of a matrix); the gradient is transposed back."""
         out = _view_result(self.data.T, self)
-        if _grad_enabled and self.requires_grad:
+        if grad_mode.enabled and self.requires_grad:
             _record(out, "T", (self,), lambda g: (g.T,), ())
         return out
 
@@ -398,7 +384,7 @@ class Tensor:
 
     def zero_(self):
         """a = 0 in place; df/da = 0."""
-        recording = _grad_enabled and self.requires_grad
+        recording = grad_mode.enabled and self.requires_grad
         self._check_in_place("zero_", recording)
         self.data.fill(0)
         self._version[0] += 1
@@ -413,7 +399,7 @@ class Tensor:
     def _in_place(self, op, ufunc, other, chain_for):
         """data = ufunc(data, other), written into data; chain_for(a, other, ra, rb) gives (chain, saved)."""
         other = _lift(other, self)
-        recording = _grad_enabled and (self.requires_grad or other.requires_grad)
+        recording = grad_mode.enabled and (self.requires_grad or other.requires_grad)
         self._check_in_place(op, recording)
         a, b = self.data, other.data
         if recording:
@@ -430,7 +416,7 @@ class Tensor:
 
     def _check_in_place(self, op, recording):
         """Refuse in-place changes that autograd could not follow (leaves that require grad, views)."""
-        if _grad_enabled and self.requires_grad and not self._prev:
+        if grad_mode.enabled and self.requires_grad and not self._prev:
             raise RuntimeError(f"{op}: a leaf Tensor that requires grad cannot be changed in place while "
                                "gradients are recorded; update it under no_grad() or through .data")
         if recording and self._op in _VIEW_OPS:

@@ -12,7 +12,11 @@ Domain policy (follows `math`; no operation returns inf or nan from finite input
     10.0 ** 400), or a gradient that overflows during backward(): OverflowError.
   - data that is not a finite real number (str, None, complex, nan, a Tensor): TypeError
     or ValueError naming it.
-relu'(0) is taken as 0, as in micrograd and PyTorch.
+relu'(0) is taken as 0, as in micrograd and PyTorch. The policy holds under no_grad() too.
+
+Which results join the graph, as in PyTorch (and Tensor): an operation whose inputs are all
+constants (requires_grad False), or any operation inside `no_grad()`, gives a constant with no
+inputs; `detach()` gives a constant with the same data.
 """
 
 import math
@@ -20,6 +24,7 @@ import numbers
 import sys
 from sys import getrefcount
 
+from autodiff import grad_mode
 from autodiff.graph import topo_order
 
 _new = object.__new__
@@ -174,10 +179,18 @@ class Value:
         """What this node adds to each input's grad, given its own grad: local * upstream."""
         return tuple(local * upstream for local in self._local)
 
-    def backward(self):
-        """Set every reachable node's grad to d(self)/d(node); leaves add to what they hold."""
+    def detach(self):
+        """A constant with the same data: autograd sees no way back from it to self."""
+        return _constant_result(self.data)
+
+    def backward(self, gradient=1.0):
+        """Set every reachable node's grad to gradient * d(self)/d(node); leaves add to what they hold.
+
+        `gradient` is the seed, d(final)/d(self) when self feeds a larger computation (1 by default).
+        """
         if not self.requires_grad:
             raise RuntimeError("backward() called on a constant (requires_grad=False): it has no gradient")
+        seed = _seed(gradient)
         order = topo_order(self)
         constants = []
         for node in order:
@@ -185,7 +198,7 @@ class Value:
                 node.grad = 0.0  # an intermediate holds the gradient of this pass only
             elif not node.requires_grad:
                 constants.append(node)
-        self.grad += 1.0
+        self.grad += seed
         for node in reversed(order):
             upstream = node.grad
             for parent, local in zip(node._prev, node._local):
@@ -243,13 +256,21 @@ _SOLE_OWNER = _extra_references((object(),))[0]
 
 
 def _op_node(data, prev, local, op):
-    """A new operation node; refuses a result that overflowed to inf (or became nan)."""
+    """A new operation node, or a constant when no input needs a gradient or inside no_grad();
+    refuses a result that overflowed to inf (or became nan)."""
     if data - data:  # 0.0 for every finite float, nan for inf and nan
         raise OverflowError(
             f"{op!r} of {', '.join(repr(p.data) for p in prev)} overflows: the result is {data}")
-    reach = prev[0]._reach  # every op has one or two inputs
-    if len(prev) == 2 and prev[1]._reach > reach:
-        reach = prev[1]._reach
+    first = prev[0]  # every op has one or two inputs
+    if len(prev) == 2:
+        second = prev[1]
+        tracked = first.requires_grad or second.requires_grad
+        reach = first._reach if first._reach >= second._reach else second._reach
+    else:
+        tracked = first.requires_grad
+        reach = first._reach
+    if not (tracked and grad_mode.enabled):
+        return _constant_result(data)
     if reach < _FREE_DEPTH:
         out = _new(Value)
         out._reach = reach + 1
@@ -269,6 +290,33 @@ def _op_node(data, prev, local, op):
 def _constant(x):
     """A plain number used in an expression: a leaf that needs no gradient."""
     return Value(x, requires_grad=False)
+
+
+def _constant_result(data):
+    """A constant leaf holding `data`, a float already checked: no inputs, no gradient."""
+    out = _new(Value)
+    out.data = data
+    out.grad = 0.0
+    out.label = ""
+    out.requires_grad = False
+    out._op = ""
+    out._prev = ()
+    out._local = ()
+    out._reach = 0
+    return out
+
+
+def _seed(gradient):
+    """backward's starting gradient as a finite float (a number, or a Value's data)."""
+    if isinstance(gradient, Value):
+        gradient = gradient.data
+    if isinstance(gradient, bool) or not isinstance(gradient, numbers.Real):
+        raise TypeError(f"backward(gradient): the gradient must be a real number, got "
+                        f"{type(gradient).__name__}: {gradient!r:.60}")
+    seed = float(gradient)
+    if seed - seed:
+        raise ValueError(f"backward(gradient): the gradient must be finite, got {seed}")
+    return seed
 
 
 def _as_float(x):
