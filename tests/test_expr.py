@@ -4,7 +4,7 @@ import pytest
 
 from lesson.expr import (
     MAX_DEPTH, MAX_LENGTH, MAX_NODES, MAX_VARIABLES,
-    BinOp, Call, ExprError, Neg, Num, Pow, Var, parse, to_source, variables,
+    BinOp, Call, Constant, ExprError, Neg, Num, Pow, Var, parse, to_source, variables,
 )
 
 x, y, z, a, b, w = (Var(n) for n in "xyzabw")
@@ -50,6 +50,15 @@ VALID = [
     ("x1 * learning_rate", BinOp("*", Var("x1"), Var("learning_rate")), "x1*learning_rate"),
     ("open * type", BinOp("*", Var("open"), Var("type")), "open*type"),   # harmless as plain names
     ("x\t+\n1", BinOp("+", x, Num(1.0)), "x + 1"),
+    # e and pi are constants, not variables
+    ("exp(x) - e", BinOp("-", Call("exp", x), Constant("e")), "exp(x) - e"),
+    ("pi*r**2", BinOp("*", Constant("pi"), Pow(Var("r"), 2.0)), "pi*r**2"),
+    # an exponent made of numbers alone is folded, as Python would compute it (right-associative)
+    ("x**2**3", Pow(x, 8.0), "x**8"),
+    ("x**-2**2", Pow(x, -4.0), "x**-4"),
+    ("x**(1/2)", Pow(x, 0.5), "x**0.5"),
+    ("x**(3 - 1)*y", BinOp("*", Pow(x, 2.0), y), "x**2*y"),
+    ("x**(2*pi)", Pow(x, 2 * 3.141592653589793), "x**6.283185307179586"),
 ]
 
 
@@ -97,7 +106,14 @@ HOSTILE = [
     ("x**1e9", "the exponent 1000000000 is too large", (3, 6)),
     ("x**y", "the exponent must be a number", (3, 4)),
     ("2**x", "the exponent must be a number", (3, 4)),
-    ("x**2**3", "the exponent must be a number", (3, 7)),
+    ("x**2**y", "the exponent must be a number, or numbers combined such as 2**3", (6, 7)),
+    ("x**exp(1)", "the exponent must be a number, or numbers combined", (3, 9)),
+    ("x**(1/0)", "the exponent divides by zero", (3, 8)),
+    ("x**((-8)**0.5)", "the exponent is not a real number", (3, 14)),
+    ("x**(2**7)", "the exponent 128 is too large: at most 100", (3, 9)),
+    ("x + inf", "'inf' is not allowed: every number here must be finite", (4, 7)),
+    ("nan*x", "'nan' is not allowed", (0, 3)),
+    ("Infinity", "'Infinity' is not allowed", (0, 8)),
     ("1e400", "is too large", (0, 5)),
     ("99999999999999999999", "is too large: at most 1e15", (0, 20)),
     ("1e-400", "is too small: it would round to 0", (0, 6)),

@@ -10,8 +10,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from autodiff import Value
-from lesson.expr import FUNCTIONS, BinOp, Call, Neg, Num, Pow, Var, parse, to_source
-from lesson.playground import DEFAULT_VALUE, decode_state, encode_state, initial_state, playground
+from lesson.expr import FUNCTIONS, BinOp, Call, Constant, Neg, Num, Pow, Var, parse, to_source
+from lesson.playground import DEFAULT_VALUE, decode_state, encode_state, initial_state, playground, readable
 
 
 def nodes(result):
@@ -74,9 +74,32 @@ def test_the_output_is_named_f_and_the_steps_use_it():
     assert result["trace"]["output"] == "f"
     assert result["backward"][0]["text"].startswith("Start at the output f: ∂f/∂f = 1")
     assert "∂f/∂b" in result["backward"][-1]["text"]
-    # A variable called f keeps its name; the output then goes unnamed.
+    # A variable called f keeps its name; the output takes the next free name, never a variable's.
     named = playground("f*x", {"f": 2, "x": 3})
-    assert rows(named)["f"]["node"] == "f" and output(named)["label"] == ""
+    assert rows(named)["f"]["node"] == "f" and named["trace"]["output"] == output(named)["label"] == "g"
+    assert named["backward"][0]["text"].startswith("Start at the output g: ∂g/∂g = 1")
+    crowded = playground("f + g + h + out", {})
+    assert crowded["trace"]["output"] == "f1" and set(rows(crowded)) == {"f", "g", "h", "out"}
+
+
+def test_e_and_pi_are_constants_with_their_values_and_no_slider():
+    result = playground("x*e + pi", {"x": 2})
+    assert list(rows(result)) == ["x"]
+    by_id = nodes(result)
+    assert by_id["e"]["data"] == math.e and by_id["pi"]["data"] == math.pi
+    assert by_id["e"]["kind"] == by_id["pi"]["kind"] == "const" and by_id["e"]["grad"] is None
+    assert output(result)["data"] == 2 * math.e + math.pi and rows(result)["x"]["grad"] == math.e
+    assert result["normalized"] == "x*e + pi"
+    # Used twice, e is one node (like a variable), and the numerical check still sees it.
+    twice = playground("e*x + e", {"x": 1})
+    assert [n["label"] for n in twice["trace"]["nodes"]].count("e") == 1
+    assert rows(twice)["x"]["numerical"] == pytest.approx(math.e, rel=1e-8)
+
+
+def test_a_constant_exponent_expression_is_folded():
+    result = playground("x**2**3", {"x": 2})
+    assert result["normalized"] == "x**8" and output(result)["data"] == 256.0
+    assert rows(result)["x"]["grad"] == 8 * 2.0 ** 7
 
 
 def test_missing_values_default_and_extra_ones_are_ignored():
@@ -125,7 +148,7 @@ def test_log_of_a_negative_number_is_undefined_downstream_only():
     result = playground("log(x) + exp(y)*2", {"x": -2, "y": 1})
     by_id = nodes(result)
     log_node = next(n for n in result["trace"]["nodes"] if n["op"] == "log")
-    reason = "log is defined only for positive numbers, got log(-2.0)"
+    reason = "log is defined only for positive numbers, got log(-2)"
     assert result["undefined"] == {"node": log_node["id"], "reason": reason}
     assert log_node["data"] is None and log_node["note"] == reason and log_node["cause"] == log_node["id"]
     assert output(result)["data"] is None and output(result)["cause"] == log_node["id"]
@@ -145,13 +168,13 @@ def test_log_of_a_negative_number_is_undefined_downstream_only():
 
 
 @pytest.mark.parametrize("expression, values, failing_op, reason", [
-    ("1/x", {"x": 0}, "/", "division by zero"),
+    ("1/x", {"x": 0}, "/", "division by zero: 1 / 0"),
     ("y/(x - x)", {"x": 3, "y": 1}, "/", "division by zero"),
-    ("exp(x)", {"x": 1000}, "exp", "exp(1000.0) overflows"),
-    ("exp(x)*exp(x)", {"x": 400}, "*", "overflows"),
+    ("exp(x)", {"x": 1000}, "exp", "exp(1000) overflows"),
+    ("exp(x)*exp(x)", {"x": 400}, "*", "'*' of 5.22147e173, 5.22147e173 overflows"),
     ("x**0.5", {"x": -1}, "**0.5", "not a real number"),
     ("x**-1", {"x": 0}, "**-1", "zero cannot be raised to a negative power"),
-    ("log(x - 1)", {"x": 1}, "log", "log(0.0)"),
+    ("log(x - 1)", {"x": 1}, "log", "log(0)"),
 ])
 def test_domain_errors_name_the_failing_node(expression, values, failing_op, reason):
     result = playground(expression, values)
@@ -160,6 +183,17 @@ def test_domain_errors_name_the_failing_node(expression, values, failing_op, rea
     assert reason in failing["note"] and reason in result["undefined"]["reason"]
     assert output(result)["data"] is None
     assert structure(result) == structure(playground(expression, {}))
+
+
+@pytest.mark.parametrize("message, readable_message", [
+    ("division by zero: 1.0 / 0", "division by zero: 1 / 0"),
+    ("-2.5 ** 0.5 is not a real number", "-2.5 ** 0.5 is not a real number"),
+    ("'*' of 1e+200, 1e+200 overflows: the result is inf", "'*' of 1e200, 1e200 overflows: the result is inf"),
+    ("the derivative of 1.0 / 1e-300 overflows", "the derivative of 1 / 1e-300 overflows"),
+    ("at x = 0.30000000000000004, not x1.0", "at x = 0.3, not x1.0"),
+])
+def test_numbers_in_reasons_print_as_the_page_prints_them(message, readable_message):
+    assert readable(message) == readable_message
 
 
 def test_the_next_valid_input_works_after_an_undefined_one():
@@ -172,7 +206,7 @@ def test_a_gradient_that_overflows_leaves_values_but_no_gradients():
     # 1e15 * log(x) at x = 1e-300: the value is about -6.9e17, but d/dx = 1e15 / 1e-300 overflows.
     result = playground("1e15*log(x)", {"x": 1e-300})
     assert output(result)["data"] == pytest.approx(1e15 * math.log(1e-300))
-    assert "the gradients overflow" in result["undefined"]["reason"] and result["undefined"]["node"] is None
+    assert result["undefined"] == {"node": None, "reason": "the gradients overflow: one is too large for a float here"}
     assert rows(result)["x"]["grad"] is None and result["backward"] == []
 
 
@@ -239,7 +273,8 @@ def test_encoding_refuses_what_the_playground_refuses():
     ("#playground?e=x.__class__", "attribute access"),
     ("#playground?e=%3Cimg%20src%3Dx%20onerror%3Dalert(1)%3E", "'<' is not allowed"),
     ("#playground?e=x&x=alert(1)", "the value of x in the link is not a number: unknown function 'alert'"),
-    ("#playground?e=x&x=nan", "the value of x in the link is not a plain number: 'nan'"),
+    ("#playground?e=x&x=nan", "the value of x in the link is not a number: 'nan' is not allowed"),
+    ("#playground?e=x&x=pi", "the value of x in the link is not a plain number: 'pi'"),
     ("#playground?e=x&x=1e999", "is too large"),
     ("#playground?e=x&x=1&x=2", "the link sets 'x' twice"),
     ("#playground?e=x&y=1", "the link sets 'y', which the expression does not use"),
@@ -270,7 +305,7 @@ NAMES = ["a", "b", "x", "y", "w"]
 def trees(functions=FUNCTIONS, binary="+-*/", exponents=st.sampled_from([-2, -1, 0, 0.5, 1, 2, 3, 1.5e-05]),
           literals=st.floats(-1000, 1000)):
     """Random trees in normal form (no sign on a literal: that is a negative literal)."""
-    leaf = st.one_of(st.sampled_from(NAMES).map(Var), literals.map(Num))
+    leaf = st.one_of(st.sampled_from(NAMES).map(Var), literals.map(Num), st.sampled_from(["e", "pi"]).map(Constant))
     not_literal = lambda tree: not isinstance(tree, Num)  # noqa: E731
     return st.recursive(leaf, lambda inner: st.one_of(
         st.builds(BinOp, st.sampled_from(binary), inner, inner),
@@ -298,7 +333,7 @@ def direct(tree, leaves):
     """`tree` built straight on the engine's Value, independently of the playground (the reference)."""
     if isinstance(tree, Var):
         return leaves[tree.name]
-    if isinstance(tree, Num):
+    if isinstance(tree, (Num, Constant)):
         return Value(tree.value, requires_grad=False)
     if isinstance(tree, BinOp):
         return ENGINE_OPS[tree.op](direct(tree.left, leaves), direct(tree.right, leaves))

@@ -1,12 +1,15 @@
 """The playground's expression language: a hand-written tokenizer and recursive-descent parser.
 
 The learner's text is parsed into a small tree of the classes below and never run as Python
-(no eval, exec, compile or ast): numbers, ASCII names, `+ - * / **`, unary signs, parentheses
-and calls to the engine's functions, and nothing else. Every refusal is an `ExprError` with a
+(no eval, exec, compile or ast): numbers, the constants `e` and `pi`, ASCII names, `+ - * / **`,
+unary signs, parentheses and calls to the engine's functions, and nothing else. An exponent is a
+number or an expression of numbers alone (`x**2**3` is `x**8`), folded while parsing. Every refusal is an `ExprError` with a
 message for the learner and the span [start, end) of the offending text, in code points.
 """
 
 import keyword
+import math
+import operator
 import re
 import unicodedata
 from contextlib import contextmanager
@@ -14,6 +17,10 @@ from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
 FUNCTIONS = ("tanh", "relu", "exp", "log", "sigmoid")
+# Named constants: each is a constant leaf of the graph, never a variable with a slider.
+CONSTANTS = {"e": math.e, "pi": math.pi}
+# Names Python reads as non-finite floats: refused, since every number in the graph must be finite.
+_NON_FINITE = ("inf", "infinity", "nan")
 
 MAX_LENGTH = 500          # characters of input
 MAX_DEPTH = 40            # nested parentheses, calls, signs and powers
@@ -25,6 +32,8 @@ MAX_LITERAL = 1e15        # a literal beyond this is a typo, not a lesson (and s
 MAX_LITERAL_LENGTH = 32
 
 _FUNCTION_LIST = "tanh, relu, exp, log and sigmoid"
+# The four binary operators, for numbers here and for the engine's Values in the playground.
+ARITHMETIC = {"+": operator.add, "-": operator.sub, "*": operator.mul, "/": operator.truediv}
 _OPERAND = "a number, a name or '('"
 
 
@@ -48,6 +57,18 @@ class Num:
     """A number literal: a constant leaf of the graph (negative when a sign was folded in)."""
     value: float
     span: tuple = field(default=(0, 0), compare=False, repr=False)
+
+
+@dataclass(frozen=True)
+class Constant:
+    """A named constant (e or pi): a constant leaf of the graph, shown by its name."""
+    name: str
+    span: tuple = field(default=(0, 0), compare=False, repr=False)
+
+    @property
+    def value(self):
+        """The constant's float value."""
+        return CONSTANTS[self.name]
 
 
 @dataclass(frozen=True)
@@ -152,6 +173,8 @@ def _check_name(name, start, end):
         raise ExprError(f"'{_shorten(name)}': names must start with a letter", start, end)
     if len(name) > MAX_NAME_LENGTH:
         raise ExprError(f"the name '{_shorten(name)}' is longer than {MAX_NAME_LENGTH} characters", start, end)
+    if name.lower() in _NON_FINITE:
+        raise ExprError(f"'{name}' is not allowed: every number here must be finite", start, end)
 
 
 def _tokens(text):
@@ -278,17 +301,16 @@ class _Parser:
             return base
         op = self.token
         self.advance()
+        nodes_before = self.nodes
         with self.nested(op):
             exponent = self.signed()
-        if not isinstance(exponent, Num):
-            raise ExprError("the exponent must be a number such as 2, -1 or 0.5 "
-                            "(for a variable exponent write exp(y*log(x)))", *exponent.span)
-        if abs(exponent.value) > MAX_EXPONENT:
-            raise ExprError(f"the exponent {_format_number(exponent.value)} is too large: "
+        value = _folded_exponent(exponent)
+        if abs(value) > MAX_EXPONENT:
+            raise ExprError(f"the exponent {_format_number(value)} is too large: "
                             f"at most {MAX_EXPONENT} in size", *exponent.span)
-        self.nodes -= 1  # the exponent is part of the power node, not a node of its own
+        self.nodes = nodes_before  # the exponent is part of the power node, not nodes of its own
         span = (base.span[0], exponent.span[1])
-        return self.count(Pow(base, exponent.value, span), span)
+        return self.count(Pow(base, value, span), span)
 
     def atom(self):
         """atom := number | name | function '(' sum ')' | '(' sum ')'"""
@@ -337,10 +359,13 @@ class _Parser:
             raise self.expected_operator()
 
     def variable(self, token):
-        """A variable (its name already checked by the tokenizer), never one of the functions."""
+        """A variable (its name already checked by the tokenizer), never one of the functions;
+        e and pi are constants."""
         name, span = token.text, (token.start, token.end)
         if name in FUNCTIONS:
             raise ExprError(f"'{name}' is a function, not a variable: write {name}(x)", *span)
+        if name in CONSTANTS:
+            return self.count(Constant(name, span), span)
         if name not in self.variables:
             if len(self.variables) == MAX_VARIABLES:
                 raise ExprError(f"too many variables: at most {MAX_VARIABLES}, one slider each", *span)
@@ -373,6 +398,34 @@ class _Parser:
                          f"(for a product write {before}*{_shorten(token.text)})", token.start, token.end)
 
 
+def _folded_exponent(tree):
+    """The value of an exponent made of numbers alone (2, -0.5, 2**3, 1/3, pi), or ExprError saying why not."""
+    for node in walk(tree):
+        if isinstance(node, (Var, Call)):
+            raise ExprError("the exponent must be a number, or numbers combined such as 2**3 or 1/3 "
+                            "(for a variable exponent write exp(y*log(x)))", *tree.span)
+    try:
+        value = _evaluated_numbers(tree)
+    except ZeroDivisionError:
+        raise ExprError("the exponent divides by zero", *tree.span) from None
+    except OverflowError:
+        raise ExprError("the exponent is too large", *tree.span) from None
+    if isinstance(value, complex) or not math.isfinite(value):
+        raise ExprError("the exponent is not a real number", *tree.span)
+    return value
+
+
+def _evaluated_numbers(tree):
+    """The float value of a tree of numbers and constants (no variables, no calls): plain float arithmetic."""
+    if isinstance(tree, (Num, Constant)):
+        return tree.value
+    if isinstance(tree, Neg):
+        return -_evaluated_numbers(tree.operand)
+    if isinstance(tree, Pow):
+        return _evaluated_numbers(tree.base) ** tree.exponent
+    return ARITHMETIC[tree.op](_evaluated_numbers(tree.left), _evaluated_numbers(tree.right))
+
+
 def _literal(token):
     """The float value of a number token, refusing literals too long or too large to be meant."""
     if len(token.text) > MAX_LITERAL_LENGTH:
@@ -390,7 +443,7 @@ def _literal(token):
 
 
 def parse(text):
-    """Parse `text` into a tree of Num, Var, Neg, BinOp, Pow and Call, or raise ExprError."""
+    """Parse `text` into a tree of Num, Constant, Var, Neg, BinOp, Pow and Call, or raise ExprError."""
     if not isinstance(text, str):
         raise ExprError(f"the expression must be text, not {type(text).__name__}", 0, 0)
     if len(text) > MAX_LENGTH:
@@ -468,7 +521,7 @@ def _printed(node):
     """(text, binding strength) of `node`."""
     if isinstance(node, Num):
         return _format_number(node.value), (_SIGN if node.value < 0 else _ATOM)
-    if isinstance(node, Var):
+    if isinstance(node, (Var, Constant)):
         return node.name, _ATOM
     if isinstance(node, Call):
         return f"{node.func}({to_source(node.arg)})", _ATOM

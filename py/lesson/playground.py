@@ -6,6 +6,7 @@ everything computed from it are undefined, each saying why, while the rest keeps
 `encode_state` / `decode_state` carry the expression and values in the page's URL fragment.
 """
 
+import re
 from urllib.parse import quote, unquote
 
 from autodiff import Value
@@ -14,22 +15,26 @@ from autodiff.graph import topo_order
 from autodiff.trace import node_ids, trace
 from lesson.checks import finite_number
 from lesson.expr import (
-    MAX_LITERAL, BinOp, Call, ExprError, Neg, Num, Pow, Var, children, parse, to_source, variables, walk,
+    ARITHMETIC, CONSTANTS, MAX_LITERAL, BinOp, Call, Constant, ExprError, Neg, Num, Pow, Var, children, parse,
+    to_source, variables, walk,
 )
 from lesson.steps import backward_pass, forward_pass
+from lesson.wording import number
 
 DEFAULT_VALUE = 1.0       # a variable the page has no value for yet
 # What the playground shows first: the lesson's neuron at the compute-graph example's numbers.
 START_EXPRESSION = "tanh(w*x + b)"
 START_VALUES = {"w": 0.5, "x": 2.0, "b": 0.1}
-OUTPUT_LABEL = "f"        # the output node's name, unless a variable has it
+# The output node's name: the first of these that no variable has (there are more than MAX_VARIABLES).
+OUTPUT_NAMES = ("f", "g", "h", "out", "f1", "f2", "f3", "f4", "f5", "f6", "f7")
 STATE_PREFIX = "playground?"
 MAX_STATE_LENGTH = 4000   # room for a 500-character expression percent-encoded, and its values
 
-_BINARY = {"+": Value.__add__, "-": Value.__sub__, "*": Value.__mul__, "/": Value.__truediv__}
 _FUNCTIONS = {"tanh": Value.tanh, "relu": Value.relu, "exp": Value.exp, "log": Value.log, "sigmoid": Value.sigmoid}
 # What the engine raises for a value outside an operation's domain (see autodiff.value).
 _DOMAIN_ERRORS = (ValueError, ZeroDivisionError, OverflowError)
+# A float as Python prints it in the engine's messages ('1.0', '-2.5', '1e+200'), not part of a name.
+_FLOAT_IN_TEXT = re.compile(r"(?<![\w.])-?(?:\d+\.\d*(?:e[+-]?\d+)?|\d+e[+-]?\d+)(?![\w.])")
 
 
 def playground(expression, values=None):
@@ -76,10 +81,11 @@ def _first_use(tree, name):
 
 def _evaluated(tree, inputs):
     """Build, differentiate and trace the graph of `tree` at `inputs`, and check its gradients numerically."""
-    leaves = {name: Value(value, label=name) for name, value in inputs.items()}
+    leaves = _leaves(tree, {name: Value(value, label=name) for name, value in inputs.items()})
     root = _graph(tree, leaves)
-    if root._prev and OUTPUT_LABEL not in leaves:
-        root.label = OUTPUT_LABEL  # so the graph and the step texts say df/dx, not a long formula
+    if root._prev:
+        # Named, so the graph and the step texts say ∂f/∂x rather than a long formula.
+        root.label = next(name for name in OUTPUT_NAMES if name not in inputs)
     if isinstance(root, _Undefined):
         graph = _undefined_trace(root)
         undefined = {"node": graph["nodes"][-1]["cause"], "reason": root.reason}  # the root is last in order
@@ -88,8 +94,8 @@ def _evaluated(tree, inputs):
     if root.requires_grad:
         try:
             root.backward()
-        except OverflowError as error:
-            undefined = {"node": None, "reason": f"the gradients overflow: {error}"}
+        except OverflowError:
+            undefined = {"node": None, "reason": "the gradients overflow: one is too large for a float here"}
     graph = trace(root)
     steps = backward_pass(graph) if root.requires_grad and undefined is None else []
     return _result(tree, inputs, graph, steps, undefined, checks=_numerical_checks(tree, inputs))
@@ -121,10 +127,17 @@ class _Undefined:
         self.cause = self if cause is None else cause
 
 
+def _leaves(tree, variable_leaves):
+    """The graph's shared leaves by name: the variables' Values and one constant leaf per named constant used."""
+    named = {node.name for node in walk(tree) if isinstance(node, Constant)}
+    constants = {name: Value(CONSTANTS[name], requires_grad=False, label=name) for name in sorted(named)}
+    return {**variable_leaves, **constants}
+
+
 def _graph(node, leaves):
-    """The engine graph of `node` (variables are the shared `leaves`, literals constant leaves); an operation
-    the engine refuses becomes an _Undefined node, and so does everything computed from it."""
-    if isinstance(node, Var):
+    """The engine graph of `node` (variables and named constants are the shared `leaves`, literals constant
+    leaves); an operation the engine refuses becomes an _Undefined node, and so does everything computed from it."""
+    if isinstance(node, (Var, Constant)):
         return leaves[node.name]
     if isinstance(node, Num):
         return Value(node.value, requires_grad=False)
@@ -135,13 +148,13 @@ def _graph(node, leaves):
     try:
         return _apply(node, inputs)
     except _DOMAIN_ERRORS as error:
-        return _Undefined(_op(node), inputs, str(error))
+        return _Undefined(_op(node), inputs, readable(str(error)))
 
 
 def _apply(node, inputs):
     """The engine's operation for tree node `node` on its input Values."""
     if isinstance(node, BinOp):
-        return _BINARY[node.op](*inputs)
+        return ARITHMETIC[node.op](*inputs)
     if isinstance(node, Neg):
         return -inputs[0]
     if isinstance(node, Pow):
@@ -195,7 +208,7 @@ def _numerical_checks(tree, inputs):
     names = list(inputs)
 
     def engine_function(*xs):
-        root = _graph(tree, dict(zip(names, xs)))
+        root = _graph(tree, _leaves(tree, dict(zip(names, xs))))
         if isinstance(root, _Undefined):
             raise ValueError(root.reason)
         return root
@@ -203,10 +216,16 @@ def _numerical_checks(tree, inputs):
     try:
         check = gradcheck(engine_function, list(inputs.values()))
     except _DOMAIN_ERRORS as error:
-        reason = f"the numerical check steps outside the domain: {error}"
+        reason = f"the numerical check steps outside the domain: {readable(str(error))}"
         return {name: {"reason": reason} for name in names}
     return {name: {"numerical": check["numeric"][i], "difference": check["abs_diff"][i]}
             for i, name in enumerate(names)}
+
+
+def readable(message):
+    """An engine message with its floats printed as the page prints numbers: 'division by zero: 1.0 / 0'
+    becomes 'division by zero: 1 / 0', '1e+200' becomes '1e200'."""
+    return _FLOAT_IN_TEXT.sub(lambda match: number(float(match.group())), message)
 
 
 # The shareable state: "playground?e=<percent-encoded expression>&x=1.5&b=-2" in the URL fragment.
