@@ -9,6 +9,7 @@ Pyodide and D3 come from node_modules (installed from package-lock.json by `npm 
 import argparse
 import functools
 import json
+import os
 import shutil
 import sys
 import time
@@ -21,6 +22,7 @@ from pagebuild.bundle import page_bundle, worker_bundle  # noqa: E402
 from pagebuild.cache import now as cache_clock, prune as prune_cache  # noqa: E402
 from pagebuild.memory import pack_snapshot  # noqa: E402
 from pagebuild.npm import ensure_node_modules  # noqa: E402
+from pagebuild.output import staging_folder, swap_in  # noqa: E402
 from pagebuild.packages import PackageError, trimmed_lock, verified_wheel  # noqa: E402
 from pagebuild.page import data_blocks, fill_page, gzipped, python_sources  # noqa: E402
 from pagebuild.snapshot import cached_snapshot  # noqa: E402
@@ -41,7 +43,7 @@ def log(what: str, started: float) -> None:
 def write(path: Path, data: bytes) -> None:
     """Write an output file and log its size."""
     path.write_bytes(data)
-    print(f"  wrote {path.relative_to(ROOT)}  {len(data) / 1e6:.2f} MB", flush=True)
+    print(f"  wrote {path.name}  {len(data) / 1e6:.2f} MB", flush=True)
 
 
 def main(argv=None) -> None:
@@ -100,14 +102,20 @@ def main(argv=None) -> None:
     log("packed the assets", t)
 
     # 8. Write dist/: lesson.html carries everything; index.html forwards to it, keeping the #fragment.
-    shutil.rmtree(DIST, ignore_errors=True)
-    DIST.mkdir()
-    styles = [(ROOT / "web" / "css" / name).read_text(encoding="utf-8") for name in STYLES]
-    write(DIST / "lesson.html", fill_page(
-        (ROOT / "web" / "page.html").read_text(), title=content.title, styles=styles, toc=content.toc,
-        body=content.body, page_script=page_script, initial_state=content.initial_state,
-        numpy_live=bool(wheels), blocks=blocks))
-    write(DIST / "index.html", index_page("lesson.html"))
+    #    Written beside dist/ and swapped in whole, so a test or a browser never reads a half-written page.
+    staged = staging_folder(DIST, beside=CACHE)
+    try:
+        styles = [(ROOT / "web" / "css" / name).read_text(encoding="utf-8") for name in STYLES]
+        write(staged / "lesson.html", fill_page(
+            (ROOT / "web" / "page.html").read_text(), title=content.title, styles=styles, toc=content.toc,
+            body=content.body, page_script=page_script, initial_state=content.initial_state,
+            numpy_live=bool(wheels), blocks=blocks))
+        write(staged / "index.html", index_page("lesson.html"))
+        for file in staged.iterdir():  # dated when the build read its inputs: an edit made since is newer
+            os.utime(file, (started, started))
+        swap_in(staged, DIST)
+    finally:
+        shutil.rmtree(staged, ignore_errors=True)
     prune_cache(CACHE, since=started)  # what this build did not use is stale: keep the cache from growing
     total = sum(f.stat().st_size for f in DIST.iterdir())
     print(f"dist/ holds {total / 1e6:.2f} MB. Open dist/index.html from disk, or serve dist/ from any static host.")

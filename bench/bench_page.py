@@ -12,7 +12,6 @@ import argparse
 import functools
 import json
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
@@ -22,7 +21,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT / "py"), str(ROOT / "tests" / "browser")]
 
-from conftest import DIST, QuietHandler, build_is_stale, launch  # noqa: E402
+from conftest import DIST, QuietHandler, ensure_dist, launch  # noqa: E402
 from playwright.sync_api import sync_playwright  # noqa: E402
 
 from lesson.widgets import explore  # noqa: E402
@@ -147,8 +146,7 @@ def main(argv=None):
     parser.add_argument("--runs", type=int, default=7, help="cold loads of each kind (at least 7 for the issue's numbers)")
     parser.add_argument("--inputs", type=int, default=200, help="slider inputs for the latency measurement")
     args = parser.parse_args(argv)
-    if build_is_stale():
-        subprocess.run([sys.executable, str(ROOT / "build.py")], check=True, stdout=sys.stderr)
+    ensure_dist()
 
     plain_dir = Path(tempfile.mkdtemp(prefix="plain-pyodide-"))
     (plain_dir / "pyodide").symlink_to(ROOT / "node_modules" / "pyodide")

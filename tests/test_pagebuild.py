@@ -18,6 +18,7 @@ from pagebuild.cache import now as cache_clock, prune, read_cached, write_cached
 from pagebuild.csp import content_security_policy, source_hash
 from pagebuild.memory import initial_memory, pack_snapshot, unpack_snapshot, xor_initial_memory
 from pagebuild.npm import npm_packages_stale
+from pagebuild.output import exchange, staging_folder, swap_in
 from pagebuild.packages import PackageError, trimmed_lock, verified_wheel
 from pagebuild.page import ascii_css, ascii_html, data_blocks, gzipped, json_script
 from pagebuild.site import index_page
@@ -278,3 +279,41 @@ def test_prune_keeps_what_this_build_read_or_wrote_and_deletes_the_rest(tmp_path
     assert prune(tmp_path, since=started) == 1
     assert sorted(f.name for f in tmp_path.iterdir()) == ["a", "c"]
     assert read_cached(tmp_path / "missing") is None
+
+
+def test_swap_in_replaces_dist_whole_and_leaves_no_staging_folder(tmp_path):
+    dist = tmp_path / "dist"
+    dist.mkdir()
+    (dist / "lesson.html").write_text("old page")
+    (dist / "stale.html").write_text("from an older build")
+    staged = staging_folder(dist, beside=tmp_path / "cache")
+    (staged / "lesson.html").write_text("new page")
+    swap_in(staged, dist)
+    assert sorted(p.name for p in dist.iterdir()) == ["lesson.html"]
+    assert (dist / "lesson.html").read_text() == "new page"
+    assert list((tmp_path / "cache").iterdir()) == []
+    assert dist.stat().st_mode & 0o777 == 0o755
+
+
+def test_swap_in_creates_dist_when_there_is_none(tmp_path):
+    staged = staging_folder(tmp_path / "dist", beside=tmp_path)
+    (staged / "index.html").write_text("page")
+    swap_in(staged, tmp_path / "dist")
+    assert (tmp_path / "dist" / "index.html").read_text() == "page"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["dist"]
+
+
+def test_exchange_swaps_two_folders_or_says_it_cannot(tmp_path):
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    (tmp_path / "a" / "from-a").touch()
+    if not exchange(tmp_path / "a", tmp_path / "b"):
+        pytest.skip("this system has no atomic folder swap (renameat2 RENAME_EXCHANGE); swap_in uses two renames")
+    assert [p.name for p in (tmp_path / "b").iterdir()] == ["from-a"]
+    assert list((tmp_path / "a").iterdir()) == []
+
+
+def test_cached_files_are_written_whole(tmp_path):
+    write_cached(tmp_path / "entry.bin", b"x" * 1000)
+    assert [p.name for p in tmp_path.iterdir()] == ["entry.bin"]  # no partial file left behind
+    assert read_cached(tmp_path / "entry.bin") == b"x" * 1000

@@ -14,9 +14,11 @@ def read_cached(path: Path) -> bytes | None:
 
 
 def write_cached(path: Path, data: bytes) -> None:
-    """Store `data` in the cache under `path`."""
+    """Store `data` in the cache under `path`, atomically (another build may be reading the cache)."""
     Path(path).parent.mkdir(parents=True, exist_ok=True)
-    Path(path).write_bytes(data)
+    partial = Path(path).with_name(f".{Path(path).name}.{os.getpid()}.partial")
+    partial.write_bytes(data)
+    partial.replace(path)
 
 
 def prune(cache_dir: Path, since: float) -> int:

@@ -9,6 +9,7 @@ error or on any request leaving dist/.
 """
 
 import contextlib
+import fcntl
 import functools
 import os
 import shutil
@@ -45,21 +46,38 @@ def newest_input_mtime() -> float:
 
 
 def build_is_stale() -> bool:
-    """Whether dist/ is missing or older than its inputs."""
+    """Whether dist/ is missing or older than its inputs. build.py dates its output to when it began
+    reading the inputs, so an edit made while a build runs still counts as newer."""
     page = DIST / "lesson.html"
     return not page.is_file() or page.stat().st_mtime < newest_input_mtime()
 
 
+@contextlib.contextmanager
+def build_lock():
+    """Held while checking and rebuilding dist/: sessions started together build once, one after another."""
+    lock = ROOT / "build-cache" / "locks" / "dist.lock"  # in a subfolder: the cache's pruning skips folders
+    lock.parent.mkdir(parents=True, exist_ok=True)
+    with open(lock, "w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        yield
+
+
+def ensure_dist() -> Path:
+    """dist/, rebuilt first if missing or stale (LESSON_PYODIDE_PACKAGES=DIR bundles NumPy)."""
+    with build_lock():
+        if build_is_stale():
+            packages = os.environ.get("LESSON_PYODIDE_PACKAGES")
+            subprocess.run([sys.executable, "build.py", *(["--pyodide-packages", packages] if packages else [])],
+                           cwd=ROOT, check=True, stdout=sys.stderr)
+    return DIST
+
+
 @pytest.fixture(scope="session")
 def dist() -> Path:
-    """dist/, built once per session if missing or stale (LESSON_PYODIDE_PACKAGES=DIR bundles NumPy)."""
+    """dist/, built once per session if missing or stale."""
     if not shutil.which(CHROMIUM) and not Path(CHROMIUM).is_file():
         pytest.skip(f"no Chromium at {CHROMIUM} (set LESSON_CHROMIUM): the browser tests need it")
-    if build_is_stale():
-        packages = os.environ.get("LESSON_PYODIDE_PACKAGES")
-        subprocess.run([sys.executable, "build.py", *(["--pyodide-packages", packages] if packages else [])],
-                       cwd=ROOT, check=True)
-    return DIST
+    return ensure_dist()
 
 
 class QuietHandler(SimpleHTTPRequestHandler):
