@@ -3,8 +3,11 @@
 import { unpack } from "./blocks.js";
 
 // From file:// only a module worker from a data: URL starts. It receives the gzipped worker bundle (a Blob),
-// makes its own blob: URL and imports it; the bundle then takes over `onmessage`.
+// makes its own blob: URL and imports it; the bundle then takes over `onmessage`. Messages that arrive
+// meanwhile (the boot order, the first assets) wait in `queuedMessages` for the bundle to read.
 const WORKER_STUB = `onmessage = async ({ data }) => {
+  const queued = (globalThis.queuedMessages = []);
+  onmessage = (event) => queued.push(event.data);
   try {
     const code = await new Response(data.stream().pipeThrough(new DecompressionStream("gzip"))).text();
     await import(URL.createObjectURL(new Blob([code], { type: "text/javascript" })));
@@ -34,7 +37,8 @@ export class Bridge extends EventTarget {
 
   /**
    * Take the packed data blocks the HTML parser has reached. build.py puts a call to this after each
-   * block, so the worker starts as soon as its code is in and gets each asset while the rest still loads.
+   * block, so the worker starts as soon as its code is in and gets each asset while the rest still loads
+   * (posted at once: the page's own message queue waits for the parser, the worker's does not).
    */
   feed(root = document) {
     for (const block of root.querySelectorAll("script[data-asset]")) {
@@ -44,7 +48,7 @@ export class Bridge extends EventTarget {
       const asset = { name, part: Number(part), parts: Number(parts), text: block.textContent, gzip: block.hasAttribute("data-gzip") };
       this.assets.set(key, asset);
       if (name === WORKER_CODE && asset.part === asset.parts - 1) this.start();
-      else if (name !== WORKER_CODE && this.worker?.loaded) this.worker.postMessage({ type: "asset", asset });
+      else if (name !== WORKER_CODE && this.worker) this.worker.postMessage({ type: "asset", asset });
     }
   }
 
@@ -55,7 +59,7 @@ export class Bridge extends EventTarget {
     if (![...this.assets.values()].some((asset) => asset.name === WORKER_CODE)) {
       this.setState("failed");
       console.warn("Python: this page carries no Python worker, so it stays static.");
-    } else if (this.worker?.loaded) this.worker.postMessage({ type: "all-assets" });
+    } else this.worker?.postMessage({ type: "all-assets" });
   }
 
   /** Start a worker and boot Python in it: from the snapshot, or without it if that fails. */
@@ -66,19 +70,14 @@ export class Bridge extends EventTarget {
     const timer = setTimeout(() => this.bootFailed(worker, useSnapshot, `Python did not start within ${BOOT_TIMEOUT_MS / 1000} s`), BOOT_TIMEOUT_MS);
     worker.onerror = (event) => this.bootFailed(worker, useSnapshot, `the Python worker failed to load: ${event.message}`);
     worker.onmessage = ({ data }) => {
-      if (data.type === "loaded") this.loaded(worker, useSnapshot);
-      else if (data.type === "progress") this.emit("progress", data.stage);
+      if (data.type === "progress") this.emit("progress", data.stage);
       else if (data.type === "result") this.settle(data);
       else if (data.type === "ready") { clearTimeout(timer); this.booted(data); }
       else if (data.type === "failed") { clearTimeout(timer); this.bootFailed(worker, useSnapshot, data.error.message); }
     };
     const code = [...this.assets.values()].filter((asset) => asset.name === WORKER_CODE).map((asset) => unpack(asset.text));
     worker.postMessage(new Blob(code));
-  }
-
-  /** The worker's bundle runs: boot, with every asset fed so far (the rest follow as they are parsed). */
-  loaded(worker, useSnapshot) {
-    worker.loaded = true;
+    // Boot with every asset fed so far; feed() posts the rest as the parser reaches them.
     worker.postMessage({ type: "boot", useSnapshot });
     for (const asset of this.assets.values()) if (asset.name !== WORKER_CODE) worker.postMessage({ type: "asset", asset });
     if (this.allFed) worker.postMessage({ type: "all-assets" });

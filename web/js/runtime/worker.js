@@ -156,7 +156,7 @@ function describe(error) {
   return { type: error?.type ?? error?.name ?? "Error", message: lines[lines.length - 1], traceback };
 }
 
-self.onmessage = async ({ data }) => {
+async function onMessage({ data }) {
   if (data.type === "call") call(data);
   else if (data.type === "asset") receive(data.asset.name).add(data.asset);
   else if (data.type === "all-assets") {
@@ -170,5 +170,8 @@ self.onmessage = async ({ data }) => {
       postMessage({ type: "failed", snapshot: data.useSnapshot, error: describe(error) });
     }
   }
-};
-postMessage({ type: "loaded" });
+}
+
+// Take over from the data: URL stub (bridge.js), first reading what it queued while this module loaded.
+for (const data of globalThis.queuedMessages ?? []) onMessage({ data });
+self.onmessage = onMessage;
