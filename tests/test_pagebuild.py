@@ -12,8 +12,9 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from hypothesis import given, strategies as st
 
-from pagebuild.blocks import decode_page_text, pack, unpack
+from pagebuild.blocks import pack, unpack
 from pagebuild.cache import now as cache_clock, prune, read_cached, write_cached
 from pagebuild.csp import content_security_policy, source_hash
 from pagebuild.memory import initial_memory, pack_snapshot, unpack_snapshot, xor_initial_memory
@@ -29,41 +30,62 @@ PYODIDE = ROOT / "node_modules" / "pyodide"
 EVERY_BYTE = bytes(range(256)) * 3 + b"=0=<\r\n\0==<</script>"
 
 
-def test_pack_round_trips_every_byte_value():
-    packed = pack(EVERY_BYTE)
-    assert unpack(decode_page_text(packed)) == EVERY_BYTE
+def page_text(packed: bytes) -> str:
+    """The text a browser makes of packed bytes in the windows-1252 page (what `textContent` returns)."""
+    return packed.decode("cp1252")  # Python's cp1252 fails on its undefined bytes, which pack never writes
 
 
-def test_packed_text_has_nothing_the_html_parser_would_change_or_end_on():
+@pytest.mark.parametrize("data", [EVERY_BYTE, b"", b"\xff", bytes(range(250, 256)) * 2, os.urandom(7 * 1000 + 3)],
+                         ids=["every byte", "empty", "one byte", "12 bytes", "random"])
+def test_pack_round_trips(data):
+    assert unpack(page_text(pack(data))) == data
+
+
+@given(st.binary(max_size=300))
+def test_pack_round_trips_any_bytes(data):
+    assert unpack(page_text(pack(data))) == data
+
+
+def test_packed_text_is_ascii_but_for_three_substitutes_and_8_7_of_the_size():
     packed = pack(EVERY_BYTE)
     assert b"\0" not in packed and b"\r" not in packed and b"<" not in packed
-    assert len(packed) == len(EVERY_BYTE) + EVERY_BYTE.count(b"\0") + EVERY_BYTE.count(b"\r") \
-        + EVERY_BYTE.count(b"<") + EVERY_BYTE.count(b"=")
-
-
-def test_page_text_decoding_matches_pythons_windows_1252_where_defined():
-    # Python's cp1252 leaves five bytes undefined; WHATWG maps those to themselves.
-    defined = bytes(b for b in range(256) if b not in (0x81, 0x8D, 0x8F, 0x90, 0x9D))
-    assert decode_page_text(defined) == defined.decode("cp1252")
+    assert set(packed) == set(range(128)) - {0x00, 0x0D, 0x3C} | {0xC0, 0xC1, 0xC2}
+    for length in range(15):  # every size of a short last group
+        assert len(pack(bytes(length))) == length // 7 * 8 + (length % 7 and length % 7 + 1)
 
 
 def test_unpack_refuses_text_no_packed_block_can_hold():
-    with pytest.raises(ValueError, match="bad escape"):
-        unpack("ab=9")
+    with pytest.raises(ValueError, match="U\\+003C"):
+        unpack("abc<defg")
     with pytest.raises(ValueError, match="U\\+0100"):
-        unpack("\u0100")
+        unpack("\u0100a")
+    with pytest.raises(ValueError, match="lone character"):
+        unpack("abcdefgh" + "i")
+
+
+def run_js_unpack(tmp_path, texts):
+    """web/js/runtime/blocks.js's unpack, run in Node on each of `texts`: bytes, or the error's message."""
+    (tmp_path / "texts.json").write_text(json.dumps(texts))
+    script = (f"import {{ unpack }} from {json.dumps((ROOT / 'web/js/runtime/blocks.js').as_uri())};\n"
+              "import { readFileSync } from 'node:fs';\n"
+              f"const texts = JSON.parse(readFileSync({json.dumps(str(tmp_path / 'texts.json'))}, 'utf8'));\n"
+              "const results = texts.map((text) => { try { return { bytes: Buffer.from(unpack(text)).toString('base64') }; }\n"
+              "  catch (error) { return { error: error.message }; } });\n"
+              "process.stdout.write(JSON.stringify(results));\n")
+    done = subprocess.run(["node", "--no-warnings", "--input-type=module", "-e", script], capture_output=True, text=True, check=True)
+    return [base64.b64decode(r["bytes"]) if "bytes" in r else r["error"] for r in json.loads(done.stdout)]
 
 
 def test_javascript_decoder_agrees_with_the_packer(tmp_path):
     """web/js/runtime/blocks.js, run in Node, turns the page text back into the same bytes."""
-    text = decode_page_text(pack(EVERY_BYTE))
-    (tmp_path / "text.json").write_text(json.dumps(text))
-    script = (f"import {{ unpack }} from {json.dumps((ROOT / 'web/js/runtime/blocks.js').as_uri())};\n"
-              "import { readFileSync } from 'node:fs';\n"
-              f"const text = JSON.parse(readFileSync({json.dumps(str(tmp_path / 'text.json'))}, 'utf8'));\n"
-              "process.stdout.write(Buffer.from(unpack(text)).toString('base64'));\n")
-    done = subprocess.run(["node", "--input-type=module", "-e", script], capture_output=True, text=True, check=True)
-    assert base64.b64decode(done.stdout) == EVERY_BYTE
+    cases = [EVERY_BYTE, os.urandom(100_003), *(bytes(range(200, 200 + n)) for n in range(15))]
+    assert run_js_unpack(tmp_path, [page_text(pack(data)) for data in cases]) == cases
+
+
+def test_javascript_decoder_refuses_what_no_packing_makes(tmp_path):
+    errors = run_js_unpack(tmp_path, ["abc<defg", "\u20aca", "abcdefghi"])
+    assert "holds a character no packing makes" in errors[0] and "holds a character no packing makes" in errors[1]
+    assert "lone character" in errors[2]
 
 
 def test_gzipped_is_cached_by_content(tmp_path):
@@ -83,7 +105,7 @@ def test_data_blocks_split_the_payload_into_packed_parts():
         head, _, rest = block.partition(b">")
         assert head == f'<script type="application/octet-stream" data-asset="x.bin" data-part="{n}" data-parts="{len(blocks)}" data-gzip'.encode()
         assert rest.endswith(b"</script>\n")
-        joined += unpack(decode_page_text(rest[: -len(b"</script>\n")]))
+        joined += unpack(page_text(rest[: -len(b"</script>\n")]))
     assert gzip.decompress(joined) == EVERY_BYTE * 50
     assert len(data_blocks("y.json", b"{}", gzip=False)) == 1
 

@@ -142,19 +142,21 @@ def test_index_forwards_to_the_lesson_keeping_the_fragment(context, dist):
 
 
 def test_every_byte_survives_the_html_parser(context, dist, tmp_path):
-    """A data block of all 256 byte values, parsed by Chromium as windows-1252, decodes to the same bytes."""
-    every_byte = bytes(range(256)) * 4
+    """Data blocks of all 256 byte values and of random bytes (every length of a short last group),
+    parsed by Chromium as windows-1252, decode to the same bytes with the page's decoder."""
+    payloads = [bytes(range(256)) * 4, *(os.urandom(10_000 + n) for n in range(7))]
     decoder = subprocess.run([str(ROOT / "node_modules/.bin/esbuild"), str(ROOT / "web/js/runtime/blocks.js"),
                               "--bundle", "--format=iife", "--global-name=blocks"], capture_output=True, check=True).stdout
     page_file = dist / "bytes-test.html"
     page_file.write_bytes(b'<!doctype html><meta charset="windows-1252"><script>' + decoder + b"</script>"
-                          b'<script type="application/octet-stream" id="d">' + pack(every_byte) + b"</script>")
+                          + b"".join(b'<script type="application/octet-stream">' + pack(data) + b"</script>" for data in payloads))
     try:
         page = open_page(context, page_file.as_uri())
-        decoded = page.evaluate("Array.from(blocks.unpack(document.getElementById('d').textContent))")
+        decoded = page.evaluate("""() => [...document.querySelectorAll('script[type="application/octet-stream"]')]
+            .map((block) => Array.from(blocks.unpack(block.textContent)))""")
     finally:
         page_file.unlink()
-    assert bytes(decoded) == every_byte
+    assert [bytes(d) for d in decoded] == payloads
 
 
 NUMPY_BUNDLED = bool(os.environ.get("LESSON_PYODIDE_PACKAGES"))
