@@ -83,7 +83,8 @@ export class Bridge extends EventTarget {
     if (this.allFed) worker.postMessage({ type: "all-assets" });
   }
 
-  booted({ snapshot, failures, ms }) {
+  booted({ snapshot, failures, ms, milestones }) {
+    for (const [name, at] of milestones) performance.mark(`python:${name}`, { startTime: at - performance.timeOrigin });
     console.info(`Python ready ${snapshot ? "from its memory snapshot" : "without a snapshot"} in ${Math.round(ms)} ms`);
     for (const [name, error] of Object.entries(failures)) console.warn(`Python: ${name} is unavailable: ${error}`);
     this.setState("ready");

@@ -13,6 +13,12 @@ const CONTENT_TYPES = { wasm: "application/wasm", zip: "application/zip", whl: "
 const SNAPSHOT_MAGIC = 1886286592; // the first word of every Pyodide memory snapshot
 const WASM = "pyodide.asm.wasm";
 
+// Boot milestones, [name, ms since the epoch]: sent with "ready" for the page's performance timeline,
+// where bench/bench_page.py reads where a boot spends its time.
+const milestones = [];
+const milestone = (name) => milestones.push([name, performance.timeOrigin + performance.now()]);
+milestone("code-loaded");
+
 let api = null; // lesson.api, once Python is up
 let wasmCompiled = null; // the wasm's compilation, once started
 const incoming = new Map(); // data block name -> its assembly (see `receive`), as the page parses the parts
@@ -36,7 +42,7 @@ function receive(name) {
   let resolve, reject, writer;
   const chunks = [];
   const bytes = new Promise((res, rej) => { resolve = res; reject = rej; });
-  bytes.catch(() => {}); // whoever awaits it sees the error; an unused one is no error
+  bytes.then(() => milestone(`got ${name}`), () => {}); // whoever awaits it sees an error; an unused one is none
   const add = ({ text, gzip, part, parts }) => {
     if (gzip && !writer) {
       const stream = new DecompressionStream("gzip");
@@ -89,7 +95,7 @@ function serveAssets(files) {
 function compileEarly() {
   const bytes = assetBytes(WASM);
   const compiled = (wasmCompiled = bytes.then((wasm) => WebAssembly.compile(wasm)));
-  compiled.then(() => progress("restore"), () => {});
+  compiled.then(() => { milestone("wasm-compiled"); progress("restore"); }, () => {});
   const instantiateStreaming = WebAssembly.instantiateStreaming;
   WebAssembly.instantiateStreaming = async (source, imports) => {
     WebAssembly.instantiateStreaming = instantiateStreaming; // one call only: Pyodide's, for this wasm
@@ -105,6 +111,7 @@ async function readSnapshot(wasm) {
   if (new DataView(snapshot.buffer).getUint32(0, true) !== SNAPSHOT_MAGIC) {
     throw new Error("the embedded memory snapshot is not a Pyodide snapshot");
   }
+  milestone("snapshot-unpacked");
   return snapshot;
 }
 
@@ -133,12 +140,14 @@ async function boot({ useSnapshot }) {
     // Pyodide only logs a failed instantiation and then waits forever: fail the boot instead.
     wasmCompiled.then(() => new Promise(() => {})),
   ]);
+  milestone("pyodide-loaded");
   writeSources(pyodide, await sources); // after a restore too: tracebacks read source lines from these files
   const failures = importLesson(pyodide);
   if (snapshot) afterRestore(pyodide);
   if (lock.packages.numpy) await pyodide.loadPackage("numpy"); // bundled only when the build was given it
   api = pyodide.pyimport("lesson.api");
-  return { snapshot: Boolean(snapshot), failures, ms: performance.now() - started };
+  milestone("lesson-imported");
+  return { snapshot: Boolean(snapshot), failures, ms: performance.now() - started, milestones };
 }
 
 function call({ id, name, args }) {
