@@ -1,15 +1,16 @@
 """A small reverse-mode autodiff engine: scalar `Value` (pure Python) and NumPy `Tensor`."""
 
+from autodiff.grad_mode import is_grad_enabled, no_grad
 from autodiff.gradcheck import gradcheck
 from autodiff.trace import trace
 from autodiff.value import Value
 
-__all__ = ["Value", "Tensor", "no_grad", "trace", "gradcheck"]
+__all__ = ["Value", "Tensor", "no_grad", "is_grad_enabled", "trace", "gradcheck"]
 
 
 def __getattr__(name):
     """Import the NumPy engine lazily, so `from autodiff import Value` works without NumPy."""
-    if name in ("Tensor", "no_grad"):
+    if name == "Tensor":
         try:
             from autodiff import tensor
         except ModuleNotFoundError as missing:
