@@ -90,7 +90,10 @@ def main(argv=None) -> None:
     #    non-zero pages, XOR-ed with the wasm's initial memory (half the work to decompress, 1.4 MB less).
     wasm = (PYODIDE / "pyodide.asm.wasm").read_bytes()
     gz = functools.partial(gzipped, cache_dir=CACHE)  # 31 MB at level 9 takes seconds: cache by content
-    blocks = [  # in the order the worker needs them, each part handed over as soon as it is parsed
+    page_assets = [block for name, value in content.page_assets.items()  # read by the page after its first paint
+                   for block in data_blocks(name, gz(json.dumps(value, separators=(",", ":")).encode("utf-8")), gzip=True, page=True)]
+    blocks = [  # then in the order the worker needs them, each part handed over as soon as it is parsed
+        *page_assets,
         *data_blocks("worker.js", gz(worker_script.encode("ascii")), gzip=True),  # the worker starts on this one
         *data_blocks("pyodide-lock.json", json.dumps(trimmed_lock(lock, ["numpy"] if wheels else [])).encode("utf-8"), gzip=False),
         *data_blocks("pyodide.asm.wasm", gz(wasm), gzip=True),

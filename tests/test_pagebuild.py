@@ -108,6 +108,8 @@ def test_data_blocks_split_the_payload_into_packed_parts():
         joined += unpack(page_text(rest[: -len(b"</script>\n")]))
     assert gzip.decompress(joined) == EVERY_BYTE * 50
     assert len(data_blocks("y.json", b"{}", gzip=False)) == 1
+    assert data_blocks("z.json", b"{}", gzip=False, page=True)[0].startswith(
+        b'<script type="application/octet-stream" data-asset="z.json" data-part="0" data-parts="1" data-page>')
 
 
 def test_text_for_a_windows_1252_page_is_ascii():

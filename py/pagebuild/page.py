@@ -46,13 +46,13 @@ def gzipped(data: bytes, cache_dir: Path | None = None) -> bytes:
     return compressed
 
 
-def data_blocks(file_name: str, payload: bytes, gzip: bool, part_size: int = 1 << 20) -> list[bytes]:
+def data_blocks(file_name: str, payload: bytes, gzip: bool, part_size: int = 1 << 20, page: bool = False) -> list[bytes]:
     """Packed `<script type="application/octet-stream">` blocks carrying `payload` in parts of at most
     `part_size` bytes (marked if it is gzipped): the browser starts decompressing the first parts
-    while it still parses the next ones."""
+    while it still parses the next ones. `page` marks a block the page reads itself, not Python."""
     count = max(1, -(-len(payload) // part_size))
-    flag = " data-gzip" if gzip else ""
-    return [f'<script type="application/octet-stream" data-asset="{file_name}" data-part="{n}" data-parts="{count}"{flag}>'
+    flags = (" data-gzip" if gzip else "") + (" data-page" if page else "")
+    return [f'<script type="application/octet-stream" data-asset="{file_name}" data-part="{n}" data-parts="{count}"{flags}>'
             .encode("ascii") + pack(payload[n * part_size:(n + 1) * part_size]) + b"</script>\n"
             for n in range(count)]
 

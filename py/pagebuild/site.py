@@ -7,21 +7,27 @@ from pagebuild.csp import source_hash
 
 @dataclass
 class LessonContent:
-    """What the page template needs from the lesson: its title, table of contents, body and widget state."""
+    """What the page template needs from the lesson: its title, table of contents, body, the widgets'
+    state for the first paint, and data they read later from the page's own blocks ({file name: JSON value})."""
 
     title: str
     toc: str
     body: str
     initial_state: dict
+    page_assets: dict
 
 
 def lesson_content(numpy_live: bool) -> LessonContent:
     """Render the lesson (running its cells on CPython) and compute the widgets' state for the first paint."""
-    from lesson.widgets import initial_state
+    from lesson.widgets import explore_grid, initial_state
     from pagebuild.render import render_lesson, toc_html
 
     rendered = render_lesson(numpy_live=numpy_live)
-    return LessonContent(rendered.title, toc_html(rendered.toc), rendered.body_html, initial_state())
+    state = initial_state()
+    # The explore grid (every slider setting) is most of the widgets' data and not needed to paint:
+    # it has its own block, read after the first paint (older initial states still carry it inline).
+    assets = {} if "grid" in state["explore"] else {"explore-grid.json": explore_grid()}
+    return LessonContent(rendered.title, toc_html(rendered.toc), rendered.body_html, state, assets)
 
 
 def index_page(target: str) -> bytes:

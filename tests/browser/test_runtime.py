@@ -30,6 +30,16 @@ def test_bridge_returns_what_cpython_returns(page, a, b):
     assert python_call(page, "explore", {"a": a, "b": b}) == json.loads(api.call("explore", json.dumps({"a": a, "b": b})))
 
 
+def test_the_pages_own_blocks_are_read_on_the_page(page):
+    """The explore grid comes from its own data block (not the first-paint state), equal to CPython's."""
+    from lesson.widgets import explore_grid, initial_state
+    if "grid" in initial_state()["explore"]:
+        pytest.skip("this lesson's first-paint state still carries the explore grid inline")
+    assert page.evaluate("() => lesson.bridge.assetJson('explore-grid.json')") == json.loads(json.dumps(explore_grid()))
+    error = page.evaluate("() => lesson.bridge.assetJson('nothing.json').then(() => null, (e) => e.message)")
+    assert error == "this page carries no complete nothing.json data block"
+
+
 def test_bridge_refuses_unknown_functions_with_pythons_message(page):
     wait_for_python(page)
     error = page.evaluate("() => lesson.bridge.call('open', {}).then(() => null, (e) => [e.type, e.message])")

@@ -16,7 +16,10 @@ function mount() {
   showPythonStatus(bridge, document.getElementById("python-status"));
   const initialState = JSON.parse(document.getElementById("initial-state").textContent);
   const lessonRoot = document.getElementById("lesson");
-  mountWidgets({ bridge, initialState, root: lessonRoot });
+  // The explore widget's grid of every setting has its own data block, read after the first paint;
+  // without one (an older page carries it in initialState), explore waits for Python instead.
+  const grid = bridge.assetJson("explore-grid.json").catch((error) => { console.warn(error.message); return null; });
+  mountWidgets({ bridge, initialState, root: lessonRoot, grid });
   performance.mark("widgets-mounted"); // for the benchmark: the first paint has the build's numbers from here
   mountCells({ bridge, root: lessonRoot });
 }

@@ -1,6 +1,7 @@
 // The one module that talks to Python: `await bridge.call(name, args)` runs lesson.api.call in the worker.
 
 import { unpack } from "./blocks.js";
+import { PageAssets } from "./page-assets.js";
 
 // From file:// only a module worker from a data: URL starts. It receives the gzipped worker bundle (a Blob),
 // makes its own blob: URL and imports it; the bundle then takes over `onmessage`. Messages that arrive
@@ -31,6 +32,7 @@ export class Bridge extends EventTarget {
     this.nextId = 0;
     this.worker = null;
     this.assets = new Map(); // "name#part" -> {name, part, parts, text, gzip}, in page order
+    this.pageAssets = new PageAssets(); // the blocks the page reads itself (data-page), not Python
     this.allFed = false;
     this.snapshotUsable = true;
   }
@@ -41,7 +43,7 @@ export class Bridge extends EventTarget {
    * (posted at once: the page's own message queue waits for the parser, the worker's does not).
    */
   feed(root = document) {
-    for (const block of root.querySelectorAll("script[data-asset]")) {
+    for (const block of root.querySelectorAll("script[data-asset]:not([data-page])")) {
       const { asset: name, part, parts } = block.dataset;
       const key = `${name}#${part}`;
       if (this.assets.has(key)) continue;
@@ -50,12 +52,19 @@ export class Bridge extends EventTarget {
       if (name === WORKER_CODE && asset.part === asset.parts - 1) this.start();
       else if (name !== WORKER_CODE && this.worker) this.worker.postMessage({ type: "asset", asset });
     }
+    for (const block of root.querySelectorAll("script[data-asset][data-page]")) this.pageAssets.take(block);
+  }
+
+  /** The JSON in the page's own data block `name` (e.g. "explore-grid.json"): resolves once it is parsed. */
+  assetJson(name) {
+    return this.pageAssets.json(name);
   }
 
   /** The page is parsed: take any block not fed yet, and tell the worker no more will come. */
   fedAll(root = document) {
     this.feed(root);
     this.allFed = true;
+    this.pageAssets.end();
     if (![...this.assets.values()].some((asset) => asset.name === WORKER_CODE)) {
       this.setState("failed");
       console.warn("Python: this page carries no Python worker, so it stays static.");
