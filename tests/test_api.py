@@ -42,3 +42,45 @@ def test_cells_share_a_namespace_until_reset():
 
 def test_every_whitelisted_function_imports():
     assert api.import_all() == {}
+
+
+def cell(source):
+    """Run `source` as a cell through the whitelist, as the page does; return the run."""
+    return json.loads(api.call("run_cell", json.dumps({"source": source})))
+
+
+PATCH_BACKWARD = ("from autodiff import Value\n"
+                  "from autodiff.graph import topo_order\n"
+                  "def assigning(self, gradient=1.0):\n"
+                  "    self.grad = gradient\n"
+                  "    for node in reversed(topo_order(self)):\n"
+                  "        for parent, local in zip(node._prev, node._local):\n"
+                  "            parent.grad = local * node.grad\n"
+                  "Value.backward = assigning\n")
+TWO_PATHS = "a, b = Value(3.0), Value(3.0)\nc = (a + b) * b\nc.backward()\nb.grad"
+
+
+def explore_grad_of_b(a, b):
+    nodes = json.loads(api.call("explore", json.dumps({"a": a, "b": b})))["trace"]["nodes"]
+    return next(node["grad"] for node in nodes if node["id"] == "b")
+
+
+def test_a_cell_patching_the_engine_leaves_the_widgets_right_and_reset_gives_a_fresh_engine():
+    api.reset_cells()
+    assert cell(PATCH_BACKWARD + TWO_PATHS)["result"] == "3.0"
+    assert explore_grad_of_b(3.0, 3.0) == 9.0  # dc/db = a + 2b through the page's own engine
+    assert cell(TWO_PATHS)["result"] == "3.0"  # the cells keep their patched engine until reset
+    api.call("reset_cells")
+    assert cell("from autodiff import Value\n" + TWO_PATHS)["result"] == "9.0"
+
+
+def test_a_cell_cannot_break_the_entry_point():
+    api.reset_cells()
+    assert cell("import lesson.api\nlesson.api.call = None\nlesson.api.resolve = None")["error"] is None
+    assert explore_grad_of_b(2.0, 1.5) == 5.0  # a + 2b
+    assert cell("6 * 7")["result"] == "42"
+
+
+def test_run_cell_needs_source_text():
+    with pytest.raises(TypeError, match="run_cell needs the cell's source as a str, got int"):
+        api.call("run_cell", '{"source": 42}')

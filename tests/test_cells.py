@@ -1,8 +1,14 @@
 """lesson.cells: a code cell runs like a notebook cell and reports errors with a short traceback."""
 
+import importlib.util
+import json
+import re
+import sys
+import traceback
+
 import pytest
 
-from lesson.cells import Notebook, as_text
+from lesson.cells import MAX_MESSAGE_CHARS, MAX_OUTPUT_CHARS, MAX_OUTPUT_LINES, MAX_TRACEBACK_FRAMES, Notebook, as_text
 
 
 @pytest.fixture
@@ -88,3 +94,184 @@ def test_as_text_joins_prints_result_and_traceback(notebook):
     text = as_text(notebook.run("print('p')\n{}['k']", cell_id="lookup"))
     assert text.startswith("p\nTraceback (most recent call last):\n")
     assert text.endswith("KeyError: 'k'\n")
+
+
+def test_as_text_starts_the_traceback_on_a_line_of_its_own(notebook):
+    assert as_text(notebook.run("print('no newline', end='')\n1 / 0")).startswith("no newline\nTraceback")
+    assert as_text(notebook.run("print('p', end='')\n7")) == "p\n7\n"
+
+
+# ---- a cell cannot change what the widgets compute ----
+
+# The lesson's suggested experiment: backward() that assigns gradients instead of adding them.
+ASSIGNING_BACKWARD = """
+from autodiff import Value
+from autodiff.graph import topo_order
+
+def assigning_backward(self, gradient=1.0):
+    order = topo_order(self)
+    self.grad = gradient
+    for node in reversed(order):
+        for parent, local in zip(node._prev, node._local):
+            parent.grad = local * node.grad
+
+Value.backward = assigning_backward
+"""
+TWO_PATHS = "a = Value(3.0)\nb = Value(3.0)\nc = (a + b) * b\nc.backward()\nb.grad"
+
+
+def explore_gradients(a, b):
+    """{node id: grad} of the explore widget, computed by the page's own modules."""
+    from lesson.widgets import explore
+    return {node["id"]: node["grad"] for node in explore(a=a, b=b)["trace"]["nodes"]}
+
+
+def test_patching_the_engine_in_a_cell_changes_the_cells_engine_only(notebook):
+    import autodiff
+    import autodiff.value
+    from autodiff import Value
+    backward = Value.backward
+    assert notebook.run(ASSIGNING_BACKWARD)["error"] is None
+    assert notebook.run(TWO_PATHS)["result"] == "3.0"  # the experiment works in the cells: one path lost
+    assert Value.backward is backward and autodiff.Value is Value and autodiff.value.Value is Value
+    assert explore_gradients(3.0, 3.0)["b"] == 9.0  # dc/db = a + 2b, as the widget must keep saying
+    a, b = Value(3.0), Value(3.0)
+    ((a + b) * b).backward()
+    assert b.grad == 9.0
+
+
+def test_every_way_of_reaching_the_engine_in_a_cell_reaches_the_cells_copy(notebook):
+    import autodiff.value
+    run = notebook.run("import sys, importlib, autodiff, autodiff.value\n"
+                       "[autodiff.Value is autodiff.value.Value is sys.modules['autodiff.value'].Value"
+                       " is importlib.import_module('autodiff.value').Value, id(autodiff.value)]")
+    same, cell_module = eval(run["result"])
+    assert same and cell_module != id(autodiff.value)
+    assert notebook.run("sys.modules['autodiff.value'].Value.__add__ = None")["error"] is None
+    assert callable(autodiff.value.Value.__add__)
+
+
+def test_a_cell_cannot_reach_the_pages_api(notebook):
+    from lesson import api
+    call = api.call
+    assert notebook.run("import lesson.api\nlesson.api.call = None\nlesson.api.FUNCTIONS.clear()")["error"] is None
+    assert api.call is call and "explore" in api.FUNCTIONS
+    assert json.loads(api.call("explore", '{"a": 3.0, "b": 3.0}'))["trace"]["nodes"]
+    namespace = notebook.namespace
+    assert not [name for name, value in namespace.items() if getattr(value, "__name__", "").startswith("lesson")
+                and value is sys.modules.get(value.__name__)]
+
+
+def test_the_pages_modules_are_back_after_a_cell_even_one_that_fails(notebook):
+    before = {name: module for name, module in sys.modules.items() if name.partition(".")[0] in ("autodiff", "lesson")}
+    notebook.run("import autodiff, lesson.widgets\nraise SystemExit")
+    after = {name: module for name, module in sys.modules.items() if name.partition(".")[0] in ("autodiff", "lesson")}
+    assert after == before
+
+
+def test_the_cells_engine_copy_lasts_from_cell_to_cell_and_a_new_notebook_gets_a_fresh_one(notebook):
+    notebook.run(ASSIGNING_BACKWARD)
+    notebook.run("del Value")
+    assert notebook.run("from autodiff import Value\n" + TWO_PATHS)["result"] == "3.0"  # still the patched copy
+    assert Notebook().run("from autodiff import Value\n" + TWO_PATHS)["result"] == "9.0"
+
+
+@pytest.mark.skipif(importlib.util.find_spec("numpy") is None, reason="the Tensor engine needs NumPy")
+def test_the_cells_tensor_engine_is_a_copy_too(notebook):
+    import autodiff.tensor
+    run = notebook.run("from autodiff import Tensor, no_grad\n"
+                       "x = Tensor([1.0, 2.0], requires_grad=True)\n(x * x).sum().backward()\n"
+                       "[x.grad.tolist(), Tensor is __import__('sys').modules['autodiff.tensor'].Tensor]")
+    assert run["result"] == "[[2.0, 4.0], True]"
+    assert notebook.run("Tensor.__mul__ = None")["error"] is None
+    assert callable(autodiff.tensor.Tensor.__mul__)
+
+
+# ---- limits: short tracebacks, capped output, no input() ----
+
+DOWN_50 = "def down(n):\n    if n == 0:\n        return 1 / n\n    return down(n - 1)\n\ndown(50)"
+
+
+def test_repeated_frames_collapse_as_python_shows_them(notebook):
+    assert notebook.run(DOWN_50, cell_id="down")["error"]["traceback"] == (
+        "Traceback (most recent call last):\n"
+        '  File "<cell down>", line 6, in <module>\n'
+        "    down(50)\n"
+        + '  File "<cell down>", line 4, in down\n    return down(n - 1)\n' * 3
+        + "  [Previous line repeated 47 more times]\n"
+        '  File "<cell down>", line 3, in down\n'
+        "    return 1 / n\n"
+        "ZeroDivisionError: division by zero\n")
+
+
+def test_the_repeat_count_is_pythons_own(notebook):
+    """Python's traceback module, on the same frames, prints the same "[Previous line repeated N ...]" line."""
+    namespace = {}
+    exec(compile(DOWN_50.rpartition("\n")[0], "<cell down>", "exec"), namespace)
+    try:
+        namespace["down"](50)
+    except ZeroDivisionError as error:
+        python_lines = traceback.format_exception(error)
+    python_note = [line for line in python_lines if "Previous line repeated" in line]
+    ours = notebook.run(DOWN_50, cell_id="down")["error"]["traceback"]
+    assert python_note and python_note[0] in ours
+
+
+def test_endless_recursion_gives_a_few_lines_not_a_thousand_frames(notebook):
+    error = notebook.run("def deeper(n):\n    return deeper(n + 1)\n\ndeeper(0)", cell_id="deep")["error"]
+    assert error["type"] == "RecursionError"
+    lines = error["traceback"].splitlines()
+    assert len(lines) == 11  # header, <module>, three frames, the repeat count, the error
+    assert re.fullmatch(r"  \[Previous line repeated \d+ more times\]", lines[-2])
+
+
+def test_mutual_recursion_keeps_the_first_and_last_frames(notebook):
+    error = notebook.run("def ping(n):\n    return pong(n)\n\ndef pong(n):\n    return ping(n)\n\nping(0)",
+                         cell_id="pingpong")["error"]
+    lines = error["traceback"].splitlines()
+    assert lines[1] == '  File "<cell pingpong>", line 7, in <module>'
+    hidden = [line for line in lines if "more traceback entries not shown" in line]
+    assert len(hidden) == 1
+    assert sum(line.startswith("  File") for line in lines) == MAX_TRACEBACK_FRAMES
+    assert lines[-1].startswith("RecursionError")
+    assert len(error["traceback"]) < 2000
+
+
+def test_printed_output_is_capped_with_a_note(notebook):
+    run = notebook.run("for i in range(200_000):\n    print(i)\n'end'")
+    lines = run["stdout"].splitlines()
+    assert lines[:MAX_OUTPUT_LINES] == [str(i) for i in range(MAX_OUTPUT_LINES)]
+    dropped = sum(len(str(i)) + 1 for i in range(MAX_OUTPUT_LINES, 200_000))
+    assert lines[MAX_OUTPUT_LINES:] == [f"[output truncated: 199,000 more lines ({dropped:,} characters) not shown;"
+                                        " a cell shows at most 1,000 lines or 100,000 characters]"]
+    assert run["result"] == "'end'"
+
+
+def test_one_long_line_is_capped_by_characters(notebook):
+    run = notebook.run("print('x' * 1_000_000)")
+    kept, note = run["stdout"].splitlines()
+    assert kept == "x" * MAX_OUTPUT_CHARS
+    assert note.startswith("[output truncated: 1 more line (900,001 characters) not shown")
+
+
+def test_a_huge_result_and_a_huge_error_message_are_capped(notebook):
+    assert len(notebook.run("'y' * 10**6")["result"]) < MAX_OUTPUT_CHARS + 200
+    error = notebook.run("raise ValueError('z' * 10**6)")["error"]
+    assert len(error["traceback"]) < MAX_OUTPUT_CHARS + 400 and "output truncated" in error["traceback"]
+    assert len(error["message"]) <= MAX_MESSAGE_CHARS + 1
+
+
+def test_an_exception_whose_str_fails_is_still_reported(notebook):
+    error = notebook.run("class Odd(Exception):\n    def __str__(self):\n        raise ValueError\n\nraise Odd()")["error"]
+    assert error["type"] == "Odd" and error["message"] == "<exception str() failed>"
+
+
+def test_input_raises_a_clear_error_and_stdin_is_restored(notebook):
+    stdin = sys.stdin
+    run = notebook.run("name = input('Your name? ')", cell_id="ask")
+    assert run["stdout"] == "Your name? "
+    assert run["error"]["type"] == "RuntimeError"
+    assert run["error"]["message"] == "input() is not available in the lesson's cells: set the value in the code"
+    assert run["error"]["traceback"].startswith('Traceback (most recent call last):\n  File "<cell ask>", line 1')
+    assert notebook.run("import sys\nsys.stdin.read()")["error"]["message"] == run["error"]["message"]
+    assert sys.stdin is stdin

@@ -8,6 +8,8 @@ optional dependency breaks only the functions that need it.
 import importlib
 import json
 
+from lesson.cells import Notebook, as_text
+
 FUNCTIONS = {
     "forward_steps": "lesson.widgets:forward_steps",
     "compute_graph": "lesson.widgets:compute_graph",
@@ -21,7 +23,7 @@ FUNCTIONS = {
     "reset_cells": "lesson.api:reset_cells",
 }
 
-_notebook = None
+_notebook = Notebook()  # the cells' own namespace and engine copy (see lesson.cells)
 
 
 class UnknownFunction(LookupError):
@@ -61,17 +63,14 @@ def import_all():
 
 
 def run_cell(source, cell_id=None):
-    """Run a code cell's `source` in the lesson's shared namespace: {"stdout", "result", "error", "text"}."""
-    from lesson.cells import Notebook, as_text
-    global _notebook
-    if _notebook is None:
-        _notebook = Notebook()
+    """Run a code cell's `source` in the cells' notebook: {"stdout", "result", "error", "text"}."""
+    if not isinstance(source, str):
+        raise TypeError(f"run_cell needs the cell's source as a str, got {type(source).__name__}")
     run = _notebook.run(source, cell_id)
     return {**run, "text": as_text(run)}
 
 
 def reset_cells():
-    """Forget every name the cells defined, as if the page had just loaded."""
+    """Start the cells afresh, as if the page had just loaded: no names, and a fresh copy of the engine."""
     global _notebook
-    _notebook = None
-    return None
+    _notebook = Notebook()
