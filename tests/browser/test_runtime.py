@@ -146,6 +146,18 @@ def test_the_page_carries_a_strict_csp_and_breaks_none_of_it(page):
     assert page.evaluate("violations") == []
 
 
+def test_the_skip_link_is_the_keyboards_first_stop_and_shows_only_on_focus(page):
+    link = page.locator("a.skip-link")
+    box = link.bounding_box()
+    assert box["y"] + box["height"] <= 0  # off screen until it has focus
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.textContent") == "Skip to the lesson"
+    box = link.bounding_box()
+    assert box["y"] >= 0 and box["height"] > 0
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(r".*/lesson\.html#lesson$"))
+
+
 def test_index_forwards_to_the_lesson_keeping_the_fragment(context, dist):
     page = open_page(context, (dist / "index.html").as_uri() + "#explore")
     page.wait_for_url(re.compile(r".*/lesson\.html#explore$"))
