@@ -433,10 +433,41 @@ def test_each_pytorch_demo_has_a_twin_on_our_engine(page):
         assert torch_cell.attrs.get("data-raises") == engine_cell.attrs.get("data-raises")
     assert output(page, "engine-accumulate") == output(page, "torch-accumulate")
     assert output(page, "engine-detach").splitlines()[0] == output(page, "torch-detach").splitlines()[0]
-    assert "x.grad = [2. 2. 2.]" in output(page, "engine-detach")
+    assert "x.grad = [2.0, 2.0, 2.0]" in output(page, "engine-detach")
+    engine_no_grad, torch_no_grad = output(page, "engine-no-grad").splitlines(), output(page, "torch-no-grad").splitlines()
+    assert engine_no_grad[0] == torch_no_grad[0] and engine_no_grad[-1] == torch_no_grad[-1]
+    assert engine_no_grad[1:3] == ["inside no_grad: z.requires_grad = False", "z has no history: True"]
+    assert output(page, "engine-backward-gradient") == "x.grad = 6.0  (0.5 * 3x^2)\n"
     assert "x.grad = [2. 4. 6.]" in output(page, "engine-nonscalar-gradient")
     assert "modified by an inplace operation" in output(page, "engine-inplace")
     assert output(page, "engine-numpy").endswith(output(page, "torch-numpy").splitlines()[-1] + "\n")
+
+
+def test_the_pytorch_ideas_that_need_no_tensors_run_live_without_numpy(page):
+    # detach, no_grad, accumulation and backward's seed need no tensors: their twins are Value cells, live without NumPy.
+    for engine_id in ("engine-scalars", "engine-detach", "engine-no-grad", "engine-accumulate", "engine-backward-gradient"):
+        assert (cell(page, engine_id).attrs["data-kind"], cell(page, engine_id).attrs["data-live"]) == ("engine", "true")
+
+
+def test_the_text_before_each_numpy_twin_says_it_runs_live_only_with_numpy(page):
+    blocks = page.children
+    for i, block in enumerate(blocks):
+        if block.attrs.get("data-cell") in TWINS.values() and block.attrs["data-kind"] == "numpy":
+            before = next(b for b in reversed(blocks[:i]) if b.tag == "p" or b.attrs.get("data-kind") == "numpy")
+            if before.tag == "p":  # a NumPy cell right after another shares that one's sentence
+                assert "NumPy" in before.text and "live" in before.text, block.attrs["data-cell"]
+    [intro] = [p for p in page.find("p") if "PyTorch cannot run inside a browser" in p.text]
+    assert "run live" in intro.text and "with NumPy bundled into the page" in intro.text
+
+
+def test_the_xor_tip_says_when_its_cell_can_be_run(page):
+    [tip] = [aside for aside in page.find("aside") if "Why the learning rate is 0.2" in aside.text]
+    assert "only when NumPy is" in " ".join(tip.text.split()) and "falls for about 80 steps" in " ".join(tip.text.split())
+
+
+def test_whats_next_names_module_03_as_plain_text(lesson):
+    tail = lesson.body_html[lesson.body_html.index('id="what-s-next"'):]
+    assert "Module 03, Tokenization" in tail and "<a " not in tail
 
 
 def test_the_walkthrough_shows_the_engines_own_source(page):
@@ -445,8 +476,13 @@ def test_the_walkthrough_shows_the_engines_own_source(page):
     from autodiff.value import Value
     shown = {figure.find("figcaption")[0].find("code")[0].text: figure.find("pre")[0].text
              for figure in page.find("figure", class_="engine-source")}
-    assert {"Value.__mul__", "Value.backward", "topo_order", "Tensor.__matmul__", "_unbroadcast"} <= set(shown)
+    every_value_op = {f"Value.{name}" for name in ("__init__", "__add__", "__sub__", "__mul__", "__truediv__", "__pow__",
+                                                   "__neg__", "tanh", "relu", "exp", "log", "backward")}
+    assert every_value_op | {"_op_node", "topo_order", "Tensor.__matmul__", "_unbroadcast"} <= set(shown)
     assert shown["Value.__mul__"] == textwrap.dedent(inspect.getsource(Value.__mul__)).rstrip("\n")
+    assert "_LoopFreed" in shown["_op_node"]
+    [note] = [aside for aside in page.find("aside") if "Freeing deep graphs" in aside.text]
+    assert "_reach" in note.text and "_LoopFreed" in note.text
 
 
 def test_cells_say_whether_they_run_live(lesson):

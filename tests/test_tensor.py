@@ -61,14 +61,14 @@ XOR_X = [[0, 0], [0, 1], [1, 0], [1, 1]]
 XOR_Y = [[0], [1], [1], [0]]
 
 
-def xor_with_tensor(lr, steps=200):
+def xor_with_tensor(lr, steps=200, dtype=np.float32):
     """The lesson's XOR loop, written as the lesson writes it: losses per step and the last predictions."""
     np.random.seed(42)
-    X, y = Tensor(XOR_X, requires_grad=False), Tensor(XOR_Y, requires_grad=False)
-    W1 = Tensor(np.random.randn(2, 8) * 0.5, requires_grad=True)
-    b1 = Tensor(np.zeros((1, 8)), requires_grad=True)
-    W2 = Tensor(np.random.randn(8, 1) * 0.5, requires_grad=True)
-    b2 = Tensor(np.zeros((1, 1)), requires_grad=True)
+    X, y = Tensor(XOR_X, requires_grad=False, dtype=dtype), Tensor(XOR_Y, requires_grad=False, dtype=dtype)
+    W1 = Tensor(np.random.randn(2, 8) * 0.5, requires_grad=True, dtype=dtype)
+    b1 = Tensor(np.zeros((1, 8)), requires_grad=True, dtype=dtype)
+    W2 = Tensor(np.random.randn(8, 1) * 0.5, requires_grad=True, dtype=dtype)
+    b2 = Tensor(np.zeros((1, 1)), requires_grad=True, dtype=dtype)
     params = [W1, b1, W2, b2]
     losses = []
     for _ in range(steps):
@@ -129,6 +129,19 @@ def test_xor_as_the_lesson_runs_it_matches_the_hand_derivation_while_stable():
     assert f"{losses[0]:.4f}" == "1.0835" and f"{losses[50]:.4f}" == "0.1430"
     np.testing.assert_allclose(losses, reference, rtol=1e-3)
     assert losses[0] > losses[50] > losses[70]
+
+
+def test_xor_at_the_inspiring_learning_rate_falls_then_overflows_as_the_lessons_tip_says():
+    # The tip: with lr 0.5 the loss falls for about 80 steps, then grows until it overflows to
+    # infinity; in 64-bit floats it holds out a little longer, then blows up the same way.
+    with np.errstate(all="ignore"):  # the overflow is the point here, not its warnings
+        single, _ = xor_with_tensor(lr=0.5, dtype=np.float32)
+        double, _ = xor_with_tensor(lr=0.5, dtype=np.float64)
+    lowest_single = int(np.nanargmin(single))
+    lowest_double = int(np.nanargmin(double))
+    assert 70 <= lowest_single <= 90 and single[lowest_single] < 0.01
+    assert single[lowest_single:].index(float("inf")) > 0 and not np.isfinite(single[-1])
+    assert lowest_single < lowest_double <= 110 and double[-1] > 1e100
 
 
 # The lesson's PyTorch part, run live with our engine.
