@@ -154,6 +154,66 @@ def test_bad_math_fails_the_build_naming_the_formula(tmp_path, latex, problem):
         render_lesson(tmp_path, numpy_live=False)
 
 
+def test_inline_math_and_the_punctuation_touching_it_share_a_no_wrap_span(tmp_path):
+    write_lesson(tmp_path, r"""
+        # M
+
+        ## Where $x$, then
+
+        Here $a = 2$, $b = 7$; and ($c$) then $d$ alone.
+        """)
+    lesson = render_lesson(tmp_path, numpy_live=False)
+    [paragraph] = parse(lesson.body_html).find("p")
+    spans = paragraph.find("span", class_="math-nowrap")
+    assert [span.text[-1] for span in spans] == [",", ";", ")"]
+    assert [len(span.find("math")) for span in spans] == [1, 1, 1]
+    assert spans[2].text.startswith("(")  # an opening bracket joins too
+    assert paragraph.text.endswith(" then d alone.") and len(paragraph.find("math")) == 4
+    assert lesson.toc == [(2, "where-x-then", "Where x, then")]  # the span is no part of the heading's text
+
+
+def test_bold_math_is_written_with_unicode_bold_characters(tmp_path):
+    write_lesson(tmp_path, r"# M" + "\n\nOnes $\\mathbf{1}\\,B$ and $\\mathbf{x}$.\n")
+    [ones, x] = parse(render_lesson(tmp_path, numpy_live=False).body_html).find("math")
+    assert ones.find("mn")[0].text == "\U0001D7CF" and "mathvariant" not in ones.find("mn")[0].attrs
+    assert x.find("mi")[0].text == "\U0001D431"
+
+
+def test_a_mathvariant_browsers_ignore_fails_the_build(tmp_path):
+    write_lesson(tmp_path, "# M\n\nSee $\\boldsymbol{\\alpha}$.\n")
+    with pytest.raises(LessonError, match=r"mathvariant 'bold-italic' in \$\\boldsymbol"):
+        render_lesson(tmp_path, numpy_live=False)
+
+
+def test_a_function_name_is_an_identifier_so_it_gets_no_operator_spacing(tmp_path):
+    write_lesson(tmp_path, "# M\n\n$\\max(0, a)$ and $$\\max_x f$$\n")
+    inline, display = parse(render_lesson(tmp_path, numpy_live=False).body_html).find("math")
+    assert [mi.text for mi in inline.find("mi")] == ["max", "a"] and "max" not in [mo.text for mo in inline.find("mo")]
+    assert display.find("msub")[0].find("mo")[0].text == "max"  # a script's base keeps its operator limits
+
+
+# ---- lists ----
+
+
+@pytest.mark.parametrize("text, line", [
+    ("Axes where it had size\n1. Here it is.\n", 4),
+    ("Some text\n- 3 is negative here.\n", 4),
+    ("> quoted text\n> 1. more\n", 4),
+])
+def test_a_list_marker_starting_a_wrapped_line_fails_the_build(tmp_path, text, line):
+    write_lesson(tmp_path, "# L\n\n" + text)
+    with pytest.raises(LessonError, match=f"01\\.md:{line}: this line starts with a list marker"):
+        render_lesson(tmp_path, numpy_live=False)
+
+
+def test_lists_after_a_blank_line_and_nested_lists_are_fine(tmp_path):
+    write_lesson(tmp_path, "# L\n\nSteps:\n\n1. **First** one\n   - a detail\n2. Second\n")
+    tree = parse(render_lesson(tmp_path, numpy_live=False).body_html)
+    [ordered] = tree.find("ol")
+    assert [li.text.split()[0] for li in ordered.children] == ["First", "Second"]
+    assert ordered.find("ul")[0].text.strip() == "a detail"
+
+
 # ---- code cells ----
 
 
@@ -485,6 +545,12 @@ def test_the_walkthrough_shows_the_engines_own_source(page):
     assert "_reach" in note.text and "_LoopFreed" in note.text
 
 
+def test_the_lessons_formulas_use_only_what_browsers_draw(lesson):
+    assert re.findall(r'mathvariant="(?!normal")[^"]*"', lesson.body_html) == []
+    assert "\U0001D7CF" in lesson.body_html  # the matrix of ones, in bold
+    assert "<mo>max</mo>" not in lesson.body_html
+
+
 def test_cells_say_whether_they_run_live(lesson):
     tree = parse(render_lesson(render.LESSON_DIR, numpy_live=True).body_html)
     for figure in tree.find("figure", class_="cell"):
@@ -543,7 +609,8 @@ THEME_CSS = render.REPO / "web" / "css" / "theme.css"
 TEXT_ON = {"fg": ["bg", "surface", "surface-strong", "tip-bg", "note-bg"], "fg-muted": ["bg", "surface"],
            "link": ["bg", "tip-bg", "note-bg"], "error-fg": ["surface-strong"], "tip-title": ["tip-bg"],
            "note-title": ["note-bg"], "value": ["bg", "surface"], "grad": ["bg", "surface"], "const": ["bg"],
-           "highlight": ["bg"], **{f"code-{kind}": ["surface"] for kind in
+           "highlight": ["bg"], "bg": ["link"],  # the theme toggle's "on" mark
+           **{f"code-{kind}": ["surface"] for kind in
                                    ("keyword", "string", "number", "comment", "function", "class", "builtin", "operator")}}
 
 
@@ -583,10 +650,10 @@ def chromium(lesson, tmp_path_factory):
     args = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
             "--disable-background-networking", "--disable-component-update", "--disable-sync"]
     with sync_api.sync_playwright() as playwright:
-        def open_page(width, scheme):
+        def open_page(width, scheme, height=800):
             context = playwright.chromium.launch_persistent_context(
                 str(tmp_path_factory.mktemp("profile")), executable_path="/usr/bin/chromium", args=args,
-                headless=True, viewport={"width": width, "height": 800}, color_scheme=scheme)
+                headless=True, viewport={"width": width, "height": height}, color_scheme=scheme)
             page = context.new_page()
             page.goto(preview.as_uri())
             return context, page
@@ -630,3 +697,65 @@ def test_theme_follows_the_system_until_the_toggle_pins_it(chromium):
         assert page.evaluate(state)["pressed"] == "false"  # a pinned choice outlasts a system change
     finally:
         context.close()
+
+
+def test_the_theme_toggle_shows_its_state_in_words_and_looks(chromium):
+    look = """() => { const button = document.getElementById('theme-toggle');
+                      const mark = button.querySelector('.theme-toggle-state');
+                      const style = getComputedStyle(mark);
+                      return {mark: mark.textContent, hidden: mark.getAttribute('aria-hidden'),
+                              fill: style.backgroundColor, border: getComputedStyle(button).borderColor}; }"""
+    context, page = chromium(1280, "light")
+    try:
+        toggle = page.get_by_role("button", name="Dark theme", exact=True)  # the name stays; aria-pressed carries the state
+        off = page.evaluate(look)
+        assert toggle.get_attribute("aria-pressed") == "false" and (off["mark"], off["hidden"]) == ("off", "true")
+        toggle.click()
+        on = page.evaluate(look)
+        assert toggle.get_attribute("aria-pressed") == "true" and on["mark"] == "on"
+        assert on["fill"] != off["fill"] and on["border"] != off["border"]  # a filled mark and a coloured edge
+    finally:
+        context.close()
+
+
+def test_the_contents_sidebar_fits_the_screen_below_the_header(chromium):
+    boxes = """() => { const toc = document.querySelector('.toc').getBoundingClientRect();
+                       const header = document.querySelector('.site-header').getBoundingClientRect();
+                       return {top: toc.top, bottom: toc.bottom, header: header.bottom, screen: innerHeight,
+                               scrolls: document.querySelector('.toc').scrollHeight > toc.height}; }"""
+    context, page = chromium(1280, "light", height=900)
+    try:
+        for scroll in (0, 3000, 20000):
+            page.evaluate(f"window.scrollTo(0, {scroll})")
+            box = page.evaluate(boxes)
+            assert box["top"] >= box["header"] - 1 and box["bottom"] <= box["screen"], (scroll, box)
+        assert box["scrolls"]  # the contents are longer than the screen: they scroll inside the sidebar
+        page.click(".toc a[href='#summary']")
+        page.wait_for_timeout(800)  # smooth scrolling
+        heading = page.evaluate("document.getElementById('summary').getBoundingClientRect().top")
+        assert heading >= box["header"]  # an anchor jump does not hide its heading under the header
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize("width", [375, 1280])
+def test_no_line_starts_with_the_punctuation_after_a_formula(chromium, width):
+    context, page = chromium(width, "light")
+    try:
+        stranded = page.evaluate("""() => {
+          const found = [];
+          for (const math of document.querySelectorAll('.lesson p math, .lesson li math, .lesson td math')) {
+            const next = math.nextSibling;
+            if (!next || next.nodeType !== Node.TEXT_NODE || !/^[,.;:)]/.test(next.data)) continue;
+            const range = document.createRange();
+            range.setStart(next, 0);
+            range.setEnd(next, 1);
+            const mark = range.getBoundingClientRect(), formula = math.getBoundingClientRect();
+            if (mark.left < formula.right - 1) found.push(math.textContent + next.data.slice(0, 10));
+          }
+          return found;
+        }""")
+        checked = page.evaluate("document.querySelectorAll('.math-nowrap').length")
+    finally:
+        context.close()
+    assert checked > 20 and stranded == []

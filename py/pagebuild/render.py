@@ -28,6 +28,7 @@ from pathlib import Path
 
 from latex2mathml.converter import convert as latex_to_mathml
 from markdown_it import MarkdownIt
+from markdown_it.token import Token
 from mdit_py_plugins.container import container_plugin
 from mdit_py_plugins.dollarmath import dollarmath_plugin
 from pygments import highlight
@@ -44,6 +45,14 @@ RECORD_COMMAND = "python -m pagebuild.record_torch"
 CELL_KINDS = ("engine", "numpy", "torch")
 CALLOUTS = {"tip": "Tip", "note": "Note"}
 NAME = re.compile(r"[a-z0-9][a-z0-9-]*\Z")
+# Punctuation that must stay on the line of the inline formula it touches: opening before, closing after.
+OPENING = re.compile(r"[(\[\u2018\u201c]+\Z")
+CLOSING = re.compile(r"[,.;:!?)\]\u2019\u201d]+")
+# Browsers draw MathML Core, which ignores mathvariant (but "normal"): bold is written with Unicode's
+# mathematical bold letters and digits instead, as latex2mathml already does for \mathbf{x}.
+BOLD = str.maketrans({**{chr(65 + i): chr(0x1D400 + i) for i in range(26)},
+                      **{chr(97 + i): chr(0x1D41A + i) for i in range(26)},
+                      **{chr(48 + i): chr(0x1D7CE + i) for i in range(10)}})
 
 
 class LessonError(Exception):
@@ -79,6 +88,7 @@ def render_lesson(lesson_dir=LESSON_DIR, *, numpy_live):
     for path in lesson_files(lesson_dir):
         env = {"state": state, "file": _display_path(path)}
         tokens = md.parse(path.read_text(encoding="utf-8"), env)
+        _refuse_lists_inside_paragraphs(tokens, env)
         _name_headings(tokens, env)
         parts.append(md.renderer.render(tokens, md.options, env))
     if len(state.titles) != 1:
@@ -164,9 +174,36 @@ def _markdown():
     md.add_render_rule("fence", _render_fence)
     md.add_render_rule("math_inline", lambda self, tokens, idx, options, env: _math(tokens[idx].content, False, env))
     md.add_render_rule("math_block", lambda self, tokens, idx, options, env: _math(tokens[idx].content, True, env))
+    md.core.ruler.push("math_punctuation", _keep_punctuation_with_math)
     md.add_render_rule("table_open", lambda *args: '<div class="table-scroll"><table>\n')
     md.add_render_rule("table_close", lambda *args: "</table></div>\n")
     return md
+
+
+def _refuse_lists_inside_paragraphs(tokens, env):
+    """Fail on a list that starts on the line right after a paragraph's text (outside a list item).
+
+    In wrapped prose a line that happens to start with "1." or "- " silently becomes a list and
+    takes the number with it ("had size / 1. Here" loses the "size 1"); a real list has a blank
+    line before it.
+    """
+    paragraph, previous, containers = None, None, []  # containers: the open tokens enclosing this one
+    for token in tokens:
+        starts_list = token.type in ("ordered_list_open", "bullet_list_open")
+        if starts_list and previous is not None and previous.type == "paragraph_close":
+            nested = bool(containers) and containers[-1] == "list_item_open"
+            if paragraph.map[1] == token.map[0] and not nested:
+                raise LessonError(
+                    f"{env['file']}:{token.map[0] + 1}: this line starts with a list marker right after a paragraph "
+                    "line, so it becomes a list and takes the marker with it; rewrap the paragraph so that no line "
+                    "starts with '1.' or '- ', or put a blank line before the list if one is meant")
+        if token.type == "paragraph_open":
+            paragraph = token
+        if token.nesting == 1:
+            containers.append(token.type)
+        elif token.nesting == -1:
+            containers.pop()
+        previous = token
 
 
 def _name_headings(tokens, env):
@@ -175,7 +212,7 @@ def _name_headings(tokens, env):
     for opening, inline in zip(tokens, tokens[1:]):
         if opening.type != "heading_open":
             continue
-        text = "".join(child.content for child in inline.children if child.type != "softbreak").strip()
+        text = "".join(child.content for child in inline.children if child.type not in ("softbreak", "html_inline")).strip()
         level = int(opening.tag[1])
         # NFKC first, so that "x³" gives "x3" rather than losing the exponent.
         anchor = base = re.sub(r"[^a-z0-9]+", "-", unicodedata.normalize("NFKC", text).lower()).strip("-") or "section"
@@ -205,7 +242,52 @@ def _math(latex, display, env):
     unknown = re.search(r">(\\[A-Za-z]+)<", mathml)
     if unknown:
         raise LessonError(f"{env['file']}: unknown LaTeX command {unknown.group(1)} in {shown}")
+    mathml = _as_mathml_core(mathml, shown, env)
     return f'<div class="math-display">{mathml}</div>\n' if display else mathml
+
+
+def _as_mathml_core(mathml, shown, env):
+    """latex2mathml's output in the MathML browsers draw: bold as Unicode bold characters, and a
+    function name such as max as an identifier (as an operator it gets operator spacing, a gap before it)."""
+    mathml = re.sub(r'<(m[a-z]+)([^>]*?) mathvariant="bold"([^>]*)>([^<]*)</\1>',
+                    lambda m: f"<{m[1]}{m[2]}{m[3]}>{m[4].translate(BOLD)}</{m[1]}>", mathml)
+    variant = re.search(r'mathvariant="(?!normal")([^"]*)"', mathml)
+    if variant:
+        raise LessonError(f"{env['file']}: browsers do not draw mathvariant {variant[1]!r} in {shown}; "
+                          "write it with Unicode's mathematical characters")
+    # Not the base of a script, where an operator's movable limits matter (\max_x in display math).
+    return re.sub(r"(?<!<msub>)(?<!<munder>)(?<!<msubsup>)(?<!<munderover>)<mo>([A-Za-z]{2,})</mo>",
+                  r"<mi>\1</mi>", mathml)
+
+
+def _keep_punctuation_with_math(state):
+    """Wrap inline math with the punctuation touching it in a no-wrap span, so a line never starts with
+    the comma after a formula (a formula is one unit to line breaking, with a break allowed either side)."""
+    for block in state.tokens:
+        if block.type != "inline" or not block.children:
+            continue
+        children = []
+        for i, token in enumerate(block.children):
+            if token.type != "math_inline":
+                children.append(token)
+                continue
+            before = children[-1] if children and children[-1].type == "text" else None
+            after = block.children[i + 1] if i + 1 < len(block.children) else None
+            opening = OPENING.search(before.content) if before else None
+            closing = CLOSING.match(after.content) if after is not None and after.type == "text" else None
+            if not (opening or closing):
+                children.append(token)
+                continue
+            children.append(Token("html_inline", "", 0, content='<span class="math-nowrap">'))
+            if opening:
+                before.content = before.content[:opening.start()]
+                children.append(Token("text", "", 0, content=opening[0]))
+            children.append(token)
+            if closing:
+                after.content = after.content[closing.end():]
+                children.append(Token("text", "", 0, content=closing[0]))
+            children.append(Token("html_inline", "", 0, content="</span>"))
+        block.children = children
 
 
 def _render_callout(self, tokens, idx, options, env):

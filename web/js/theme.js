@@ -33,15 +33,31 @@ export function applyStoredTheme() {
   if (theme) document.documentElement.dataset.theme = theme;
 }
 
+/**
+ * The toggle's content: the name "Dark theme" and a visible on/off mark. Screen readers hear the
+ * state from aria-pressed, so the mark is hidden from them and the name never changes.
+ */
+function toggleContent(button) {
+  const name = document.createElement("span");
+  name.className = "theme-toggle-name";
+  name.textContent = "Dark theme";
+  const mark = document.createElement("span");
+  mark.className = "theme-toggle-state";
+  mark.setAttribute("aria-hidden", "true");
+  button.replaceChildren(name, mark);
+  return mark;
+}
+
 /** Wire the toggle (<button id="theme-toggle">): pressed means dark. Fires "themechange" on document. */
 export function initTheme(button = document.getElementById("theme-toggle")) {
   applyStoredTheme();
+  const mark = button && toggleContent(button);
   const announce = () => {
     const theme = currentTheme();
     button?.setAttribute("aria-pressed", String(theme === "dark"));
+    if (mark) mark.textContent = theme === "dark" ? "on" : "off";
     document.dispatchEvent(new CustomEvent("themechange", { detail: { theme } }));
   };
-  if (button && !button.textContent.trim()) button.textContent = "Dark theme";
   button?.addEventListener("click", () => {
     const theme = currentTheme() === "dark" ? "light" : "dark";
     document.documentElement.dataset.theme = theme;
