@@ -17,8 +17,8 @@ export function makeEditor(code, { label, hint, onRun }) {
   let leaving = false; // Escape was pressed: the next Tab moves focus on, as everywhere else on the page
   code.addEventListener("blur", () => { leaving = false; });
   // The build's highlighting would colour typed text like the span it lands in: edited code is shown plain.
-  code.addEventListener("input", () => {
-    if (!code.firstElementChild) return;
+  code.addEventListener("input", (event) => {
+    if (!code.firstElementChild || event.isComposing) return; // rewriting the text mid-composition would cancel it
     const [start, end] = selectionOffsets(code);
     code.textContent = code.textContent;
     setSelection(code, start, end);
