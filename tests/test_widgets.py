@@ -121,6 +121,8 @@ def test_neuron_training_reruns_with_another_learning_rate_and_length():
     ({"steps": 0}, "number of steps must be between 1 and 200"),
     ({"steps": 2.5}, "number of steps must be a whole number"),
     ({"steps": True}, "number of steps must be a whole number"),
+    ({"lr": None}, "learning rate is empty: type a number"),       # an empty field in the page
+    ({"steps": None}, "number of steps is empty: type a whole number"),
 ])
 def test_neuron_training_rejects_bad_settings_by_name(args, message):
     with pytest.raises(ValueError, match=message):
@@ -147,26 +149,38 @@ def test_explore_rows_come_from_the_backward_record():
 
 
 def test_explore_grid_equals_a_fresh_engine_computation_at_every_setting():
-    state = widgets.explore_grid()
+    grid = widgets.explore_grid()
     halves = [i / 2 for i in range(-10, 11)]
     # Keys as JavaScript's String(number) prints the sliders' values: "2", "-4.5", "0".
     js_text = {h: str(int(h)) if h.is_integer() else str(h) for h in halves}
-    assert set(state["grid"]) == {f"{js_text[a]},{js_text[b]}" for a in halves for b in halves}
-    assert len(state["grid"]) == 441
+    assert set(grid) == {f"{js_text[a]},{js_text[b]}" for a in halves for b in halves}
+    assert len(grid) == 441
     for a in halves:
         for b in halves:
-            entry = state["grid"][f"{js_text[a]},{js_text[b]}"]
+            entry = grid[f"{js_text[a]},{js_text[b]}"]
             assert (entry["a"], entry["b"]) == (a, b)
             assert entry["trace"] == fresh_explore_trace(a, b)
             grads = {node["id"]: node["grad"] for node in entry["trace"]["nodes"]}
             assert (grads["a"], grads["b"]) == (b, a + 2 * b)
-    assert state["start"] == {"a": 2.0, "b": 3.0}
-    assert state["slider"] == {"min": -5.0, "max": 5.0, "step": 0.5}
+
+
+def test_explore_first_paint_is_the_start_setting_without_the_grid():
+    state = widgets.initial_state()["explore"]
+    assert state == {"slider": {"min": -5.0, "max": 5.0, "step": 0.5}, "start": {"a": 2.0, "b": 3.0},
+                     "result": widgets.explore(2.0, 3.0)}
+    assert state["result"] == widgets.explore_grid()["2,3"]
+
+
+def test_first_paint_data_is_small():
+    # The grid (0.7 MB of JSON) is left out, so the page parses little before it paints.
+    size = len(json.dumps(widgets.initial_state()))
+    assert size < 150_000, size
 
 
 @pytest.mark.parametrize("a, b, message", [
     ("2", 3, "a must be a finite number"),
-    (2, None, "b must be a finite number"),
+    (2, None, "b is empty: type a number"),
+    (2, [3], "b must be a finite number"),
     (float("inf"), 3, "a must be a finite number"),
     (True, 3, "a must be a finite number"),
 ])

@@ -1,7 +1,8 @@
 """The Python side of the lesson's six widgets: numbers in, JSON-ready dicts out, all from the engine.
 
 The page draws these dicts and never computes a number itself. `initial_state()` is what the build
-embeds for the first paint; once Python runs in the page, the widgets call the same functions live.
+embeds for the first paint; `explore_grid()` (every explore setting) comes in its own data block, read
+after the first paint; once Python runs in the page, the widgets call the same functions live.
 """
 
 from autodiff import Value
@@ -95,12 +96,16 @@ def explore_key(a, b):
     return f"{a:g},{b:g}"
 
 
+def explore_start():
+    """The explore widget's first paint: its sliders and the result at the starting setting."""
+    return {"slider": EXPLORE_SLIDER, "start": EXPLORE_START, "result": explore(**EXPLORE_START)}
+
+
 def explore_grid():
-    """explore(a, b) for every slider setting, so the widget works before Python has booted."""
+    """{explore_key(a, b): explore(a, b)} for every slider setting, so the widget works before Python has booted."""
     count = round((EXPLORE_SLIDER["max"] - EXPLORE_SLIDER["min"]) / EXPLORE_SLIDER["step"]) + 1
     ticks = [EXPLORE_SLIDER["min"] + i * EXPLORE_SLIDER["step"] for i in range(count)]
-    return {"slider": EXPLORE_SLIDER, "start": EXPLORE_START,
-            "grid": {explore_key(a, b): explore(a, b) for a in ticks for b in ticks}}
+    return {explore_key(a, b): explore(a, b) for a in ticks for b in ticks}
 
 
 def nn_backprop():
@@ -123,13 +128,14 @@ def nn_backprop():
 
 
 def initial_state():
-    """Everything the page's widgets (the six and the playground) need for their first paint, by widget name."""
+    """What the page's widgets (the six and the playground) need for their first paint, by widget name
+    (the explore grid is not in it: see explore_grid)."""
     return {
         "forward-steps": forward_steps(),
         "compute-graph": compute_graph(),
         "grad-accumulation": grad_accumulation(),
         "neuron-training": neuron_training(),
-        "explore": explore_grid(),
+        "explore": explore_start(),
         "nn-backprop": nn_backprop(),
         "playground": playground_initial_state(),
     }

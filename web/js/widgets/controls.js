@@ -55,3 +55,20 @@ export function followPython(bridge, onState) {
   onState(bridge.state ?? "static");
   bridge.addEventListener?.("state", ({ detail }) => onState(detail));
 }
+
+/**
+ * The message of an error from Python without its class name: "ValueError: lr must be ..." and
+ * "lesson.expr.ExprError: ..." read "lr must be ...". Python's traceback stays in the console.
+ */
+export function pythonMessage(error) {
+  const text = String(error?.message ?? error);
+  const prefix = /^([A-Za-z_][\w.]*): /.exec(text);
+  if (!prefix) return text;
+  const name = prefix[1].split(".").pop();
+  return name === error?.type || /(Error|Exception)$/.test(name) ? text.slice(prefix[0].length) : text;
+}
+
+/** How every stepped view numbers its steps, within their pass: "Backward, step 2 of 4". */
+export function stepLabel(phase, index, last) {
+  return `${phase === "backward" ? "Backward" : "Forward"}, step ${index} of ${last}`;
+}

@@ -1,5 +1,7 @@
-// Mounts every widget found on the page: `mountWidgets({bridge, initialState, root})`.
-// Each widget paints at once from the build's data (initialState[name]) and turns live when Python is ready.
+// Mounts every widget found on the page: `mountWidgets({bridge, initialState, root, grid})`.
+// Each widget paints from the build's data (initialState[name]) and turns live when Python is ready.
+// Mounting is spread out so the first paint is not held up: widgets on screen (or the one a link
+// points at) mount at once, the others as they near the viewport or when the browser is idle.
 
 import { mountComputeGraph } from "./compute-graph.js";
 import { element } from "./controls.js";
@@ -19,26 +21,82 @@ const WIDGETS = {
   "nn-backprop": mountNnBackprop,
   playground: mountPlayground,
 };
+const NEAR = 600; // px above or below the viewport within which a widget counts as near it
+const IDLE_DEADLINE_MS = 800; // an idle callback runs by then even on a busy page, so all mount within ~1-2 s
 
 /**
  * Mount each `[data-widget]` element under `root` that names a known widget (the lesson's six and
- * the playground). A widget that fails says so in place; the rest still mount. `numpyLive` tells
- * nn-backprop whether the page's Python has NumPy.
- * Returns [{name, element, widget}].
+ * the playground). A widget that fails says so in place; the rest still mount. `grid` is the explore
+ * widget's grid of every setting (an object or a Promise of one; see lesson.widgets.explore_grid).
+ * `numpyLive` tells nn-backprop whether the page's Python has NumPy.
+ * Returns {mounted: [{name, element, widget}] as they mount, all: a Promise resolved once every one is}.
+ * Each mounted root gets `data-mounted`; the performance mark "widgets-all-mounted" is set at the end.
  */
-export function mountWidgets({ bridge, initialState, root = document, numpyLive = document.documentElement.dataset.numpy === "live" }) {
+export function mountWidgets({ bridge, initialState, root = document, grid, numpyLive = document.documentElement.dataset.numpy === "live" }) {
   const mounted = [];
-  for (const node of root.querySelectorAll("[data-widget]")) {
+  const waiting = new Set([...root.querySelectorAll("[data-widget]")].filter((node) => Object.hasOwn(WIDGETS, node.dataset.widget)));
+  const playground = [...waiting].find((node) => node.dataset.widget === "playground");
+  if (playground && !document.getElementById("playground")) playground.id = "playground"; // lesson.html#playground lands here
+
+  let finish;
+  const all = new Promise((resolve) => { finish = resolve; });
+  const observer = new IntersectionObserver((entries) => {
+    for (const entry of entries) if (entry.isIntersecting) mount(entry.target);
+  }, { rootMargin: `${NEAR}px 0px` });
+
+  function mount(node) {
+    if (!waiting.delete(node)) return;
+    observer.unobserve(node);
     const name = node.dataset.widget;
-    if (!Object.hasOwn(WIDGETS, name)) continue; // not a widget this module knows: leave it alone
     try {
       if (!initialState?.[name]) throw new Error(`the page carries no data for the "${name}" widget`);
-      mounted.push({ name, element: node, widget: WIDGETS[name](node, { state: initialState[name], bridge, numpyLive }) });
+      const widget = WIDGETS[name](node, { state: initialState[name], bridge, numpyLive, grid });
+      mounted.push({ name, element: node, widget });
     } catch (error) {
       console.error(`widget ${name}:`, error);
       node.replaceChildren();
       element(node, "p", "widget-error", `This widget could not be drawn: ${error.message}`).setAttribute("role", "alert");
     }
+    node.dataset.mounted = "";
+    if (waiting.size === 0) {
+      observer.disconnect();
+      performance.mark("widgets-all-mounted");
+      finish(mounted);
+    }
   }
-  return mounted;
+
+  /** Mount the rest one idle slice at a time, so a slow phone keeps scrolling smoothly meanwhile. */
+  function mountWhenIdle(deadline) {
+    for (const node of waiting) {
+      mount(node);
+      if (deadline.timeRemaining() < 1 && !deadline.didTimeout) break;
+    }
+    if (waiting.size) idle(mountWhenIdle);
+  }
+
+  for (const node of [...waiting].filter(isTarget)) {
+    mount(node);
+    // Be there at once, without the page's smooth scrolling: a smooth scroll aims at where the widget
+    // is now, and the widgets above it, still mounting, would move it; scroll anchoring keeps it in place.
+    (document.getElementById(location.hash.slice(1)) ?? node).scrollIntoView({ block: "start", behavior: "instant" });
+  }
+  for (const node of waiting) observer.observe(node);
+  if (waiting.size) idle(mountWhenIdle);
+  else finish(mounted);
+  return { mounted, all };
+}
+
+/** Whether the URL fragment points at this widget, or is a playground link and this is the playground. */
+function isTarget(node) {
+  const hash = location.hash.slice(1); // ids here are plain ASCII; a link's %-escapes are Python's to check
+  if (!hash) return false;
+  if (node.dataset.widget === "playground" && hash.startsWith("playground")) return true;
+  const target = document.getElementById(hash);
+  return target !== null && (target.contains(node) || node.contains(target));
+}
+
+/** requestIdleCallback with a deadline, or a short timeout where the browser has none (Safari). */
+function idle(callback) {
+  if (window.requestIdleCallback) requestIdleCallback(callback, { timeout: IDLE_DEADLINE_MS });
+  else setTimeout(() => callback({ didTimeout: true, timeRemaining: () => 0 }), 50);
 }
