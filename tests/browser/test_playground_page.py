@@ -12,6 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conftest import wait_for_python, wait_until
+from test_widgets_in_page import check_readable, screenshot_dir  # noqa: F401 (a fixture used by name)
 from lesson.expr import to_source
 from lesson.playground import decode_state, encode_state, initial_state, playground
 
@@ -33,8 +34,9 @@ def attribute(text):
 
 
 def widget_of(page):
-    """The playground's root, skipped (saying why) only if no module mounted it at all."""
+    """The playground's root once mounted, skipped (saying why) only if no module mounted it at all."""
     widget = page.locator(WIDGET)
+    wait_until(page, f"() => document.querySelector('{WIDGET}')?.hasAttribute('data-mounted')")
     if widget.evaluate("(w) => w.children.length === 0"):
         pytest.skip("this build does not mount the playground: web/js/widgets/index.js has no 'playground' entry")
     return widget
@@ -247,7 +249,7 @@ def test_a_huge_paste_is_cut_by_the_field_and_refused_for_length(page):
 def test_a_domain_error_shows_undefined_nodes_and_the_page_recovers(page):
     widget = live(page)
     engine = open_link(page, "log(x) + exp(y)", {"x": -2.0, "y": 1.0})
-    reason = "log is defined only for positive numbers, got log(-2.0)"
+    reason = "log is defined only for positive numbers, got log(-2)"
     assert widget.get_attribute("data-state") == "undefined"
     assert reason in widget.locator(".playground-undefined").inner_text()
     log_node = widget.locator(f"[data-node={engine['undefined']['node']}]")
@@ -295,8 +297,125 @@ def test_a_hostile_link_changes_nothing_but_the_alert(context, dist, fragment, m
     wait_until(page, f"() => document.querySelector('{WIDGET} [role=alert]').textContent !== ''")
     alert = widget.locator("[role=alert]").text_content()
     assert "This link could not be opened" in alert and message in alert
+    assert "Error:" not in alert  # Python's message, without "lesson.expr.ExprError: "
     state = initial_state()
     assert widget.get_by_label("Expression", exact=True).input_value() == state["expression"]
     assert_same_numbers(drawn(widget), expected(state["result"]), exact=False)
     assert widget.locator("script, img").count() == 0
     assert page.evaluate("document.documentElement.dataset.python") == "ready"
+
+
+# Readable graphs up to ~50 nodes, left to right, on a laptop and a phone, in both themes.
+
+GRAPHS = {
+    6: "tanh(w*x + b)",
+    13: "tanh(tanh(tanh(tanh(tanh(tanh(tanh(tanh(tanh(tanh(tanh(tanh(x))))))))))))",
+    20: "tanh(w1*x1 + w2*x2 + b) * (y - 0.5)**2 + relu(x1)*sigmoid(x2) + b",
+    43: "sigmoid(w1*x1 + w2*x2 + w3*x3 + b)*tanh(v1*x1 + v2*x2 + v3*x3 + b)"
+        " - (exp(x1)/(exp(x1) + exp(x2) + exp(x3)) - 0.5)**2 + relu(x1 - x2)*2 + tanh(x3)",
+    50: "exp(a)/(exp(a) + exp(b) + exp(c)) + log(sigmoid(a*b + c)) - (a - b)**2*c + tanh(a + b + c)*relu(b - c)"
+        " + 1/(1 + exp(-a)) + tanh(a*b*c) + sigmoid(a - 2*b)*(c + 3)**2 + relu(a)*-1",
+}
+
+
+def test_the_graph_sizes_are_as_named():
+    assert {size: len(playground(text, {})["trace"]["nodes"]) for size, text in GRAPHS.items()} == {
+        size: size for size in GRAPHS}
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_graphs_up_to_50_nodes_stay_readable_left_to_right(page, scheme, screenshot_dir):
+    widget = live(page)
+    page.emulate_media(color_scheme=scheme, reduced_motion="reduce")  # no glide: boxes are where they end up
+    for width in (1280, 375):
+        page.set_viewport_size({"width": width, "height": 900})
+        for size, text in GRAPHS.items():
+            open_link(page, text, {})
+            widget.scroll_into_view_if_needed()
+            scrolls = check_readable(page, widget, f"{size} nodes at {width} px")
+            if size >= 20:
+                assert scrolls, f"{size} nodes at {width} px fit without scrolling: the text must have shrunk"
+            assert widget.locator("svg.is-compact").count() == (1 if size >= 15 else 0)
+            widget.locator(".graph-scroll").evaluate("(s) => { s.scrollLeft = 0; }")
+            widget.screenshot(path=str(screenshot_dir / f"playground-{size}-{width}-{scheme}.png"))
+
+
+# The form's look: styled text boxes in both themes.
+
+@pytest.mark.parametrize("scheme, surface", [("light", "rgb(246, 248, 250)"), ("dark", "rgb(22, 27, 34)")])
+def test_expression_and_guess_fields_are_styled_in_both_themes(page, scheme, surface):
+    widget = live(page)
+    page.emulate_media(color_scheme=scheme)
+    widget.get_by_role("radio", name="Predict first").check()
+    field = widget.get_by_label("Expression", exact=True)
+    guess = widget.locator("td.guess input").first
+    for box in (field, guess):
+        style = box.evaluate("(e) => { const s = getComputedStyle(e); return {bg: s.backgroundColor, size: parseFloat(s.fontSize),"
+                             " color: s.color, radius: s.borderTopLeftRadius}; }")
+        assert style["bg"] == surface and style["radius"] == "6px"
+        assert style["size"] >= 15  # the page's text size, not the browser's small default (13.3 px)
+    # The label sits apart from its box.
+    gap = widget.evaluate("(w) => { const label = w.querySelector('.expression-field label').getBoundingClientRect();"
+                          " const box = w.querySelector('.expression-field input').getBoundingClientRect();"
+                          " return box.top - label.bottom; }")
+    assert gap >= 3
+
+
+# Links, messages and steps.
+
+def test_a_bad_link_brings_the_reader_to_its_message(context, dist):
+    page = context.new_page()
+    page.set_viewport_size({"width": 1280, "height": 800})
+    page.goto((dist / "lesson.html").as_uri() + "#playground?e=x&x=alert(1)")
+    widget = widget_of(page)
+    wait_for_python(page)
+    wait_until(page, f"() => document.querySelector('{WIDGET} [role=alert]').textContent !== ''")
+    assert page.evaluate("document.activeElement.getAttribute('role')") == "alert"
+    # On screen once the (smooth) scroll ends: the widget near the top, the page far down.
+    wait_until(page, f"() => {{ const top = document.querySelector('{WIDGET}').getBoundingClientRect().top;"
+                     " return 0 <= top && top < 200; }")
+    assert page.evaluate("scrollY") > 10_000
+
+
+def test_the_playground_anchor_lands_on_the_playground(context, dist):
+    page = context.new_page()
+    page.set_viewport_size({"width": 1280, "height": 800})
+    page.goto((dist / "lesson.html").as_uri() + "#playground")
+    widget = widget_of(page)
+    assert widget.get_attribute("id") == "playground"
+    wait_until(page, f"() => Math.abs(document.querySelector('{WIDGET}').getBoundingClientRect().top) < 100")
+
+
+def test_moving_a_slider_keeps_the_backward_step(page):
+    widget = live(page)
+    engine = open_link(page, "(a+b)*b", {"a": 2.0, "b": 3.0})
+    widget.get_by_role("radio", name="Backward, step by step").check()
+    stepper = widget.get_by_role("slider", name="Backward step")
+    stepper.fill("2")
+    assert stepper.get_attribute("aria-valuetext") == "Backward, step 2 of 2"
+    widget.get_by_role("slider", name="a", exact=True).fill("1")
+    settled(page)
+    assert stepper.input_value() == "2"
+    assert widget.locator(".playground-steps output").text_content() == "Backward, step 2 of 2"
+    moved = playground("(a+b)*b", {"a": 1.0, "b": 3.0})
+    assert widget.locator(".step-text").inner_text() == moved["backward"][2]["text"] != engine["backward"][2]["text"]
+    # A new expression starts again at step 0.
+    type_expression(page, widget, "a*b")
+    assert stepper.input_value() == "0"
+
+
+def test_constants_names_and_messages_read_as_the_lesson_writes_them(page):
+    widget = live(page)
+    type_expression(page, widget, "x*e + pi")
+    assert attribute(widget.locator("[data-node=e]").get_attribute("data-value")) == pytest.approx(2.718281828459045)
+    assert widget.locator(".playground-variable").evaluate_all("(rows) => rows.map((r) => r.dataset.variable)") == ["x"]
+    type_expression(page, widget, "f*x")
+    widget.get_by_role("radio", name="Predict first").check()
+    assert widget.get_by_label("Your guess for ∂g/∂f").count() == 1
+    assert "∂g/∂v" in widget.locator("caption").text_content()
+    type_expression(page, widget, "x**2**3")
+    assert widget.get_attribute("data-expression") == "x**8"
+    type_expression(page, widget, "1/(x - x)")
+    assert widget.locator(".playground-undefined").inner_text() == "Undefined here (division by zero: 1 / 0)."
+    type_expression(page, widget, "x + inf")
+    assert widget.locator("[role=alert] div").first.text_content() == "'inf' is not allowed: every number here must be finite"

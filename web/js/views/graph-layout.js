@@ -58,13 +58,12 @@ function orderedLayers(order, depth, neighbours) {
 }
 
 /**
- * Centres for boxes of the given sizes (id -> {width, height}). direction "right": layers are
- * columns, inputs on the left; "down": layers are rows, inputs at the top. An edge that spans
- * several layers gets a waypoint in each layer between, placed like a thin node, so it runs
- * between boxes instead of through them.
- * Returns {direction, positions: Map(id -> {x, y}), bends: Map(edge key -> [{x, y}]), width, height}.
+ * Centres for boxes of the given sizes (id -> {width, height}), left to right: each layer is a column,
+ * inputs on the left. An edge that spans several layers gets a waypoint in each layer between,
+ * placed like a thin node, so it runs between boxes instead of through them.
+ * Returns {positions: Map(id -> {x, y}), bends: Map(edge key -> [{x, y}]), width, height}.
  */
-export function layoutGraph(trace, sizes, { direction = "right", gapAlong = 48, gapAcross = 26, margin = 14 } = {}) {
+export function layoutGraph(trace, sizes, { gapAlong = 40, gapAcross = 26, margin = 9 } = {}) {
   const depth = depths(trace);
   const order = [...trace.order];
   const size = new Map(sizes);
@@ -88,26 +87,20 @@ export function layoutGraph(trace, sizes, { direction = "right", gapAlong = 48, 
     }
   }
   const layers = orderedLayers(order, depth, neighbours);
-  const right = direction === "right";
-  const along = (id) => (right ? size.get(id).width : size.get(id).height);
-  const across = (id) => (right ? size.get(id).height : size.get(id).width);
-  const thickness = layers.map((layer) => Math.max(...layer.map(along)));
-  const extent = layers.map((layer) => layer.reduce((sum, id) => sum + across(id), 0) + gapAcross * (layer.length - 1));
-  const widest = Math.max(...extent);
+  const columnWidth = layers.map((layer) => Math.max(...layer.map((id) => size.get(id).width)));
+  const columnHeight = layers.map((layer) => layer.reduce((sum, id) => sum + size.get(id).height, 0) + gapAcross * (layer.length - 1));
+  const tallest = Math.max(...columnHeight);
   const positions = new Map();
-  let start = margin;
+  let left = margin;
   layers.forEach((layer, d) => {
-    const centre = start + thickness[d] / 2;
-    let offset = margin + (widest - extent[d]) / 2;
+    const x = left + columnWidth[d] / 2;
+    let top = margin + (tallest - columnHeight[d]) / 2; // each column centred on the tallest
     for (const id of layer) {
-      const middle = offset + across(id) / 2;
-      positions.set(id, right ? { x: centre, y: middle } : { x: middle, y: centre });
-      offset += across(id) + gapAcross;
+      positions.set(id, { x, y: top + size.get(id).height / 2 });
+      top += size.get(id).height + gapAcross;
     }
-    start += thickness[d] + gapAlong;
+    left += columnWidth[d] + gapAlong;
   });
   const bends = new Map([...waypoints].map(([key, ids]) => [key, ids.map((id) => positions.get(id))]));
-  const length = start - gapAlong + margin;
-  const breadth = widest + 2 * margin;
-  return { direction, positions, bends, width: right ? length : breadth, height: right ? breadth : length };
+  return { positions, bends, width: left - gapAlong + margin, height: tallest + 2 * margin };
 }

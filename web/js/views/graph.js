@@ -1,5 +1,5 @@
-// The computational graph view: draws a trace from the engine (and optionally one step of it).
-// It draws what it is given and never computes a value or a gradient.
+// The computational graph view: draws a trace from the engine (and optionally one step of it), left
+// to right by depth. It draws what it is given and never computes a value or a gradient.
 //
 //   const view = createGraphView({ label: "c = (a + b) * b" });
 //   parent.append(view.element);
@@ -8,16 +8,22 @@
 //
 // Each node is <g data-node=ID data-value data-grad> with the exact numbers as text (JSON for
 // arrays, "" where not shown or not defined), so tests and tools can read the page.
+//
+// Text never shrinks below MIN_SCALE of its size: a graph wider than its column keeps that size and
+// scrolls sideways inside the view (focusable, so arrow keys scroll it), with a hint saying so.
 
-import { create, curveMonotoneX, curveMonotoneY, line, select } from "d3";
+import { create, curveMonotoneX, line, select } from "d3";
 import { attributeText, formatLines, formatNumber } from "./format.js";
 import { edgeKey, layoutGraph } from "./graph-layout.js";
 
-const LINE = 15; // px between text lines in a node
-const PAD = { x: 10, y: 8 };
 const CHAR = { name: 8, text: 7.3 }; // px per character, for sizing boxes before they are drawn
-const MIN_WIDTH = 84;
-const DOWN_BELOW = 0.75; // turn the graph top-to-bottom when left-to-right would shrink below this
+const MIN_SCALE = 0.85; // 12 px text drawn at 10 px at the least: below that a graph scrolls instead
+const COMPACT_FROM = 15; // nodes: a graph this big gets tighter boxes and gaps
+// Box and spacing metrics: roomy for the lesson's small graphs, compact for big playground ones.
+const METRICS = {
+  roomy: { line: 15, pad: { x: 10, y: 8 }, minWidth: 84, gapAcross: 26 },
+  compact: { line: 14, pad: { x: 6, y: 4 }, minWidth: 52, gapAcross: 12, gapAlong: 30 },
+};
 const OP_SYMBOLS = { "*": "×", "/": "÷", "-": "−", neg: "−x" };
 const reducedMotion = window.matchMedia("(prefers-reduced-motion: reduce)");
 let views = 0;
@@ -35,15 +41,18 @@ function shownGrad(node, step) {
 /** Whether a node's value is shown: always without a step, else once the step has revealed it. */
 const valueShown = (node, step) => !step || step.values.includes(node.id);
 
-/** The text lines of a node: its name, then its value, then its gradient (a row per matrix row). */
-function nodeLines(node, step) {
+/**
+ * The text lines of a node: its name, then its value, then its gradient (a row per matrix row).
+ * A compact graph leaves out a constant's "no gradient" line: its dashed box already says so.
+ */
+function nodeLines(node, step, compact) {
   const name = node.label || (node.kind === "const" ? "constant" : opSymbol(node.op));
   const shown = valueShown(node, step);
   const value = formatLines(node.data);
   const valueLines = value.map((text, i) => ({ cls: "value", text: shown ? (i ? "  " : "= ") + text : i ? "" : "= ?" }));
   let gradLines;
   if (node.kind === "const") {
-    gradLines = [{ cls: "grad none", text: "no gradient" }];
+    gradLines = compact ? [] : [{ cls: "grad none", text: "no gradient" }];
   } else {
     const grad = shownGrad(node, step);
     const rows = Array.isArray(node.data) ? value.length : 1;
@@ -55,23 +64,22 @@ function nodeLines(node, step) {
 }
 
 /** A box just big enough for the node's lines (sized from character counts so layout is stable). */
-function boxSize(node, lines) {
+function boxSize(node, lines, metrics) {
   const widths = lines.map((line) => line.text.length * (line.cls === "name" ? CHAR.name : CHAR.text));
   // The name is centred and the op badge sits in the top-right corner: keep them apart.
   const badge = node.label && node.op ? opSymbol(node.op).length * CHAR.text + 6 : 0;
   const text = Math.max(widths[0] + 2 * badge, ...widths.slice(1));
-  return { width: Math.max(MIN_WIDTH, text + 2 * PAD.x), height: lines.length * LINE + 2 * PAD.y };
+  return { width: Math.max(metrics.minWidth, text + 2 * metrics.pad.x), height: lines.length * metrics.line + 2 * metrics.pad.y };
 }
 
 /**
- * Each edge's path: it leaves the input's box and enters the op's box at a port per slot; a repeated
- * pair (a*a) bows apart; a long edge curves through its waypoints. `mid` is where its label goes.
+ * Each edge's path: it leaves the input's box on the right and enters the op's box on the left at a
+ * port per slot; a repeated pair (a*a) bows apart; a long edge curves through its waypoints. `mid` is
+ * where its label goes.
  */
 function edgeGeometry(trace, layout, sizes) {
-  const right = layout.direction === "right";
-  const across = ({ x, y }) => (right ? y : x);
-  // Where an edge comes from, across the layers: its last waypoint, or its source.
-  const approach = (edge) => across(layout.bends.get(edgeKey(edge)).at(-1) ?? layout.positions.get(edge.source));
+  // Where an edge comes from, vertically: its last waypoint, or its source.
+  const approach = (edge) => (layout.bends.get(edgeKey(edge)).at(-1) ?? layout.positions.get(edge.source)).y;
   const incoming = new Map();
   const pairs = new Map();
   for (const edge of trace.edges) {
@@ -85,24 +93,20 @@ function edgeGeometry(trace, layout, sizes) {
     const key = edgeKey(edge);
     const s = layout.positions.get(edge.source);
     const t = layout.positions.get(edge.target);
-    const sSize = sizes.get(edge.source);
-    const tSize = sizes.get(edge.target);
     const arriving = incoming.get(edge.target);
-    const spread = Math.min(14, (right ? tSize.height : tSize.width) / (arriving.length + 1));
+    const spread = Math.min(14, sizes.get(edge.target).height / (arriving.length + 1));
     const port = (arriving.indexOf(edge) - (arriving.length - 1) / 2) * spread;
     const twins = pairs.get(`${edge.source}>${edge.target}`);
     const twin = twins.length > 1 ? twins.indexOf(edge.slot) - (twins.length - 1) / 2 : 0;
-    const start = right ? [s.x + sSize.width / 2, s.y + twin * 10] : [s.x + twin * 10, s.y + sSize.height / 2];
-    const end = right ? [t.x - tSize.width / 2 - 2, t.y + port] : [t.x + port, t.y - tSize.height / 2 - 2];
+    const start = [s.x + sizes.get(edge.source).width / 2, s.y + twin * 10];
+    const end = [t.x - sizes.get(edge.target).width / 2 - 2, t.y + port];
     const bends = layout.bends.get(key).map(({ x, y }) => [x, y]);
     if (bends.length) {
-      const through = line().curve(right ? curveMonotoneX : curveMonotoneY);
-      return { ...edge, key, d: through([start, ...bends, end]), mid: bends[Math.floor(bends.length / 2)] };
+      return { ...edge, key, d: line().curve(curveMonotoneX)([start, ...bends, end]), mid: bends[Math.floor(bends.length / 2)] };
     }
     const bow = twin * 34;
-    const [c1, c2] = right
-      ? [[(start[0] + end[0]) / 2, start[1] + bow], [(start[0] + end[0]) / 2, end[1] + bow]]
-      : [[start[0] + bow, (start[1] + end[1]) / 2], [end[0] + bow, (start[1] + end[1]) / 2]];
+    const c1 = [(start[0] + end[0]) / 2, start[1] + bow];
+    const c2 = [(start[0] + end[0]) / 2, end[1] + bow];
     // The midpoint of the cubic Bezier (t = 1/2).
     const mid = [0, 1].map((i) => (start[i] + 3 * c1[i] + 3 * c2[i] + end[i]) / 8);
     return { ...edge, key, mid, d: `M${start}C${c1} ${c2} ${end}` };
@@ -111,13 +115,16 @@ function edgeGeometry(trace, layout, sizes) {
 
 /**
  * Create a graph view: {element, update(trace, step?)}. `label` names the picture for screen readers;
- * `direction` is "auto" (left to right unless that would shrink it too much), "right" or "down";
  * `gapAlong` is the room between layers (more for a tiny graph whose edges are the point).
  */
-export function createGraphView({ label = "Computational graph", direction = "auto", gapAlong = 48 } = {}) {
+export function createGraphView({ label = "Computational graph", gapAlong = 40 } = {}) {
   const uid = `graph${++views}`;
   const figure = create("figure").attr("class", "graph-view");
-  const svg = figure.append("svg").attr("role", "img").attr("aria-label", label);
+  // The scroller holds the drawing; when the graph is wider than the column it scrolls sideways.
+  const scroller = figure.append("div").attr("class", "graph-scroll");
+  const svg = scroller.append("svg").attr("role", "img").attr("aria-label", label);
+  const hint = figure.append("p").attr("class", "graph-hint").attr("hidden", "")
+      .text("The graph is wider than the page: scroll it sideways, or focus it and use the arrow keys.");
   const defs = svg.append("defs");
   for (const kind of ["plain", "value", "grad"]) {
     defs.append("marker")
@@ -135,7 +142,7 @@ export function createGraphView({ label = "Computational graph", direction = "au
   const edgeLayer = svg.append("g").attr("class", "edges");
   const labelLayer = svg.append("g").attr("class", "edge-labels");
   const nodeLayer = svg.append("g").attr("class", "nodes");
-  let current = null;
+  let size = null; // the drawing's own {width, height}, in px at scale 1
   let previous = null; // the last layout's signature
   let boxes = { structure: "", sizes: new Map() }; // box sizes only grow while the graph stays the same
 
@@ -144,12 +151,12 @@ export function createGraphView({ label = "Computational graph", direction = "au
    * shown now, and never shrinks while the graph keeps its shape, so stepping or dragging a slider
    * back and forth does not shuffle the layout.
    */
-  function stableSizes(trace, lines) {
+  function stableSizes(trace, lines, metrics, compact) {
     const structure = `${trace.order}|${trace.edges.map(edgeKey)}`;
     if (structure !== boxes.structure) boxes = { structure, sizes: new Map() };
     for (const node of trace.nodes) {
-      const now = boxSize(node, lines.get(node.id));
-      const full = boxSize(node, nodeLines(node, null));
+      const now = boxSize(node, lines.get(node.id), metrics);
+      const full = boxSize(node, nodeLines(node, null, compact), metrics);
       const before = boxes.sizes.get(node.id) ?? now;
       boxes.sizes.set(node.id, {
         width: Math.max(now.width, full.width, before.width), height: Math.max(now.height, full.height, before.height) });
@@ -157,34 +164,44 @@ export function createGraphView({ label = "Computational graph", direction = "au
     return boxes.sizes;
   }
 
-  function chooseLayout(trace, sizes) {
-    const across = layoutGraph(trace, sizes, { direction: "right", gapAlong });
-    const room = figure.node().clientWidth;
-    if (direction === "right" || !room || across.width * DOWN_BELOW <= room) return across;
-    const down = layoutGraph(trace, sizes, { direction: "down", gapAlong });
-    return direction === "down" || down.width < across.width ? down : across;
+  /** Scale the drawing to its column, never below MIN_SCALE: wider than that, it scrolls, and says so. */
+  function fit() {
+    if (!size) return;
+    const room = scroller.node().clientWidth;
+    const scale = room ? Math.min(1, Math.max(MIN_SCALE, room / size.width)) : 1;
+    const scrolls = room > 0 && size.width * scale > room + 1;
+    svg.style("width", `${size.width * scale}px`).style("height", `${size.height * scale}px`);
+    figure.attr("data-scale", scale.toFixed(3)).classed("is-scrolling", scrolls);
+    // Focusable only while it scrolls, so the keyboard can scroll it and Tab skips it otherwise.
+    scroller.attr("tabindex", scrolls ? 0 : null)
+        .attr("role", scrolls ? "region" : null)
+        .attr("aria-label", scrolls ? `${label} (scrolls sideways)` : null);
+    hint.attr("hidden", scrolls ? null : "");
   }
 
   function update(trace, step = null) {
-    current = { trace, step };
-    const lines = new Map(trace.nodes.map((node) => [node.id, nodeLines(node, step)]));
-    const sizes = stableSizes(trace, lines);
-    const layout = chooseLayout(trace, sizes);
+    const compact = trace.nodes.length >= COMPACT_FROM;
+    const metrics = compact ? METRICS.compact : METRICS.roomy;
+    const lines = new Map(trace.nodes.map((node) => [node.id, nodeLines(node, step, compact)]));
+    const sizes = stableSizes(trace, lines, metrics, compact);
+    const layout = layoutGraph(trace, sizes, { gapAlong: compact ? metrics.gapAlong : gapAlong, gapAcross: metrics.gapAcross });
     const active = new Set(step?.active ?? []);
     const activeEdges = new Set((step?.edges ?? []).map(edgeKey));
     const added = new Map((step?.edges ?? []).map((e) => [edgeKey(e), e.added]));
     const backward = step?.phase === "backward";
     const marked = new Set(step?.marked ?? []);
-    // Glide only when the layout changed (a new graph, a resize): a slider drag moves no box, and
-    // animating nothing would cost the main thread every frame. Attributes land in the DOM at once.
-    const signature = `${layout.direction}|${[...layout.positions].map(([id, p]) => `${id}:${p.x},${p.y}`).join(" ")}`;
+    // Glide only when the layout changed (a new graph): a slider drag moves no box, and animating
+    // nothing would cost the main thread every frame. Attributes land in the DOM at once.
+    const signature = [...layout.positions].map(([id, p]) => `${id}:${p.x},${p.y}`).join(" ");
     const glide = previous !== null && signature !== previous && !reducedMotion.matches;
     previous = signature;
     const move = (selection) => (glide ? selection.transition().duration(250) : selection);
 
+    size = { width: layout.width, height: layout.height };
     svg.attr("viewBox", `0 0 ${layout.width} ${layout.height}`)
-        .style("max-width", `${layout.width}px`)
-        .attr("data-direction", layout.direction);
+        .attr("data-direction", "right")
+        .classed("is-compact", compact);
+    fit();
 
     // Edges: an arrow per input slot; the step's edges light up, backward ones pointing back to the input.
     const edges = edgeGeometry(trace, layout, sizes);
@@ -234,41 +251,43 @@ export function createGraphView({ label = "Computational graph", direction = "au
         .attr("data-grad", (n) => attributeText(shownGrad(n, step)))
         .attr("data-active", (n) => String(active.has(n.id)))
         .attr("data-marked", (n) => String(marked.has(n.id)))
-        .call((g) => drawNode(g, lines, sizes))
+        .call((g) => drawNode(g, lines, sizes, metrics))
         .call((g) => move(g).attr("transform", (n) => translate(layout.positions.get(n.id))));
   }
 
-  // Re-lay out when the space changes: a narrow screen may turn the graph top-to-bottom.
-  new ResizeObserver(() => current && update(current.trace, current.step)).observe(figure.node());
+  // The column's width changes (a rotated phone, a resized window): rescale, without a new layout.
+  new ResizeObserver(fit).observe(scroller.node());
   return { element: figure.node(), update };
 }
 
 const translate = ({ x, y }) => `translate(${x},${y})`;
 
 /** Fill each node group's box, op badge, text lines, title and update mark for its current lines. */
-function drawNode(g, lines, sizes) {
+function drawNode(g, lines, sizes, metrics) {
+  const { line: step, pad } = metrics;
   g.select("rect.box")
       .attr("x", (n) => -sizes.get(n.id).width / 2)
       .attr("y", (n) => -sizes.get(n.id).height / 2)
       .attr("width", (n) => sizes.get(n.id).width)
       .attr("height", (n) => sizes.get(n.id).height);
   g.select("text.op-badge")
-      .attr("x", (n) => sizes.get(n.id).width / 2 - PAD.x / 2)
-      .attr("y", (n) => -sizes.get(n.id).height / 2 + PAD.y + LINE / 2 + 1)
+      .attr("x", (n) => sizes.get(n.id).width / 2 - pad.x / 2)
+      .attr("y", (n) => -sizes.get(n.id).height / 2 + pad.y + step / 2 + 1)
       .text((n) => (n.label && n.op ? opSymbol(n.op) : ""));
   g.select("text.lines").each(function (n) {
-    const top = -sizes.get(n.id).height / 2 + PAD.y + LINE / 2 + 4;
+    const top = -sizes.get(n.id).height / 2 + pad.y + step / 2 + 4;
     select(this).selectAll("tspan")
       .data(lines.get(n.id))
       .join("tspan")
         .attr("class", (line) => line.cls)
         .attr("x", 0)
-        .attr("y", (_, i) => top + i * LINE)
+        .attr("y", (_, i) => top + i * step)
         .text((line) => line.text);
   });
   g.select("title").text((n) => {
     const text = lines.get(n.id).map((line) => line.text.trim()).filter(Boolean).join(", ");
     return n.note ? `${text} (${n.note})` : text;
   });
+  // The update badge hangs below the box: edges leave and enter at the sides, so it covers none.
   g.select("g.mark").attr("transform", (n) => `translate(0,${sizes.get(n.id).height / 2})`);
 }

@@ -1,10 +1,15 @@
 // Widget "neuron-training": the loss chart of the lesson's 20-step training run of
-// y = tanh(w·x + b) towards 0.8, and, once Python is ready, a form to re-run it with another
-// learning rate or number of steps.
+// y = tanh(w·x + b) towards 0.8, a linear/log choice for its loss axis, and, once Python is ready,
+// a form to re-run it with another learning rate or number of steps.
 
 import { formatNumber } from "../views/format.js";
 import { createLossChart } from "../views/loss-chart.js";
-import { element, followPython, inputField } from "./controls.js";
+import { element, followPython, inputField, pythonMessage, radioGroup } from "./controls.js";
+
+const SCALES = [{ value: "linear", label: "Linear" }, { value: "log", label: "Log" }];
+
+/** A field's number for Python, or null when it is empty (Python's message then says so). */
+const fieldNumber = (input) => (input.value.trim() === "" ? null : Number(input.value));
 
 /** Mount the neuron-training widget from lesson.widgets.neuron_training(). */
 export function mountNeuronTraining(root, { state, bridge }) {
@@ -12,6 +17,9 @@ export function mountNeuronTraining(root, { state, bridge }) {
   root.classList.add("widget", "widget-training");
   const chart = createLossChart({ label: "Loss of the neuron at each training step" });
   root.append(chart.element);
+  // The loss falls over orders of magnitude: a log axis shows the late steps a linear one flattens to 0.
+  const scale = radioGroup(root, { legend: "Loss axis", options: SCALES, value: "linear", onChange: (kind) => chart.setScale(kind) });
+  scale.fieldset.classList.add("loss-scale");
   const summary = element(root, "p", "widget-insight");
   summary.setAttribute("aria-live", "polite");
   // Validation is Python's: its message names the problem, so the browser's own checks are off.
@@ -30,7 +38,9 @@ export function mountNeuronTraining(root, { state, bridge }) {
     chart.update(result.history);
     const first = result.history[0];
     const last = result.history.at(-1);
-    summary.textContent = `${result.steps} steps at learning rate ${result.lr}: the loss goes from ` +
+    chart.setTitle(last.loss < first.loss ? "Loss decreasing during training" : "Loss during training: not decreasing at this learning rate");
+    const count = result.steps === 1 ? "1 step" : `${result.steps} steps`;
+    summary.textContent = `${count} at learning rate ${result.lr}: the loss goes from ` +
       `${formatNumber(first.loss)} to ${formatNumber(last.loss)}, and the neuron's output y from ` +
       `${formatNumber(first.y)} to ${formatNumber(last.y)} (target ${result.target}).`;
     Object.assign(root.dataset, { source, lr: String(result.lr), steps: String(result.steps) });
@@ -40,8 +50,8 @@ export function mountNeuronTraining(root, { state, bridge }) {
     event.preventDefault();
     alert.textContent = "";
     root.dataset.busy = "true";
-    bridge.call("neuron_training", { lr: Number(lr.value), steps: Number(steps.value) })
-      .then((result) => show(result, "python"), (error) => { alert.textContent = error.message; })
+    bridge.call("neuron_training", { lr: fieldNumber(lr), steps: fieldNumber(steps) })
+      .then((result) => show(result, "python"), (error) => { alert.textContent = pythonMessage(error); })
       .finally(() => delete root.dataset.busy);
   });
 

@@ -5,7 +5,7 @@
 import { select } from "d3";
 import { createGraphView } from "../views/graph.js";
 import { attributeText, formatNumber } from "../views/format.js";
-import { element, followPython, inputField, radioGroup, rangeField } from "./controls.js";
+import { element, followPython, inputField, pythonMessage, radioGroup, rangeField, stepLabel } from "./controls.js";
 
 const NEW_RANGE = { min: -5, max: 5 }; // a new variable's slider range, which the learner can change
 const NOTCHES = 200; // slider positions across a range
@@ -72,7 +72,7 @@ export function mountPlayground(root, { state, bridge }) {
   const undefinedNote = element(root, "p", "widget-error playground-undefined");
   undefinedNote.setAttribute("role", "status");
 
-  const { table, body, reveal } = checkTable(root);
+  const { table, caption, body, reveal } = checkTable(root);
   const status = element(root, "p", "widget-note");
   status.setAttribute("role", "status");
 
@@ -99,9 +99,13 @@ export function mountPlayground(root, { state, bridge }) {
     if (view.result) normalized.textContent = `The graph below is still the last expression that could be read: ${view.result.normalized}`;
   }
 
+  /** Say why a shared link was refused, and take the reader there: the link brought them to the playground. */
   function showLinkError(message) {
     alert.replaceChildren();
     element(alert, "div", null, `This link could not be opened: ${message}`);
+    alert.tabIndex = -1; // focusable from script only, so Tab order is unchanged
+    alert.focus({ preventScroll: true });
+    root.scrollIntoView({ block: "start" });
   }
 
   function clearError() {
@@ -190,7 +194,7 @@ export function mountPlayground(root, { state, bridge }) {
     root.dataset.busy = "true";
     return bridge.call("playground", { expression: text, values: Object.fromEntries(kept) }).then(
       (result) => { if (ticket === latest) show(result, text, "python"); },
-      (error) => { if (ticket === latest) status.textContent = `Python did not answer: ${error.message}`; },
+      (error) => { if (ticket === latest) status.textContent = `Python did not answer: ${pythonMessage(error)}`; },
     ).finally(() => { if (ticket === latest) delete root.dataset.busy; });
   }
 
@@ -208,15 +212,16 @@ export function mountPlayground(root, { state, bridge }) {
       return; // the last good graph stays, so a typo does not blank the page
     }
     clearError();
+    // A new expression starts its backward pass at step 0; new values for the same one keep the step.
+    if (view.result?.normalized !== result.normalized) stepper.input.value = "0";
     view.result = result;
     syncSliders(result.variables);
     normalized.textContent = `Read as: ${result.normalized}`;
     root.dataset.expression = result.normalized;
     root.dataset.link = result.link ?? "";
     root.dataset.state = result.undefined ? "undefined" : "ok";
-    undefinedNote.textContent = result.undefined ? `Undefined here: ${result.undefined.reason}.` : "";
+    undefinedNote.textContent = result.undefined ? `Undefined here (${result.undefined.reason}).` : "";
     stepper.input.max = String(Math.max(0, result.backward.length - 1));
-    stepper.input.value = "0";
     if (touched) writeLink(result.link);
     draw();
   }
@@ -231,8 +236,9 @@ export function mountPlayground(root, { state, bridge }) {
     if (view.mode === "steps" && result.backward.length) {
       const index = Math.min(Number(stepper.input.value), result.backward.length - 1);
       const step = result.backward[index];
-      stepper.output.textContent = `${index} / ${result.backward.length - 1}`;
-      stepper.input.setAttribute("aria-valuetext", `Backward, step ${index} of ${result.backward.length - 1}`);
+      const where = stepLabel("backward", index, result.backward.length - 1);
+      stepper.output.textContent = where;
+      stepper.input.setAttribute("aria-valuetext", where);
       stepText.textContent = step.text;
       graph.update(result.trace, step);
     } else {
@@ -245,6 +251,7 @@ export function mountPlayground(root, { state, bridge }) {
   /** The table of gradients: autograd beside central differences, and the learner's guesses. */
   function fillTable(rows, hidden) {
     const predicting = view.mode === "predict";
+    caption.text(`Each input's gradient ${gradSymbol("v")}: autograd beside central differences`);
     table.classed("is-predicting", predicting);
     // display, not `hidden`: the phone layout sets display on every cell, which would win over it.
     table.selectAll("th.guess").style("display", predicting ? null : "none");
@@ -260,7 +267,7 @@ export function mountPlayground(root, { state, bridge }) {
         guess.append("input")
             .attr("type", "text")
             .attr("inputmode", "decimal")
-            .attr("aria-label", (r) => `Your guess for ∂f/∂${r.name}`)
+            .attr("size", 8)
             .on("input", function (_, r) { view.guesses.set(r.name, this.value); });
         guess.append("span").attr("class", "guess-result");
         return tr;
@@ -274,14 +281,21 @@ export function mountPlayground(root, { state, bridge }) {
         .call((tr) => tr.select("td.numerical").text((r) => (hidden ? "?" : r.numerical === null ? "—" : formatNumber(r.numerical))))
         .call((tr) => tr.select("td.difference").text((r) => (hidden ? "?" : r.difference === null ? (r.reason ?? "—") : formatNumber(r.difference))))
         .call((tr) => tr.select("td.guess").style("display", predicting ? null : "none"))
-        .call((tr) => tr.select("td.guess input").property("value", (r) => view.guesses.get(r.name) ?? ""))
+        .call((tr) => tr.select("td.guess input")
+            .property("value", (r) => view.guesses.get(r.name) ?? "")
+            .attr("aria-label", (r) => `Your guess for ${gradSymbol(r.name)}`))
         .call((tr) => tr.select("td.guess .guess-result").text((r) => guessVerdict(r, hidden)));
+  }
+
+  /** "∂f/∂x", with the output's own name (g when a variable is called f). */
+  function gradSymbol(name) {
+    return `∂${view.result?.trace.output ?? "f"}/∂${name}`;
   }
 
   function guessVerdict(row, hidden) {
     const guess = view.guesses.get(row.name);
     if (hidden || guess === undefined || guess.trim() === "" || row.grad === null) return "";
-    const number = Number(guess);
+    const number = Number(guess.trim().replace(/^\u2212/, "-")); // a typographic minus reads as "-"
     if (!Number.isFinite(number)) return " (not a number)";
     return ` (off by ${formatNumber(Math.abs(number - row.grad))})`;
   }
@@ -306,7 +320,7 @@ export function mountPlayground(root, { state, bridge }) {
         return run();
       },
       // The page stays as it was (and turns live); the alert says why the link was not used.
-      (error) => run().then(() => showLinkError(error.message)),
+      (error) => run().then(() => showLinkError(pythonMessage(error))),
     );
   }
 
@@ -332,7 +346,7 @@ export function mountPlayground(root, { state, bridge }) {
 function checkTable(root) {
   const wrapper = select(root).append("div").attr("class", "gradient-table playground-table");
   const table = wrapper.append("table");
-  table.append("caption").text("Each input's gradient ∂f/∂v: autograd beside central differences");
+  const caption = table.append("caption");
   table.append("thead").append("tr")
     .selectAll("th")
     .data(COLUMNS)
@@ -343,5 +357,5 @@ function checkTable(root) {
   const body = table.append("tbody");
   const reveal = element(wrapper.node(), "button", "playground-reveal", "Reveal the gradients");
   reveal.type = "button";
-  return { table, body, reveal };
+  return { table, caption, body, reveal };
 }

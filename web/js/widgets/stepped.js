@@ -2,10 +2,9 @@
 // lesson.steps (which node is computed, which gradient arrives, and the sentence saying why).
 
 import { createGraphView } from "../views/graph.js";
-import { element, radioGroup, rangeField } from "./controls.js";
+import { element, radioGroup, rangeField, stepLabel } from "./controls.js";
 
 const PASSES = [{ value: "forward", label: "Forward" }, { value: "backward", label: "Backward" }];
-const PASS_NAMES = { forward: "Forward", backward: "Backward" };
 
 /**
  * Mount a stepped graph in `root`. `state` is {trace, forward, backward}. With `passToggle` a
@@ -32,8 +31,6 @@ export function mountSteppedGraph(root, { state, passToggle = false, label, gapA
   root.append(view.element);
   const caption = element(root, "p", "step-text");
   caption.setAttribute("aria-live", "polite");
-  const heading = element(caption, "strong");
-  const sentence = element(caption, "span");
   slider.input.addEventListener("input", render);
 
   function render() {
@@ -41,17 +38,16 @@ export function mountSteppedGraph(root, { state, passToggle = false, label, gapA
     slider.input.max = String(all.length - 1);
     const index = Math.min(Number(slider.input.value), all.length - 1);
     const step = all[index];
-    // Number the step within its own pass, as the lesson does ("Backward, step 2 of 4").
+    // One numbering, within the step's own pass as the lesson counts ("Backward, step 2 of 4"): the
+    // slider's visible output says it and so does its accessible value; the caption says what happens.
     const inPass = all.filter((s) => s.phase === step.phase);
-    const position = inPass.indexOf(step);
-    const where = `${PASS_NAMES[step.phase]}, step ${position} of ${inPass.length - 1}`;
-    slider.output.textContent = `${index} / ${all.length - 1}`;
+    const where = stepLabel(step.phase, inPass.indexOf(step), inPass.length - 1);
+    slider.output.textContent = where;
     slider.input.setAttribute("aria-valuetext", where);
     root.dataset.phase = step.phase;
     root.dataset.step = String(index);
     view.update(data.trace, step);
-    heading.textContent = `${where}: `;
-    sentence.textContent = step.text;
+    caption.textContent = step.text;
   }
 
   render();
