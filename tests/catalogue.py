@@ -205,8 +205,7 @@ class Kit:
 
 
 def _value_kit():
-    from autodiff import Value
-    from autodiff.grad_mode import no_grad
+    from autodiff import Value, no_grad
     return Kit("value", lambda x, requires_grad=True: Value(x, requires_grad=requires_grad), no_grad,
                float, lambda node: node.data, lambda node: bool(node._prev))
 

@@ -481,17 +481,16 @@ def test_no_grad_and_detach_need_no_numpy():
     script = """
 import sys
 sys.modules["numpy"] = None
-from autodiff import Value
-from autodiff.grad_mode import no_grad
+from autodiff import Value, is_grad_enabled, no_grad
 x = Value(2.0)
 with no_grad():
     y = x * 3
 z = (x * 3).detach()
 w = x ** 3
 w.backward(0.5)
-print(y.requires_grad, z.requires_grad, x.grad, "autodiff.tensor" in sys.modules)
+print(y.requires_grad, z.requires_grad, x.grad, is_grad_enabled(), "autodiff.tensor" in sys.modules)
 """
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60,
                           cwd=ROOT, env={"PYTHONPATH": str(ROOT / "py"), "PATH": ""})
     assert done.returncode == 0, done.stderr
-    assert done.stdout.split() == ["False", "False", "6.0", "False"]
+    assert done.stdout.split() == ["False", "False", "6.0", "True", "False"]
