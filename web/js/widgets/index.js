@@ -31,8 +31,11 @@ const IDLE_DEADLINE_MS = 800; // an idle callback runs by then even on a busy pa
  * `numpyLive` tells nn-backprop whether the page's Python has NumPy.
  * Returns {mounted: [{name, element, widget}] as they mount, all: a Promise resolved once every one is}.
  * Each mounted root gets `data-mounted`; the performance mark "widgets-all-mounted" is set at the end.
+ * Performance measures, for the benchmark: "widget-mount NAME" per widget, "widgets-mount-now" for
+ * the work done before this returns (what holds up the first paint).
  */
 export function mountWidgets({ bridge, initialState, root = document, grid, numpyLive = document.documentElement.dataset.numpy === "live" }) {
+  const started = performance.now();
   const mounted = [];
   const waiting = new Set([...root.querySelectorAll("[data-widget]")].filter((node) => Object.hasOwn(WIDGETS, node.dataset.widget)));
   const playground = [...waiting].find((node) => node.dataset.widget === "playground");
@@ -48,6 +51,7 @@ export function mountWidgets({ bridge, initialState, root = document, grid, nump
     if (!waiting.delete(node)) return;
     observer.unobserve(node);
     const name = node.dataset.widget;
+    const start = performance.now();
     try {
       if (!initialState?.[name]) throw new Error(`the page carries no data for the "${name}" widget`);
       const widget = WIDGETS[name](node, { state: initialState[name], bridge, numpyLive, grid });
@@ -58,6 +62,7 @@ export function mountWidgets({ bridge, initialState, root = document, grid, nump
       element(node, "p", "widget-error", `This widget could not be drawn: ${error.message}`).setAttribute("role", "alert");
     }
     node.dataset.mounted = "";
+    performance.measure(`widget-mount ${name}`, { start });
     if (waiting.size === 0) {
       observer.disconnect();
       performance.mark("widgets-all-mounted");
@@ -83,6 +88,7 @@ export function mountWidgets({ bridge, initialState, root = document, grid, nump
   for (const node of waiting) observer.observe(node);
   if (waiting.size) idle(mountWhenIdle);
   else finish(mounted);
+  performance.measure("widgets-mount-now", { start: started });
   return { mounted, all };
 }
 
