@@ -158,6 +158,31 @@ def test_the_skip_link_is_the_keyboards_first_stop_and_shows_only_on_focus(page)
     page.wait_for_url(re.compile(r".*/lesson\.html#lesson$"))
 
 
+TARGET_TOP_JS = "(id) => document.getElementById(id).getBoundingClientRect().top"
+
+
+@pytest.mark.parametrize("target", ["gradient-accumulation", "common-pitfalls", "summary"])
+def test_a_links_target_stays_in_view_while_widgets_mount_above_it(context, dist, target):
+    page = open_page(context, f"{(dist / 'lesson.html').as_uri()}#{target}")
+    wait_for_python(page)
+    page.wait_for_timeout(500)  # widgets still mounting above the target would push it down
+    assert 0 <= page.evaluate(TARGET_TOP_JS, target) <= 120  # under the sticky header
+
+
+def test_the_target_is_let_go_once_the_reader_scrolls(context, dist):
+    page = open_page(context, f"{(dist / 'lesson.html').as_uri()}#common-pitfalls")
+    held = page.evaluate(TARGET_TOP_JS, "common-pitfalls")
+    page.mouse.move(600, 400)
+    page.mouse.wheel(0, 400)
+    wait_until(page, "([id, top]) => document.getElementById(id).getBoundingClientRect().top < top - 300", ["common-pitfalls", held])
+    page.wait_for_timeout(300)  # the wheel's smooth scroll comes to rest
+    scrolled = page.evaluate(TARGET_TOP_JS, "common-pitfalls")
+    # The lesson grows (as when a widget mounts): a held target would be scrolled back into view.
+    page.evaluate("() => document.getElementById('lesson').append(Object.assign(document.createElement('div'), {style: 'height: 300px'}))")
+    page.wait_for_timeout(200)
+    assert page.evaluate(TARGET_TOP_JS, "common-pitfalls") == pytest.approx(scrolled, abs=2)
+
+
 def test_index_forwards_to_the_lesson_keeping_the_fragment(context, dist):
     page = open_page(context, (dist / "index.html").as_uri() + "#explore")
     page.wait_for_url(re.compile(r".*/lesson\.html#explore$"))

@@ -4,6 +4,7 @@
 
 import { mountCells } from "./cells.js";
 import { Bridge } from "./runtime/bridge.js";
+import { holdFragmentTarget } from "./runtime/hold-fragment.js";
 import { showPythonStatus } from "./runtime/status.js";
 import { initTheme } from "./theme.js";
 import { mountWidgets } from "./widgets/index.js";
@@ -22,6 +23,7 @@ function mount() {
   mountWidgets({ bridge, initialState, root: lessonRoot, grid });
   performance.mark("widgets-mounted"); // for the benchmark: the first paint has the build's numbers from here
   mountCells({ bridge, root: lessonRoot });
+  holdFragmentTarget(lessonRoot);
 }
 
 // `lesson.bridge` is also for the console, tools and tests: lesson.bridge.call("explore", {a: 1, b: 2}).
