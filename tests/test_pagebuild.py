@@ -230,18 +230,40 @@ def test_packed_snapshot_keeps_only_non_zero_pages_and_unpacks_exactly():
 
 
 def test_javascript_unpacks_the_snapshot_from_the_same_wasm(tmp_path):
+    """memory.js rebuilds the snapshot from its packed form streamed in small uneven chunks, and makes the
+    same initial memory image from the real wasm as the build does."""
     wasm = (PYODIDE / "pyodide.asm.wasm").read_bytes()
     memory = bytearray(initial_memory(wasm)) + bytes(4096 * 3) + bytes(range(256)) * 4096
     memory[5000:5010] = b"changed!!!"
     snapshot = fake_snapshot(bytes(memory))
     (tmp_path / "packed.bin").write_bytes(pack_snapshot(snapshot, wasm))
-    script = (f"import {{ unpackSnapshot }} from {json.dumps((ROOT / 'web/js/runtime/memory.js').as_uri())};\n"
+    script = (f"import {{ initialMemory, streamSnapshot }} from {json.dumps((ROOT / 'web/js/runtime/memory.js').as_uri())};\n"
               "import { readFileSync, writeFileSync } from 'node:fs';\n"
               f"const packed = new Uint8Array(readFileSync({json.dumps(str(tmp_path / 'packed.bin'))}));\n"
               f"const wasm = new Uint8Array(readFileSync({json.dumps(str(PYODIDE / 'pyodide.asm.wasm'))}));\n"
-              f"writeFileSync({json.dumps(str(tmp_path / 'out.bin'))}, unpackSnapshot(packed, wasm));\n")
-    subprocess.run(["node", "--input-type=module", "-e", script], check=True)
+              "const stream = new ReadableStream({ start(c) {\n"
+              "  for (let at = 0, n = 1; at < packed.length; at += n, n = (n * 7 + 3) % 9000 + 1) c.enqueue(packed.slice(at, at + n));\n"
+              "  c.close(); } });\n"
+              "const image = initialMemory(wasm);\n"
+              f"writeFileSync({json.dumps(str(tmp_path / 'image.bin'))}, image);\n"
+              "const { buffer, done } = streamSnapshot(stream, image);\n"
+              "const early = await buffer;\n"
+              f"writeFileSync({json.dumps(str(tmp_path / 'out.bin'))}, await done);\n"
+              "if (early !== await done) throw new Error('the early buffer is not the one completed');\n")
+    subprocess.run(["node", "--no-warnings", "--input-type=module", "-e", script], check=True)
+    assert (tmp_path / "image.bin").read_bytes() == initial_memory(wasm)
     assert (tmp_path / "out.bin").read_bytes() == snapshot
+
+
+def test_javascript_refuses_a_packed_snapshot_that_ends_early(tmp_path):
+    wasm = tiny_wasm([(2, b"ab")])
+    packed = pack_snapshot(fake_snapshot(b"x" * 10000), wasm)
+    script = (f"import {{ unpackSnapshot }} from {json.dumps((ROOT / 'web/js/runtime/memory.js').as_uri())};\n"
+              f"const wasm = Uint8Array.from({json.dumps(list(wasm))});\n"
+              f"const packed = Uint8Array.from({json.dumps(list(packed[:-5]))});\n"
+              "await unpackSnapshot(packed, wasm).then(() => console.log('unpacked'), (e) => console.log(e.message));\n")
+    done = subprocess.run(["node", "--no-warnings", "--input-type=module", "-e", script], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "the packed snapshot's pages do not add up to its length"
 
 
 def test_initial_memory_refuses_what_is_not_wasm():

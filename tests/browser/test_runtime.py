@@ -124,9 +124,17 @@ def corrupt_snapshot(html: bytes) -> bytes:
     return html[:start] + data_blocks("snapshot.bin", gzip.compress(b"\x01" * 4096), gzip=True)[0] + html[end:]
 
 
-def test_a_bad_snapshot_falls_back_to_a_normal_boot_and_says_so(context, guard, dist, tmp_path):
-    broken = dist / "lesson-broken-snapshot.html"  # inside dist/ so the request guard allows it
-    broken.write_bytes(corrupt_snapshot((dist / "lesson.html").read_bytes()))
+def truncate_snapshot(html: bytes) -> bytes:
+    """The page without its snapshot's last part: the snapshot's header is good, its pages never complete."""
+    last = html.rindex(b'<script type="application/octet-stream" data-asset="snapshot.bin"')
+    end = html.index(b"</script>\n", last) + len(b"</script>\n")
+    return html[:last] + html[end:]
+
+
+@pytest.mark.parametrize("spoil", [corrupt_snapshot, truncate_snapshot], ids=["not a snapshot", "truncated"])
+def test_a_bad_snapshot_falls_back_to_a_normal_boot_and_says_so(context, guard, dist, spoil):
+    broken = dist / f"lesson-{spoil.__name__}.html"  # inside dist/ so the request guard allows it
+    broken.write_bytes(spoil((dist / "lesson.html").read_bytes()))
     try:
         page = open_page(context, broken.as_uri())
         wait_for_python(page)

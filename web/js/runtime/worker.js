@@ -4,7 +4,7 @@
 import { loadPyodide } from "pyodide";
 import createPyodideModule from "pyodide/pyodide.asm.mjs";
 import { unpack } from "./blocks.js";
-import { unpackSnapshot } from "./memory.js";
+import { initialMemory, streamSnapshot } from "./memory.js";
 import { afterRestore, importLesson, writeSources } from "./python.js";
 
 // A made-up origin: Pyodide fetches its files from here and `serveAssets` answers from memory.
@@ -25,7 +25,7 @@ const incoming = new Map(); // data block name -> its assembly (see `receive`), 
 
 /** The bytes of the page's data block `name`, once all its parts have arrived (and are gunzipped). */
 function assetBytes(name) {
-  return receive(name).bytes;
+  return receive(name).bytes();
 }
 
 async function assetJson(name) {
@@ -33,41 +33,54 @@ async function assetJson(name) {
 }
 
 /**
- * The assembly of data block `name`: its parts arrive one by one, in order ({text, gzip, part, parts});
- * a gzipped block's parts are unpacked and fed to one gunzip stream at once, so decompressing the
- * first parts overlaps with the page still parsing the next ones.
+ * The assembly of data block `name`: its parts arrive one by one, in order ({text, gzip, part, parts}),
+ * and each is unpacked and written at once to one stream (through gunzip if the block is gzipped), so
+ * decoding the first parts overlaps with the page still parsing the next ones. Its reader asks before
+ * the first part arrives: `stream()` for the decoded bytes as they come, `bytes()` for all of them
+ * once complete, or both; a block nobody asked for by then is collected for a later `bytes()`.
  */
 function receive(name) {
   if (incoming.has(name)) return incoming.get(name);
-  let resolve, reject, writer;
-  const chunks = [];
-  const bytes = new Promise((res, rej) => { resolve = res; reject = rej; });
-  bytes.then(() => milestone(`got ${name}`), () => {}); // whoever awaits it sees an error; an unused one is none
-  const add = ({ text, gzip, part, parts }) => {
-    if (gzip && !writer) {
-      const stream = new DecompressionStream("gzip");
-      writer = stream.writable.getWriter();
-      new Response(stream.readable).arrayBuffer().then((buffer) => resolve(new Uint8Array(buffer)), reject);
-    }
-    // Errors in gzipped data surface on the readable side, so the writer's own promises are not awaited.
-    if (gzip) writer.write(unpack(text)).catch(() => {});
-    else chunks.push(unpack(text));
-    if (part < parts - 1) return;
-    assembly.complete = true;
-    if (gzip) writer.close().catch(() => {});
-    else resolve(concat(chunks));
+  let writer = null;
+  let collect = false;
+  let streamed = null; // the stream() reader's promise, if asked
+  const collected = Promise.withResolvers();
+  collected.promise.then(() => milestone(`got ${name}`), () => {}); // an unused error is none
+  const start = (gzip) => {
+    const { readable, writable } = gzip ? new DecompressionStream("gzip") : new TransformStream();
+    writer = writable.getWriter();
+    const [forBytes, forStream] = !streamed ? [readable] : collect ? readable.tee() : [null, readable];
+    if (forBytes) new Response(forBytes).arrayBuffer().then((buffer) => collected.resolve(new Uint8Array(buffer)), collected.reject);
+    else collected.reject(new Error(`the ${name} data block was read as a stream`));
+    streamed?.resolve(forStream);
   };
-  const assembly = { bytes, add, fail: reject, complete: false };
+  const assembly = {
+    complete: false,
+    bytes() {
+      if (!writer) collect = true;
+      return collected.promise;
+    },
+    stream() {
+      if (writer) return Promise.reject(new Error(`the ${name} data block is already being read`));
+      streamed ??= Promise.withResolvers();
+      return streamed.promise;
+    },
+    add({ text, gzip, part, parts }) {
+      if (!writer) start(gzip);
+      // Errors in gzipped data surface on the readable side, so the writer's own promises are not awaited.
+      writer.write(unpack(text)).catch(() => {});
+      if (part < parts - 1) return;
+      assembly.complete = true;
+      writer.close().catch(() => {});
+    },
+    fail(error) {
+      collected.reject(error);
+      streamed?.reject(error);
+      writer?.abort(error).catch(() => {}); // a reader of the stream sees the error too
+    },
+  };
   incoming.set(name, assembly);
   return assembly;
-}
-
-/** `chunks` (Uint8Arrays) joined into one. */
-function concat(chunks) {
-  const out = new Uint8Array(chunks.reduce((total, chunk) => total + chunk.length, 0));
-  let at = 0;
-  for (const chunk of chunks) { out.set(chunk, at); at += chunk.length; }
-  return out;
 }
 
 const progress = (stage) => postMessage({ type: "progress", stage });
@@ -87,42 +100,62 @@ function serveAssets(files) {
 }
 
 /**
- * Start compiling the wasm as soon as it is unpacked, while the snapshot decompresses, and hand the
- * module to Pyodide's one instantiateStreaming call. (Compiling from the gunzip stream instead was
- * measured slower here: the stream then runs at the compiler's pace, and the snapshot waits for the
- * wasm's bytes, whose data segments it is XOR-ed with.) Returns the wasm's bytes.
+ * Compile the wasm as it is decoded (V8 compiles a stream as it arrives, while the page still parses
+ * the rest), and hand the module to Pyodide's one instantiateStreaming call. Returns the wasm's bytes,
+ * whose data segments the snapshot is XOR-ed with.
  */
 function compileEarly() {
-  const bytes = assetBytes(WASM);
-  const compiled = (wasmCompiled = bytes.then((wasm) => WebAssembly.compile(wasm)));
+  const wasm = receive(WASM);
+  const bytes = wasm.bytes();
+  const compiled = (wasmCompiled = wasm.stream().then((stream) =>
+    WebAssembly.compileStreaming(new Response(stream, { headers: { "Content-Type": "application/wasm" } }))));
   compiled.then(() => { milestone("wasm-compiled"); progress("restore"); }, () => {});
   const instantiateStreaming = WebAssembly.instantiateStreaming;
   WebAssembly.instantiateStreaming = async (source, imports) => {
     WebAssembly.instantiateStreaming = instantiateStreaming; // one call only: Pyodide's, for this wasm
     const module = await compiled;
-    return { module, instance: await WebAssembly.instantiate(module, imports) };
+    const instance = await WebAssembly.instantiate(module, imports);
+    milestone("instantiated");
+    return { module, instance };
   };
   return bytes;
 }
 
-/** The snapshot, rebuilt from its packed form (see memory.js), or an error saying why it cannot be one. */
-async function readSnapshot(wasm) {
-  const snapshot = unpackSnapshot(await assetBytes("snapshot.bin"), await wasm);
-  if (new DataView(snapshot.buffer).getUint32(0, true) !== SNAPSHOT_MAGIC) {
-    throw new Error("the embedded memory snapshot is not a Pyodide snapshot");
-  }
-  milestone("snapshot-unpacked");
-  return snapshot;
+/**
+ * The snapshot, rebuilt as its packed pages stream in (see memory.js): `buffer` as soon as its header
+ * is read (a Pyodide snapshot's, or an error saying it is not one), `done` once every page is in.
+ */
+function readSnapshot(wasm) {
+  const image = wasm.then(initialMemory); // made while the snapshot still streams in
+  const unpacking = receive("snapshot.bin").stream().then((stream) => streamSnapshot(stream, image));
+  const buffer = unpacking.then(({ buffer }) => buffer).then((snapshot) => {
+    if (new DataView(snapshot.buffer).getUint32(0, true) !== SNAPSHOT_MAGIC) {
+      throw new Error("the embedded memory snapshot is not a Pyodide snapshot");
+    }
+    return snapshot;
+  });
+  const done = Promise.all([buffer, unpacking.then(({ done }) => done)]).then(([snapshot]) => {
+    milestone("snapshot-unpacked");
+    return snapshot;
+  });
+  buffer.catch(() => {});
+  done.catch(() => {}); // a bad snapshot is reported by the boot, which awaits both
+  return { buffer, done };
 }
+
+const never = () => new Promise(() => {});
 
 async function boot({ useSnapshot }) {
   const started = performance.now();
   progress("decode");
   const wasm = compileEarly();
-  const snapshot = useSnapshot ? readSnapshot(wasm) : undefined;
-  snapshot?.catch(() => {}); // a bad snapshot is reported by loadPyodide, which awaits it below
+  const snapshot = useSnapshot ? readSnapshot(wasm) : null;
   const lock = await assetJson("pyodide-lock.json");
-  const files = { [WASM]: wasm, "python_stdlib.zip": assetBytes("python_stdlib.zip") };
+  const stdlib = assetBytes("python_stdlib.zip");
+  // Pyodide creates and instantiates its module once it has the snapshot's buffer, while the pages
+  // still stream in, and copies the snapshot into memory after it has the stdlib: so the stdlib is
+  // handed over only once the snapshot is complete (never if it is bad: the boot fails below).
+  const files = { [WASM]: wasm, "python_stdlib.zip": snapshot ? snapshot.done.then(() => stdlib, never) : stdlib };
   for (const { file_name } of Object.values(lock.packages)) files[file_name] = assetBytes(file_name);
   const sources = assetJson("sources.json");
   progress("compile");
@@ -133,12 +166,14 @@ async function boot({ useSnapshot }) {
       packageBaseUrl: ASSET_BASE,
       lockFileContents: lock,
       createPyodideModule,
-      _loadSnapshot: snapshot,
+      _loadSnapshot: snapshot?.buffer,
       stdout: (line) => console.log(line),
       stderr: (line) => console.warn(line),
     }),
     // Pyodide only logs a failed instantiation and then waits forever: fail the boot instead.
-    wasmCompiled.then(() => new Promise(() => {})),
+    wasmCompiled.then(never),
+    // A snapshot that turns out bad after its header: Pyodide would wait for the stdlib forever.
+    ...(snapshot ? [snapshot.done.then(never)] : []),
   ]);
   milestone("pyodide-loaded");
   writeSources(pyodide, await sources); // after a restore too: tracebacks read source lines from these files
