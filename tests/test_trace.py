@@ -239,3 +239,19 @@ def test_tensor_trace_shows_non_finite_data_as_none_with_a_note():
     node = t["nodes"][0]
     assert node["data"] == [1.0, None] and "not finite" in node["note"]
     json.dumps(t, allow_nan=False)
+
+
+def test_the_backward_record_replays_the_seed_that_backward_was_given():
+    """y.backward(0.5) halves every gradient; the replayed record must say the same."""
+    a, b = Value(2.0, label="a"), Value(3.0, label="b")
+    y = (a + b) * b
+    y.label = "y"
+    y.backward(0.5)
+    record = trace(y)
+    assert record["backward"][0]["upstream"] == 0.5
+    final = {}
+    for step in record["backward"]:
+        for entry in step["inputs"]:
+            final[entry["to"]] = entry["after"]
+    assert final["a"] == a.grad == 1.5
+    assert final["b"] == b.grad == 4.0

@@ -148,10 +148,11 @@ def _replay_backward(root, order, id_of):
 
 
 def _seed(root, scalar):
-    """The root's gradient that starts backward: 1.0 for a Value; a Tensor's own grad once set, or
-    ones when it holds one element; None when a non-scalar Tensor has had no backward yet."""
+    """The root's gradient that starts backward: a Value's own grad once backward(gradient) set it
+    (1.0 before); a Tensor's own grad once set, or ones when it holds one element; None when a
+    non-scalar Tensor has had no backward yet."""
     if scalar:
-        return 1.0
+        return root.grad if root._prev and root.grad else 1.0  # a leaf's grad accumulates: not a seed
     if root.grad is not None:
         return root.grad
     if root.data.size == 1:
