@@ -381,3 +381,10 @@ def test_gradients_agree_with_finite_differences(tree, point):
         assert row["numerical"] is not None
         # Central differences with step 1e-6 lose about 1e-16 |f| / 1e-6 to rounding; allow that and more.
         assert row["difference"] <= 1e-6 + 1e-5 * abs(row["numerical"]) + 1e-9 * abs(value), row
+
+
+def test_negative_zero_is_zero_in_values_and_links():
+    """A slider cannot show -0.0, so a link carrying it must come back as 0.0 (the page writes what it shows)."""
+    result = playground("a", {"a": -0.0})
+    assert [math.copysign(1.0, row["value"]) for row in result["variables"]] == [1.0]
+    assert "a=0.0" in encode_state("a", {"a": -0.0})

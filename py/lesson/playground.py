@@ -68,7 +68,8 @@ def _inputs(tree, values):
     inputs = {}
     for name in variables(tree):
         try:
-            inputs[name] = finite_number(name, values.get(name, DEFAULT_VALUE), low=-MAX_LITERAL, high=MAX_LITERAL)
+            value = finite_number(name, values.get(name, DEFAULT_VALUE), low=-MAX_LITERAL, high=MAX_LITERAL)
+            inputs[name] = value + 0.0  # -0.0 becomes 0.0: a slider and a link cannot tell them apart
         except ValueError as error:
             raise ExprError(str(error), *_first_use(tree, name)) from None
     return inputs
