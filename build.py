@@ -72,7 +72,9 @@ def main(argv=None) -> None:
     # 4. JavaScript: the page script (IIFE, inline) and the worker (an ES module text, Pyodide's loader inside).
     page_script = page_bundle(ROOT, ROOT / "web" / "js" / "main.js")
     worker_script = worker_bundle(ROOT, ROOT / "web" / "js" / "runtime" / "worker.js")
-    log(f"bundled JavaScript: page {len(page_script) / 1e3:.0f} kB, worker {len(worker_script) / 1e3:.0f} kB", t)
+    decoder_script = worker_bundle(ROOT, ROOT / "web" / "js" / "runtime" / "decoder.js")
+    log(f"bundled JavaScript: page {len(page_script) / 1e3:.0f} kB, worker {len(worker_script) / 1e3:.0f} kB, "
+        f"decoder {len(decoder_script) / 1e3:.0f} kB", t)
 
     # 5. Python for the browser: the stdlib trimmed to what the page uses, and our packages' sources.
     stdlib = trim_stdlib((PYODIDE / "python_stdlib.zip").read_bytes())
@@ -94,7 +96,8 @@ def main(argv=None) -> None:
                    for block in data_blocks(name, gz(json.dumps(value, separators=(",", ":")).encode("utf-8")), gzip=True, page=True)]
     blocks = [  # then in the order the worker needs them, each part handed over as soon as it is parsed
         *page_assets,
-        *data_blocks("worker.js", gz(worker_script.encode("ascii")), gzip=True),  # the worker starts on this one
+        *data_blocks("decoder.js", decoder_script.encode("ascii"), gzip=False),  # a few kB: it starts at once
+        *data_blocks("worker.js", gz(worker_script.encode("ascii")), gzip=True),  # both workers start on this one
         *data_blocks("pyodide-lock.json", json.dumps(trimmed_lock(lock, ["numpy"] if wheels else [])).encode("utf-8"), gzip=False),
         *data_blocks("pyodide.asm.wasm", gz(wasm), gzip=True),
         *data_blocks("snapshot.bin", gz(pack_snapshot(snapshot, wasm)), gzip=True),

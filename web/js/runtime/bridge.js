@@ -18,10 +18,14 @@ const WORKER_STUB = `onmessage = async ({ data }) => {
 };`;
 const BOOT_TIMEOUT_MS = 60000; // a wasm that fails to instantiate makes Pyodide wait forever
 
-const WORKER_CODE = "worker.js"; // the data block holding the worker's own (gzipped) bundle
+const WORKER_CODE = "worker.js"; // the data block holding the Python worker's own (gzipped) bundle
+const DECODER_CODE = "decoder.js"; // the data block holding the decoding worker's code (a small ES module)
+const DECODED = new Set(["pyodide.asm.wasm", "snapshot.bin"]); // the blocks the decoding worker takes
+const SNAPSHOT = "snapshot.bin";
 
 /**
- * Python in a worker. Events: "state" (detail: static|booting|ready|failed), "progress" (detail: a boot
+ * Python in a worker, beside a decoding worker that unpacks, gunzips and compiles the wasm and the
+ * snapshot for it (see decoder.js). Events: "state" (detail: static|booting|ready|failed), "progress" (detail: a boot
  * stage), "restart" (detail: reason). Calls made before Python is ready (static or booting) wait for it.
  */
 export class Bridge extends EventTarget {
@@ -31,6 +35,8 @@ export class Bridge extends EventTarget {
     this.calls = new Map(); // id -> {name, args, resolve, reject, timeoutMs, timer, sent}
     this.nextId = 0;
     this.worker = null;
+    this.decoder = null;
+    this.useSnapshot = true;
     this.assets = new Map(); // "name#part" -> {name, part, parts, text, gzip}, in page order
     this.pageAssets = new PageAssets(); // the blocks the page reads itself (data-page), not Python
     this.allFed = false;
@@ -50,7 +56,7 @@ export class Bridge extends EventTarget {
       const asset = { name, part: Number(part), parts: Number(parts), text: block.textContent, gzip: block.hasAttribute("data-gzip") };
       this.assets.set(key, asset);
       if (name === WORKER_CODE && asset.part === asset.parts - 1) this.start();
-      else if (name !== WORKER_CODE && this.worker) this.worker.postMessage({ type: "asset", asset });
+      else if (name !== WORKER_CODE && name !== DECODER_CODE) this.post(asset);
     }
     for (const block of root.querySelectorAll("script[data-asset][data-page]")) this.pageAssets.take(block);
   }
@@ -65,31 +71,48 @@ export class Bridge extends EventTarget {
     this.feed(root);
     this.allFed = true;
     this.pageAssets.end();
-    if (![...this.assets.values()].some((asset) => asset.name === WORKER_CODE)) {
+    if (!this.code(WORKER_CODE).length || !this.code(DECODER_CODE).length) {
       this.setState("failed");
       console.warn("Python: this page carries no Python worker, so it stays static.");
-    } else this.worker?.postMessage({ type: "all-assets" });
+    } else for (const worker of [this.worker, this.decoder]) worker?.postMessage({ type: "all-assets" });
   }
 
-  /** Start a worker and boot Python in it: from the snapshot, or without it if that fails. */
+  /** The unpacked parts of code block `name` (empty if the page has none). */
+  code(name) {
+    return [...this.assets.values()].filter((asset) => asset.name === name).map((asset) => unpack(asset.text));
+  }
+
+  /** Hand a data block's part to the worker that reads it (none wants the snapshot once it failed). */
+  post(asset) {
+    if (asset.name === SNAPSHOT && !this.useSnapshot) return;
+    (DECODED.has(asset.name) ? this.decoder : this.worker)?.postMessage({ type: "asset", asset });
+  }
+
+  /** Start the two workers and boot Python: from the snapshot, or without it if that failed before. */
   start() {
     this.setState("booting");
+    const useSnapshot = (this.useSnapshot = this.snapshotUsable);
     const worker = (this.worker = new Worker(`data:text/javascript,${encodeURIComponent(WORKER_STUB)}`, { type: "module" }));
-    const useSnapshot = this.snapshotUsable;
+    const text = new TextDecoder();
+    const decoderCode = this.code(DECODER_CODE).map((part) => text.decode(part, { stream: true })).join("") + text.decode();
+    this.decoder = new Worker(`data:text/javascript,${encodeURIComponent(decoderCode)}`, { type: "module" });
     const timer = setTimeout(() => this.bootFailed(worker, useSnapshot, `Python did not start within ${BOOT_TIMEOUT_MS / 1000} s`), BOOT_TIMEOUT_MS);
     worker.onerror = (event) => this.bootFailed(worker, useSnapshot, `the Python worker failed to load: ${event.message}`);
+    this.decoder.onerror = (event) => this.bootFailed(worker, useSnapshot, `the decoding worker failed: ${event.message}`);
     worker.onmessage = ({ data }) => {
       if (data.type === "progress") this.emit("progress", data.stage);
       else if (data.type === "result") this.settle(data);
       else if (data.type === "ready") { clearTimeout(timer); this.booted(data); }
       else if (data.type === "failed") { clearTimeout(timer); this.bootFailed(worker, useSnapshot, data.error.message); }
     };
-    const code = [...this.assets.values()].filter((asset) => asset.name === WORKER_CODE).map((asset) => unpack(asset.text));
-    worker.postMessage(new Blob(code));
+    // The decoder sends the Python worker what it decodes over a channel of their own.
+    const channel = new MessageChannel();
+    this.decoder.postMessage({ type: "connect", port: channel.port1, withSnapshot: useSnapshot }, [channel.port1]);
+    worker.postMessage(new Blob(this.code(WORKER_CODE)));
     // Boot with every asset fed so far; feed() posts the rest as the parser reaches them.
-    worker.postMessage({ type: "boot", useSnapshot });
-    for (const asset of this.assets.values()) if (asset.name !== WORKER_CODE) worker.postMessage({ type: "asset", asset });
-    if (this.allFed) worker.postMessage({ type: "all-assets" });
+    worker.postMessage({ type: "boot", useSnapshot, decoder: channel.port2 }, [channel.port2]);
+    for (const asset of this.assets.values()) if (asset.name !== WORKER_CODE && asset.name !== DECODER_CODE) this.post(asset);
+    if (this.allFed) for (const each of [worker, this.decoder]) each.postMessage({ type: "all-assets" });
   }
 
   booted({ snapshot, failures, ms, milestones }) {
@@ -165,7 +188,8 @@ export class Bridge extends EventTarget {
 
   stop() {
     this.worker?.terminate();
-    this.worker = null;
+    this.decoder?.terminate();
+    this.worker = this.decoder = null;
   }
 
   rejectAll(error) {

@@ -3,8 +3,8 @@
 
 import { loadPyodide } from "pyodide";
 import createPyodideModule from "pyodide/pyodide.asm.mjs";
-import { unpack } from "./blocks.js";
-import { initialMemory, streamSnapshot } from "./memory.js";
+import { dataBlocks } from "./assembly.js";
+import { streamSnapshot } from "./memory.js";
 import { afterRestore, importLesson, writeSources } from "./python.js";
 
 // A made-up origin: Pyodide fetches its files from here and `serveAssets` answers from memory.
@@ -12,6 +12,7 @@ const ASSET_BASE = "https://lesson-assets.invalid/";
 const CONTENT_TYPES = { wasm: "application/wasm", zip: "application/zip", whl: "application/zip", json: "application/json" };
 const SNAPSHOT_MAGIC = 1886286592; // the first word of every Pyodide memory snapshot
 const WASM = "pyodide.asm.wasm";
+const SNAPSHOT = "snapshot.bin";
 
 // Boot milestones, [name, ms since the epoch]: sent with "ready" for the page's performance timeline,
 // where bench/bench_page.py reads where a boot spends its time.
@@ -21,66 +22,15 @@ milestone("code-loaded");
 
 let api = null; // lesson.api, once Python is up
 let wasmCompiled = null; // the wasm's compilation, once started
-const incoming = new Map(); // data block name -> its assembly (see `receive`), as the page parses the parts
+const blocks = dataBlocks((name) => milestone(`got ${name}`)); // the data blocks this worker reads itself
 
 /** The bytes of the page's data block `name`, once all its parts have arrived (and are gunzipped). */
 function assetBytes(name) {
-  return receive(name).bytes();
+  return blocks.receive(name).bytes();
 }
 
 async function assetJson(name) {
   return JSON.parse(new TextDecoder().decode(await assetBytes(name)));
-}
-
-/**
- * The assembly of data block `name`: its parts arrive one by one, in order ({text, gzip, part, parts}),
- * and each is unpacked and written at once to one stream (through gunzip if the block is gzipped), so
- * decoding the first parts overlaps with the page still parsing the next ones. Its reader asks before
- * the first part arrives: `stream()` for the decoded bytes as they come, `bytes()` for all of them
- * once complete, or both; a block nobody asked for by then is collected for a later `bytes()`.
- */
-function receive(name) {
-  if (incoming.has(name)) return incoming.get(name);
-  let writer = null;
-  let collect = false;
-  let streamed = null; // the stream() reader's promise, if asked
-  const collected = Promise.withResolvers();
-  collected.promise.then(() => milestone(`got ${name}`), () => {}); // an unused error is none
-  const start = (gzip) => {
-    const { readable, writable } = gzip ? new DecompressionStream("gzip") : new TransformStream();
-    writer = writable.getWriter();
-    const [forBytes, forStream] = !streamed ? [readable] : collect ? readable.tee() : [null, readable];
-    if (forBytes) new Response(forBytes).arrayBuffer().then((buffer) => collected.resolve(new Uint8Array(buffer)), collected.reject);
-    else collected.reject(new Error(`the ${name} data block was read as a stream`));
-    streamed?.resolve(forStream);
-  };
-  const assembly = {
-    complete: false,
-    bytes() {
-      if (!writer) collect = true;
-      return collected.promise;
-    },
-    stream() {
-      if (writer) return Promise.reject(new Error(`the ${name} data block is already being read`));
-      streamed ??= Promise.withResolvers();
-      return streamed.promise;
-    },
-    add({ text, gzip, part, parts }) {
-      if (!writer) start(gzip);
-      // Errors in gzipped data surface on the readable side, so the writer's own promises are not awaited.
-      writer.write(unpack(text)).catch(() => {});
-      if (part < parts - 1) return;
-      assembly.complete = true;
-      writer.close().catch(() => {});
-    },
-    fail(error) {
-      collected.reject(error);
-      streamed?.reject(error);
-      writer?.abort(error).catch(() => {}); // a reader of the stream sees the error too
-    },
-  };
-  incoming.set(name, assembly);
-  return assembly;
 }
 
 const progress = (stage) => postMessage({ type: "progress", stage });
@@ -100,15 +50,34 @@ function serveAssets(files) {
 }
 
 /**
- * Compile the wasm as it is decoded (V8 compiles a stream as it arrives, while the page still parses
- * the rest), and hand the module to Pyodide's one instantiateStreaming call. Returns the wasm's bytes,
- * whose data segments the snapshot is XOR-ed with.
+ * What the decoding worker sends over `port` (see decoder.js): streams of the wasm's and of the packed
+ * snapshot's bytes as they are decoded, and a promise of the wasm's initial memory image.
  */
-function compileEarly() {
-  const wasm = receive(WASM);
-  const bytes = wasm.bytes();
-  const compiled = (wasmCompiled = wasm.stream().then((stream) =>
-    WebAssembly.compileStreaming(new Response(stream, { headers: { "Content-Type": "application/wasm" } }))));
+function fromDecoder(port) {
+  const image = Promise.withResolvers();
+  image.promise.catch(() => {}); // whoever awaits it sees its error; an unused one is none
+  const sinks = {};
+  const stream = (name) => new ReadableStream({ start(controller) { sinks[name] = controller; } });
+  const decoded = { wasm: stream(WASM), snapshot: stream(SNAPSHOT), image: image.promise };
+  port.onmessage = ({ data }) => {
+    if (data.type === "bytes") sinks[data.name].enqueue(data.chunk);
+    else if (data.type === "end") sinks[data.name].close();
+    else if (data.type === "image") image.resolve(data.image);
+    else if (data.type === "failed") {
+      const error = new Error(data.message);
+      sinks[data.name].error(error);
+      if (data.name === WASM) image.reject(error);
+    }
+  };
+  return decoded;
+}
+
+/**
+ * Compile the wasm as its bytes come (V8 compiles a stream as it arrives, while the page still parses
+ * the rest) and hand the module to Pyodide's one instantiateStreaming call.
+ */
+function compileEarly(wasm) {
+  const compiled = (wasmCompiled = WebAssembly.compileStreaming(new Response(wasm, { headers: { "Content-Type": "application/wasm" } })));
   compiled.then(() => { milestone("wasm-compiled"); progress("restore"); }, () => {});
   const instantiateStreaming = WebAssembly.instantiateStreaming;
   WebAssembly.instantiateStreaming = async (source, imports) => {
@@ -118,23 +87,21 @@ function compileEarly() {
     milestone("instantiated");
     return { module, instance };
   };
-  return bytes;
 }
 
 /**
  * The snapshot, rebuilt as its packed pages stream in (see memory.js): `buffer` as soon as its header
  * is read (a Pyodide snapshot's, or an error saying it is not one), `done` once every page is in.
  */
-function readSnapshot(wasm) {
-  const image = wasm.then(initialMemory); // made while the snapshot still streams in
-  const unpacking = receive("snapshot.bin").stream().then((stream) => streamSnapshot(stream, image));
-  const buffer = unpacking.then(({ buffer }) => buffer).then((snapshot) => {
+function readSnapshot(stream, image) {
+  const { buffer: header, done: pages } = streamSnapshot(stream, image);
+  const buffer = header.then((snapshot) => {
     if (new DataView(snapshot.buffer).getUint32(0, true) !== SNAPSHOT_MAGIC) {
       throw new Error("the embedded memory snapshot is not a Pyodide snapshot");
     }
     return snapshot;
   });
-  const done = Promise.all([buffer, unpacking.then(({ done }) => done)]).then(([snapshot]) => {
+  const done = Promise.all([buffer, pages]).then(([snapshot]) => {
     milestone("snapshot-unpacked");
     return snapshot;
   });
@@ -145,17 +112,21 @@ function readSnapshot(wasm) {
 
 const never = () => new Promise(() => {});
 
-async function boot({ useSnapshot }) {
+async function boot({ useSnapshot, decoder }) {
   const started = performance.now();
   progress("decode");
-  const wasm = compileEarly();
-  const snapshot = useSnapshot ? readSnapshot(wasm) : null;
+  const decoded = fromDecoder(decoder);
+  compileEarly(decoded.wasm);
+  const snapshot = useSnapshot ? readSnapshot(decoded.snapshot, decoded.image) : null;
   const lock = await assetJson("pyodide-lock.json");
   const stdlib = assetBytes("python_stdlib.zip");
   // Pyodide creates and instantiates its module once it has the snapshot's buffer, while the pages
   // still stream in, and copies the snapshot into memory after it has the stdlib: so the stdlib is
   // handed over only once the snapshot is complete (never if it is bad: the boot fails below).
-  const files = { [WASM]: wasm, "python_stdlib.zip": snapshot ? snapshot.done.then(() => stdlib, never) : stdlib };
+  const files = {
+    [WASM]: new Uint8Array(0), // fetched by Pyodide, but instantiated from the module compiled early
+    "python_stdlib.zip": snapshot ? snapshot.done.then(() => stdlib, never) : stdlib,
+  };
   for (const { file_name } of Object.values(lock.packages)) files[file_name] = assetBytes(file_name);
   const sources = assetJson("sources.json");
   progress("compile");
@@ -176,13 +147,18 @@ async function boot({ useSnapshot }) {
     ...(snapshot ? [snapshot.done.then(never)] : []),
   ]);
   milestone("pyodide-loaded");
-  writeSources(pyodide, await sources); // after a restore too: tracebacks read source lines from these files
-  const failures = importLesson(pyodide);
+  // A snapshot has the lesson imported already (build.py makes none where a module fails to import);
+  // without one, it is imported from the source files.
+  if (!snapshot) writeSources(pyodide, await sources);
+  const failures = snapshot ? {} : importLesson(pyodide);
   if (snapshot) afterRestore(pyodide);
   if (lock.packages.numpy) await pyodide.loadPackage("numpy"); // bundled only when the build was given it
   api = pyodide.pyimport("lesson.api");
   milestone("lesson-imported");
-  return { snapshot: Boolean(snapshot), failures, ms: performance.now() - started, milestones };
+  // Tracebacks and inspect read the sources from files, which no call needs before Python is ready:
+  // written right after "ready" is posted, before any call is read.
+  const writeLater = snapshot ? async () => writeSources(pyodide, await sources) : async () => {};
+  return { ready: { snapshot: Boolean(snapshot), failures, ms: performance.now() - started, milestones }, writeLater };
 }
 
 function call({ id, name, args }) {
@@ -202,14 +178,13 @@ function describe(error) {
 
 async function onMessage({ data }) {
   if (data.type === "call") call(data);
-  else if (data.type === "asset") receive(data.asset.name).add(data.asset);
-  else if (data.type === "all-assets") {
-    for (const [name, { fail, complete }] of incoming) {
-      if (!complete) fail(new Error(`the page's ${name} data block is missing or incomplete`));
-    }
-  } else if (data.type === "boot") {
+  else if (data.type === "asset") blocks.receive(data.asset.name).add(data.asset);
+  else if (data.type === "all-assets") blocks.endAll();
+  else if (data.type === "boot") {
     try {
-      postMessage({ type: "ready", ...(await boot(data)) });
+      const { ready, writeLater } = await boot(data);
+      postMessage({ type: "ready", ...ready });
+      await writeLater();
     } catch (error) {
       postMessage({ type: "failed", snapshot: data.useSnapshot, error: describe(error) });
     }

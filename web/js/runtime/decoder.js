@@ -1,0 +1,44 @@
+// The decoding worker, beside the Python worker: it takes the wasm's and the snapshot's data blocks as
+// the page parses them, unpacks and gunzips them, and sends the Python worker (over a MessagePort) their
+// bytes as they come and the wasm's initial memory image. Its code is a few kB, so it starts at once,
+// while the Python worker loads Pyodide's megabyte of JavaScript; and the decoding runs on a thread
+// of its own. (A compiled WebAssembly.Module cannot be sent: the two data: URL workers are of
+// different origins, so the Python worker compiles the wasm from the bytes.)
+
+import { dataBlocks } from "./assembly.js";
+import { initialMemory } from "./memory.js";
+
+const blocks = dataBlocks();
+
+/** Send `port` block `name`'s decoded bytes as they come: {type: "bytes"|"end"|"failed", name, ...}. */
+function relay(port, name, stream) {
+  return stream.then(async (readable) => {
+    for (const reader = readable.getReader(); ;) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      const chunk = value.slice(); // a copy of its own to move: a teed stream shares its chunks
+      port.postMessage({ type: "bytes", name, chunk }, [chunk.buffer]);
+    }
+    port.postMessage({ type: "end", name });
+  });
+}
+
+/** Send `port` the wasm's bytes and, `withSnapshot`, the wasm's initial memory and the snapshot's bytes. */
+function decode(port, withSnapshot) {
+  const failed = (name) => (error) => port.postMessage({ type: "failed", name, message: `the ${name} data block could not be decoded: ${error.message}` });
+  const wasm = blocks.receive("pyodide.asm.wasm");
+  const bytes = withSnapshot ? wasm.bytes() : null; // asked before the first part, so the stream is teed
+  relay(port, "pyodide.asm.wasm", wasm.stream()).catch(failed("pyodide.asm.wasm"));
+  if (!withSnapshot) return;
+  bytes.then((wasmBytes) => {
+    const image = initialMemory(wasmBytes);
+    port.postMessage({ type: "image", image }, [image.buffer]);
+  }).catch(failed("pyodide.asm.wasm"));
+  relay(port, "snapshot.bin", blocks.receive("snapshot.bin").stream()).catch(failed("snapshot.bin"));
+}
+
+onmessage = ({ data }) => {
+  if (data.type === "connect") decode(data.port, data.withSnapshot);
+  else if (data.type === "asset") blocks.receive(data.asset.name).add(data.asset);
+  else if (data.type === "all-assets") blocks.endAll();
+};
