@@ -23,6 +23,7 @@ const WIDGETS = {
 };
 const NEAR = 600; // px above or below the viewport within which a widget counts as near it
 const IDLE_DEADLINE_MS = 800; // an idle callback runs by then even on a busy page, so all mount within ~1-2 s
+const OFFSCREEN_MOUNT_WAIT_MS = 3000; // off-screen widgets wait this long at most for Python's boot
 
 /**
  * Mount each `[data-widget]` element under `root` that names a known widget (the lesson's six and
@@ -86,7 +87,10 @@ export function mountWidgets({ bridge, initialState, root = document, grid, nump
     (document.getElementById(location.hash.slice(1)) ?? node).scrollIntoView({ block: "start", behavior: "instant" });
   }
   for (const node of waiting) observer.observe(node);
-  if (waiting.size) idle(mountWhenIdle);
+  // Off-screen widgets wait for Python's boot (mounting them at once competes with it for the cores),
+  // but not for ever: a page whose Python is slow or blocked still mounts them all.
+  const booted = Promise.race([bridge.whenReady().catch(() => {}), new Promise((done) => setTimeout(done, OFFSCREEN_MOUNT_WAIT_MS))]);
+  if (waiting.size) booted.then(() => idle(mountWhenIdle));
   else finish(mounted);
   performance.measure("widgets-mount-now", { start: started });
   return { mounted, all };
