@@ -10,13 +10,17 @@ import { initialMemory } from "./memory.js";
 
 const blocks = dataBlocks();
 
-/** Send `port` block `name`'s decoded bytes as they come: {type: "bytes"|"end"|"failed", name, ...}. */
-function relay(port, name, stream) {
+/**
+ * Send `port` block `name`'s decoded bytes as they come: {type: "bytes"|"end"|"failed", name, ...}.
+ * Chunks are moved, not copied, unless `shared` (a teed stream's chunks are read by another reader too).
+ */
+function relay(port, name, stream, shared) {
   return stream.then(async (readable) => {
     for (const reader = readable.getReader(); ;) {
       const { value, done } = await reader.read();
       if (done) break;
-      const chunk = value.slice(); // a copy of its own to move: a teed stream shares its chunks
+      const whole = value.byteOffset === 0 && value.byteLength === value.buffer.byteLength;
+      const chunk = shared || !whole ? value.slice() : value;
       port.postMessage({ type: "bytes", name, chunk }, [chunk.buffer]);
     }
     port.postMessage({ type: "end", name });
@@ -28,13 +32,13 @@ function decode(port, withSnapshot) {
   const failed = (name) => (error) => port.postMessage({ type: "failed", name, message: `the ${name} data block could not be decoded: ${error.message}` });
   const wasm = blocks.receive("pyodide.asm.wasm");
   const bytes = withSnapshot ? wasm.bytes() : null; // asked before the first part, so the stream is teed
-  relay(port, "pyodide.asm.wasm", wasm.stream()).catch(failed("pyodide.asm.wasm"));
+  relay(port, "pyodide.asm.wasm", wasm.stream(), withSnapshot).catch(failed("pyodide.asm.wasm"));
   if (!withSnapshot) return;
   bytes.then((wasmBytes) => {
     const image = initialMemory(wasmBytes);
     port.postMessage({ type: "image", image }, [image.buffer]);
   }).catch(failed("pyodide.asm.wasm"));
-  relay(port, "snapshot.bin", blocks.receive("snapshot.bin").stream()).catch(failed("snapshot.bin"));
+  relay(port, "snapshot.bin", blocks.receive("snapshot.bin").stream(), false).catch(failed("snapshot.bin"));
 }
 
 onmessage = ({ data }) => {
