@@ -251,6 +251,8 @@ def test_when_python_cannot_start_the_page_says_so_and_stays_usable(context, dis
                                  " && document.documentElement.dataset.python", timeout_ms=60000)
         assert state == "failed"
         assert "Python could not start" in page.locator("#python-status").text_content()
-        assert page.locator('[data-widget="explore"] [data-node]').count() > 0  # still drawn from the build
+        explore = page.locator('[data-widget="explore"]')
+        explore.scroll_into_view_if_needed()  # widgets mount as they near the viewport
+        explore.locator("[data-node]").first.wait_for(state="visible", timeout=10000)  # still drawn from the build
     finally:
         broken.unlink()
