@@ -1,4 +1,5 @@
-// The worker: boots Pyodide from the assets the page hands over, then answers calls to lesson.api.
+// The Python worker: boots Pyodide from the assets the page hands over (the wasm's and the snapshot's
+// bytes come decoded from the decoding worker, see decoder.js), then answers calls to lesson.api.
 // Bundled (with Pyodide's loader) into one ES module that a data: URL worker imports from a blob: URL.
 
 import { loadPyodide } from "pyodide";
