@@ -322,8 +322,8 @@ def test_label_must_be_text():
 
 
 def test_value_and_tensor_do_not_mix():
-    np = pytest.importorskip("numpy")
-    tensor = pytest.importorskip("autodiff.tensor", reason="autodiff.tensor is not written yet")
+    np = pytest.importorskip("numpy", reason="the Tensor engine needs NumPy")
+    tensor = pytest.importorskip("autodiff.tensor")
     t = tensor.Tensor(np.ones(2))
     with pytest.raises(TypeError, match="cannot mix Value and Tensor"):
         Value(1.0) * t
