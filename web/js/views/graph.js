@@ -28,6 +28,22 @@ const OP_SYMBOLS = { "*": "×", "/": "÷", "-": "−", neg: "−x" };
 const reducedMotion = window.matchMedia("(prefers-reduced-motion: reduce)");
 let views = 0;
 
+// What each drawn element was last drawn from. A slider move changes a few numbers: elements whose
+// inputs did not change are left alone, since rewriting an SVG attribute or a text, even with the same
+// value, makes the browser restyle and lay out that element again in the next frame, and a frame that
+// takes longer delays the answer to the next move.
+const drawnFrom = new WeakMap();
+
+/** A selection filter: the elements whose `signature(datum, i)` (JSON) differs from what they were last drawn from. */
+function changed(signature) {
+  return function (d, i) {
+    const now = JSON.stringify(signature(d, i));
+    if (drawnFrom.get(this) === now) return false;
+    drawnFrom.set(this, now);
+    return true;
+  };
+}
+
 /** How an op is written on its node: 'mul' signs as the lesson writes them, other ops as named. */
 const opSymbol = (op) => OP_SYMBOLS[op] ?? op;
 
@@ -143,8 +159,12 @@ export function createGraphView({ label = "Computational graph", gapAlong = 40 }
   const labelLayer = svg.append("g").attr("class", "edge-labels");
   const nodeLayer = svg.append("g").attr("class", "nodes");
   let size = null; // the drawing's own {width, height}, in px at scale 1
+  // The column's width as the ResizeObserver last reported it (0 until laid out: drawn at scale 1).
+  // Reading clientWidth in update() instead forced a layout of the page after every slider move.
+  let room = 0;
   let previous = null; // the last layout's signature
   let boxes = { structure: "", sizes: new Map() }; // box sizes only grow while the graph stays the same
+  let fitted = ""; // the size, scale and scrolling fit() last applied
 
   /**
    * Box sizes that hold still: each fits the node fully revealed (final value and gradient) and as
@@ -167,9 +187,11 @@ export function createGraphView({ label = "Computational graph", gapAlong = 40 }
   /** Scale the drawing to its column, never below MIN_SCALE: wider than that, it scrolls, and says so. */
   function fit() {
     if (!size) return;
-    const room = scroller.node().clientWidth;
     const scale = room ? Math.min(1, Math.max(MIN_SCALE, room / size.width)) : 1;
     const scrolls = room > 0 && size.width * scale > room + 1;
+    const now = `${size.width}x${size.height} ${scale} ${scrolls}`;
+    if (now === fitted) return;
+    fitted = now;
     svg.style("width", `${size.width * scale}px`).style("height", `${size.height * scale}px`);
     figure.attr("data-scale", scale.toFixed(3)).classed("is-scrolling", scrolls);
     // Focusable only while it scrolls, so the keyboard can scroll it and Tab skips it otherwise.
@@ -198,20 +220,23 @@ export function createGraphView({ label = "Computational graph", gapAlong = 40 }
     const move = (selection) => (glide ? selection.transition().duration(250) : selection);
 
     size = { width: layout.width, height: layout.height };
-    svg.attr("viewBox", `0 0 ${layout.width} ${layout.height}`)
+    svg.filter(changed(() => [layout.width, layout.height, compact]))
+        .attr("viewBox", `0 0 ${layout.width} ${layout.height}`)
         .attr("data-direction", "right")
         .classed("is-compact", compact);
     fit();
 
     // Edges: an arrow per input slot; the step's edges light up, backward ones pointing back to the input.
     const edges = edgeGeometry(trace, layout, sizes);
+    const waiting = (e) => step !== null && !step.values.includes(e.target);
     edgeLayer.selectAll("path.edge")
       .data(edges, (e) => e.key)
       .join("path")
+      .filter(changed((e) => [e.key, e.d, activeEdges.has(e.key), waiting(e), backward]))
         .attr("class", "edge")
         .attr("data-edge", (e) => e.key)
         .classed("is-active", (e) => activeEdges.has(e.key))
-        .classed("is-waiting", (e) => step !== null && !step.values.includes(e.target))
+        .classed("is-waiting", waiting)
         .classed("is-backward", (e) => backward && activeEdges.has(e.key))
         .attr("marker-end", (e) => (backward && activeEdges.has(e.key) ? null : `url(#${uid}-${activeEdges.has(e.key) ? "value" : "plain"})`))
         .attr("marker-start", (e) => (backward && activeEdges.has(e.key) ? `url(#${uid}-grad)` : null))
@@ -240,6 +265,9 @@ export function createGraphView({ label = "Computational graph", gapAlong = 40 }
         mark.append("text").attr("y", 4).text("update");
         return g;
       })
+      .call((g) => drawNode(g, lines, sizes, metrics))
+      .filter(changed((n) => [n.id, n.kind, active.has(n.id), valueShown(n, step), marked.has(n.id), n.id === trace.output,
+        attributeText(n.data), attributeText(shownGrad(n, step)), layout.positions.get(n.id)]))
         .attr("class", (n) => `node kind-${n.kind}`)
         .classed("is-active", (n) => active.has(n.id))
         .classed("is-waiting", (n) => !valueShown(n, step))
@@ -251,43 +279,53 @@ export function createGraphView({ label = "Computational graph", gapAlong = 40 }
         .attr("data-grad", (n) => attributeText(shownGrad(n, step)))
         .attr("data-active", (n) => String(active.has(n.id)))
         .attr("data-marked", (n) => String(marked.has(n.id)))
-        .call((g) => drawNode(g, lines, sizes, metrics))
         .call((g) => move(g).attr("transform", (n) => translate(layout.positions.get(n.id))));
   }
 
-  // The column's width changes (a rotated phone, a resized window): rescale, without a new layout.
-  new ResizeObserver(fit).observe(scroller.node());
+  // The column's width is known once laid out, and changes (a rotated phone, a resized window):
+  // rescale, without a new layout. Reported after layout and before paint, so no frame shows a stale scale.
+  new ResizeObserver(([entry]) => {
+    room = entry.contentRect.width;
+    fit();
+  }).observe(scroller.node());
   return { element: figure.node(), update };
 }
 
 const translate = ({ x, y }) => `translate(${x},${y})`;
 
-/** Fill each node group's box, op badge, text lines, title and update mark for its current lines. */
+/** Fill each node group's box, op badge, text lines, title and update mark for its current lines (where they changed). */
 function drawNode(g, lines, sizes, metrics) {
   const { line: step, pad } = metrics;
   g.select("rect.box")
+    .filter(changed((n) => sizes.get(n.id)))
       .attr("x", (n) => -sizes.get(n.id).width / 2)
       .attr("y", (n) => -sizes.get(n.id).height / 2)
       .attr("width", (n) => sizes.get(n.id).width)
       .attr("height", (n) => sizes.get(n.id).height);
   g.select("text.op-badge")
+    .filter(changed((n) => [sizes.get(n.id), pad, step, n.label && n.op]))
       .attr("x", (n) => sizes.get(n.id).width / 2 - pad.x / 2)
       .attr("y", (n) => -sizes.get(n.id).height / 2 + pad.y + step / 2 + 1)
       .text((n) => (n.label && n.op ? opSymbol(n.op) : ""));
   g.select("text.lines").each(function (n) {
     const top = -sizes.get(n.id).height / 2 + pad.y + step / 2 + 4;
     select(this).selectAll("tspan")
-      .data(lines.get(n.id))
+      .data(lines.get(n.id).map((line, i) => ({ ...line, y: top + i * step })))
       .join("tspan")
+      .filter(changed((line) => line))
         .attr("class", (line) => line.cls)
         .attr("x", 0)
-        .attr("y", (_, i) => top + i * step)
+        .attr("y", (line) => line.y)
         .text((line) => line.text);
   });
-  g.select("title").text((n) => {
-    const text = lines.get(n.id).map((line) => line.text.trim()).filter(Boolean).join(", ");
-    return n.note ? `${text} (${n.note})` : text;
-  });
+  g.select("title")
+    .filter(changed((n) => [lines.get(n.id), n.note]))
+      .text((n) => {
+        const text = lines.get(n.id).map((line) => line.text.trim()).filter(Boolean).join(", ");
+        return n.note ? `${text} (${n.note})` : text;
+      });
   // The update badge hangs below the box: edges leave and enter at the sides, so it covers none.
-  g.select("g.mark").attr("transform", (n) => `translate(0,${sizes.get(n.id).height / 2})`);
+  g.select("g.mark")
+    .filter(changed((n) => sizes.get(n.id).height))
+      .attr("transform", (n) => `translate(0,${sizes.get(n.id).height / 2})`);
 }

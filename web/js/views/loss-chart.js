@@ -56,11 +56,12 @@ export function createLossChart({ title = "Loss during training", label = "Loss 
   const points = svg.append("g").attr("class", "points");
   let current = null;
   let scale = "linear";
-  let measured = 0; // the container's width when last drawn
+  // The container's width as the ResizeObserver last reported it (0 until laid out: drawn 600 px wide
+  // meanwhile). Reading clientWidth in update() instead forced a layout of the page on every redraw.
+  let measured = 0;
 
   function update(history) {
     current = history;
-    measured = figure.node().clientWidth;
     const width = Math.max(MIN_WIDTH, measured || 600);
     const last = Math.max(0, history.length - 1);
     const x = scaleLinear([0, Math.max(1, last)], [MARGIN.left, width - MARGIN.right]);
@@ -100,9 +101,13 @@ export function createLossChart({ title = "Loss during training", label = "Loss 
 
   const setTitle = (text) => caption.text(text);
 
-  // Redraw when the width changes (not on the first report, which only confirms the width drawn).
-  new ResizeObserver(() => {
-    if (current && figure.node().clientWidth !== measured) update(current);
+  // Redraw at the width the container is laid out at, and again whenever it changes. Reported after
+  // layout and before paint, so the first frame shows the chart at its real width.
+  new ResizeObserver(([entry]) => {
+    const width = entry.contentRect.width;
+    if (width === measured) return;
+    measured = width;
+    if (current) update(current);
   }).observe(figure.node());
   return { element: figure.node(), update, setScale, setTitle };
 }
