@@ -452,6 +452,10 @@ def test_numbers_and_arrays_take_the_tensors_dtype_and_grads_keep_each_inputs_dt
     assert mixed.data.dtype == np.float64
     mixed.sum().backward()
     assert x32.grad.dtype == np.float32 and x64.grad.dtype == np.float64
+    for left, right in (((2, 3), (3, 2)), ((2, 2, 3), (3, 2)), ((3,), (3, 2))):  # 2-D, batched, 1-D
+        a, b = t(np.ones(left)), t(np.ones(right), dtype=np.float64)
+        (a @ b).sum().backward()
+        assert (a.grad.dtype, b.grad.dtype) == (np.float32, np.float64), (left, right)
 
 
 def test_numpy_arrays_on_the_left_give_tensors():

@@ -224,7 +224,9 @@ class Tensor:
         out = _result(_matmul(a, b))
         if grad_mode.enabled and (self.requires_grad or other.requires_grad):
             ra, rb = self.requires_grad, other.requires_grad
-            if a.ndim == 2 and b.ndim == 2:
+            # The fast path's products keep the result's dtype; mixed dtypes go through the general
+            # path, whose _unbroadcast gives each input its own dtype back.
+            if a.ndim == 2 and b.ndim == 2 and a.dtype is b.dtype:
                 def chain(g):
                     return (g @ b.T if ra else None, a.T @ g if rb else None)
             else:
