@@ -475,7 +475,9 @@ def test_training_cells_converge(page):
     losses = [float(re.search(r"loss = (\S+)", line).group(1)) for line in neuron[:-1]]
     assert len(losses) == 20 and losses == sorted(losses, reverse=True) and losses[-1] < 1e-12
     assert neuron[-1] == "final output 0.8000 for a target of 0.8"
-    assert output(page, "xor-engine").endswith("[0. 0.] -> 0.000\n  [0. 1.] -> 0.999\n  [1. 0.] -> 1.000\n  [1. 1.] -> 0.000\n")
+    assert output(page, "xor-engine") == (
+        "step   0: loss = 1.083525\nstep  50: loss = 0.080734\nstep 100: loss = 0.002476\nstep 150: loss = 0.000021\n"
+        "predictions after training:\n  [0. 0.] -> 0.000\n  [0. 1.] -> 0.999\n  [1. 0.] -> 1.000\n  [1. 1.] -> 0.000\n")
 
 
 def test_recorded_pytorch_outputs_are_pinned(page):
