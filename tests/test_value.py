@@ -329,6 +329,8 @@ def test_value_and_tensor_do_not_mix():
         Value(1.0) * t
     with pytest.raises(TypeError, match="cannot mix Value and Tensor"):
         Value(t)
+    with pytest.raises(TypeError, match="^cannot mix Value and Tensor: use Tensor for both, or Value for both$"):
+        Value(2.0) ** t
 
 
 @pytest.mark.parametrize("exponent, error, message", [
@@ -361,6 +363,7 @@ def test_a_number_raised_to_a_value_is_refused():
     (lambda: Value(1e300) / 1e-300, OverflowError, "overflows"),
     (lambda: Value(10.0) ** 400, OverflowError, "overflows"),
     (lambda: Value(1e-300) ** -1, OverflowError, "overflows"),
+    (lambda: Value(1.5) ** 1750, OverflowError, r"^the derivative of 1.5 \*\* 1750 overflows$"),
     (lambda: Value(5e-324).log(), OverflowError, "derivative 1/x of log"),
     (lambda: Value(1e-10) / 1e-160, OverflowError, "overflows")])
 def test_domain_errors_follow_math(make, error, message):
@@ -476,11 +479,18 @@ def test_backward_refuses_a_gradient_that_is_not_a_finite_number(gradient, error
         (Value(1.0) * 2).backward(gradient)
 
 
+def without_numpy(script):
+    """What `script` prints in a fresh Python where `import numpy` fails, as in the browser without NumPy."""
+    done = subprocess.run([sys.executable, "-c", 'import sys\nsys.modules["numpy"] = None\n' + script],
+                          capture_output=True, text=True, timeout=60, cwd=ROOT,
+                          env={"PYTHONPATH": str(ROOT / "py"), "PATH": ""})
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
 def test_no_grad_and_detach_need_no_numpy():
-    # As in the browser without NumPy: a NumPy import would fail, so none may happen.
-    script = """
-import sys
-sys.modules["numpy"] = None
+    # A NumPy import would fail, so none may happen.
+    printed = without_numpy("""
 from autodiff import Value, is_grad_enabled, no_grad
 x = Value(2.0)
 with no_grad():
@@ -489,8 +499,16 @@ z = (x * 3).detach()
 w = x ** 3
 w.backward(0.5)
 print(y.requires_grad, z.requires_grad, x.grad, is_grad_enabled(), "autodiff.tensor" in sys.modules)
-"""
-    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60,
-                          cwd=ROOT, env={"PYTHONPATH": str(ROOT / "py"), "PATH": ""})
-    assert done.returncode == 0, done.stderr
-    assert done.stdout.split() == ["False", "False", "6.0", "True", "False"]
+""")
+    assert printed.split() == ["False", "False", "6.0", "True", "False"]
+
+
+def test_tensor_without_numpy_is_an_import_error_that_says_value_still_works():
+    printed = without_numpy("""
+try:
+    from autodiff import Tensor
+except ImportError as error:
+    print(type(error).__name__, error)
+""")
+    assert printed.startswith("ImportError autodiff.Tensor needs NumPy, which this Python does not have (")
+    assert printed.endswith("); the scalar Value engine works without it\n")

@@ -36,14 +36,13 @@ import numpy as np
 from autodiff import grad_mode
 from autodiff.grad_mode import no_grad
 from autodiff.graph import topo_order
-from autodiff.value import Value
+from autodiff.value import MIX_ERROR, Value
 
 __all__ = ["Tensor", "no_grad"]  # no_grad lives in grad_mode (shared with Value); kept here for old imports
 
 _new = object.__new__
 _serial = itertools.count()  # creation order: tells backward whether an input was rewritten in place after use
 _quiet = functools.partial(np.errstate, all="ignore")  # a fresh one per use: errstate is single-use
-_MIX_ERROR = "cannot mix Value and Tensor: use Tensor for both, or Value for both"
 _VIEW_OPS = ("reshape", "T")
 
 
@@ -618,13 +617,13 @@ def _to_array(data, dtype):
     if type(data) is float or type(data) is int:
         return np.array(data, dtype=dtype)
     if isinstance(data, Value):
-        raise TypeError(_MIX_ERROR)
+        raise TypeError(MIX_ERROR)
     try:
         raw = np.asarray(data)
     except ValueError as error:
         raise ValueError(f"Tensor data must be rectangular (every row the same length): {error}") from None
     if raw.dtype.kind == "O" and any(isinstance(v, Value) for v in raw.flat):
-        raise TypeError(_MIX_ERROR)
+        raise TypeError(MIX_ERROR)
     if raw.dtype.kind not in "biuf":
         raise TypeError(f"Tensor data must be real numbers (a number, nested lists of numbers or a numeric "
                         f"array), got {type(data).__name__} of NumPy dtype {raw.dtype}")
@@ -637,7 +636,7 @@ def _exponent(p):
         raise TypeError("Tensor ** Tensor is not supported: the exponent must be a plain number "
                         "(for a ** b write (b * a.log()).exp())")
     if isinstance(p, Value):
-        raise TypeError(_MIX_ERROR)
+        raise TypeError(MIX_ERROR)
     if isinstance(p, bool) or not isinstance(p, numbers.Real):
         raise TypeError(f"Tensor ** needs a plain int or float exponent, got {type(p).__name__}")
     return int(p) if isinstance(p, numbers.Integral) else float(p)

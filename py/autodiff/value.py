@@ -28,6 +28,7 @@ from autodiff import grad_mode
 from autodiff.graph import topo_order
 
 _new = object.__new__
+MIX_ERROR = "cannot mix Value and Tensor: use Tensor for both, or Value for both"  # both engines say it
 
 
 class Value:
@@ -319,12 +320,17 @@ def _seed(gradient):
     return seed
 
 
+def _is_tensor(x):
+    """Whether x is a Tensor, without importing NumPy (the Tensor engine is loaded only when used)."""
+    tensor_module = sys.modules.get("autodiff.tensor")
+    return tensor_module is not None and isinstance(x, tensor_module.Tensor)
+
+
 def _as_float(x):
     """x as a finite float, or an error that names what x is."""
     if not isinstance(x, numbers.Real):
-        tensor_module = sys.modules.get("autodiff.tensor")
-        if tensor_module is not None and isinstance(x, tensor_module.Tensor):
-            raise TypeError("cannot mix Value and Tensor: use Tensor for both, or Value for both")
+        if _is_tensor(x):
+            raise TypeError(MIX_ERROR)
         raise TypeError(f"Value needs a real number (int or float), got {type(x).__name__}: {x!r:.60}")
     f = float(x)
     if f - f:
@@ -338,6 +344,8 @@ def _exponent(p):
         raise TypeError(
             "Value ** Value is not supported: the exponent must be a plain int or float "
             "(for x ** y write (y * x.log()).exp())")
+    if _is_tensor(p):
+        raise TypeError(MIX_ERROR)
     if isinstance(p, bool) or not isinstance(p, (int, float)):
         raise TypeError(f"the exponent must be a plain int or float, got {type(p).__name__}: {p!r:.60}")
     if not math.isfinite(p):
