@@ -548,6 +548,21 @@ def test_non_numeric_data_is_refused(data):
         Tensor(data)
 
 
+def test_ints_beyond_every_numpy_integer_type_are_numbers_too():
+    assert Tensor([2 ** 70, 1]).data.tolist() == [2.0 ** 70, 1.0] == Tensor([2 ** 70, 1.0]).data.tolist()
+    assert Tensor([[2 ** 70], [-3]], dtype=np.float64).data.tolist() == [[2.0 ** 70], [-3.0]]
+
+
+@pytest.mark.parametrize("make, what", [
+    (lambda: Tensor(10 ** 400), "Tensor data"), (lambda: Tensor([[1.0], [-10 ** 400]]), "Tensor data"),
+    (lambda: Tensor([1.0]) ** 10 ** 400, "the exponent"),
+    (lambda: t([1.0]).sum().backward(10 ** 400), r"backward\(gradient\): the gradient")])
+def test_an_int_too_large_for_a_float_is_named(make, what):
+    with pytest.raises(OverflowError, match="^" + what + r" is too large for a float \(the largest is about "
+                                            r"1.8e308\): got an int of about 10\*\*400$"):
+        make()
+
+
 def test_label_must_be_text():
     with pytest.raises(TypeError, match="^Tensor label must be a str, got int$"):
         Tensor([1.0], label=1)
@@ -583,6 +598,9 @@ def test_backward_errors():
     y = t([1.0, 2.0]) * 2
     with pytest.raises(ValueError, match=r"gradient has shape \(3,\) but the tensor has shape \(2,\)"):
         y.backward(np.ones(3))
+    with pytest.raises(TypeError, match=r"^backward\(gradient\): the gradient must be real numbers \(a number, "
+                                        r"nested lists of numbers or a numeric array\), got str of NumPy dtype <U2$"):
+        y.backward("ab")
 
 
 # Every op against central finite differences (float64) and against PyTorch, over values and shapes.

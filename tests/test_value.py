@@ -309,6 +309,17 @@ def test_non_finite_data_is_refused(bad):
         Value(bad)
 
 
+TOO_LARGE = r" is too large for a float \(the largest is about 1.8e308\): got an int of about 10\*\*400$"
+
+
+@pytest.mark.parametrize("make, what", [
+    (lambda: Value(10 ** 400), "Value data"), (lambda: Value(1.0) + 10 ** 400, "Value data"),
+    (lambda: Value(2.0) ** 10 ** 400, "the exponent")])
+def test_an_int_too_large_for_a_float_is_named(make, what):
+    with pytest.raises(OverflowError, match="^" + what + TOO_LARGE):
+        make()
+
+
 def test_a_non_numeric_operand_is_refused():
     with pytest.raises(TypeError, match="got str"):
         Value(1.0) + "2"

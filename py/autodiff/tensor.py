@@ -36,7 +36,7 @@ import numpy as np
 from autodiff import grad_mode
 from autodiff.grad_mode import no_grad
 from autodiff.graph import topo_order
-from autodiff.value import MIX_ERROR, Value
+from autodiff.value import MIX_ERROR, Value, too_large
 
 __all__ = ["Tensor", "no_grad"]  # no_grad lives in grad_mode (shared with Value); kept here for old imports
 
@@ -487,7 +487,8 @@ class Tensor:
                 raise RuntimeError(f"grad can be implicitly created only for scalar outputs: this tensor has "
                                    f"shape {self.shape}; pass backward(gradient) with that shape")
             return np.ones_like(self.data)
-        seed = _to_array(gradient.data if isinstance(gradient, Tensor) else gradient, self.data.dtype)
+        seed = _to_array(gradient.data if isinstance(gradient, Tensor) else gradient, self.data.dtype,
+                         "backward(gradient): the gradient")
         if seed.shape != self.data.shape:
             raise ValueError(f"backward(gradient): gradient has shape {seed.shape} but the tensor has "
                              f"shape {self.shape}")
@@ -612,22 +613,33 @@ def _lift(x, like):
     return _result(_to_array(x, like.data.dtype))
 
 
-def _to_array(data, dtype):
-    """A fresh ndarray of `dtype` from numbers, nested lists or an array; errors name what was wrong."""
+def _to_array(data, dtype, what="Tensor data"):
+    """A fresh ndarray of `dtype` from numbers, nested lists or an array; errors name `what` and what was wrong."""
     if type(data) is float or type(data) is int:
-        return np.array(data, dtype=dtype)
+        try:
+            return np.array(data, dtype=dtype)
+        except OverflowError:
+            raise too_large(what, data) from None
     if isinstance(data, Value):
         raise TypeError(MIX_ERROR)
     try:
         raw = np.asarray(data)
     except ValueError as error:
-        raise ValueError(f"Tensor data must be rectangular (every row the same length): {error}") from None
-    if raw.dtype.kind == "O" and any(isinstance(v, Value) for v in raw.flat):
-        raise TypeError(MIX_ERROR)
-    if raw.dtype.kind not in "biuf":
-        raise TypeError(f"Tensor data must be real numbers (a number, nested lists of numbers or a numeric "
-                        f"array), got {type(data).__name__} of NumPy dtype {raw.dtype}")
-    return raw.astype(dtype)
+        raise ValueError(f"{what} must be rectangular (every row the same length): {error}") from None
+    if raw.dtype.kind in "biuf":
+        return raw.astype(dtype)
+    if raw.dtype.kind == "O":
+        values = raw.ravel().tolist()
+        if any(isinstance(v, Value) for v in values):
+            raise TypeError(MIX_ERROR)
+        # Plain numbers that no NumPy integer type holds ([2**70]) come as objects: convert them one by one.
+        if all(isinstance(v, numbers.Real) for v in values):
+            try:
+                return raw.astype(dtype)
+            except OverflowError:
+                raise too_large(what, max(values, key=abs)) from None
+    raise TypeError(f"{what} must be real numbers (a number, nested lists of numbers or a numeric "
+                    f"array), got {type(data).__name__} of NumPy dtype {raw.dtype}")
 
 
 def _exponent(p):
@@ -639,4 +651,8 @@ def _exponent(p):
         raise TypeError(MIX_ERROR)
     if isinstance(p, bool) or not isinstance(p, numbers.Real):
         raise TypeError(f"Tensor ** needs a plain int or float exponent, got {type(p).__name__}")
-    return int(p) if isinstance(p, numbers.Integral) else float(p)
+    try:
+        as_float = float(p)
+    except OverflowError:
+        raise too_large("the exponent", p) from None
+    return int(p) if isinstance(p, numbers.Integral) else as_float

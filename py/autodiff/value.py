@@ -332,10 +332,20 @@ def _as_float(x):
         if _is_tensor(x):
             raise TypeError(MIX_ERROR)
         raise TypeError(f"Value needs a real number (int or float), got {type(x).__name__}: {x!r:.60}")
-    f = float(x)
+    try:
+        f = float(x)
+    except OverflowError:
+        raise too_large("Value data", x) from None
     if f - f:
         raise ValueError(f"Value needs a finite number, got {f}")
     return f
+
+
+def too_large(what, x):
+    """The OverflowError for a number beyond a float's range (float(10**400) fails), naming `what` it is."""
+    size = f"an int of about 10**{int(abs(x).bit_length() * math.log10(2))}" if isinstance(x, int) else \
+        f"a {type(x).__name__}"
+    return OverflowError(f"{what} is too large for a float (the largest is about 1.8e308): got {size}")
 
 
 def _exponent(p):
@@ -348,6 +358,10 @@ def _exponent(p):
         raise TypeError(MIX_ERROR)
     if isinstance(p, bool) or not isinstance(p, (int, float)):
         raise TypeError(f"the exponent must be a plain int or float, got {type(p).__name__}: {p!r:.60}")
-    if not math.isfinite(p):
+    try:
+        finite = math.isfinite(p)
+    except OverflowError:
+        raise too_large("the exponent", p) from None
+    if not finite:
         raise ValueError(f"the exponent must be finite, got {p}")
     return p
