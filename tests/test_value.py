@@ -297,7 +297,7 @@ f"{{x.grad}} {{text}} numpy={{'numpy' in sys.modules}}"
 
 @pytest.mark.parametrize("bad, message", [
     ("2.0", "real number.*got str"), (None, "real number.*got NoneType"),
-    (1 + 2j, "real number.*got complex"), ([1.0], "real number.*got list")])
+    (1 + 2j, "real number.*got complex"), ([1.0], r"real number.*got list: \[1.0\]; for an array of numbers use Tensor$")])
 def test_non_numeric_data_is_refused(bad, message):
     with pytest.raises(TypeError, match=message):
         Value(bad)
@@ -342,6 +342,20 @@ def test_value_and_tensor_do_not_mix():
         Value(t)
     with pytest.raises(TypeError, match="^cannot mix Value and Tensor: use Tensor for both, or Value for both$"):
         Value(2.0) ** t
+
+
+def test_a_numpy_array_and_a_value_make_an_error_not_an_array_of_values():
+    np = pytest.importorskip("numpy", reason="the case needs NumPy")
+    message = (r"^Value needs a real number \(int or float\), got ndarray: array\(\[1\., 2\.\]\); "
+               "for an array of numbers use Tensor$")
+    for attempt in (lambda a, v: a + v, lambda a, v: a - v, lambda a, v: a * v, lambda a, v: a / v,
+                    lambda a, v: v * a):
+        with pytest.raises(TypeError, match=message):
+            attempt(np.array([1.0, 2.0]), Value(2.0))
+    with pytest.raises(TypeError, match=r"^ndarray \*\* Value is not supported"):
+        np.array([1.0, 2.0]) ** Value(2.0)
+    total = np.float64(1.5) + Value(2.0)  # a NumPy number is a number
+    assert type(total) is Value and total.data == 3.5
 
 
 @pytest.mark.parametrize("exponent, error, message", [

@@ -40,6 +40,9 @@ class Value:
     """
 
     __slots__ = ("data", "grad", "label", "requires_grad", "_op", "_prev", "_local", "_reach")
+    # NumPy must hand `array + value` to Value.__radd__, which refuses it, instead of quietly making
+    # an array of Values (a graph per element).
+    __array_ufunc__ = None
 
     def __init__(self, data, label="", requires_grad=True):
         if not isinstance(label, str):
@@ -326,12 +329,19 @@ def _is_tensor(x):
     return tensor_module is not None and isinstance(x, tensor_module.Tensor)
 
 
+def _is_array(x):
+    """Whether x is a list, tuple or NumPy array: several numbers, which a Tensor holds and a Value cannot."""
+    numpy = sys.modules.get("numpy")
+    return isinstance(x, (list, tuple)) or (numpy is not None and isinstance(x, numpy.ndarray))
+
+
 def _as_float(x):
     """x as a finite float, or an error that names what x is."""
     if not isinstance(x, numbers.Real):
         if _is_tensor(x):
             raise TypeError(MIX_ERROR)
-        raise TypeError(f"Value needs a real number (int or float), got {type(x).__name__}: {x!r:.60}")
+        hint = "; for an array of numbers use Tensor" if _is_array(x) else ""
+        raise TypeError(f"Value needs a real number (int or float), got {type(x).__name__}: {x!r:.60}{hint}")
     try:
         f = float(x)
     except OverflowError:
