@@ -85,8 +85,14 @@ export function mountExplore(root, { state, bridge, grid = state.grid }) {
     a.output.textContent = a.input.value;
     b.output.textContent = b.input.value;
     const ticket = ++latest;
-    if (python === "ready") askPython(aValue, bValue, ticket);
-    else showFromBuild(aValue, bValue, ticket);
+    if (python !== "ready") {
+      showFromBuild(aValue, bValue, ticket);
+      return;
+    }
+    // A code cell keeps Python busy (<html data-cells>): the answer waits behind it, maybe for
+    // seconds, so the build's numbers for this setting are drawn meanwhile and Python's replace them.
+    if (settings && document.documentElement.dataset.cells) show(settings[gridKey(aValue, bValue)], "static");
+    askPython(aValue, bValue, ticket);
   }
 
   a.input.addEventListener("input", onMove);
