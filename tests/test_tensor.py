@@ -571,20 +571,39 @@ def test_label_must_be_text():
 def test_ragged_data_and_integer_dtypes_are_refused():
     with pytest.raises(ValueError, match="rectangular"):
         Tensor([[1, 2], [3]])
-    with pytest.raises(TypeError, match="float type"):
+    with pytest.raises(TypeError, match="^Tensor dtype must be float32 or float64, got int32$"):
         Tensor([1, 2], dtype=np.int32)
+    with pytest.raises(TypeError, match="^Tensor dtype must be float32 or float64, got float16$"):
+        Tensor([1, 2], dtype=np.float16)
+
+
+@pytest.mark.parametrize("make, what", [
+    (lambda: Tensor(True), "Tensor data"), (lambda: Tensor([True, False]), "Tensor data"),
+    (lambda: Tensor(np.array([1.0, 2.0]) > 1), "Tensor data"), (lambda: Tensor([True, 2 ** 70]), "Tensor data"),
+    (lambda: Tensor([1.0]) + True, "Tensor data"),
+    (lambda: (t([1.0]) * 2).backward(np.array([True])), r"backward\(gradient\): the gradient")])
+def test_bools_are_not_numbers_for_tensors_either(make, what):
+    with pytest.raises(TypeError, match="^" + what + r" must be real numbers, not bools \(True, False\): write 1.0 "
+                                        r"and 0.0, or convert an array with .astype\(float\)$"):
+        make()
 
 
 @pytest.mark.parametrize("exponent, message", [
     (Tensor(2.0), r"^Tensor \*\* Tensor is not supported: the exponent must be a plain number \(for a \*\* b write"),
     (Value(2.0), "^cannot mix Value and Tensor: use Tensor for both, or Value for both$"),
-    ("2", r"^Tensor \*\* needs a plain int or float exponent, got str$"),
-    (None, r"^Tensor \*\* needs a plain int or float exponent, got NoneType$"),
-    ([2], r"^Tensor \*\* needs a plain int or float exponent, got list$"),
-    (True, r"^Tensor \*\* needs a plain int or float exponent, got bool$")])
+    ("2", r"^the exponent must be a real number \(int or float\), got str: '2'$"),
+    (None, r"^the exponent must be a real number \(int or float\), got NoneType: None$"),
+    ([2], r"^the exponent must be a real number \(int or float\), got list: \[2\]$"),
+    (True, r"^the exponent must be a real number \(int or float\), got bool: True$")])
 def test_exponents_must_be_plain_numbers(exponent, message):
     with pytest.raises(TypeError, match=message):
         t([1.0]) ** exponent
+
+
+def test_numpy_numbers_are_exponents():
+    x = t([2.0])
+    (x ** np.float32(2) + x ** np.int64(3)).backward(np.ones(1))
+    assert x.grad.tolist() == [4 + 12]
 
 
 def test_a_tensor_exponent_is_refused():

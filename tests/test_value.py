@@ -296,8 +296,11 @@ f"{{x.grad}} {{text}} numpy={{'numpy' in sys.modules}}"
 # Errors: each names the problem.
 
 @pytest.mark.parametrize("bad, message", [
-    ("2.0", "real number.*got str"), (None, "real number.*got NoneType"),
-    (1 + 2j, "real number.*got complex"), ([1.0], r"real number.*got list: \[1.0\]; for an array of numbers use Tensor$")])
+    ("2.0", r"^Value data must be a real number \(int or float\), got str: '2.0'$"),
+    (None, r"^Value data must be a real number \(int or float\), got NoneType: None$"),
+    (1 + 2j, r"^Value data must be a real number \(int or float\), got complex: \(1\+2j\)$"),
+    (True, r"^Value data must be a real number \(int or float\), got bool: True$"),
+    ([1.0], r"^Value holds one number, got list: \[1.0\]; for an array of numbers use Tensor$")])
 def test_non_numeric_data_is_refused(bad, message):
     with pytest.raises(TypeError, match=message):
         Value(bad)
@@ -346,7 +349,7 @@ def test_value_and_tensor_do_not_mix():
 
 def test_a_numpy_array_and_a_value_make_an_error_not_an_array_of_values():
     np = pytest.importorskip("numpy", reason="the case needs NumPy")
-    message = (r"^Value needs a real number \(int or float\), got ndarray: array\(\[1\., 2\.\]\); "
+    message = (r"^Value holds one number, got ndarray: array\(\[1\., 2\.\]\); "
                "for an array of numbers use Tensor$")
     for attempt in (lambda a, v: a + v, lambda a, v: a - v, lambda a, v: a * v, lambda a, v: a / v,
                     lambda a, v: v * a):
@@ -360,12 +363,27 @@ def test_a_numpy_array_and_a_value_make_an_error_not_an_array_of_values():
 
 @pytest.mark.parametrize("exponent, error, message", [
     (Value(2.0), TypeError, r"Value \*\* Value is not supported"),
-    ("2", TypeError, "exponent must be a plain int or float, got str"),
-    (True, TypeError, "exponent must be a plain int or float, got bool"),
-    (float("nan"), ValueError, "exponent must be finite")])
+    ("2", TypeError, r"^the exponent must be a real number \(int or float\), got str: '2'$"),
+    (True, TypeError, r"^the exponent must be a real number \(int or float\), got bool: True$"),
+    (float("nan"), ValueError, "^the exponent must be finite, got nan$")])
 def test_unsupported_exponents_are_refused(exponent, error, message):
     with pytest.raises(error, match=message):
         Value(2.0) ** exponent
+
+
+def test_bools_are_refused_as_operands_as_they_are_as_data_exponents_and_gradients():
+    for attempt in (lambda: Value(1.0) + True, lambda: False * Value(1.0), lambda: Value(2.0) / True):
+        with pytest.raises(TypeError, match=r"^Value data must be a real number \(int or float\), got bool: "):
+            attempt()
+
+
+def test_numpy_numbers_are_exponents_as_they_are_data():
+    np = pytest.importorskip("numpy", reason="the case needs NumPy")
+    x = Value(2.0)
+    square, cube = x ** np.float32(2), x ** np.int64(3)
+    (square + cube).backward()
+    assert (square.data, square._op, cube.data, cube._op, x.grad) == (4.0, "**2.0", 8.0, "**3", 4.0 + 12.0)
+    assert Value(np.float32(2)).data == 2.0  # as data, too
 
 
 def test_a_number_raised_to_a_value_is_refused():
@@ -496,9 +514,9 @@ def test_backward_seeds_the_pass_with_the_given_gradient():
 
 
 @pytest.mark.parametrize("gradient, error, message", [
-    ("1", TypeError, "gradient must be a real number, got str"),
-    (True, TypeError, "gradient must be a real number, got bool"),
-    (float("inf"), ValueError, "gradient must be finite")])
+    ("1", TypeError, r"^backward\(gradient\): the gradient must be a real number \(int or float\), got str: '1'$"),
+    (True, TypeError, r"^backward\(gradient\): the gradient must be a real number \(int or float\), got bool: True$"),
+    (float("inf"), ValueError, r"^backward\(gradient\): the gradient must be finite, got inf$")])
 def test_backward_refuses_a_gradient_that_is_not_a_finite_number(gradient, error, message):
     with pytest.raises(error, match=message):
         (Value(1.0) * 2).backward(gradient)

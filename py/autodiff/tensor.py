@@ -5,8 +5,9 @@ result's gradient to one contribution per input (already summed back over broadc
 None where an input needs no gradient). `backward()` is one generic loop over the graph in
 reverse topological order; it is the only place where gradients are added up.
 
-Dtype: float32 unless `dtype=np.float64` is asked for; numbers and arrays that meet a Tensor
-take its dtype, and every result keeps it (gradcheck runs the whole graph in float64).
+Dtype: float32 unless `dtype=np.float64` is asked for (no other); numbers and arrays that meet a
+Tensor take its dtype, and every result keeps it (gradcheck runs the whole graph in float64).
+Bools are not numbers here (True is not read as 1), as for Value.
 
 Domain policy (follows NumPy, without warnings): log(0) = -inf, log(-1) = nan, exp(1000) = inf,
 1/0 = inf, 0/0 = nan, and their gradients likewise; log, exp, /, **, sigmoid, softmax,
@@ -36,7 +37,7 @@ import numpy as np
 from autodiff import grad_mode
 from autodiff.grad_mode import no_grad
 from autodiff.graph import topo_order
-from autodiff.value import MIX_ERROR, Value, too_large
+from autodiff.value import MIX_ERROR, Value, as_exponent, too_large
 
 __all__ = ["Tensor", "no_grad"]  # no_grad lives in grad_mode (shared with Value); kept here for old imports
 
@@ -56,8 +57,8 @@ class Tensor:
 
     def __init__(self, data, requires_grad=False, dtype=np.float32, label=""):
         dtype = np.dtype(dtype)
-        if dtype.kind != "f":
-            raise TypeError(f"Tensor dtype must be a float type (float32 or float64), got {dtype}")
+        if dtype.type is not np.float32 and dtype.type is not np.float64:  # float16 is too coarse for gradients
+            raise TypeError(f"Tensor dtype must be float32 or float64, got {dtype}")
         if not isinstance(label, str):
             raise TypeError(f"Tensor label must be a str, got {type(label).__name__}")
         _fill(self, _to_array(data.data if isinstance(data, Tensor) else data, dtype), bool(requires_grad), label)
@@ -626,33 +627,30 @@ def _to_array(data, dtype, what="Tensor data"):
         raw = np.asarray(data)
     except ValueError as error:
         raise ValueError(f"{what} must be rectangular (every row the same length): {error}") from None
-    if raw.dtype.kind in "biuf":
+    if raw.dtype.kind in "iuf":
         return raw.astype(dtype)
-    if raw.dtype.kind == "O":
-        values = raw.ravel().tolist()
-        if any(isinstance(v, Value) for v in values):
-            raise TypeError(MIX_ERROR)
+    values = raw.ravel().tolist() if raw.dtype.kind == "O" else ()
+    if any(isinstance(v, Value) for v in values):
+        raise TypeError(MIX_ERROR)
+    # As for Value, an exponent and a gradient: True and False are not read as 1 and 0.
+    if raw.dtype.kind == "b" or any(isinstance(v, bool) for v in values):
+        raise TypeError(f"{what} must be real numbers, not bools (True, False): write 1.0 and 0.0, or "
+                        "convert an array with .astype(float)")
+    if raw.dtype.kind == "O" and all(isinstance(v, numbers.Real) for v in values):
         # Plain numbers that no NumPy integer type holds ([2**70]) come as objects: convert them one by one.
-        if all(isinstance(v, numbers.Real) for v in values):
-            try:
-                return raw.astype(dtype)
-            except OverflowError:
-                raise too_large(what, max(values, key=abs)) from None
+        try:
+            return raw.astype(dtype)
+        except OverflowError:
+            raise too_large(what, max(values, key=abs)) from None
     raise TypeError(f"{what} must be real numbers (a number, nested lists of numbers or a numeric "
                     f"array), got {type(data).__name__} of NumPy dtype {raw.dtype}")
 
 
 def _exponent(p):
-    """p as an exponent for a Tensor: a plain real number (int kept as int, else float)."""
+    """p as an exponent for a Tensor: a real number, an int kept an int (inf and nan allowed, as in NumPy)."""
     if isinstance(p, Tensor):
         raise TypeError("Tensor ** Tensor is not supported: the exponent must be a plain number "
                         "(for a ** b write (b * a.log()).exp())")
     if isinstance(p, Value):
         raise TypeError(MIX_ERROR)
-    if isinstance(p, bool) or not isinstance(p, numbers.Real):
-        raise TypeError(f"Tensor ** needs a plain int or float exponent, got {type(p).__name__}")
-    try:
-        as_float = float(p)
-    except OverflowError:
-        raise too_large("the exponent", p) from None
-    return int(p) if isinstance(p, numbers.Integral) else as_float
+    return as_exponent(p)

@@ -10,8 +10,9 @@ Domain policy (follows `math`; no operation returns inf or nan from finite input
     ZeroDivisionError.
   - a result or a local derivative too large for a float (exp(1000), 1e200 * 1e200,
     10.0 ** 400), or a gradient that overflows during backward(): OverflowError.
-  - data that is not a finite real number (str, None, complex, nan, a Tensor): TypeError
-    or ValueError naming it.
+  - data, an exponent or a gradient that is not a finite real number (str, None, complex,
+    a bool, nan, a Tensor): TypeError or ValueError naming it; one too large for a float
+    (10**400): OverflowError naming it.
 relu'(0) is taken as 0, as in micrograd and PyTorch. The policy holds under no_grad() too.
 
 Which results join the graph, as in PyTorch (and Tensor): an operation whose inputs are all
@@ -314,10 +315,7 @@ def _seed(gradient):
     """backward's starting gradient as a finite float (a number, or a Value's data)."""
     if isinstance(gradient, Value):
         gradient = gradient.data
-    if isinstance(gradient, bool) or not isinstance(gradient, numbers.Real):
-        raise TypeError(f"backward(gradient): the gradient must be a real number, got "
-                        f"{type(gradient).__name__}: {gradient!r:.60}")
-    seed = float(gradient)
+    seed = _real(gradient, "backward(gradient): the gradient")
     if seed - seed:
         raise ValueError(f"backward(gradient): the gradient must be finite, got {seed}")
     return seed
@@ -337,18 +335,26 @@ def _is_array(x):
 
 def _as_float(x):
     """x as a finite float, or an error that names what x is."""
-    if not isinstance(x, numbers.Real):
+    if type(x) is not float:
         if _is_tensor(x):
             raise TypeError(MIX_ERROR)
-        hint = "; for an array of numbers use Tensor" if _is_array(x) else ""
-        raise TypeError(f"Value needs a real number (int or float), got {type(x).__name__}: {x!r:.60}{hint}")
+        if _is_array(x):
+            raise TypeError(f"Value holds one number, got {type(x).__name__}: {x!r:.60}; "
+                            "for an array of numbers use Tensor")
+        x = _real(x, "Value data")
+    if x - x:
+        raise ValueError(f"Value needs a finite number, got {x}")
+    return x
+
+
+def _real(x, what):
+    """float(x) for a real number that is not a bool (an int, a float, a NumPy number), or an error naming `what`."""
+    if isinstance(x, bool) or not isinstance(x, numbers.Real):
+        raise TypeError(f"{what} must be a real number (int or float), got {type(x).__name__}: {x!r:.60}")
     try:
-        f = float(x)
+        return float(x)
     except OverflowError:
-        raise too_large("Value data", x) from None
-    if f - f:
-        raise ValueError(f"Value needs a finite number, got {f}")
-    return f
+        raise too_large(what, x) from None
 
 
 def too_large(what, x):
@@ -358,20 +364,21 @@ def too_large(what, x):
     return OverflowError(f"{what} is too large for a float (the largest is about 1.8e308): got {size}")
 
 
+def as_exponent(p):
+    """p as an exponent, for both engines: a real number but not a bool, an int kept an int (the op reads '**2')."""
+    as_float = _real(p, "the exponent")
+    return int(p) if isinstance(p, numbers.Integral) else as_float
+
+
 def _exponent(p):
-    """p as an exponent: a plain finite int or float (a Value exponent is not supported)."""
+    """p as a Value's exponent: a finite real number (a Value or Tensor exponent is not supported)."""
     if isinstance(p, Value):
         raise TypeError(
             "Value ** Value is not supported: the exponent must be a plain int or float "
             "(for x ** y write (y * x.log()).exp())")
     if _is_tensor(p):
         raise TypeError(MIX_ERROR)
-    if isinstance(p, bool) or not isinstance(p, (int, float)):
-        raise TypeError(f"the exponent must be a plain int or float, got {type(p).__name__}: {p!r:.60}")
-    try:
-        finite = math.isfinite(p)
-    except OverflowError:
-        raise too_large("the exponent", p) from None
-    if not finite:
+    p = as_exponent(p)
+    if not math.isfinite(p):
         raise ValueError(f"the exponent must be finite, got {p}")
     return p
