@@ -2,7 +2,8 @@
 
     python bench/bench_page.py [--runs 7] [--inputs 200]
 
-Headless Chromium with a fresh profile for every load (cold), the three kinds of load interleaved
+Headless Chromium with a fresh profile for every load (cold), each load started once the browser has
+finished its own start-up (bench/browser_idle.py), the three kinds of load interleaved
 so that machine noise hits them alike; medians and p95 over the runs. Times are from navigation
 start: first paint is the first contentful paint once the widgets on screen are drawn from the build's
 state (the explore widget's numbers are checked against the engine on CPython), ready is
@@ -11,6 +12,7 @@ and the Python worker's python:* milestones).
 """
 
 import argparse
+import contextlib
 import functools
 import os
 import statistics
@@ -23,6 +25,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT / "py"), str(ROOT / "tests" / "browser")]
 
+from browser_idle import wait_until_browser_idle  # noqa: E402
 from conftest import DIST, QuietHandler, ensure_dist, launch  # noqa: E402
 from playwright.sync_api import sync_playwright  # noqa: E402
 
@@ -135,18 +138,26 @@ def numbers_are_the_engines(drawn, expected):
         for node, (value, grad) in drawn.items())
 
 
-def load(playwright, url, until):
-    """One cold load of `url` in a fresh Chromium; returns the marks once `until` is reached."""
+@contextlib.contextmanager
+def fresh_tab(playwright):
+    """The tab of a fresh Chromium (new empty profile, so every load is cold), once the browser has
+    finished starting: its own start-up work would otherwise share the cores with the page."""
     with launch(playwright) as context:
         page = context.pages[0] if context.pages else context.new_page()
+        wait_until_browser_idle()
+        yield page
+
+
+def load(playwright, url, until):
+    """One cold load of `url` in a fresh Chromium; returns the marks once `until` is reached."""
+    with fresh_tab(playwright) as page:
         page.goto(url, wait_until="commit")
         return wait_for(page, until)
 
 
 def first_paint(playwright, url):
     """One cold load of the lesson: (first paint in ms, the explore widget's drawing read from the build)."""
-    with launch(playwright) as context:
-        page = context.pages[0] if context.pages else context.new_page()
+    with fresh_tab(playwright) as page:
         page.goto(url, wait_until="commit")
         marks = wait_for(page, "widgets-mounted")
         # The first paint counts only once the widgets on screen are drawn from the build's state.
@@ -156,8 +167,7 @@ def first_paint(playwright, url):
 def slider_latency(playwright, url, count):
     """Milliseconds from slider input to the widget showing Python's answer, `count` times, once the page
     has settled (Python ready, every widget mounted): a reader's first drag comes seconds after the load."""
-    with launch(playwright) as context:
-        page = context.pages[0] if context.pages else context.new_page()
+    with fresh_tab(playwright) as page:
         page.goto(url)
         wait_for(page, "python-ready")
         wait_for(page, "widgets-all-mounted")
