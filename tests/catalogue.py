@@ -228,10 +228,10 @@ KITS = [("value", _value_kit, None), ("tensor", _tensor_kit, TENSOR_MISSING),
         ("torch", _torch_kit, missing("torch", "PyTorch is an optional reference"))]
 
 
-def kit_params():
-    """KITS as pytest parameters (each builds its Kit when the test runs); missing engines skip with the reason."""
+def kit_params(names=("value", "tensor", "torch")):
+    """KITS (those named) as pytest parameters, each building its Kit when the test runs; missing engines skip."""
     return [pytest.param(make, id=name, marks=[pytest.mark.skip(reason=why)] if why else [])
-            for name, make, why in KITS]
+            for name, make, why in KITS if name in names]
 
 
 def detach_scenario(kit):

@@ -1,5 +1,6 @@
 """The Tensor engine: the lesson's numbers, every op against finite differences and PyTorch, and its errors."""
 
+import gc
 import json
 import re
 import warnings
@@ -12,6 +13,7 @@ from hypothesis.extra import numpy as hnp
 
 from autodiff import Tensor, Value, no_grad
 from autodiff.gradcheck import gradcheck
+from autodiff.graph import FREE_DEPTH
 from autodiff.tensor import _unbroadcast
 from autodiff.trace import trace
 
@@ -400,13 +402,29 @@ def test_a_node_used_twice_gets_both_contributions():
     assert a.grad.tolist() == [6]
 
 
-def test_deep_chains_do_not_hit_the_recursion_limit():
+def test_deep_chains_do_not_hit_the_recursion_limit_and_free():
     x = t(1.0, dtype=np.float64)
     y = x
     for _ in range(20000):
         y = y * 1.0 + 0.0
     y.backward()
     assert x.grad == 1.0
+    del y
+    gc.collect()
+    assert x.grad == 1.0 and x._prev == ()
+
+
+def test_an_in_place_op_on_a_loop_freed_tensor_keeps_its_deep_history_loop_freed():
+    # Freeing deep graphs by a loop, as Value does, is tested on both engines in test_value.py.
+    x = t([1.0])
+    y = x * 1
+    for _ in range(FREE_DEPTH):
+        y = y * 1
+    assert type(y) is not Tensor
+    y.add_(1)
+    assert type(y._prev[0]) is type(y), "the history moved out of y is as deep as y was"
+    y.sum().backward()
+    assert x.grad.tolist() == [1]
 
 
 def test_backward_through_a_vector_dot_and_a_matrix_vector_product():

@@ -11,7 +11,7 @@ import pytest
 
 from autodiff import Value
 from autodiff.grad_mode import is_grad_enabled, no_grad
-from autodiff.value import _FREE_DEPTH
+from autodiff.graph import FREE_DEPTH
 from catalogue import SEMANTICS, kit_params
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -229,32 +229,42 @@ def test_a_chain_of_a_million_nodes_builds_runs_backward_prints_and_frees():
     assert x.grad == 1.0
 
 
-def test_a_long_chain_gets_a_loop_freed_node_after_every_free_depth_plain_ones():
-    y = Value(1.0)
+# Freeing deep graphs by a loop (graph.py): PyTorch frees its graph in C++, so only our engines.
+OUR_ENGINES = kit_params(("value", "tensor"))
+
+
+@pytest.mark.parametrize("make_kit", OUR_ENGINES)
+def test_a_long_chain_gets_a_loop_freed_node_after_every_free_depth_plain_ones(make_kit):
+    kit = make_kit()
+    x = kit.leaf(1.0)
+    y = x
     loop_freed = []
-    for i in range(3 * _FREE_DEPTH):
+    for i in range(3 * FREE_DEPTH):
         y = y + 1
-        if type(y) is not Value:
+        if type(y) is not type(x):
             loop_freed.append(i)
-    assert loop_freed == [_FREE_DEPTH, 2 * _FREE_DEPTH + 1]
-    assert isinstance(y, Value) and y.data == 1.0 + 3 * _FREE_DEPTH
+    assert loop_freed == [FREE_DEPTH, 2 * FREE_DEPTH + 1]
+    assert isinstance(y, type(x)) and kit.number(y) == 1.0 + 3 * FREE_DEPTH
 
 
-def test_freeing_a_graph_leaves_nodes_still_held_elsewhere_intact():
-    x = Value(1.0, label="x")
+@pytest.mark.parametrize("make_kit", OUR_ENGINES)
+def test_freeing_a_graph_leaves_nodes_still_held_elsewhere_intact(make_kit):
+    kit = make_kit()
+    x = kit.leaf(1.0)
     y = x
     kept = []
-    for i in range(5 * _FREE_DEPTH):
+    for i in range(5 * FREE_DEPTH):
         y = y * 1.0 + x
         if i % 700 == 0:
             kept.append(y)
     del y  # the loop-freed nodes above the kept ones empty what they alone hold, nothing more
     gc.collect()
+    accumulated = 0
     for k, node in enumerate(kept):
         node.backward()
-        assert node.data == 1.0 + 700 * k + 1
-        assert x.grad == 700 * k + 2, "the kept node's whole history is still there"
-        x.grad = 0.0
+        accumulated += 700 * k + 2
+        assert kit.number(node) == 1.0 + 700 * k + 1
+        assert kit.grad(x) == accumulated, "the kept node's whole history is still there"
 
 
 PYODIDE = ROOT / "node_modules" / "pyodide" / "pyodide.mjs"

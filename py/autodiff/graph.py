@@ -1,4 +1,6 @@
-"""Graph walking shared by both engines: the topological order backward uses."""
+"""Graph walking shared by both engines: the topological order backward uses, and freeing deep graphs."""
+
+from sys import getrefcount
 
 
 def topo_order(root):
@@ -22,3 +24,47 @@ def topo_order(root):
             stack.pop()
             order.append(node)
     return order
+
+
+# Freeing a graph recurses in C, one level per node along a path. Under Pyodide, CPython's guard
+# against deep recursion cannot see the browser's stack, and freeing a chain of about 3,000 nodes
+# kills the interpreter. So each node counts the levels below it down to the nearest "loop-freed"
+# node (`_reach`); the node that would reach FREE_DEPTH becomes one instead, and when it dies it
+# frees what it alone holds with a loop. Freeing then never recurses deeper than FREE_DEPTH, and
+# ordinary graphs, shallower than that, pay nothing but the count. (256 keeps every count a
+# cached small int.) Each engine counts in its own op-making code and has its own loop-freed
+# class, made with LoopFreed.
+FREE_DEPTH = 256
+
+
+class LoopFreed:
+    """Mixed into a node class: such a node, when it dies, frees the inputs only it holds by a loop, not recursion."""
+
+    __slots__ = ()
+
+    def __del__(self):
+        if self._prev:
+            _release(self)
+
+
+def _release(node):
+    """Take out, round by round, the inputs of every node that only the dying graph holds."""
+    pending = [node._prev]
+    node._prev = ()
+    while pending:
+        inputs = pending.pop()
+        for parent, extra in zip(inputs, _extra_references(inputs)):
+            if extra == _SOLE_OWNER and parent._prev:
+                pending.append(parent._prev)
+                parent._prev = ()
+        # Dropping `inputs` here frees the nodes just emptied, each without recursion.
+
+
+def _extra_references(inputs):
+    """Each input's reference count beyond the references `inputs` itself holds, as seen from here."""
+    return [getrefcount(parent) - inputs.count(parent) for parent in inputs]
+
+
+# What _extra_references shows for a node that nothing but the tuple holds: it differs between
+# Python versions (3.14 borrows references that 3.11 counts), so it is measured, not assumed.
+_SOLE_OWNER = _extra_references((object(),))[0]

@@ -36,7 +36,7 @@ import numpy as np
 
 from autodiff import grad_mode
 from autodiff.grad_mode import no_grad
-from autodiff.graph import topo_order
+from autodiff.graph import FREE_DEPTH, LoopFreed, topo_order
 from autodiff.value import MIX_ERROR, Value, as_exponent, too_large
 
 __all__ = ["Tensor", "no_grad"]  # no_grad lives in grad_mode (shared with Value); kept here for old imports
@@ -51,7 +51,7 @@ class Tensor:
     """An n-dimensional array node: `data` (ndarray), `grad` (ndarray or None), and its inputs."""
 
     __slots__ = ("data", "grad", "label", "requires_grad", "_op", "_prev", "_backward", "_saved",
-                 "_version", "_serial")
+                 "_version", "_serial", "_reach")
     # NumPy must hand `array + tensor` to Tensor.__radd__ instead of looping over the tensor.
     __array_ufunc__ = None
 
@@ -427,9 +427,9 @@ class Tensor:
 
     def _take_over_history(self, op, others, chain, saved):
         """Move this tensor's past into a new node and make this tensor the in-place op applied to it."""
-        past = _new(Tensor)
+        past = _new(type(self))  # a loop-freed tensor's past is one too: it holds the deep history now
         for name in ("data", "grad", "requires_grad", "_op", "_prev", "_backward", "_saved",
-                     "_version", "_serial"):
+                     "_version", "_serial", "_reach"):
             setattr(past, name, getattr(self, name))
         past.label = ""
         self.grad = None
@@ -496,6 +496,12 @@ class Tensor:
         return seed
 
 
+class _LoopFreed(LoopFreed, Tensor):
+    """A Tensor that, when it dies, frees the inputs only it holds by a loop instead of recursion (graph.py)."""
+
+    __slots__ = ()
+
+
 def _add_grad(node, contribution, upstream):
     """The one place gradients are added: leaves accumulate across passes, non-leaf nodes within this pass."""
     if node.grad is not None:
@@ -528,6 +534,7 @@ def _fill(tensor, data, requires_grad, label):
     tensor._saved = ()
     tensor._version = [0]
     tensor._serial = next(_serial)
+    tensor._reach = 0
 
 
 def _view_result(data, source):
@@ -545,6 +552,16 @@ def _record(out, op, prev, chain, saved):
     out._prev = prev
     out._backward = chain
     out._saved = saved
+    # As in Value's _op_node, only for freeing deep graphs (graph.py): the levels below out down to
+    # the nearest loop-freed tensor; the one that would reach FREE_DEPTH becomes loop-freed instead.
+    reach = prev[0]._reach  # every op has one or two inputs
+    if len(prev) == 2 and prev[1]._reach > reach:
+        reach = prev[1]._reach
+    if reach < FREE_DEPTH:
+        out._reach = reach + 1
+    else:
+        out.__class__ = _LoopFreed  # the same slots, so the class can change in place
+        out._reach = 0
 
 
 def _versions(tensors):

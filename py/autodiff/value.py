@@ -23,10 +23,9 @@ inputs; `detach()` gives a constant with the same data.
 import math
 import numbers
 import sys
-from sys import getrefcount
 
 from autodiff import grad_mode
-from autodiff.graph import topo_order
+from autodiff.graph import FREE_DEPTH, LoopFreed, topo_order
 
 _new = object.__new__
 MIX_ERROR = "cannot mix Value and Tensor: use Tensor for both, or Value for both"  # both engines say it
@@ -217,47 +216,10 @@ class Value:
                 raise OverflowError(f"the gradient of {node!r} overflowed during backward()")
 
 
-# Freeing a graph recurses in C, one level per node along a path. Under Pyodide, CPython's guard
-# against deep recursion cannot see the browser's stack, and freeing a chain of about 3,000 nodes
-# kills the interpreter. So each node counts the levels below it down to the nearest "loop-freed"
-# node (`_reach`); the node that would reach _FREE_DEPTH becomes one instead, and when it dies it
-# frees what it alone holds with a loop. Freeing then never recurses deeper than _FREE_DEPTH, and
-# ordinary graphs, shallower than that, pay nothing but the count. (256 keeps every count a
-# cached small int.)
-_FREE_DEPTH = 256
-
-
-class _LoopFreed(Value):
-    """A Value that, when it dies, frees the inputs only it holds by a loop instead of recursion."""
+class _LoopFreed(LoopFreed, Value):
+    """A Value that, when it dies, frees the inputs only it holds by a loop instead of recursion (graph.py)."""
 
     __slots__ = ()
-
-    def __del__(self):
-        if self._prev:
-            _release(self)
-
-
-def _release(node):
-    """Take out, round by round, the inputs of every node that only the dying graph holds."""
-    pending = [node._prev]
-    node._prev = ()
-    while pending:
-        inputs = pending.pop()
-        for parent, extra in zip(inputs, _extra_references(inputs)):
-            if extra == _SOLE_OWNER and parent._prev:
-                pending.append(parent._prev)
-                parent._prev = ()
-        # Dropping `inputs` here frees the nodes just emptied, each without recursion.
-
-
-def _extra_references(inputs):
-    """Each input's reference count beyond the references `inputs` itself holds, as seen from here."""
-    return [getrefcount(parent) - inputs.count(parent) for parent in inputs]
-
-
-# What _extra_references shows for a node that nothing but the tuple holds: it differs between
-# Python versions (3.14 borrows references that 3.11 counts), so it is measured, not assumed.
-_SOLE_OWNER = _extra_references((object(),))[0]
 
 
 def _op_node(data, prev, local, op):
@@ -276,7 +238,7 @@ def _op_node(data, prev, local, op):
         reach = first._reach
     if not (tracked and grad_mode.enabled):
         return _constant_result(data)
-    if reach < _FREE_DEPTH:
+    if reach < FREE_DEPTH:
         out = _new(Value)
         out._reach = reach + 1
     else:
