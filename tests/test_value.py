@@ -327,7 +327,8 @@ TOO_LARGE = r" is too large for a float \(the largest is about 1.8e308\): got an
 
 @pytest.mark.parametrize("make, what", [
     (lambda: Value(10 ** 400), "Value data"), (lambda: Value(1.0) + 10 ** 400, "Value data"),
-    (lambda: Value(2.0) ** 10 ** 400, "the exponent")])
+    (lambda: Value(2.0) ** 10 ** 400, "the exponent"),
+    (lambda: (Value(1.0) * 2).backward(10 ** 400), r"backward\(gradient\): the gradient")])
 def test_an_int_too_large_for_a_float_is_named(make, what):
     with pytest.raises(OverflowError, match="^" + what + TOO_LARGE):
         make()
