@@ -420,3 +420,19 @@ def test_every_widget_mounts_soon_after_load_and_the_first_paint_has_the_start_d
     names = page.locator("[data-widget][data-mounted]").evaluate_all("(ws) => ws.map((w) => w.dataset.widget)")
     assert sorted(names) == sorted(NAMES + ["playground"])
     assert page.evaluate("performance.getEntriesByName('widgets-all-mounted').length") == 1
+
+
+# Ids and the labels and outputs that point at them.
+
+def test_every_id_is_plain_ascii_and_every_for_finds_its_control(page):
+    wait_for_python(page)
+    all_mounted(page)
+    found = page.evaluate(r"""() => ({
+      ids: [...document.querySelectorAll('[id]')].map((e) => e.id).filter((id) => !/^[\x21-\x7e]+$/.test(id)),
+      dangling: [...document.querySelectorAll('output[for], label[for]')].flatMap((e) => e.getAttribute('for')
+        .split(/\s+/).filter((id) => !document.getElementById(id)).map((id) => `<${e.localName} for="${e.getAttribute('for')}">`)),
+      outputs: [...document.querySelectorAll('output[for]')].map((o) => o.htmlFor.length),
+      labels: document.querySelectorAll('label[for]').length,
+    })""")
+    assert found["ids"] == [] and found["dangling"] == []
+    assert found["labels"] > 10 and set(found["outputs"]) == {1}  # each output names exactly one control

@@ -3,8 +3,15 @@
 
 let controls = 0;
 
-/** A unique id for a control, so each <label for> finds its input even with many widgets on a page. */
-export const uniqueId = (name) => `w${++controls}-${name}`;
+/**
+ * A unique id for a control, so each <label for> finds its input even with many widgets on a page.
+ * Its name part is ASCII letters, digits and "-": an id with a space would make <output for> (a list
+ * of ids) point at two controls that do not exist. "Backward step" gives "w12-backward-step".
+ */
+export const uniqueId = (name) => [`w${++controls}`, slug(name)].filter(Boolean).join("-");
+
+/** "Backward step" -> "backward-step": lower-case ASCII letters and digits joined by "-" ("" if none). */
+const slug = (name) => String(name).toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-|-$/g, "");
 
 /** Append an element with a class (and text) to `parent`; text always goes in as text. */
 export function element(parent, tag, className, text) {
