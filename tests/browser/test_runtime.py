@@ -21,7 +21,38 @@ pytestmark = pytest.mark.timeout(180)
 def test_python_gets_ready_from_file_and_http(lesson_page):
     assert lesson_page.evaluate("document.documentElement.dataset.python") in ("static", "booting", "ready")
     wait_for_python(lesson_page)
-    assert lesson_page.locator("#python-status").get_attribute("data-stage") == "ready"
+    status = lesson_page.locator("#python-status")
+    assert status.get_attribute("data-stage") == "ready"
+    # What is live, and no more: PyTorch cells (and NumPy ones in a build without NumPy) are not.
+    assert status.text_content().strip() == "Python is live: sliders and engine cells now run in your browser."
+
+
+# Installed before the page's own scripts: every data-stage the indicator takes, with its bar and text.
+RECORD_BOOT_STAGES = """
+window.bootStages = [];
+new MutationObserver((records) => {
+  for (const record of records) {
+    const status = record.target;
+    bootStages.push({stage: status.dataset.stage, bar: status.querySelector('progress').value,
+                     text: status.querySelector('.python-status-text').textContent});
+  }
+}).observe(document, {subtree: true, attributes: true, attributeFilter: ['data-stage']});
+"""
+
+
+def test_the_progress_indicator_shows_the_boot_stage_by_stage(context, dist):
+    context.add_init_script(RECORD_BOOT_STAGES)
+    page = open_page(context, (dist / "lesson.html").as_uri())
+    wait_for_python(page)
+    seen = page.evaluate("bootStages")
+    stages = [entry["stage"] for entry in seen]
+    assert stages[-1] == "ready" and stages.count("ready") == 1, stages
+    between = [entry for entry in seen if entry["stage"] in ("decode", "compile", "restore")]
+    assert between, f"no stage between the start and ready: {stages}"
+    for entry in between:  # each shown with its own words and a partly filled bar
+        assert entry["text"].startswith("Starting Python: ") and 0 < entry["bar"] < 4, entry
+    assert seen[-1]["bar"] == 4
+    assert page.locator("#python-status progress").is_hidden()  # the bar goes once Python is live
 
 
 @pytest.mark.parametrize("a, b", [(2.0, -1.0), (-3.5, 4.5), (0.0, 0.0)])

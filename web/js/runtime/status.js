@@ -6,7 +6,8 @@ const MESSAGES = {
   decode: "Starting Python: unpacking\u2026",
   compile: "Starting Python: compiling\u2026",
   restore: "Starting Python: restoring the lesson\u2026",
-  ready: "Python is live: every slider and cell now runs the engine in your browser.",
+  // Not "every cell": PyTorch cells (and NumPy ones, unless the build bundled NumPy) stay as built.
+  ready: "Python is live: sliders and engine cells now run in your browser.",
   failed: "Python could not start in this browser, so the page stays static: the numbers shown were computed when it was built.",
 };
 
