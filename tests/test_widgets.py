@@ -2,6 +2,7 @@
 
 import json
 import math
+import re
 import sys
 
 import pytest
@@ -74,6 +75,13 @@ def test_compute_graph_has_the_lessons_values_and_gradients_and_a_constant_targe
     # The explanation is local derivative × upstream = added, with the record's numbers.
     last = result["backward"][-1]["text"]
     assert "∂loss/∂w += 2 × 0.6 = 1.2." in last and "∂loss/∂x += 0.5 × 0.6 = 0.3." in last
+
+
+def test_forward_steps_names_the_constants_it_highlights_with_the_inputs():
+    first = widgets.forward_steps()["forward"][0]
+    assert first["active"] == ["x", "n1", "n3"]  # x and the literal constants 3 and 1
+    assert first["text"] == "Inputs: x = 2; constants 3 and 1."
+    assert widgets.compute_graph()["forward"][0]["text"] == "Inputs: w = 0.5; x = 2; b = 0.1; target = 0.8, a constant."
 
 
 def test_grad_accumulation_shows_two_paths_of_3_adding_to_6():
@@ -292,11 +300,32 @@ def test_one_path_per_step_shows_the_rule_for_its_own_operand():
     assert [text.count("rule: ∂c/∂a = a.") for text in texts] == [1, 1]
 
 
+def test_nn_backprop_backward_texts_show_each_share_in_numbers():
+    pytest.importorskip("numpy", reason="the Tensor engine needs NumPy")
+    result = widgets.nn_backprop()
+    short = lambda x: f"{x:.3g}"  # as the graph's nodes print an array's entries
+    column = lambda values: "[" + ", ".join(short(row[0]) for row in values) + "]ᵀ"
+    matrix = lambda values: "[" + ", ".join("[" + ", ".join(map(short, row)) + "]" for row in values) + "]"
+    record = {(r["node"], e["to"]): (r["upstream"], e["added"]) for r in result["trace"]["backward"] for e in r["inputs"]}
+    upstream, added = record[("z1", "W")]
+    assert f"upstream ∂L/∂z1 = {column(upstream)};" in backward_text(result, "z1")
+    assert f"∂L/∂W += {matrix(added)}." in backward_text(result, "z1")
+    assert f"∂L/∂b += {column(record[('z2', 'b')][1])}." in backward_text(result, "z2")
+    assert not any(re.search(r"a \d+×\d+ gradient", step["text"]) for step in result["backward"])
+
+
 def test_the_matmul_rule_names_the_layers_matrices():
     pytest.importorskip("numpy", reason="the Tensor engine needs NumPy")
     result = widgets.nn_backprop()
-    assert "At z1 = W @ x, upstream ∂L/∂z1; rule: ∂L/∂W = ∂L/∂z1 @ x.T." in backward_text(result, "z1")
+    assert "At z1 = W @ x, upstream ∂L/∂z1 = [-0.793, 0.503]ᵀ; rule: ∂L/∂W = ∂L/∂z1 @ x.T." in backward_text(result, "z1")
     assert "rule: ∂y/∂z2 = 1 - y**2." in backward_text(result, "y")
+
+
+def test_negative_numbers_in_step_texts_are_bracketed():
+    from lesson.playground import playground
+    result = playground("x**2 * y", {"x": -3, "y": -2})
+    assert [step["text"] for step in result["forward"][1:]] == ["x**2 = (-3)**2 = 9.", "f = (x**2) * y = 9 * (-2) = -18."]
+    assert "∂f/∂x += -6 × (-2) = 12." in result["backward"][-1]["text"]
 
 
 def test_a_negative_constant_in_a_rule_is_bracketed():

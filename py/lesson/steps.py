@@ -13,7 +13,7 @@ During the backward pass a node's gradient is the running sum from the record ("
 reached by two paths shows the first path's share before the total.
 """
 
-from lesson.wording import Names, number
+from lesson.wording import Names, bracketed, entries, number
 
 
 def forward_pass(trace):
@@ -110,16 +110,26 @@ def _contribution_counts(names):
 
 
 def _inputs_text(names, inputs):
-    """'Inputs: x = 2, target = 0.8 (constant)'; unlabelled constants are literal numbers in formulas."""
-    parts = []
+    """'Inputs: x = 2; target = 0.8, a constant; constants 3 and 1': the unlabelled constants are the
+    literal numbers of the formulas, highlighted with the inputs, so they are named too."""
+    parts, literals = [], []
     for node_id in inputs:
         node = names.nodes[node_id]
-        if not node["label"]:
-            continue
         value = number(node["data"])
+        if not node["label"]:
+            if node["kind"] == "const":
+                literals.append(f"a {value} array" if names.is_array(node_id) else value)
+            continue
         text = f"{node['label']} ({value})" if names.is_array(node_id) else f"{node['label']} = {value}"
         parts.append(text + (", a constant" if node["kind"] == "const" else ""))
+    if literals:
+        parts.append(("constants " if len(literals) > 1 else "constant ") + _listed(literals))
     return "Inputs: " + "; ".join(parts) + "." if parts else "Inputs are set."
+
+
+def _listed(items):
+    """'3', '3 and 1', '3, 1 and 2'."""
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 
 
 def _forward_text(names, node_id):
@@ -138,7 +148,7 @@ def _step_heading(names, record, group, received=None):
     With `received` (one path per step), it also says which path this is and which input it enters by.
     """
     node_id = record["node"]
-    upstream = "" if names.is_array(node_id) else f" = {number(record['upstream'])}"
+    upstream = f" = {entries(record['upstream'])}"
     rule = names.rule(record, [entry["slot"] for entry in group])
     rule = f"; rule: {rule}" if rule else ""
     source = f"upstream {names.grad_symbol(node_id)}{upstream}{rule}."
@@ -154,18 +164,24 @@ def _contribution_text(names, record, entry, received, pending):
     """'∂c/∂a += 3 × 1 = 3 (3 → 6).' and, at the last of several paths, the sum of all of them."""
     target = entry["to"]
     symbol = names.grad_symbol(target)
-    if entry["local"] is None:
-        text = f"{symbol} += a {number(entry['added'])} gradient"
-        text += " (added to what is already there)." if len(received) > 1 else "."
+    if entry["local"] is None:  # a tensor: the share itself, as the nodes print it (a Jacobian is not shown)
+        text = f"{symbol} += {entries(entry['added'])}"
+        text += f" (added to what was there: now {entries(entry['after'])})." if len(received) > 1 else "."
     else:
-        text = f"{symbol} += {number(entry['local'])} × {number(record['upstream'])} = {number(entry['added'])}"
+        text = f"{symbol} += {_product(entry['local'], record['upstream'])} = {number(entry['added'])}"
         text += f" ({number(entry['before'])} → {number(entry['after'])})." if len(received) > 1 else "."
     if len(received) == pending[target] > 1 and entry["local"] is not None:
-        shares = " + ".join(number(e["added"]) for e in received)
+        first, *rest = (number(e["added"]) for e in received)
+        shares = " + ".join([first, *map(bracketed, rest)])
         text += f" {names.name(target)} is reached by {len(received)} paths, so they add: {symbol} = {shares} = {number(entry['after'])}."
     if names.nodes[target]["kind"] == "leaf" and len(received) == pending[target]:
         text += f" {names.name(target)}'s gradient is complete."
     return text
+
+
+def _product(local, upstream):
+    """'3 × 14', '-3 × (-12)': local derivative times upstream gradient, a negative second factor bracketed."""
+    return f"{number(local)} × {bracketed(number(upstream))}"
 
 
 def _constant_notes(names, node_id):

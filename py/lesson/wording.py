@@ -8,18 +8,33 @@ FUNCTION_OPS = ("tanh", "relu", "exp", "log", "sigmoid", "sum", "mean", "softmax
 MAX_INLINE = 40
 
 
-def number(x):
-    """A number as the texts print it: up to 6 significant digits, no trailing zeros, None -> 'undefined'."""
+def number(x, digits=6):
+    """A number as the texts print it: up to `digits` significant digits, no trailing zeros, None -> 'undefined'."""
     if x is None:
         return "undefined"
     if isinstance(x, list):
         return _shape_text(x)
-    text = f"{x:.6g}"
+    text = f"{x:.{digits}g}"
     mantissa, _, exponent = text.partition("e")
     if exponent:
         # 1e-07 -> 1e-7, the way JavaScript prints it on the graph
         text = f"{mantissa}e{int(exponent)}"
     return "0" if text == "-0" else text
+
+
+def entries(x):
+    """An array's numbers as the graph's nodes print them (3 significant digits): a column '[0.1, -0.2]ᵀ',
+    a vector '[0.1, -0.2]', a matrix '[[0.1, 0.2], [0.3, 0.4]]'; a scalar as number() prints it."""
+    if not isinstance(x, list):
+        return number(x)
+    if x and all(isinstance(row, list) and len(row) == 1 for row in x):
+        return entries([row[0] for row in x]) + "ᵀ"
+    return "[" + ", ".join(entries(item) if isinstance(item, list) else number(item, digits=3) for item in x) + "]"
+
+
+def bracketed(text):
+    """A number or name inside a formula: a negative one goes in brackets, so '(-3.5)**2' reads right."""
+    return f"({text})" if text.startswith("-") else text
 
 
 def _shape_text(nested):
@@ -76,7 +91,7 @@ class Names:
 
     def substituted(self, node_id):
         """The formula with each scalar input's value in place of its name, e.g. '0.5 * 2'."""
-        return self.formula(node_id, name=lambda i: number(self.nodes[i]["data"]))
+        return self.formula(node_id, name=lambda i: bracketed(number(self.nodes[i]["data"])))
 
     def defined(self, node_id):
         """'a = x * 3' for a labelled op node, else just its formula."""
@@ -96,8 +111,7 @@ class Names:
 
     def _operand(self, node_id):
         """A node's name inside a formula: a negative constant goes in brackets, so '-x/(-2)**2' reads right."""
-        name = self.name(node_id)
-        return f"({name})" if name.startswith("-") else name
+        return bracketed(self.name(node_id))
 
     def grad_symbol(self, node_id):
         """'∂c/∂b': the gradient of the output with respect to a node."""
