@@ -146,6 +146,15 @@ def test_explore_at_the_defaults():
     assert result["insight"].startswith("∂c/∂a = b = 3, and ∂c/∂b = a + 2b = 2 + 2 × 3 = 8")
 
 
+def test_explore_rows_mark_their_formulas_so_the_page_keeps_each_on_one_line():
+    rows = {row["node"]: row for row in widgets.explore(2, 3)["rows"]}
+    for row in rows.values():
+        assert "".join(part.get("formula", part.get("text")) for part in row["parts"]) == row["text"]
+    formulas = [part["formula"] for part in rows["b"]["parts"] if "formula" in part]
+    assert formulas == ["c = sum * b", "(5 × 1)", "sum = a + b", "(1 × 3)", " = 8"]
+    assert [part for part in rows["c"]["parts"] if "formula" in part] == [{"formula": "∂c/∂c = 1"}]
+
+
 def test_explore_rows_come_from_the_backward_record():
     result = widgets.explore(-1.5, 4)
     record = {(step["node"], entry["to"]): entry for step in result["trace"]["backward"] for entry in step["inputs"]}

@@ -60,7 +60,8 @@ def backward_pass(trace, per_path=False, mark_params=False):
 
 
 def gradient_table(trace):
-    """One row per node with a gradient, output first: its value, its gradient and the paths that summed to it."""
+    """One row per node with a gradient, output first: its value, its gradient and the paths that summed to it
+    ("text", and the same as "parts" with its formulas marked)."""
     names = Names(trace)
     paths = {}
     for record in trace["backward"]:
@@ -75,9 +76,8 @@ def gradient_table(trace):
             continue
         is_output = node_id == trace["output"]
         name = names.defined(node_id) if node["kind"] == "op" else names.name(node_id)
-        rows.append({
-            "node": node_id, "name": name, "value": node["data"], "grad": node["grad"],
-            "text": _output_row_text(names) if is_output else _row_text(names, node_id, paths.get(node_id, []))})
+        how = _output_row_how(names) if is_output else _row_how(names, node_id, paths.get(node_id, []))
+        rows.append({"node": node_id, "name": name, "value": node["data"], "grad": node["grad"], **how})
     return rows
 
 
@@ -191,23 +191,34 @@ def _constant_notes(names, node_id):
             if names.nodes[i]["kind"] == "const" and names.nodes[i]["label"]]
 
 
-def _output_row_text(names):
+class _Formula(str):
+    """A piece of a row's text that is a formula: the table keeps it on one line ("c = sum * b")."""
+
+
+def _row_parts(*pieces):
+    """A row's explanation as {"text", "parts"}: the whole sentence, and its pieces with each formula
+    marked ({"formula": ...}, the rest {"text": ...}) so the page can wrap between them, never inside one."""
+    parts = [{"formula": p} if isinstance(p, _Formula) else {"text": p} for p in pieces if p]
+    return {"text": "".join(pieces), "parts": parts}
+
+
+def _output_row_how(names):
     """The output's row: its gradient is the seed."""
     seed = number(names.nodes[names.output]["grad"])
-    return f"the output: {names.grad_symbol(names.output)} = {seed} is the seed"
+    return _row_parts("the output: ", _Formula(f"{names.grad_symbol(names.output)} = {seed}"), " is the seed")
 
 
-def _row_text(names, node_id, paths):
+def _row_how(names, node_id, paths):
     """How a node's gradient was built: local × upstream for each path, summed when there are several."""
-    shares = []
-    for path in paths:
-        via = names.defined(path["via"])
+    pieces = [f"{len(paths)} paths: "] if len(paths) > 1 else []
+    for index, path in enumerate(paths):
+        pieces.append(" + " if index else "")
+        via = _Formula(names.defined(path["via"]))
         if path["local"] is None:
-            shares.append(f"from {via}")
+            pieces += ["from ", via]
         else:
-            shares.append(f"{number(path['added'])} from {via} "
-                          f"({number(path['local'])} × {number(path['upstream'])})")
-    if len(paths) == 1:
-        return shares[0]
-    total = number(names.nodes[node_id]["grad"])
-    return f"{len(paths)} paths: " + " + ".join(shares) + f" = {total}"
+            pieces += [f"{number(path['added'])} from ", via, " ",
+                       _Formula(f"({_product(path['local'], path['upstream'])})")]
+    if len(paths) > 1:
+        pieces.append(_Formula(f" = {number(names.nodes[node_id]['grad'])}"))
+    return _row_parts(*pieces)

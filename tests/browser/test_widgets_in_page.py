@@ -326,6 +326,23 @@ def test_numbers_use_one_minus_sign_and_formulas_stay_on_one_line(page):
         assert code.evaluate("(c) => c.getClientRects().length") == 1, code.text_content()
 
 
+@pytest.mark.parametrize("width", [1280, 390])
+def test_table_formulas_never_break_inside_and_the_table_still_fits(page, width):
+    static_page(page)
+    page.set_viewport_size({"width": width, "height": 900})
+    widget = page.locator('[data-widget="explore"]')
+    widget.scroll_into_view_if_needed()
+    rows = widget.locator("tbody tr").evaluate_all("""(rows) => rows.map((row) => [...row.querySelectorAll('td.how .formula')]
+        .map((span) => ({text: span.textContent, lines: span.getClientRects().length, top: span.getBoundingClientRect().top})))""")
+    expected = [[part["formula"] for part in row["parts"] if "formula" in part] for row in widgets.explore(2.0, 3.0)["rows"]]
+    assert [[span["text"] for span in row] for row in rows] == expected
+    assert all(span["lines"] == 1 for row in rows for span in row), rows  # "sum = a + b" stays whole
+    table = widget.locator(".gradient-table")
+    assert table.evaluate("(t) => t.scrollWidth - t.clientWidth") <= 1  # and the table fits its box
+    if width == 390:  # the two-path row wraps, between its formulas
+        assert len({round(span["top"]) for span in rows[2]}) > 1, rows[2]
+
+
 # Graphs stay readable: left to right, text never tiny, scrolling sideways inside the widget.
 
 def graph_geometry(widget):

@@ -1,5 +1,6 @@
 // A table with a row per node: its value, its gradient and how the backward pass built that gradient.
-// The rows (and their explanations) come from lesson.steps.gradient_table; the view only lays them out.
+// The rows (and their explanations, in pieces with the formulas marked) come from
+// lesson.steps.gradient_table; the view only lays them out.
 
 import { create } from "d3";
 import { formatNumber } from "./format.js";
@@ -31,7 +32,12 @@ export function createGradientTable({ caption = "Each gradient, from the backwar
         .call((tr) => tr.select("th code").text((r) => r.name))
         .call((tr) => tr.select("td.value").text((r) => formatNumber(r.value)))
         .call((tr) => tr.select("td.grad").text((r) => formatNumber(r.grad)))
-        .call((tr) => tr.select("td.how").text((r) => r.text));
+        .call((tr) => tr.select("td.how").selectAll("span")
+          // Each formula in its own unbreakable span, so a narrow column wraps between pieces, never inside one.
+          .data((r) => r.parts)
+          .join("span")
+            .attr("class", (part) => (part.formula === undefined ? null : "formula"))
+            .text((part) => part.formula ?? part.text));
   }
 
   return { element: wrapper.node(), update };
