@@ -1,15 +1,40 @@
 """lesson.api: the whitelist the browser's worker calls, with JSON in and out."""
 
 import json
+import re
 
 import pytest
 
-from lesson import api
+from lesson import api, widgets
 from lesson.widgets import explore
 
 
 def test_call_returns_the_functions_result_as_json():
     assert json.loads(api.call("explore", json.dumps({"a": 2.0, "b": -1.5}))) == json.loads(json.dumps(explore(a=2.0, b=-1.5)))
+
+
+@pytest.mark.parametrize("name, args", [
+    ("forward_steps", {}), ("forward_steps", {"x": -1.5}),
+    ("compute_graph", {"x": 2.0, "w": 0.5, "b": 0.1}), ("compute_graph", {"x": -3.0, "w": 1.3, "b": -0.7}),
+    ("grad_accumulation", {"a": -4.5}),
+])
+def test_the_stepped_widgets_rerun_through_the_whitelist(name, args):
+    assert json.loads(api.call(name, json.dumps(args))) == json.loads(json.dumps(getattr(widgets, name)(**args)))
+
+
+@pytest.mark.parametrize("name, args_json, error, message", [
+    ("forward_steps", '{"x": NaN}', ValueError, "x must be a finite number, got nan"),
+    ("forward_steps", '{"x": Infinity}', ValueError, "x must be a finite number, got inf"),
+    ("forward_steps", '{"x": 10}', ValueError, "x must be between -3 and 3, got 10"),
+    ("compute_graph", '{"w": -2.5}', ValueError, "w must be between -2 and 2, got -2.5"),
+    ("compute_graph", '{"target": 1}', TypeError,
+     "compute_graph cannot take the arguments ['target']: got an unexpected keyword argument 'target'"),
+    ("grad_accumulation", '{"a": "3"}', ValueError, "a must be a finite number, got '3'"),
+    ("grad_accumulation", '{"a": 1, "b": 2}', TypeError, "grad_accumulation cannot take the arguments ['a', 'b']"),
+])
+def test_the_stepped_widgets_refuse_bad_arguments_clearly(name, args_json, error, message):
+    with pytest.raises(error, match=re.escape(message)):
+        api.call(name, args_json)
 
 
 def test_unknown_names_are_refused_naming_the_known_ones():

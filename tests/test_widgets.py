@@ -137,6 +137,83 @@ def test_neuron_training_rejects_bad_settings_by_name(args, message):
         widgets.neuron_training(**args)
 
 
+# The stepped widgets re-run at any slider setting (the page calls them live through lesson.api).
+
+def reference_forward_steps(x):
+    """c = (3x + 1)**2 and its gradients, written out by hand: a = 3x, b = a + 1, ∂c/∂b = 2b, ∂c/∂x = 3 · 2b."""
+    a = 3 * x
+    b = a + 1
+    return {"a": (a, 2 * b), "b": (b, 2 * b), "c": (b * b, 1.0), "x": (x, 3 * 2 * b)}
+
+
+@pytest.mark.parametrize("x", [-3.0, -1.5, -0.5, 0.0, 1.0, 3.0])
+def test_forward_steps_at_other_settings(x):
+    result = widgets.forward_steps(x)
+    assert result["settings"] == {"x": x}
+    assert {i: (n["data"], n["grad"]) for i, n in nodes(result).items() if i in "abcx"} == pytest.approx(
+        reference_forward_steps(x), rel=1e-12)
+
+
+def test_forward_steps_bracket_negative_numbers_in_their_formulas():
+    result = widgets.forward_steps(-3.0)
+    assert result["forward"][-1]["text"] == "c = b**2 = (-8)**2 = 64."
+    assert "∂c/∂a += 1 × (-16) = -16." in result["backward"][2]["text"]
+
+
+@pytest.mark.parametrize("x, w, b", [(2.0, 0.5, 0.1), (-3.0, -2.0, -1.0), (1.5, 0.3, -0.4), (0.0, 2.0, 1.0)])
+def test_compute_graph_at_other_settings(x, w, b):
+    by_id = nodes(widgets.compute_graph(x=x, w=w, b=b))
+    diff = w * x + b - 0.8
+    assert by_id["loss"]["data"] == pytest.approx(diff ** 2, rel=1e-12, abs=1e-15)
+    grads = {i: by_id[i]["grad"] for i in ("diff", "z2", "z1", "b", "x", "w")}
+    assert grads == pytest.approx({"diff": 2 * diff, "z2": 2 * diff, "z1": 2 * diff, "b": 2 * diff,
+                                   "x": 2 * diff * w, "w": 2 * diff * x}, rel=1e-12, abs=1e-15)
+    assert by_id["target"]["grad"] is None
+
+
+@pytest.mark.parametrize("a", [-5.0, -2.5, 0.0, 0.5, 5.0])
+def test_grad_accumulation_at_other_settings_adds_a_and_a(a):
+    result = widgets.grad_accumulation(a)
+    assert [(e["added"], e["after"]) for e in result["trace"]["backward"][0]["inputs"]] == [(a, a), (a, 2 * a)]
+    assert [step["grads"].get("a") for step in result["backward"]] == [None, a, 2 * a]
+
+
+def slider_ticks(slider):
+    """Every value a slider can take: min, min + step, ..., max."""
+    count = round((slider["max"] - slider["min"]) / slider["step"]) + 1
+    return [slider["min"] + i * slider["step"] for i in range(count)]
+
+
+@pytest.mark.parametrize("name", ["forward_steps", "compute_graph", "grad_accumulation"])
+def test_every_slider_setting_gives_finite_json_and_the_same_steps(name):
+    sliders = widgets.STEPPED_SLIDERS[name]
+    default = getattr(widgets, name)()
+    assert default["sliders"] == sliders and default["settings"] == {s["name"]: s["value"] for s in sliders}
+    # Each slider over its whole range, the others at their extremes (compute-graph's largest numbers).
+    for moving in sliders:
+        for others in ("min", "max"):
+            for value in slider_ticks(moving):
+                settings = {s["name"]: value if s is moving else s[others] for s in sliders}
+                result = getattr(widgets, name)(**settings)
+                json.dumps(result, allow_nan=False)
+                assert [len(result["forward"]), len(result["backward"])] == [len(default["forward"]), len(default["backward"])]
+
+
+@pytest.mark.parametrize("name, args, message", [
+    ("forward_steps", {"x": 3.5}, "x must be between -3 and 3, got 3.5"),
+    ("forward_steps", {"x": float("nan")}, "x must be a finite number, got nan"),
+    ("forward_steps", {"x": "2"}, "x must be a finite number, got '2'"),
+    ("forward_steps", {"x": None}, "x is empty: type a number"),
+    ("compute_graph", {"w": float("inf")}, "w must be a finite number, got inf"),
+    ("compute_graph", {"b": -1.5}, "b must be between -1 and 1, got -1.5"),
+    ("grad_accumulation", {"a": 5.5}, "a must be between -5 and 5, got 5.5"),
+    ("grad_accumulation", {"a": True}, "a must be a finite number, got True"),
+])
+def test_stepped_widgets_reject_bad_settings_by_name(name, args, message):
+    with pytest.raises(ValueError, match=f"^{re.escape(message)}$"):
+        getattr(widgets, name)(**args)
+
+
 def test_explore_at_the_defaults():
     result = widgets.explore(2, 3)
     by_id = nodes(result)

@@ -6,6 +6,7 @@ optional dependency breaks only the functions that need it.
 """
 
 import importlib
+import inspect
 import json
 
 from lesson.cells import Notebook, as_text
@@ -35,12 +36,25 @@ def call(name, args_json="{}"):
     args = json.loads(args_json)
     if not isinstance(args, dict):
         raise TypeError(f"arguments for {name!r} must be a JSON object of keyword arguments, got {args_json!r}")
-    result = resolve(name)(**args)
+    function = resolve(name)
+    try:
+        result = function(**args)
+    except TypeError:
+        _check_arguments(name, function, args)
+        raise
     # allow_nan=False: JSON.parse in the page rejects NaN/Infinity, so fail here, naming the function.
     try:
         return json.dumps(result, allow_nan=False)
     except ValueError as exc:
         raise ValueError(f"{name} returned a non-finite float, which JSON cannot carry: {exc}") from None
+
+
+def _check_arguments(name, function, args):
+    """TypeError naming `name` if `args` do not fit its parameters (checked only after a TypeError, off the fast path)."""
+    try:
+        inspect.signature(function).bind(**args)
+    except TypeError as exc:
+        raise TypeError(f"{name} cannot take the arguments {sorted(args)}: {exc}") from None
 
 
 def resolve(name):

@@ -13,6 +13,16 @@ from lesson.steps import backward_pass, forward_pass, gradient_table
 from lesson.training import train_neuron
 from lesson.wording import number
 
+# The stepped widgets' input sliders, by widget: each starts at the lesson's setting, and its range keeps
+# every number finite and readable (the largest, c = (3x + 1)**2 at x = 3, is 100).
+STEPPED_SLIDERS = {
+    "forward_steps": [{"name": "x", "min": -3.0, "max": 3.0, "step": 0.5, "value": 2.0}],
+    "compute_graph": [{"name": "x", "min": -3.0, "max": 3.0, "step": 0.5, "value": 2.0},
+                      {"name": "w", "min": -2.0, "max": 2.0, "step": 0.1, "value": 0.5},
+                      {"name": "b", "min": -1.0, "max": 1.0, "step": 0.1, "value": 0.1}],
+    "grad_accumulation": [{"name": "a", "min": -5.0, "max": 5.0, "step": 0.5, "value": 3.0}],
+}
+TARGET = 0.8  # compute-graph's target: a constant, so it gets no gradient
 # The explore widget's sliders: a and b in [-5, 5] in steps of 0.5, starting at a = 2, b = 3.
 EXPLORE_SLIDER = {"min": -5.0, "max": 5.0, "step": 0.5}
 EXPLORE_START = {"a": 2.0, "b": 3.0}
@@ -32,39 +42,58 @@ def _stepped(root, per_path=False, mark_params=False):
             "backward": backward_pass(graph, per_path=per_path, mark_params=mark_params)}
 
 
+def _settings(widget, **values):
+    """The checked slider settings of a stepped widget, {name: float}; ValueError names a bad one."""
+    return {slider["name"]: finite_number(slider["name"], values[slider["name"]], low=slider["min"], high=slider["max"])
+            for slider in STEPPED_SLIDERS[widget]}
+
+
+def _with_sliders(widget, settings, result):
+    """A stepped widget's result with its sliders and the setting it was computed for."""
+    return {"sliders": STEPPED_SLIDERS[widget], "settings": settings, **result}
+
+
+def _default(widget, name):
+    """The lesson's setting of one slider."""
+    return next(s["value"] for s in STEPPED_SLIDERS[widget] if s["name"] == name)
+
+
 def _labelled(node, label):
     """Give an op node its lesson name, so the trace's id and the texts use it."""
     node.label = label
     return node
 
 
-def forward_steps():
-    """x = 2 -> a = x * 3 -> b = a + 1 -> c = b**2: values 6, 7, 49, then gradients 1, 14, 14, 42."""
-    x = Value(2.0, label="x")
+def forward_steps(x=_default("forward_steps", "x")):
+    """a = x * 3 -> b = a + 1 -> c = b**2, stepped; at x = 2: values 6, 7, 49, then gradients 1, 14, 14, 42."""
+    settings = _settings("forward_steps", x=x)
+    x = Value(settings["x"], label="x")
     a = _labelled(x * 3, "a")
     b = _labelled(a + 1, "b")
     c = _labelled(b ** 2, "c")
-    return _stepped(c)
+    return _with_sliders("forward_steps", settings, _stepped(c))
 
 
-def compute_graph():
-    """loss = (w*x + b - target)**2 at x = 2, w = 0.5, b = 0.1, target = 0.8 (a constant): loss 0.09."""
-    x = Value(2.0, label="x")
-    w = Value(0.5, label="w")
-    b = Value(0.1, label="b")
-    target = Value(0.8, label="target", requires_grad=False)
+def compute_graph(x=_default("compute_graph", "x"), w=_default("compute_graph", "w"), b=_default("compute_graph", "b")):
+    """loss = (w*x + b - target)**2, target = 0.8 a constant; at x = 2, w = 0.5, b = 0.1: loss 0.09."""
+    settings = _settings("compute_graph", x=x, w=w, b=b)
+    x = Value(settings["x"], label="x")
+    w = Value(settings["w"], label="w")
+    b = Value(settings["b"], label="b")
+    target = Value(TARGET, label="target", requires_grad=False)
     z1 = _labelled(w * x, "z1")
     z2 = _labelled(z1 + b, "z2")
     diff = _labelled(z2 - target, "diff")
     loss = _labelled(diff ** 2, "loss")
-    return _stepped(loss)
+    return _with_sliders("compute_graph", settings, _stepped(loss))
 
 
-def grad_accumulation():
-    """c = a * a at a = 3: each of the two paths adds a = 3, so ∂c/∂a = 3 + 3 = 6 = 2a."""
-    a = Value(3.0, label="a")
+def grad_accumulation(a=_default("grad_accumulation", "a")):
+    """c = a * a: each of the two paths adds a, so ∂c/∂a = a + a = 2a (at a = 3: 3 + 3 = 6)."""
+    settings = _settings("grad_accumulation", a=a)
+    a = Value(settings["a"], label="a")
     c = _labelled(a * a, "c")
-    return _stepped(c, per_path=True)
+    return _with_sliders("grad_accumulation", settings, _stepped(c, per_path=True))
 
 
 def neuron_training(lr=NEURON_START["lr"], steps=NEURON_START["steps"]):
