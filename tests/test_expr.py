@@ -23,6 +23,14 @@ VALID = [
     ("1e-3", Num(0.001), "0.001"),
     ("2.5E+2", Num(250.0), "250"),
     ("1e-5", Num(1e-05), "1e-05"),
+    # big whole numbers in e-notation where that is shorter, never with a trailing '.0'
+    ("1e15*x", BinOp("*", Num(1e15), x), "1e15*x"),
+    ("-1e15*x", BinOp("*", Num(-1e15), x), "-1e15*x"),
+    ("1000000000000000", Num(1e15), "1e15"),
+    ("999999999999999", Num(999999999999999.0), "999999999999999"),
+    ("25000000", Num(2.5e7), "2.5e7"),
+    ("1234567", Num(1234567.0), "1234567"),
+    ("100000", Num(1e5), "100000"),
     ("-x**2", Neg(Pow(x, 2.0)), "-x**2"),                      # as in Python: -(x**2)
     ("(-x)**2", Pow(Neg(x), 2.0), "(-x)**2"),
     ("-2**2", Neg(Pow(Num(2.0), 2.0)), "-2**2"),
@@ -95,6 +103,10 @@ HOSTILE = [
     ("import os", "'import' is a Python keyword", (0, 6)),
     ("lambda: 1", "'lambda' is a Python keyword", (0, 6)),
     ("[x for x in y]", "brackets are not allowed", (0, 1)),
+    # comprehensions without brackets: refused at the call to another name, or at the keyword
+    ("sum(x for x in y)", "unknown function 'sum': the functions are tanh", (0, 3)),
+    ("(x for x in y)", "'for' is a Python keyword", (3, 6)),
+    ("tanh(x for x in y)", "'for' is a Python keyword", (7, 10)),
     ("{x}", "braces are not allowed", (0, 1)),
     ('"str"', "strings are not allowed", (0, 5)),
     ("x + 'unterminated", "strings are not allowed", (4, 17)),
@@ -103,7 +115,7 @@ HOSTILE = [
     ("x if y else z", "'if' is a Python keyword", (2, 4)),
     ("True", "'True' is a Python keyword", (0, 4)),
     ("x**99999999", "the exponent 99999999 is too large: at most 100", (3, 11)),
-    ("x**1e9", "the exponent 1000000000 is too large", (3, 6)),
+    ("x**1e9", "the exponent 1e9 is too large", (3, 6)),
     ("x**y", "the exponent must be a number", (3, 4)),
     ("2**x", "the exponent must be a number", (3, 4)),
     ("x**2**y", "the exponent must be a number, or numbers combined such as 2**3", (6, 7)),
@@ -214,6 +226,18 @@ def test_node_count_is_limited():
     with pytest.raises(ExprError, match=f"at most {MAX_NODES} operations") as refused:
         parse("x" + "+1" * (terms + 1))
     assert refused.value.start == len("x" + "+1" * terms) + 1
+
+
+def test_the_node_limit_keeps_graphs_near_the_readable_50_and_says_so():
+    assert MAX_NODES == 60
+    at_limit = "x*y" + "+x*y" * 19     # 2 variables, 20 products and 19 sums: 41 nodes...
+    at_limit += "+x" * 19              # ... and 19 more sums: exactly 60
+    tree = parse(at_limit)
+    with pytest.raises(ExprError) as refused:
+        parse(at_limit + "+x")
+    assert "at most 60 operations, numbers and variables, so that its graph stays readable" in refused.value.message
+    assert (refused.value.start, refused.value.end) == (len(at_limit) + 1, len(at_limit) + 2)
+    assert variables(tree) == ["x", "y"]
 
 
 def test_a_variable_counts_once_however_often_it_appears():

@@ -24,7 +24,7 @@ _NON_FINITE = ("inf", "infinity", "nan")
 
 MAX_LENGTH = 500          # characters of input
 MAX_DEPTH = 40            # nested parentheses, calls, signs and powers
-MAX_NODES = 100           # graph nodes: operations, number literals and distinct variables
+MAX_NODES = 60            # graph nodes: operations, number literals and distinct variables (about 50 read well)
 MAX_VARIABLES = 10        # one slider each
 MAX_NAME_LENGTH = 20
 MAX_EXPONENT = 100        # |p| in x**p: x**99999999 would only ever overflow
@@ -257,7 +257,7 @@ class _Parser:
         self.nodes += 1
         if self.nodes > MAX_NODES:
             raise ExprError(f"the expression is too large: at most {MAX_NODES} operations, numbers and "
-                            "variables, so that its graph stays readable", *span)
+                            "variables, so that its graph stays readable on one screen", *span)
         return node
 
     def sum(self):
@@ -506,10 +506,17 @@ _SUM, _PRODUCT, _SIGN, _POWER, _ATOM = range(5)
 
 
 def _format_number(value):
-    """A literal's shortest text that parses back to the same float ('2', '0.5', '1e-05')."""
-    if value.is_integer() and abs(value) < 1e15:
-        return str(int(value))
-    return repr(value)
+    """A literal's text that parses back to the same float: '2', '0.5', '1e-05', and a whole number of
+    more than six digits in e-notation where that is shorter ('1e15', '2.5e7', but '1234567')."""
+    if not value.is_integer():
+        return repr(value)
+    digits = str(int(abs(value)))
+    if len(digits) > 6:
+        # Exact: the same decimal digits, so it reads back as the same float.
+        significant = digits.rstrip("0")
+        scientific = f"{significant[0]}{'.' if len(significant) > 1 else ''}{significant[1:]}e{len(digits) - 1}"
+        digits = min(digits, scientific, key=len)
+    return "-" + digits if value < 0 else digits
 
 
 def to_source(tree):
