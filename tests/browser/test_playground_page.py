@@ -305,6 +305,20 @@ def test_a_hostile_link_changes_nothing_but_the_alert(context, dist, fragment, m
     assert page.evaluate("document.documentElement.dataset.python") == "ready"
 
 
+@pytest.mark.parametrize("fragment", ["#%E0%A4%A", "#playground?e=%FF", "#playground?e=x%", "#100%", "#%"])
+def test_a_malformed_escape_in_any_fragment_raises_no_page_error(context, dist, fragment):
+    """The guard fails the test on any page error: on load, and when the fragment changes to it."""
+    page = context.new_page()
+    page.goto((dist / "lesson.html").as_uri() + fragment)
+    widget = live(page)
+    page.evaluate("() => { location.hash = '#playground'; }")
+    page.evaluate("(hash) => { location.hash = hash; }", fragment)
+    settled(page)
+    page.evaluate("() => new Promise((done) => requestAnimationFrame(() => setTimeout(done, 50)))")
+    assert widget.get_by_label("Expression", exact=True).input_value() == initial_state()["expression"]
+    assert page.evaluate("document.documentElement.dataset.python") == "ready"
+
+
 # Readable graphs up to ~50 nodes, left to right, on a laptop and a phone, in both themes.
 
 GRAPHS = {

@@ -11,7 +11,7 @@ export function holdFragmentTarget(root = document.getElementById("lesson")) {
   let release = () => {};
   const hold = () => {
     release();
-    const id = decodeURIComponent(location.hash.slice(1));
+    const id = fragmentId(location.hash);
     const target = id && document.getElementById(id);
     if (!target || !root) return;
     const observer = new ResizeObserver(() => target.scrollIntoView({ behavior: "instant" }));
@@ -27,4 +27,15 @@ export function holdFragmentTarget(root = document.getElementById("lesson")) {
   };
   addEventListener("hashchange", hold);
   hold();
+}
+
+/** The element id a URL fragment names: percent-decoded, or as written when its escapes are malformed
+ * (#%E0%A4%A), which decodeURIComponent refuses by throwing; an id may hold a literal '%'. */
+function fragmentId(hash) {
+  const raw = hash.slice(1);
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    return raw;
+  }
 }
