@@ -4,11 +4,12 @@ themes and a phone-sized screen render (screenshots are saved for a person to lo
 
 import json
 import os
+import subprocess
 from pathlib import Path
 
 import pytest
 
-from conftest import wait_for_python, wait_until
+from conftest import ROOT, open_page, wait_for_python, wait_until
 from lesson import widgets
 
 pytestmark = pytest.mark.timeout(240)
@@ -201,6 +202,145 @@ def test_toggle_widgets_step_each_pass_in_the_engines_order(page, name, make):
         assert sorted(marked) == ["W", "b"]
 
 
+# The stepped widgets' input sliders: each move re-runs the engine live; before Python is up they wait.
+
+STEPPED_LIVE = {  # widget -> (its lesson.widgets function, a setting per row for its sliders)
+    "forward-steps": (widgets.forward_steps, [{"x": -1.5}, {"x": 0.0}, {"x": 3.0}]),
+    "compute-graph": (widgets.compute_graph, [{"x": -3.0, "w": -2.0, "b": -1.0}, {"x": 1.5, "w": 0.3, "b": -0.4},
+                                              {"x": 0.0, "w": 2.0, "b": 1.0}]),
+    "grad-accumulation": (widgets.grad_accumulation, [{"a": -5.0}, {"a": -2.5}, {"a": 0.5}]),
+}
+SHOWN_SETTING_JS = ("([w, settings]) => w.dataset.source === 'python' && !w.dataset.busy"
+                    " && Object.entries(settings).every(([name, value]) => Number(w.dataset[name]) === value)")
+
+
+def set_sliders(widget, settings):
+    """Move the widget's input sliders, each found by its accessible name (the variable's name)."""
+    for name, value in settings.items():
+        widget.get_by_role("slider", name=name, exact=True).fill(str(value))
+
+
+def wait_for_live(widget, settings):
+    """Wait until the widget draws Python's answer for `settings`."""
+    wait_until(widget.page, SHOWN_SETTING_JS, [widget.element_handle(), settings])
+
+
+@pytest.mark.parametrize("name", list(STEPPED_LIVE))
+def test_stepped_widgets_rerun_live_at_several_settings_in_the_engines_order(page, name):
+    make, settings_list = STEPPED_LIVE[name]
+    wait_for_python(page)
+    all_mounted(page)
+    widget = page.locator(f'[data-widget="{name}"]')
+    # A slider per input, named by its variable, starting at the lesson's setting.
+    for slider in make()["sliders"]:
+        assert widget.get_by_role("slider", name=slider["name"], exact=True).input_value() == f"{slider['value']:g}"
+    for settings in settings_list:
+        set_sliders(widget, settings)
+        wait_for_live(widget, settings)
+        result = make(**settings)
+        trace = result["trace"]
+        forward, backward = expected_steps(trace, per_path=name == "grad-accumulation")
+        step_through(page, widget, trace, forward, "forward")
+        if name == "compute-graph":
+            widget.get_by_role("radio", name="Backward").check()
+            step_through(page, widget, trace, backward, "backward")
+            widget.get_by_role("radio", name="Forward").check()
+        else:
+            for step in backward:
+                page.keyboard.press("ArrowRight")
+                check_step(widget, trace, step, "backward")
+        # The caption is Python's text for the step the stepping ended on, at this setting.
+        ended = result["forward"][0] if name == "compute-graph" else result["backward"][-1]
+        assert widget.locator(".step-text").text_content() == ended["text"]
+
+
+def test_compute_graph_keeps_the_lessons_numbers_at_its_default_setting_live(page):
+    wait_for_python(page)
+    all_mounted(page)
+    widget = page.locator('[data-widget="compute-graph"]')
+    wait_for_live(widget, {"x": 2.0, "w": 0.5, "b": 0.1})
+    widget.get_by_role("radio", name="Backward").check()
+    widget.get_by_role("slider", name="Step", exact=True).fill("4")
+    set_sliders(widget, {"w": 1.0})
+    set_sliders(widget, {"w": 0.5})  # back to the lesson's setting: 0.5 exactly, from a slider of step 0.1
+    wait_for_live(widget, {"x": 2.0, "w": 0.5, "b": 0.1})
+    assert widget.get_attribute("data-step") == "4"  # the step shown stays where it was
+    drawn = drawn_nodes(widget)
+    assert drawn["loss"][0] == pytest.approx(0.09, rel=1e-12)
+    assert {i: drawn[i][1] for i in ("diff", "z2", "z1", "b", "x", "w")} == pytest.approx(
+        {"diff": 0.6, "z2": 0.6, "z1": 0.6, "b": 0.6, "x": 0.3, "w": 1.2}, rel=1e-12)
+
+
+@pytest.mark.parametrize("name", list(STEPPED_LIVE))
+def test_before_python_is_up_another_setting_waits_for_it_saying_so(page, name):
+    make, settings_list = STEPPED_LIVE[name]
+    static_page(page)
+    widget = page.locator(f'[data-widget="{name}"]')
+    built = make()
+    first_step = expected_steps(built["trace"], per_path=name == "grad-accumulation")[0][0]
+    note = widget.locator(".widget-note")
+    assert widget.get_attribute("data-source") == "static"
+    set_sliders(widget, settings_list[0])
+    assert widget.get_attribute("data-busy") == "true"
+    assert "computing live once Python is ready" in note.text_content()
+    # Still the build's setting, drawn from the build, until Python answers.
+    assert {s: float(widget.get_attribute(f"data-{s}")) for s in built["settings"]} == built["settings"]
+    check_step(widget, built["trace"], first_step, "forward")
+    set_sliders(widget, built["settings"])
+    assert widget.get_attribute("data-busy") is None and widget.get_attribute("data-source") == "static"
+    assert "computing live" not in note.text_content()
+    check_step(widget, built["trace"], first_step, "forward")
+
+
+DELAY_CALLS_JS = """(delayed) => {
+  const call = lesson.bridge.call.bind(lesson.bridge);
+  // An answer that comes late (as behind a busy worker): the newer one must win however they arrive.
+  lesson.bridge.call = (name, args, options) => {
+    const answer = call(name, args, options);
+    const late = JSON.stringify(args) === JSON.stringify(delayed);
+    return late ? answer.then((result) => new Promise((done) => setTimeout(() => done(result), 500))) : answer;
+  };
+}"""
+
+
+def test_only_the_newest_answer_is_drawn(page):
+    wait_for_python(page)
+    all_mounted(page)
+    widget = page.locator('[data-widget="forward-steps"]')
+    wait_for_live(widget, {"x": 2.0})
+    widget.get_by_role("slider", name="Step", exact=True).focus()
+    page.keyboard.press("End")  # the last step shows every value and gradient
+    page.evaluate(DELAY_CALLS_JS, {"x": -3})
+    set_sliders(widget, {"x": -3.0})
+    set_sliders(widget, {"x": 1.0})
+    wait_for_live(widget, {"x": 1.0})
+    page.wait_for_timeout(700)  # the late answer for x = -3 has arrived by now
+    assert widget.get_attribute("data-x") == "1"
+    assert drawn_nodes(widget) == engine_nodes(widgets.forward_steps(1.0)["trace"])
+
+
+def test_the_step_slider_stays_in_range_when_a_new_graph_has_fewer_steps(context, dist):
+    """stepped.js alone, bundled into a bare page, fed two of Python's results with 8 and then 5 steps."""
+    bundle = subprocess.run([str(ROOT / "node_modules/.bin/esbuild"), str(ROOT / "web/js/widgets/stepped.js"),
+                             "--bundle", "--format=iife", "--global-name=stepped"], capture_output=True, check=True).stdout
+    steps_only = lambda result: {key: result[key] for key in ("trace", "forward", "backward")}  # no sliders, no bridge
+    page_file = dist / "stepped-test.html"  # inside dist/ so the request guard allows it
+    page_file.write_bytes(b'<!doctype html><meta charset="utf-8"><div id="w"></div><script>' + bundle + b"</script>")
+    try:
+        page = open_page(context, page_file.as_uri())
+        page.evaluate("(state) => { window.widget = stepped.mountSteppedGraph(document.getElementById('w'), {state}); }",
+                      steps_only(widgets.forward_steps()))
+        slider = page.get_by_role("slider", name="Step", exact=True)
+        slider.fill("7")
+        assert page.locator("#w").get_attribute("data-step") == "7"
+        page.evaluate("(state) => widget.update(state)", steps_only(widgets.grad_accumulation()))
+        assert (slider.get_attribute("max"), slider.input_value(), page.locator("#w").get_attribute("data-step")) == ("4", "4", "4")
+        assert page.locator("#w .range-field output").text_content() == "Backward, step 2 of 2"
+        assert page.locator("#w .step-text").text_content() == widgets.grad_accumulation()["backward"][-1]["text"]
+    finally:
+        page_file.unlink()
+
+
 def test_compute_graph_shows_the_lessons_gradients_and_no_gradient_for_the_target(page):
     static_page(page)
     widget = page.locator('[data-widget="compute-graph"]')
@@ -307,7 +447,7 @@ def test_the_step_counter_and_its_accessible_value_agree(page, name, forward_las
     for index, label in enumerate(expected):
         if index:
             page.keyboard.press("ArrowRight")
-        assert widget.locator(".range-field output").text_content() == label
+        assert slider.evaluate("(s) => document.querySelector(`output[for='${s.id}']`).textContent") == label
         assert slider.get_attribute("aria-valuetext") == label
     assert slider.get_attribute("max") == str(len(expected) - 1)
 

@@ -1,8 +1,9 @@
 // A graph stepped through its forward and backward passes: each step is a snapshot from
 // lesson.steps (which node is computed, which gradient arrives, and the sentence saying why).
+// A graph whose inputs have sliders re-runs its Python function live as they move.
 
 import { createGraphView } from "../views/graph.js";
-import { element, radioGroup, rangeField, stepLabel } from "./controls.js";
+import { element, liveSliders, radioGroup, rangeField, stepLabel } from "./controls.js";
 
 const PASSES = [{ value: "forward", label: "Forward" }, { value: "backward", label: "Backward" }];
 
@@ -10,11 +11,14 @@ const PASSES = [{ value: "forward", label: "Forward" }, { value: "backward", lab
  * Mount a stepped graph in `root`. `state` is {trace, forward, backward}. With `passToggle` a
  * Forward/Backward choice picks the pass and the Step slider runs over it; without, one slider runs
  * through the forward steps and on into the backward ones. `label` and `gapAlong` go to the graph
- * view. Returns {update(state)} for new data.
+ * view. A state with `sliders` (see lesson.widgets.STEPPED_SLIDERS) gets a slider per input, and each
+ * move re-runs Python's `call` through `bridge` (see liveSliders); the step shown stays where it was.
+ * Returns {update(state)} for new data.
  */
-export function mountSteppedGraph(root, { state, passToggle = false, label, gapAlong }) {
+export function mountSteppedGraph(root, { state, passToggle = false, label, gapAlong, bridge, call }) {
   root.replaceChildren();
   root.classList.add("widget", "widget-stepped");
+  const inputs = state.sliders ? element(root, "div", "widget-controls widget-inputs") : null;
   const controls = element(root, "div", "widget-controls");
   let data = state;
   let pass = "forward";
@@ -35,6 +39,7 @@ export function mountSteppedGraph(root, { state, passToggle = false, label, gapA
 
   function render() {
     const all = steps();
+    // A new graph may have fewer steps: the slider's range follows it (lowering max clamps the value).
     slider.input.max = String(all.length - 1);
     const index = Math.min(Number(slider.input.value), all.length - 1);
     const step = all[index];
@@ -51,5 +56,7 @@ export function mountSteppedGraph(root, { state, passToggle = false, label, gapA
   }
 
   render();
-  return { update(next) { data = next; render(); } };
+  const update = (next) => { data = next; render(); };
+  if (inputs) liveSliders(root, inputs, element(root, "p", "widget-note"), { bridge, call, state, draw: update });
+  return { update };
 }
