@@ -433,6 +433,54 @@ def test_widgets_render_in_both_themes_at_desktop_and_phone_width(page, scheme, 
     print(f"screenshots in {screenshot_dir}")
 
 
+SVG_COLOURS_JS = """(w) => { const style = (e) => getComputedStyle(e);
+  const box = w.querySelector('[data-node] rect.box'), value = w.querySelector('tspan.value'), edge = w.querySelector('path.edge');
+  return {box: [style(box).fill, style(box).stroke], value: style(value).fill, edge: style(edge).stroke}; }"""
+THEME_JS = "() => [document.documentElement.dataset.theme ?? null, document.getElementById('theme-toggle').getAttribute('aria-pressed')]"
+
+
+def settled_colours(widget):
+    """The widget's SVG colours once their transitions are over (two reads 150 ms apart agree)."""
+    now = widget.evaluate(SVG_COLOURS_JS)
+    for _ in range(20):
+        widget.page.wait_for_timeout(150)
+        now, before = widget.evaluate(SVG_COLOURS_JS), now
+        if now == before:
+            return now
+    raise AssertionError(f"the colours keep changing: {now}")
+
+
+def test_the_theme_toggle_on_the_built_page_from_the_keyboard(page, screenshot_dir):
+    page.emulate_media(color_scheme="light")
+    page.reload()
+    # Tab from the top of the page: the skip link, then the toggle.
+    for presses in range(1, 6):
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.id") == "theme-toggle":
+            break
+    assert page.evaluate("document.activeElement.id") == "theme-toggle" and presses == 2
+    assert page.evaluate(THEME_JS) == [None, "false"]  # following the system: light
+    widget = page.locator('[data-widget="explore"]')
+    widget.scroll_into_view_if_needed()  # it mounts as it nears the viewport; the focus stays on the toggle
+    widget.locator("[data-node]").first.wait_for()
+    light = settled_colours(widget)
+    widget.screenshot(path=str(screenshot_dir / "theme-toggle-light.png"))
+    page.keyboard.press("Enter")
+    assert page.evaluate(THEME_JS) == ["dark", "true"]
+    dark = settled_colours(widget)
+    assert all(dark[part] != light[part] for part in light), (light, dark)  # the SVG follows the theme
+    widget.screenshot(path=str(screenshot_dir / "theme-toggle-dark.png"))
+    page.keyboard.press("Space")
+    assert page.evaluate(THEME_JS) == ["light", "false"] and settled_colours(widget) == light
+    page.keyboard.press("Enter")
+    page.reload()  # the choice is remembered (theme.js keeps it in localStorage)
+    assert page.evaluate(THEME_JS) == ["dark", "true"]
+    widget.scroll_into_view_if_needed()
+    widget.locator("[data-node]").first.wait_for()
+    assert settled_colours(widget) == dark
+    page.screenshot(path=str(screenshot_dir / "theme-toggle-dark-page.png"))
+
+
 # One numbering for steps; one minus sign; table formulas on one line.
 
 @pytest.mark.parametrize("name, forward_last, backward_last", [("forward-steps", 3, 3), ("grad-accumulation", 1, 2)])
