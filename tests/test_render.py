@@ -238,6 +238,11 @@ def test_cell_markup_carries_kind_live_flag_and_the_exact_source(tmp_path):
         assert code.find("span", class_="tok-kn")  # highlighted at build time
         assert arrays.find("pre", class_="cell-output")[0].text == "3\n"
         assert bool(arrays.find("figcaption")) is not numpy_live  # says why it is not live
+        for note in arrays.find("figcaption"):  # what, and why: the page's Python has no NumPy
+            assert note.text == ("This cell shows its build-time output: the in-browser Python has no NumPy in this"
+                                 " build (NumPy ships only in Pyodide's full distribution;"
+                                 " python build.py --pyodide-packages DIR bundles it)")
+            assert note.find("code")[0].text == "python build.py --pyodide-packages DIR"
 
 
 def test_a_cell_that_raises_fails_the_build_with_its_id_and_traceback(tmp_path):

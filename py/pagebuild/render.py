@@ -42,6 +42,10 @@ REPO = Path(__file__).resolve().parents[2]
 LESSON_DIR = REPO / "web" / "lesson"
 TORCH_OUTPUTS = "torch_outputs.json"
 RECORD_COMMAND = "python -m pagebuild.record_torch"
+# The note (HTML) on a NumPy cell of a build without NumPy: what the learner sees, and why.
+NUMPY_NOT_LIVE = ("This cell shows its build-time output: the in-browser Python has no NumPy in this build"
+                  " (NumPy ships only in Pyodide's full distribution;"
+                  " <code>python build.py --pyodide-packages DIR</code> bundles it)")
 CELL_KINDS = ("engine", "numpy", "torch")
 CALLOUTS = {"tip": "Tip", "note": "Note"}
 NAME = re.compile(r"[a-z0-9][a-z0-9-]*\Z")
@@ -358,15 +362,15 @@ def _cell_html(cell, state):
     state.cell_ids.add(cell.id)
     if cell.kind == "torch":
         output, live = _recorded_output(cell, state.torch), False
-        caption = f"PyTorch cannot run in the browser; output recorded from PyTorch {state.torch['version']}"
+        caption = html.escape(f"PyTorch cannot run in the browser; output recorded from PyTorch {state.torch['version']}")
     else:
         output, live = _run(cell, state), cell.kind == "engine" or state.numpy_live
-        caption = None if live else "NumPy is not bundled in this build, so this cell shows its build-time output"
+        caption = None if live else NUMPY_NOT_LIVE
     raises = f' data-raises="{html.escape(cell.raises)}"' if cell.raises else ""
     return (
         f'<figure class="cell" id="cell-{cell.id}" data-cell="{cell.id}" data-kind="{cell.kind}"'
         f' data-live="{str(live).lower()}"{raises}>'
-        + (f'<figcaption class="cell-note">{html.escape(caption)}</figcaption>' if caption else "")
+        + (f'<figcaption class="cell-note">{caption}</figcaption>' if caption else "")
         + f'<pre class="cell-source"><code class="language-python">{_highlight(cell.source, PythonLexer(stripnl=False, ensurenl=False))}</code></pre>'
         f'<pre class="cell-output">{html.escape(output)}</pre></figure>\n'
     )
