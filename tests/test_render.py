@@ -546,6 +546,10 @@ def test_the_walkthrough_shows_the_engines_own_source(page):
     every_value_op = {f"Value.{name}" for name in ("__init__", "__add__", "__sub__", "__mul__", "__truediv__", "__pow__",
                                                    "__neg__", "tanh", "relu", "exp", "log", "backward")}
     assert every_value_op | {"_op_node", "topo_order", "Tensor.__matmul__", "_unbroadcast"} <= set(shown)
+    # The Tensor class as the seed shows it: its fields (grad None, _prev, _op, _backward), shape and zero_grad.
+    assert {"Tensor.__init__", "_fill", "Tensor.shape", "Tensor.zero_grad"} <= set(shown)
+    assert all(field in shown["_fill"] for field in ("tensor.grad = None", "tensor._prev = ()", "tensor._op", "tensor._backward"))
+    assert "self.grad = None" in shown["Tensor.zero_grad"] and "return self.data.shape" in shown["Tensor.shape"]
     assert shown["Value.__mul__"] == textwrap.dedent(inspect.getsource(Value.__mul__)).rstrip("\n")
     assert "_LoopFreed" in shown["_op_node"]
     [note] = [aside for aside in page.find("aside") if "Freeing deep graphs" in aside.text]
