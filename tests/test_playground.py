@@ -125,8 +125,13 @@ def test_a_variable_named_like_a_made_up_id_gets_a_distinct_id():
 def test_a_constant_expression_has_values_and_no_variables():
     result = playground("2**3 - 1")
     assert output(result)["data"] == 7.0
-    assert result["variables"] == []
+    assert result["variables"] == [] and result["backward"] == []
     assert result["undefined"] is None
+    # Named f like any other output, so the page never shows a made-up id (∂n0/∂v).
+    assert result["trace"]["output"] == output(result)["label"] == "f"
+    assert playground("2")["trace"]["output"] == "f"
+    # An output that is a variable or a named constant keeps its own name.
+    assert playground("x", {})["trace"]["output"] == "x" and playground("pi")["trace"]["output"] == "pi"
 
 
 def test_the_first_paint_is_the_lessons_neuron():
@@ -282,6 +287,12 @@ def test_encoding_refuses_what_the_playground_refuses():
     ("#playground?x=1", "the link has no expression"),
     ("#playground?e=x&x", "is not of the form name=value"),
     ("#playground?e=%FF", "not valid percent-encoded UTF-8"),
+    ("#playground?e=x%", "the expression in the link has a broken escape '%': a '%' must be followed by two hex"),
+    ("#playground?e=x%2", "has a broken escape '%2'"),
+    ("#playground?e=x%zz", "has a broken escape '%zz'"),
+    ("#playground?e=x&x=1%", "the value of x in the link has a broken escape '%'"),
+    ("#playground?e=x&x%=1", "a name in the link has a broken escape"),
+    ("#playground?e=x&x=%FF", "the value of x in the link is not valid percent-encoded UTF-8"),
     ("#explore?a=1", "not a playground link"),
     ("#playground?e=" + "x%2B" * 1000 + "x", "characters long: at most 4000"),
     ("#playground?e=" + "x%2B" * 300 + "x", "at most 500"),
@@ -290,6 +301,13 @@ def test_a_hostile_link_is_refused_with_a_message(fragment, message):
     with pytest.raises(ValueError) as refused:
         decode_state(fragment)
     assert message in str(refused.value)
+
+
+def test_every_part_of_a_link_is_percent_decoded():
+    # A link passed through a tool that escapes more than it must still opens the same state.
+    assert decode_state("#playground?%65=%78%2Ay&%78=%2D1.5&y=2%2E5e%2D1") == ("x*y", {"x": -1.5, "y": 0.25})
+    with pytest.raises(ValueError, match="'%' \\(remainder\\) is not supported"):
+        decode_state("#playground?e=x%25")   # %25 is a '%' the learner typed: the parser's message
 
 
 def test_decoding_something_that_is_not_text_is_refused():

@@ -35,6 +35,8 @@ _FUNCTIONS = {"tanh": Value.tanh, "relu": Value.relu, "exp": Value.exp, "log": V
 _DOMAIN_ERRORS = (ValueError, ZeroDivisionError, OverflowError)
 # A float as Python prints it in the engine's messages ('1.0', '-2.5', '1e+200'), not part of a name.
 _FLOAT_IN_TEXT = re.compile(r"(?<![\w.])-?(?:\d+\.\d*(?:e[+-]?\d+)?|\d+e[+-]?\d+)(?![\w.])")
+# A '%' in a link that does not start an escape of two hex digits.
+_BROKEN_ESCAPE = re.compile(r"%(?![0-9A-Fa-f]{2})")
 
 
 def playground(expression, values=None):
@@ -84,8 +86,8 @@ def _evaluated(tree, inputs):
     """Build, differentiate and trace the graph of `tree` at `inputs`, and check its gradients numerically."""
     leaves = _leaves(tree, {name: Value(value, label=name) for name, value in inputs.items()})
     root = _graph(tree, leaves)
-    if root._prev:
-        # Named, so the graph and the step texts say ∂f/∂x rather than a long formula.
+    if not root.label:
+        # Named, so the graph, the caption and the step texts say f and ∂f/∂x, never a made-up id.
         root.label = next(name for name in OUTPUT_NAMES if name not in inputs)
     if isinstance(root, _Undefined):
         graph = _undefined_trace(root)
@@ -257,23 +259,35 @@ def decode_state(fragment):
         key, equals, raw = part.partition("=")
         if not equals:
             raise ValueError(f"the link part '{part[:20]}' is not of the form name=value")
+        key = _unescaped(key, "a name")
         if key in pairs:
             raise ValueError(f"the link sets '{key[:20]}' twice")
         pairs[key] = raw
     if "e" not in pairs:
         raise ValueError("the link has no expression (e=...)")
-    try:
-        expression = unquote(pairs.pop("e"), errors="strict")
-    except UnicodeDecodeError:
-        raise ValueError("the expression in the link is not valid percent-encoded UTF-8") from None
+    expression = _unescaped(pairs.pop("e"), "the expression")
     tree = parse(expression)
     used = variables(tree)
     values = {}
     for key, raw in pairs.items():
         if key not in used:
             raise ValueError(f"the link sets '{key[:20]}', which the expression does not use")
-        values[key] = _number_in_link(key, raw)
+        values[key] = _number_in_link(key, _unescaped(raw, f"the value of {key}"))
     return expression, _inputs(tree, values)
+
+
+def _unescaped(raw, what):
+    """A part of a link with its percent escapes decoded (as _link encodes it), or a ValueError naming `what`
+    when an escape is broken ('%' without two hex digits) or the bytes are not UTF-8."""
+    broken = _BROKEN_ESCAPE.search(raw)
+    if broken:
+        escape = raw[broken.start():broken.start() + 3]
+        raise ValueError(f"{what} in the link has a broken escape '{escape}': a '%' must be followed by two "
+                         "hex digits (a '%' itself is written %25)")
+    try:
+        return unquote(raw, errors="strict")
+    except UnicodeDecodeError:
+        raise ValueError(f"{what} in the link is not valid percent-encoded UTF-8") from None
 
 
 def _number_in_link(name, raw):

@@ -287,6 +287,9 @@ def test_a_link_reproduces_the_playground(context, dist):
     ("#playground?e=" + quote("<script>alert(1)</script>", safe=""), "'<' is not allowed"),
     ("#playground?e=x&x=alert(1)", "unknown function 'alert'"),
     ("#playground?e=x&__proto__=1", "which the expression does not use"),
+    ("#playground?e=%FF", "not valid percent-encoded UTF-8"),
+    ("#playground?e=x%", "has a broken escape '%'"),
+    ("#playground?e=x&x=1%E0%A4%A", "the value of x in the link has a broken escape '%A'"),
 ])
 def test_a_hostile_link_changes_nothing_but_the_alert(context, dist, fragment, message):
     page = context.new_page()
