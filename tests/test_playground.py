@@ -134,6 +134,12 @@ def test_a_constant_expression_has_values_and_no_variables():
     assert playground("x", {})["trace"]["output"] == "x" and playground("pi")["trace"]["output"] == "pi"
 
 
+def test_an_expression_at_the_node_limit_gives_its_whole_graph():
+    result = playground("x*y" + "+x*y" * 19 + "+x" * 19, {"x": 2, "y": 3})
+    assert len(result["trace"]["nodes"]) == 60 and output(result)["data"] == 20 * 6 + 19 * 2
+    assert "at most 60 operations" in playground("x*y" + "+x*y" * 19 + "+x" * 20, {})["error"]["message"]
+
+
 def test_the_first_paint_is_the_lessons_neuron():
     state = initial_state()
     assert state["result"] == playground(state["expression"], state["values"])
@@ -154,7 +160,9 @@ def test_log_of_a_negative_number_is_undefined_downstream_only():
     by_id = nodes(result)
     log_node = next(n for n in result["trace"]["nodes"] if n["op"] == "log")
     reason = "log is defined only for positive numbers, got log(-2)"
-    assert result["undefined"] == {"node": log_node["id"], "reason": reason}
+    assert result["undefined"] == {
+        "node": log_node["id"], "part": "value", "reason": reason, "named": f"log(x): {reason}",
+        "message": f"log(x) is undefined here: {reason}, and so is everything computed from it."}
     assert log_node["data"] is None and log_node["note"] == reason and log_node["cause"] == log_node["id"]
     assert output(result)["data"] is None and output(result)["cause"] == log_node["id"]
     assert output(result)["note"] == reason
@@ -165,7 +173,7 @@ def test_log_of_a_negative_number_is_undefined_downstream_only():
     # No gradients, and each row says why.
     assert all(n["grad"] is None for n in result["trace"]["nodes"])
     assert result["trace"]["backward"] == [] and result["backward"] == []
-    assert all(row["grad"] is None and row["numerical"] is None and row["reason"] == reason
+    assert all(row["grad"] is None and row["numerical"] is None and row["reason"] == f"log(x): {reason}"
                for row in result["variables"])
     # The same ids, ops and edges as where it is defined, so the page updates in place.
     assert structure(result) == structure(defined)
@@ -211,8 +219,49 @@ def test_a_gradient_that_overflows_leaves_values_but_no_gradients():
     # 1e15 * log(x) at x = 1e-300: the value is about -6.9e17, but d/dx = 1e15 / 1e-300 overflows.
     result = playground("1e15*log(x)", {"x": 1e-300})
     assert output(result)["data"] == pytest.approx(1e15 * math.log(1e-300))
-    assert result["undefined"] == {"node": None, "reason": "the gradients overflow: one is too large for a float here"}
+    reason = "the gradients overflow: one is too large for a float here"
+    assert result["undefined"] == {"node": None, "part": "gradient", "reason": reason, "named": reason,
+                                   "message": f"No gradients here: {reason}; the values are shown."}
     assert rows(result)["x"]["grad"] is None and result["backward"] == []
+    assert rows(result)["x"]["reason"] == reason   # not the numerical check's own failure
+
+
+def test_a_failed_value_is_named_as_written():
+    result = playground("2*log(x - 1)", {"x": 1})
+    assert result["undefined"]["message"] == ("log(x - 1) is undefined here: log is defined only for positive "
+                                              "numbers, got log(0), and so is everything computed from it.")
+    alone = playground("log(x)", {"x": 0})
+    assert alone["undefined"]["message"] == "log(x) is undefined here: log is defined only for positive numbers, got log(0)."
+
+
+@pytest.mark.parametrize("expression, values, failing, reason", [
+    ("(y-1)**0.5", {"y": 1}, "(y - 1)**0.5", "its derivative is infinite where y - 1 = 0"),
+    ("x**0.5 + 3", {"x": 0}, "x**0.5", "its derivative is infinite where x = 0"),
+    ("x/y", {"x": 1, "y": 1e-300}, "x/y", "its derivative is too large for a float where y = 1e-300"),
+    ("log(x)*2", {"x": 1e-320}, "log(x)", "its derivative is too large for a float where x = 9.99989e-321"),
+])
+def test_where_only_a_derivative_fails_the_values_are_shown(expression, values, failing, reason):
+    result = playground(expression, values)
+    assert result["undefined"] == {
+        "node": result["undefined"]["node"], "part": "gradient", "reason": reason, "named": f"{failing}: {reason}",
+        "message": f"{failing}: {reason}, so there are no gradients here (the values are shown)."}
+    cause = nodes(result)[result["undefined"]["node"]]
+    assert cause["note"] == reason and cause["cause"] == cause["id"] and cause["data"] is not None
+    # Every value is shown (the engine's, from the failing node's value on), no gradient is.
+    assert all(n["data"] is not None and n["grad"] is None for n in result["trace"]["nodes"])
+    assert [n["id"] for n in result["trace"]["nodes"] if "note" in n] == [cause["id"]]
+    assert all(row["reason"] == f"{failing}: {reason}" for row in result["variables"])
+    assert structure(result) == structure(playground(expression, {}))
+
+
+def test_past_a_failed_derivative_values_come_from_the_engine():
+    result = playground("(y-1)**0.5*3 + x", {"y": 1, "x": 2})
+    assert output(result)["data"] == 2.0 and output(result)["grad"] is None
+    # A value that fails further on is the output's cause: it has no value at all.
+    worse = playground("log((y-1)**0.5)", {"y": 1})
+    assert worse["undefined"]["part"] == "value" and output(worse)["data"] is None
+    assert worse["undefined"]["message"].startswith("log((y - 1)**0.5) is undefined here: log is defined only")
+    assert nodes(worse)["n3"]["data"] == 0.0 and "derivative is infinite" in nodes(worse)["n3"]["note"]
 
 
 def test_a_step_outside_the_domain_says_the_numerical_check_is_unavailable():

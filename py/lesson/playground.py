@@ -2,10 +2,13 @@
 
 `playground(expression, values)` never raises. Bad input gives {"error": {"message", "start", "end"}};
 a value outside an operation's domain (log(-2), 1/0, exp(1000)) gives a graph whose failing node and
-everything computed from it are undefined, each saying why, while the rest keeps its values.
+everything computed from it are undefined, each saying why, while the rest keeps its values; where only
+a derivative fails ((y-1)**0.5 at y = 1) every value is shown and the gradients are not.
 `encode_state` / `decode_state` carry the expression and values in the page's URL fragment.
 """
 
+import math
+import operator
 import re
 from urllib.parse import quote, unquote
 
@@ -91,17 +94,33 @@ def _evaluated(tree, inputs):
         root.label = next(name for name in OUTPUT_NAMES if name not in inputs)
     if isinstance(root, _Undefined):
         graph = _undefined_trace(root)
-        undefined = {"node": graph["nodes"][-1]["cause"], "reason": root.reason}  # the root is last in order
-        return _result(tree, inputs, graph, [], undefined, checks={})
+        return _result(tree, inputs, graph, [], _undefined(root), checks={})
     undefined = None
     if root.requires_grad:
         try:
             root.backward()
         except OverflowError:
-            undefined = {"node": None, "reason": "the gradients overflow: one is too large for a float here"}
+            reason = "the gradients overflow: one is too large for a float here"
+            undefined = {"node": None, "part": "gradient", "reason": reason, "named": reason,
+                         "message": f"No gradients here: {reason}; the values are shown."}
     graph = trace(root)
-    steps = backward_pass(graph) if root.requires_grad and undefined is None else []
-    return _result(tree, inputs, graph, steps, undefined, checks=_numerical_checks(tree, inputs))
+    if undefined:
+        return _result(tree, inputs, graph, [], undefined, checks={})  # no gradients to check
+    steps = backward_pass(graph) if root.requires_grad else []
+    return _result(tree, inputs, graph, steps, None, checks=_numerical_checks(tree, inputs))
+
+
+def _undefined(root):
+    """What the page says about an undefined graph: the failing node's id, whether its value or only its
+    gradient failed, the reason, and a sentence naming the node as the learner wrote it."""
+    cause, reason = root.cause, root.reason
+    if root.data is None:
+        spread = "" if cause is root else ", and so is everything computed from it"
+        message = f"{cause.source} is undefined here: {reason}{spread}."
+    else:
+        message = f"{cause.source}: {reason}, so there are no gradients here (the values are shown)."
+    return {"node": cause.id, "part": "value" if root.data is None else "gradient",
+            "reason": reason, "named": f"{cause.source}: {reason}", "message": message}
 
 
 def _result(tree, inputs, graph, steps, undefined, checks):
@@ -112,7 +131,7 @@ def _result(tree, inputs, graph, steps, undefined, checks):
         node = by_label[name]
         row = {"name": name, "node": node["id"], "value": value, "grad": node["grad"],
                "numerical": None, "difference": None,
-               "reason": undefined["reason"] if undefined else None}
+               "reason": undefined["named"] if undefined else None}
         row.update(checks.get(name, {}))
         rows.append(row)
     return {"normalized": to_source(tree), "trace": graph, "forward": forward_pass(graph),
@@ -120,14 +139,16 @@ def _result(tree, inputs, graph, steps, undefined, checks):
 
 
 class _Undefined:
-    """A node the engine refused at these values, or one computed from it: its place in the graph and why."""
+    """A node the engine refused at these values, or one computed from it: its place in the graph, its value
+    where that is still known (only a derivative failed), and the failing node (`cause`) and why."""
 
-    __slots__ = ("label", "_op", "_prev", "reason", "cause")
+    __slots__ = ("label", "_op", "_prev", "data", "reason", "cause", "source", "id")
 
-    def __init__(self, op, prev, reason, cause=None):
+    def __init__(self, op, prev, reason, cause=None, data=None, source=""):
         self.label, self._op, self._prev = "", op, tuple(prev)
-        self.reason = reason
+        self.data, self.reason, self.source = data, reason, source
         self.cause = self if cause is None else cause
+        self.id = None  # set by _undefined_trace
 
 
 def _leaves(tree, variable_leaves):
@@ -139,19 +160,66 @@ def _leaves(tree, variable_leaves):
 
 def _graph(node, leaves):
     """The engine graph of `node` (variables and named constants are the shared `leaves`, literals constant
-    leaves); an operation the engine refuses becomes an _Undefined node, and so does everything computed from it."""
+    leaves); an operation the engine refuses becomes an _Undefined node, and so does everything computed from
+    it, keeping the values that are still defined when only a derivative failed."""
     if isinstance(node, (Var, Constant)):
         return leaves[node.name]
     if isinstance(node, Num):
         return Value(node.value, requires_grad=False)
     inputs = [_graph(child, leaves) for child in children(node)]
-    failed = next((i for i in inputs if isinstance(i, _Undefined)), None)
-    if failed is not None:
+    failures = [i for i in inputs if isinstance(i, _Undefined)]
+    # A value that failed outweighs a derivative that did: it is why this node has no value either.
+    failed = min(failures, key=lambda i: i.data is not None, default=None)
+    if failed is not None and failed.data is None:
         return _Undefined(_op(node), inputs, failed.reason, failed.cause)
     try:
-        return _apply(node, inputs)
+        # Past a failed derivative there is no backward pass: its value enters as a constant.
+        out = _apply(node, [Value(i.data, requires_grad=False) if isinstance(i, _Undefined) else i for i in inputs])
     except _DOMAIN_ERRORS as error:
-        return _Undefined(_op(node), inputs, readable(str(error)))
+        return _refused(node, inputs, error, failed)
+    return out if failed is None else _Undefined(_op(node), inputs, failed.reason, failed.cause, out.data)
+
+
+def _refused(node, inputs, error, failed):
+    """The _Undefined node for an operation the engine refused: with its value when only the derivative failed
+    (the cause stays an earlier failed derivative if there is one), else without, saying why."""
+    data = _value_only(node, [i.data for i in inputs])
+    if data is None:
+        return _Undefined(_op(node), inputs, readable(str(error)), source=to_source(node))
+    if failed is not None:
+        return _Undefined(_op(node), inputs, failed.reason, failed.cause, data)
+    return _Undefined(_op(node), inputs, _derivative_reason(node, inputs, error), data=data, source=to_source(node))
+
+
+# The engine computes each derivative with its value and refuses both when only the derivative fails
+# (x**0.5 at 0, log(x) or 1/x at a tiny x): these are the ops where that happens, by their value alone,
+# so the page can still show it. Any other refusal is the value's own.
+_VALUE_ONLY = {"/": operator.truediv, "log": math.log}
+
+
+def _value_only(node, xs):
+    """The value of `node` on its inputs' values `xs` as a finite float, or None where it has none."""
+    op = _op(node)
+    try:
+        if isinstance(node, Pow):
+            value = xs[0] ** _exponent(node)
+        elif op in _VALUE_ONLY:
+            value = _VALUE_ONLY[op](*xs)
+        else:
+            return None
+    except _DOMAIN_ERRORS:
+        return None
+    # A negative number to a fractional power is complex in Python.
+    return value if isinstance(value, float) and math.isfinite(value) else None
+
+
+def _derivative_reason(node, inputs, error):
+    """Why only the derivative of `node` failed, naming its operand as written: 'its derivative is infinite
+    where y - 1 = 0' (for x/y the operand is y, the one it divides by)."""
+    slot = len(inputs) - 1
+    operand, at = to_source(children(node)[slot]), number(inputs[slot].data)
+    size = "infinite" if isinstance(error, ZeroDivisionError) else "too large for a float"
+    return f"its derivative is {size} " + (f"at {at}" if operand == at else f"where {operand} = {at}")
 
 
 def _apply(node, inputs):
@@ -187,6 +255,9 @@ def _undefined_trace(root):
     order = topo_order(root)
     ids = node_ids(order)
     id_of = {id(node): ids[i] for i, node in enumerate(order)}
+    for node in order:
+        if isinstance(node, _Undefined):
+            node.id = id_of[id(node)]
     edges = [{"source": id_of[id(parent)], "target": id_of[id(node)], "slot": slot}
              for node in order for slot, parent in enumerate(node._prev)]
     return {"output": id_of[id(root)], "nodes": [_record(node, id_of) for node in order],
@@ -194,11 +265,15 @@ def _undefined_trace(root):
 
 
 def _record(node, id_of):
-    """One node of an undefined trace: as trace() records it, without a gradient; an undefined one says why in
-    `note` (where trace() puts the reason for a number it cannot show) and names the node that `cause`d it."""
+    """One node of an undefined trace: as trace() records it, without a gradient. A node without a value, and a
+    node whose derivative failed, says why in `note` (where trace() puts the reason for a number it cannot
+    show) and names the node that `cause`d it; one computed from a failed derivative only keeps its value."""
     if isinstance(node, _Undefined):
-        return {"id": id_of[id(node)], "label": node.label, "op": node._op, "kind": "op", "data": None,
-                "grad": None, "note": node.reason, "cause": id_of[id(node.cause)]}
+        record = {"id": id_of[id(node)], "label": node.label, "op": node._op, "kind": "op", "data": node.data,
+                  "grad": None}
+        if node.data is None or node.cause is node:
+            record.update(note=node.reason, cause=id_of[id(node.cause)])
+        return record
     kind = "op" if node._prev else ("leaf" if node.requires_grad else "const")
     return {"id": id_of[id(node)], "label": node.label, "op": node._op, "kind": kind, "data": node.data,
             "grad": None}
