@@ -126,7 +126,7 @@ def test_a_constant_expression_has_values_and_no_variables():
     result = playground("2**3 - 1")
     assert output(result)["data"] == 7.0
     assert result["variables"] == [] and result["backward"] == []
-    assert result["undefined"] is None
+    assert result["undefined"] is None and result["check_note"] is None
     # Named f like any other output, so the page never shows a made-up id (∂n0/∂v).
     assert result["trace"]["output"] == output(result)["label"] == "f"
     assert playground("2")["trace"]["output"] == "f"
@@ -262,6 +262,40 @@ def test_past_a_failed_derivative_values_come_from_the_engine():
     assert worse["undefined"]["part"] == "value" and output(worse)["data"] is None
     assert worse["undefined"]["message"].startswith("log((y - 1)**0.5) is undefined here: log is defined only")
     assert nodes(worse)["n3"]["data"] == 0.0 and "derivative is infinite" in nodes(worse)["n3"]["note"]
+
+
+def test_each_row_says_whether_the_check_agrees():
+    result = playground("tanh(w*x + b)", {"w": 0.5, "x": 2, "b": 0.1})
+    assert all(row["agrees"] is True for row in result["variables"]) and result["check_note"] is None
+
+
+def test_relu_at_its_kink_disagrees_and_the_note_says_why():
+    result = playground("relu(b - c)*a", {"a": 1, "b": 1, "c": 1})
+    by_name = rows(result)
+    assert by_name["b"]["grad"] == 0.0 and by_name["b"]["numerical"] == pytest.approx(0.5)
+    assert by_name["b"]["agrees"] is False and by_name["c"]["agrees"] is False and by_name["a"]["agrees"] is True
+    note = result["check_note"]
+    assert note.startswith("relu(b - c) sits at its kink here (b - c = 0), where relu's slope jumps from 0 to 1.")
+    assert "average the two one-sided slopes" in note and "takes to be 0" in note
+    # Away from the kink they agree, and nothing needs explaining.
+    assert playground("relu(b - c)*a", {"a": 1, "b": 2, "c": 1})["check_note"] is None
+
+
+def test_a_disagreement_away_from_a_kink_says_central_differences_are_approximate():
+    # log near 0 bends so sharply that a step of 1e-6 is far too coarse for 1e-6 agreement.
+    result = playground("log(x)", {"x": 1e-5})
+    assert rows(result)["x"]["agrees"] is False
+    assert result["check_note"].startswith("Where a row is marked ✗, central differences (a step of 1e-6")
+
+
+def test_each_row_says_at_which_backward_step_its_gradient_is_complete():
+    result = playground("(a+b)*b", {"a": 2, "b": 3})
+    # Step 0 seeds f; step 1 (at f) gives b its first share and the sum its gradient; step 2 (at a + b) adds
+    # b's second share and a's gradient.
+    assert {row["name"]: row["step"] for row in result["variables"]} == {"a": 2, "b": 2}
+    assert rows(playground("x*y + y", {}))["x"]["step"] == 2
+    assert rows(playground("x", {}))["x"]["step"] == 0   # the output itself: seeded at step 0
+    assert rows(playground("log(x)", {"x": -1}))["x"]["step"] is None
 
 
 def test_a_step_outside_the_domain_says_the_numerical_check_is_unavailable():

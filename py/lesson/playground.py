@@ -32,6 +32,10 @@ START_VALUES = {"w": 0.5, "x": 2.0, "b": 0.1}
 OUTPUT_NAMES = ("f", "g", "h", "out", "f1", "f2", "f3", "f4", "f5", "f6", "f7")
 STATE_PREFIX = "playground?"
 MAX_STATE_LENGTH = 4000   # room for a 500-character expression percent-encoded, and its values
+# Autograd and central differences agree when they differ by at most this much, relative to the larger
+# of the two (absolute below 1): the check's own error is far smaller for smooth functions.
+AGREEMENT = 1e-6
+KINK = 1e-6               # the check's step: a relu input this close to 0 lies within x ± step of its kink
 
 _FUNCTIONS = {"tanh": Value.tanh, "relu": Value.relu, "exp": Value.exp, "log": Value.log, "sigmoid": Value.sigmoid}
 # What the engine raises for a value outside an operation's domain (see autodiff.value).
@@ -94,7 +98,7 @@ def _evaluated(tree, inputs):
         root.label = next(name for name in OUTPUT_NAMES if name not in inputs)
     if isinstance(root, _Undefined):
         graph = _undefined_trace(root)
-        return _result(tree, inputs, graph, [], _undefined(root), checks={})
+        return _result(tree, inputs, graph, [], _undefined(root), ({}, None))
     undefined = None
     if root.requires_grad:
         try:
@@ -105,9 +109,9 @@ def _evaluated(tree, inputs):
                          "message": f"No gradients here: {reason}; the values are shown."}
     graph = trace(root)
     if undefined:
-        return _result(tree, inputs, graph, [], undefined, checks={})  # no gradients to check
+        return _result(tree, inputs, graph, [], undefined, ({}, None))  # no gradients to check
     steps = backward_pass(graph) if root.requires_grad else []
-    return _result(tree, inputs, graph, steps, None, checks=_numerical_checks(tree, inputs))
+    return _result(tree, inputs, graph, steps, None, _numerical_checks(tree, inputs))
 
 
 def _undefined(root):
@@ -123,19 +127,24 @@ def _undefined(root):
             "reason": reason, "named": f"{cause.source}: {reason}", "message": message}
 
 
-def _result(tree, inputs, graph, steps, undefined, checks):
-    """The JSON-ready answer: trace, steps, the normalized text, what is undefined, and one row per variable."""
+def _result(tree, inputs, graph, steps, undefined, checked):
+    """The JSON-ready answer: trace, steps, the normalized text, what is undefined, one row per variable
+    (with the backward step at which its gradient is complete) and a note on the numerical check."""
+    checks, check_note = checked
     by_label = {node["label"]: node for node in graph["nodes"] if node["kind"] == "leaf"}
+    complete = {}
+    for index, step in enumerate(steps):
+        complete.update(dict.fromkeys(step["active"], index))
     rows = []
     for name, value in inputs.items():
         node = by_label[name]
         row = {"name": name, "node": node["id"], "value": value, "grad": node["grad"],
-               "numerical": None, "difference": None,
+               "numerical": None, "difference": None, "agrees": None, "step": complete.get(node["id"]),
                "reason": undefined["named"] if undefined else None}
         row.update(checks.get(name, {}))
         rows.append(row)
     return {"normalized": to_source(tree), "trace": graph, "forward": forward_pass(graph),
-            "backward": steps, "variables": rows, "undefined": undefined}
+            "backward": steps, "variables": rows, "undefined": undefined, "check_note": check_note}
 
 
 class _Undefined:
@@ -280,9 +289,10 @@ def _record(node, id_of):
 
 
 def _numerical_checks(tree, inputs):
-    """{variable: {numerical gradient (central differences), |autograd - numerical|}} from gradcheck."""
+    """({variable: {numerical gradient (central differences), |autograd - numerical|, whether they agree}},
+    a note saying why they differ where some do), from gradcheck."""
     if not inputs:
-        return {}
+        return {}, None
     names = list(inputs)
 
     def engine_function(*xs):
@@ -295,9 +305,32 @@ def _numerical_checks(tree, inputs):
         check = gradcheck(engine_function, list(inputs.values()))
     except _DOMAIN_ERRORS as error:
         reason = f"the numerical check steps outside the domain: {readable(str(error))}"
-        return {name: {"reason": reason} for name in names}
-    return {name: {"numerical": check["numeric"][i], "difference": check["abs_diff"][i]}
-            for i, name in enumerate(names)}
+        return {name: {"reason": reason} for name in names}, None
+    rows = {}
+    for name, grad, numerical, difference in zip(names, check["analytic"], check["numeric"], check["abs_diff"]):
+        agrees = None if difference is None else difference <= AGREEMENT * max(1.0, abs(grad), abs(numerical))
+        rows[name] = {"numerical": numerical, "difference": difference, "agrees": agrees}
+    differ = any(row["agrees"] is False for row in rows.values())
+    return rows, (_check_note(tree, inputs) if differ else None)
+
+
+def _check_note(tree, inputs):
+    """Why central differences and autograd differ here: a relu at its kink, or the limits of a finite step."""
+    leaves = _leaves(tree, {name: Value(value, requires_grad=False) for name, value in inputs.items()})
+    kinks = {}
+    for node in walk(tree):
+        if isinstance(node, Call) and node.func == "relu":
+            at = _graph(node.arg, leaves).data  # defined: the whole graph is
+            if abs(at) <= KINK:
+                kinks.setdefault(to_source(node), (to_source(node.arg), at))
+    if not kinks:
+        return ("Where a row is marked ✗, central differences (a step of 1e-6 either side) are only an "
+                "approximation: they drift from the exact gradient where the function bends sharply within one "
+                "step, or where its value is large beside its change.")
+    call, (arg, at) = next(iter(kinks.items()))
+    return (f"{call} sits at its kink here ({arg} = {number(at)}), where relu's slope jumps from 0 to 1. Central "
+            "differences step to either side of it and so average the two one-sided slopes, while autograd uses "
+            "relu's slope at 0 itself, which the engine takes to be 0: the two cannot agree at a kink.")
 
 
 def readable(message):
