@@ -433,6 +433,63 @@ def test_constants_names_and_messages_read_as_the_lesson_writes_them(page):
     type_expression(page, widget, "x**2**3")
     assert widget.get_attribute("data-expression") == "x**8"
     type_expression(page, widget, "1/(x - x)")
-    assert widget.locator(".playground-undefined").inner_text() == "Undefined here (division by zero: 1 / 0)."
+    assert widget.locator(".playground-undefined").inner_text() == "1/(x - x) is undefined here: division by zero: 1 / 0."
+    type_expression(page, widget, "1e15*x")
+    assert widget.get_attribute("data-expression") == "1e15*x"
     type_expression(page, widget, "x + inf")
     assert widget.locator("[role=alert] div").first.text_content() == "'inf' is not allowed: every number here must be finite"
+
+
+# Undefined values and gradients say why, on the graph and in words.
+
+ERROR_COLOUR = {"light": "rgb(164, 14, 38)", "dark": "rgb(255, 148, 146)"}
+
+
+def box_style(widget, node_id):
+    """The computed stroke, stroke width and dash pattern of a node's box."""
+    return widget.locator(f"[data-node={node_id}] rect.box").evaluate(
+        "(b) => { const s = getComputedStyle(b); return [s.stroke, s.strokeWidth, s.strokeDasharray]; }")
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_an_undefined_node_is_marked_and_the_message_names_it(page, scheme, screenshot_dir):
+    widget = live(page)
+    page.emulate_media(color_scheme=scheme, reduced_motion="reduce")
+    engine = open_link(page, "log(x) + exp(y)", {"x": 0.0, "y": 1.0})
+    cause = engine["undefined"]["node"]
+    output = engine["trace"]["output"]
+    assert widget.locator(".playground-undefined").inner_text() == (
+        "log(x) is undefined here: log is defined only for positive numbers, got log(0), "
+        "and so is everything computed from it.")
+    # The failing node and the output computed from it are undefined; only the failing one is the cause.
+    undefined = widget.locator("[data-node].is-undefined").evaluate_all("(ns) => ns.map((n) => n.dataset.node)")
+    assert sorted(undefined) == sorted([cause, output])
+    assert widget.locator("[data-node].is-cause").evaluate_all("(ns) => ns.map((n) => n.dataset.node)") == [cause]
+    # Visibly so, in the error colour, without hovering: the cause solid and thick, the rest dashed.
+    defined = next(n["id"] for n in engine["trace"]["nodes"] if n["op"] == "exp")
+    error = ERROR_COLOUR[scheme]
+    assert box_style(widget, cause) == [error, "3.5px", "none"]
+    assert box_style(widget, output)[0] == error and box_style(widget, output)[2] == "5px, 3px"
+    assert box_style(widget, defined)[0] != error
+    assert widget.locator(f"[data-node={cause}] tspan.value").evaluate("(t) => getComputedStyle(t).fill") == error
+    widget.screenshot(path=str(screenshot_dir / f"playground-undefined-{scheme}.png"))
+    # Defined again: the marks go.
+    open_link(page, "log(x) + exp(y)", {"x": 1.0, "y": 1.0})
+    assert widget.locator("[data-node].is-undefined, [data-node].is-cause").count() == 0
+
+
+def test_where_only_the_derivative_fails_the_values_show_and_the_gradient_says_undefined(page):
+    widget = live(page)
+    engine = open_link(page, "(y-1)**0.5 + x", {"y": 1.0, "x": 2.0})
+    cause = engine["undefined"]["node"]
+    assert widget.get_attribute("data-state") == "undefined"
+    assert widget.locator(".playground-undefined").inner_text() == (
+        "(y - 1)**0.5: its derivative is infinite where y - 1 = 0, so there are no gradients here "
+        "(the values are shown).")
+    shown = drawn(widget)
+    assert shown[cause] == (0.0, None) and shown[engine["trace"]["output"]] == (2.0, None)
+    assert all(value is not None for value, _ in shown.values())
+    assert widget.locator(f"[data-node={cause}] tspan.grad").text_content() == "grad undefined"
+    assert widget.locator("[data-node].is-cause").count() == 1 and widget.locator("[data-node].is-undefined").count() == 0
+    assert widget.locator("tbody tr[data-variable=y] td.difference").inner_text().startswith(
+        "(y - 1)**0.5: its derivative is infinite where y - 1 = 0")

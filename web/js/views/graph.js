@@ -57,6 +57,12 @@ function shownGrad(node, step) {
 /** Whether a node's value is shown: always without a step, else once the step has revealed it. */
 const valueShown = (node, step) => !step || step.values.includes(node.id);
 
+/** Whether a node has no value (log(0), 1/0, overflow: the engine gave none, with the reason in `note`). */
+const isUndefined = (node) => node.data === null;
+
+/** Whether a node is where the graph stops being defined: the one the others' `cause` names. */
+const isCause = (node) => node.cause === node.id;
+
 /**
  * The text lines of a node: its name, then its value, then its gradient (a row per matrix row).
  * A compact graph leaves out a constant's "no gradient" line: its dashed box already says so.
@@ -69,6 +75,9 @@ function nodeLines(node, step, compact) {
   let gradLines;
   if (node.kind === "const") {
     gradLines = compact ? [] : [{ cls: "grad none", text: "no gradient" }];
+  } else if (!step && node.note && !isUndefined(node) && node.grad === null) {
+    // A value without a gradient, for a reason (its derivative is infinite there): say so on the box.
+    gradLines = [{ cls: "grad undefined", text: "grad undefined" }];
   } else {
     const grad = shownGrad(node, step);
     const rows = Array.isArray(node.data) ? value.length : 1;
@@ -267,8 +276,10 @@ export function createGraphView({ label = "Computational graph", gapAlong = 40 }
       })
       .call((g) => drawNode(g, lines, sizes, metrics))
       .filter(changed((n) => [n.id, n.kind, active.has(n.id), valueShown(n, step), marked.has(n.id), n.id === trace.output,
-        attributeText(n.data), attributeText(shownGrad(n, step)), layout.positions.get(n.id)]))
+        attributeText(n.data), attributeText(shownGrad(n, step)), layout.positions.get(n.id), n.cause, n.note]))
         .attr("class", (n) => `node kind-${n.kind}`)
+        .classed("is-undefined", isUndefined)
+        .classed("is-cause", isCause)
         .classed("is-active", (n) => active.has(n.id))
         .classed("is-waiting", (n) => !valueShown(n, step))
         .classed("is-marked", (n) => marked.has(n.id))

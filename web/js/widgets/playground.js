@@ -220,7 +220,7 @@ export function mountPlayground(root, { state, bridge }) {
     root.dataset.expression = result.normalized;
     root.dataset.link = result.link ?? "";
     root.dataset.state = result.undefined ? "undefined" : "ok";
-    undefinedNote.textContent = result.undefined ? `Undefined here (${result.undefined.reason}).` : "";
+    undefinedNote.textContent = result.undefined?.message ?? "";
     stepper.input.max = String(Math.max(0, result.backward.length - 1));
     if (touched) writeLink(result.link);
     draw();
