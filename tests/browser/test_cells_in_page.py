@@ -229,6 +229,40 @@ def test_long_output_lines_wrap_at_phone_width(page):
         assert box.evaluate("(o) => o.scrollWidth - o.clientWidth") <= 1, name
 
 
+# Each code block brought on screen in turn (off-screen blocks are not laid out: content-visibility), then read.
+CODE_BLOCKS_JS = """async () => {
+  const frame = () => new Promise((done) => requestAnimationFrame(done));
+  const found = [];
+  for (const pre of document.querySelectorAll('.lesson pre')) {
+    if (pre.querySelector('[contenteditable]')) continue;  // an editable cell's code is focusable already
+    pre.scrollIntoView({block: 'center', behavior: 'instant'});
+    for (let i = 0; i < 3; i++) await frame();
+    found.push({scrolls: pre.scrollWidth > pre.clientWidth + 1, tabindex: pre.getAttribute('tabindex'),
+                name: pre.getAttribute('aria-label'), shadow: getComputedStyle(pre).backgroundImage.includes('gradient')});
+  }
+  return found;
+}"""
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+def test_code_too_wide_for_its_box_shows_it_and_scrolls_from_the_keyboard(page, width, screenshot_dir):
+    page.set_viewport_size({"width": width, "height": 900})
+    blocks = page.evaluate(CODE_BLOCKS_JS)
+    assert all(block["shadow"] for block in blocks)  # the edge shadow that says more is there
+    wide = [block for block in blocks if block["scrolls"]]
+    assert wide and all((b["tabindex"], b["name"]) == ("0", "Code, scrolls sideways") for b in wide), wide
+    assert all(b["tabindex"] is None for b in blocks if not b["scrolls"])  # no needless Tab stops
+    listing = page.locator("#source-autodiff-tensor-Tensor-init pre")  # its lines are longer than the column
+    listing.scroll_into_view_if_needed()
+    listing.screenshot(path=str(screenshot_dir / f"code-scrolls-{width}.png"))
+    listing.focus()
+    for _ in range(8):
+        page.keyboard.press("ArrowRight")
+    wait_until(page, "(p) => p.scrollLeft > 0", listing.element_handle(), timeout_ms=2000)
+    page.wait_for_timeout(300)  # the smooth scroll comes to rest
+    listing.screenshot(path=str(screenshot_dir / f"code-scrolled-{width}.png"))
+
+
 def test_a_running_cell_shows_it_and_the_widgets_catch_up_when_it_ends(page):
     wait_for_python(page)
     explore_grads(page, 1.0, 1.0)

@@ -11,7 +11,10 @@ import { EDITOR_HINT, makeEditor } from "./cell-editor.js";
 const TIME_LIMIT_MS = 10000;
 const BUSY_NOTE_DELAY_MS = 300; // a quick cell should not flash the page-level note
 
-/** Make every live `figure.cell` under `root` editable and runnable through `bridge`; say why the others are not. */
+/**
+ * Make every live `figure.cell` under `root` editable and runnable through `bridge`; say why the others
+ * are not. Code too wide for its box (a cell's or a listing of the engine's source) scrolls from the keyboard.
+ */
 export function mountCells({ bridge, root = document }) {
   const notebook = new Notebook(bridge);
   for (const figure of root.querySelectorAll("figure.cell")) {
@@ -19,6 +22,26 @@ export function mountCells({ bridge, root = document }) {
     // The renderer says why a cell is static (PyTorch, NumPy not bundled); this covers any other case.
     else if (!figure.querySelector(".cell-note")) addNote(figure, "This cell's output was computed when the page was built.");
   }
+  focusWhileScrolling(root);
+}
+
+/**
+ * Put each <pre> under `root` that scrolls sideways into the Tab order, named, so arrow keys scroll it,
+ * and take it out again when a wider screen fits it. An editable cell's code is focusable already.
+ */
+function focusWhileScrolling(root) {
+  const observer = new ResizeObserver((entries) => {
+    for (const { target: pre } of entries) {
+      if (pre.scrollWidth > pre.clientWidth + 1) {
+        pre.tabIndex = 0;
+        pre.setAttribute("role", "region");
+        pre.setAttribute("aria-label", pre.classList.contains("cell-output") ? "Output, scrolls sideways" : "Code, scrolls sideways");
+      } else {
+        for (const name of ["tabindex", "role", "aria-label"]) pre.removeAttribute(name);
+      }
+    }
+  });
+  for (const pre of root.querySelectorAll("pre")) if (!pre.querySelector("[contenteditable]")) observer.observe(pre);
 }
 
 function addNote(figure, text) {
