@@ -63,9 +63,10 @@ def playground(expression, values=None):
 
 
 def initial_state():
-    """The first paint's data, computed at build time: the starting expression, its values and its result."""
+    """The first paint's data, computed at build time: the starting expression, its values and its result, and
+    the largest value a variable may take (a slider's bounds are held to it)."""
     return {"expression": START_EXPRESSION, "values": dict(START_VALUES),
-            "result": playground(START_EXPRESSION, START_VALUES)}
+            "result": playground(START_EXPRESSION, START_VALUES), "max_value": MAX_LITERAL}
 
 
 def _inputs(tree, values):

@@ -176,10 +176,46 @@ def test_a_slider_range_can_be_edited(page):
     page.keyboard.press("End")
     settled(page)
     assert attribute(widget.locator("[data-node=x]").get_attribute("data-value")) == 100.0
-    # A bound that would leave min >= max is put back.
-    widget.get_by_label("x min", exact=True).fill("500")
-    widget.get_by_label("x min", exact=True).press("Enter")
-    assert widget.get_by_label("x min", exact=True).input_value() == "-5"
+    # A bound that would leave min >= max is refused on its field; the slider keeps its range.
+    low = widget.get_by_label("x min", exact=True)
+    low.fill("500")
+    low.press("Enter")
+    assert low.get_attribute("aria-invalid") == "true"
+    message = widget.locator(f"#{low.get_attribute('aria-describedby')}").text_content()
+    assert message == "x min must be less than x max (100); the slider keeps its range -5 to 100."
+    assert slider.get_attribute("min") == "-5"
+    low.fill("-10")
+    low.press("Enter")
+    assert slider.get_attribute("min") == "-10" and low.get_attribute("aria-invalid") is None
+    assert widget.locator(".range-error").text_content() == ""
+
+
+@pytest.mark.parametrize("bound, text", [("max", "1e20"), ("min", "-1e16"), ("max", "")])
+def test_a_bound_python_would_refuse_is_refused_on_its_field(page, bound, text):
+    widget = live(page)
+    open_link(page, "x*x", {"x": 1.0})
+    field = widget.get_by_label(f"x {bound}", exact=True)
+    field.fill(text)
+    field.press("Enter")
+    assert field.get_attribute("aria-invalid") == "true"
+    message = widget.locator(f"#{field.get_attribute('aria-describedby')}").text_content()
+    expected_start = f"x {bound} must be a number" if text == "" else f"x {bound} must be between -1e+15 and 1e+15"
+    assert message.startswith(expected_start) and message.endswith("the slider keeps its range -5 to 5.")
+    # The slider still runs over the range Python accepts: its end is 5, not the refused bound.
+    slider = widget.get_by_role("slider", name="x", exact=True)
+    assert (slider.get_attribute("min"), slider.get_attribute("max")) == ("-5", "5")
+    slider.focus()
+    page.keyboard.press("End" if bound == "max" else "Home")
+    settled(page)
+    edge = 5.0 if bound == "max" else -5.0
+    assert widget.locator("[role=alert]").text_content() == ""
+    assert attribute(widget.locator("[data-node=x]").get_attribute("data-value")) == edge
+    assert decode_state(page.evaluate("location.hash"))[1] == {"x": edge}
+    # The largest bound Python accepts is taken.
+    field.fill("1e15" if bound == "max" else "-1e15")
+    field.press("Enter")
+    assert field.get_attribute("aria-invalid") is None
+    assert slider.get_attribute(bound) == ("1000000000000000" if bound == "max" else "-1000000000000000")
 
 
 def test_the_backward_pass_steps_from_the_keyboard(page):

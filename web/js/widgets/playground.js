@@ -46,6 +46,7 @@ const valuesOnly = (trace) => ({ phase: "forward", active: [], edges: [], values
 export function mountPlayground(root, { state, bridge }) {
   root.replaceChildren();
   root.classList.add("widget", "widget-playground");
+  const maxValue = state.max_value; // the largest value Python accepts for a variable
 
   // The expression, and the alert that points at what is wrong with it.
   const form = element(root, "form", "widget-controls");
@@ -77,7 +78,7 @@ export function mountPlayground(root, { state, bridge }) {
   status.setAttribute("role", "status");
 
   const view = { mode: "all", result: null, revealed: false, guesses: new Map() };
-  const sliderFor = new Map(); // variable name -> {row, field, input, output, low, high}
+  const sliderFor = new Map(); // variable name -> {row, field, input, output, low, high, error}
   const kept = new Map(state.values ? Object.entries(state.values) : []); // values survive a variable's absence
   const ranges = new Map();
   let python = "static";
@@ -145,12 +146,13 @@ export function mountPlayground(root, { state, bridge }) {
     Object.assign(slider.input, { min: range.min, max: range.max, step: (range.max - range.min) / NOTCHES });
     slider.low.value = String(range.min);
     slider.high.value = String(range.max);
+    markBound(slider, null);
   }
 
   function addSlider(name, value) {
     const range = ranges.get(name) ?? { min: Math.min(NEW_RANGE.min, value), max: Math.max(NEW_RANGE.max, value) };
     ranges.set(name, range);
-    // A row per variable, wrapping on a narrow screen: the slider, then its two bounds.
+    // A row per variable, wrapping on a narrow screen: the slider, then its two bounds, then what is wrong with one.
     const row = element(sliders, "div", "widget-controls playground-variable");
     row.dataset.variable = name;
     const slider = { row, ...rangeField(row, { label: name, ...range, step: (range.max - range.min) / NOTCHES, value }) };
@@ -159,10 +161,12 @@ export function mountPlayground(root, { state, bridge }) {
         label: which, name: `${name}-${which}`, className: "number-field range-bound", type: "number",
         value: range[which], step: "any", "aria-label": `${name} ${which}`,
       });
-      input.addEventListener("change", () => setRange(name, which, input));
+      input.addEventListener("change", () => setRange(name, which));
       return input;
     };
     Object.assign(slider, { low: bound("min"), high: bound("max") });
+    slider.error = element(row, "p", "widget-error range-error");
+    slider.error.id = `${slider.input.id}-range-error`;
     slider.input.addEventListener("input", () => {
       kept.set(name, Number(slider.input.value));
       slider.output.textContent = formatNumber(Number(slider.input.value));
@@ -172,11 +176,17 @@ export function mountPlayground(root, { state, bridge }) {
     return slider;
   }
 
-  /** Apply an edited range bound if it leaves min < max; else put the old bound back. */
-  function setRange(name, which, input) {
+  /** Apply the edited bound `which` if both bounds are numbers Python accepts and min < max; else keep the
+   * range the slider has and say, on that field, what is wrong. */
+  function setRange(name, which) {
+    const slider = sliderFor.get(name);
+    const input = which === "min" ? slider.low : slider.high;
     const range = { ...ranges.get(name), [which]: Number(input.value) };
-    if (input.value === "" || !Number.isFinite(range[which]) || !(range.min < range.max)) {
-      input.value = String(ranges.get(name)[which]);
+    const problem = boundProblem(name, which, input.value, range);
+    if (problem) {
+      const { min, max } = ranges.get(name);
+      (which === "min" ? slider.high : slider.low).value = String(which === "min" ? max : min);
+      markBound(slider, input, `${problem}; the slider keeps its range ${formatNumber(min)} to ${formatNumber(max)}.`);
       return;
     }
     applyRange(name, range);
@@ -185,6 +195,34 @@ export function mountPlayground(root, { state, bridge }) {
       kept.set(name, value);
       edited();
     }
+  }
+
+  /** What is wrong with bound `which` of `name` typed as `text` (giving `range`), or null. */
+  function boundProblem(name, which, text, range) {
+    const value = range[which];
+    if (text === "" || !Number.isFinite(value)) return `${name} ${which} must be a number`;
+    if (Math.abs(value) > maxValue) {
+      return `${name} ${which} must be between ${formatNumber(-maxValue)} and ${formatNumber(maxValue)}, the values a variable can take`;
+    }
+    if (!(range.min < range.max)) {
+      return which === "min" ? `${name} min must be less than ${name} max (${formatNumber(range.max)})`
+        : `${name} max must be more than ${name} min (${formatNumber(range.min)})`;
+    }
+    return null;
+  }
+
+  /** Mark one bound field of a slider's row invalid with `message` (and clear the other), or clear both. */
+  function markBound(slider, input, message = "") {
+    for (const box of [slider.low, slider.high]) {
+      if (box === input) {
+        box.setAttribute("aria-invalid", "true");
+        box.setAttribute("aria-describedby", slider.error.id);
+      } else {
+        box.removeAttribute("aria-invalid");
+        box.removeAttribute("aria-describedby");
+      }
+    }
+    slider.error.textContent = message;
   }
 
   /** Run the current expression at the current values in Python, and draw the newest answer. */
