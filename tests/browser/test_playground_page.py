@@ -66,9 +66,12 @@ def assert_same_numbers(shown, engine, exact=True):
 
 
 def settled(page):
-    """Wait until the playground has no call in flight and shows Python's answer."""
+    """Wait until the playground has no call in flight, shows Python's answer and has announced any refusal
+    (it waits for a pause in typing)."""
     wait_until(page, f"() => {{ const w = document.querySelector('{WIDGET}');"
-                     " return w.dataset.source === 'python' && !w.dataset.busy; }")
+                     " return w.dataset.source === 'python' && !w.dataset.busy && !w.dataset.alertPending; }")
+
+
 
 
 def open_link(page, expression, values):
@@ -259,6 +262,8 @@ def test_predict_then_reveal(page):
     ("x**99999999", "the exponent 99999999 is too large", "99999999"),
     ("(" * 60 + "x" + ")" * 60, "nests deeper than 40 levels", "("),
     ("x +", "ends too early", "+"),
+    ("sum(x for x in y)", "unknown function 'sum'", "sum"),
+    ("(x for x in y)", "'for' is a Python keyword", "for"),
 ])
 def test_bad_input_is_refused_in_an_alert_that_points_at_it(page, text, message, marked):
     widget = live(page)
@@ -276,10 +281,56 @@ def test_bad_input_is_refused_in_an_alert_that_points_at_it(page, text, message,
     assert widget.get_attribute("data-expression") == "x*y"
 
 
-def test_a_huge_paste_is_cut_by_the_field_and_refused_for_length(page):
+def test_a_huge_paste_is_refused_for_its_whole_length(page):
     widget = live(page)
-    type_expression(page, widget, "x+" * 50_000 + "x")
-    assert "2000 characters long: at most 500" in widget.locator("[role=alert]").text_content()
+    type_expression(page, widget, "x+" * 50_000 + "x")   # the field keeps all of it: nothing cut silently
+    assert widget.get_by_label("Expression", exact=True).evaluate("(f) => f.value.length") == 100_001
+    alert = widget.locator("[role=alert]")
+    assert "the expression is 100001 characters long: at most 500" in alert.text_content()
+    assert len(alert.locator("mark").text_content()) == 48   # the span is cut for showing
+
+
+@pytest.mark.parametrize("text, marked, reads", [
+    ("x‮y + 1", "⟨U+202E⟩", "x⟨U+202E⟩y + 1"),          # right-to-left override: would reverse the rest
+    ("x​y", "⟨U+200B⟩", "x⟨U+200B⟩y"),                  # zero-width space: would mark nothing visible
+    ("x $ ‮⁦y", "$", "x $ ⟨U+202E⟩⟨U+2066⟩y"),      # after the mark too
+    ("x😀", "⟨U+1F600⟩", "x⟨U+1F600⟩"),
+])
+def test_invisible_and_bidi_characters_are_shown_by_code_point(page, text, marked, reads):
+    widget = live(page)
+    type_expression(page, widget, text)
+    source = widget.locator("[role=alert] .playground-source")
+    assert source.locator("mark").text_content() == marked
+    assert source.text_content() == reads
+    # The snippet is isolated and left to right, whatever the text around it.
+    assert source.evaluate("(s) => [s.tagName, s.dir, getComputedStyle(s).unicodeBidi]") == ["BDI", "ltr", "isolate"]
+    assert source.locator("mark").evaluate("(m) => m.getBoundingClientRect().width") > 10
+
+
+def test_refusals_are_announced_once_typing_pauses_not_per_keystroke(page):
+    widget = live(page)
+    field = widget.get_by_label("Expression", exact=True)
+    # Every non-empty text the alert takes, in order (what a screen reader would announce).
+    widget.locator("[role=alert]").evaluate(
+        "(a) => { window.announced = []; new MutationObserver(() => { if (a.textContent) window.announced.push("
+        "a.textContent); }).observe(a, {childList: true, subtree: true, characterData: true}); }")
+    field.fill("")
+    settled(page)
+    widget.locator("[role=alert]").evaluate("() => { window.announced = []; }")
+    field.press_sequentially("tanh(w*x + b)", delay=60)   # 9 of the 13 prefixes are refused
+    settled(page)
+    assert page.evaluate("window.announced") == []
+    assert widget.get_attribute("data-expression") == "tanh(w*x + b)"
+    # A pause announces the refusal once; the graph of the last good input stays meanwhile.
+    field.press_sequentially(" +", delay=60)
+    settled(page)
+    assert page.evaluate("window.announced.length") == 1 and "ends too early" in page.evaluate("window.announced[0]")
+    assert widget.get_attribute("data-expression") == "tanh(w*x + b)"
+    # Enter announces at once (no wait for a pause); so does leaving the field.
+    field.fill("x *")
+    field.press("Enter")
+    wait_until(page, f"() => !document.querySelector('{WIDGET}').dataset.busy")
+    assert "ends too early" in widget.locator("[role=alert]").text_content()
 
 
 def test_a_domain_error_shows_undefined_nodes_and_the_page_recovers(page):

@@ -11,6 +11,9 @@ const NEW_RANGE = { min: -5, max: 5 }; // a new variable's slider range, which t
 const NOTCHES = 200; // slider positions across a range
 const LINK_PREFIX = "#playground?";
 const CONTEXT = 24; // characters of the expression shown either side of an error
+// A message that fires on every keystroke is noise to a screen reader: a refusal is announced once typing
+// pauses this long (or at once on Enter or on leaving the field), while valid input redraws at once.
+const ALERT_DELAY_MS = 400;
 const MODES = [
   { value: "all", label: "Values and gradients" },
   { value: "steps", label: "Backward, step by step" },
@@ -26,12 +29,19 @@ const SOURCES = {
 const CELLS = [["value", "Value"], ["grad", "Autograd"], ["numerical", "Numerical"], ["difference", "Difference"], ["guess", "Your guess"]];
 const COLUMNS = ["Variable", ...CELLS.map(([, heading]) => heading)];
 
+/** Text with each character outside printable ASCII written as its code point (⟨U+202E⟩), so that an
+ * invisible or direction-changing character can neither hide nor reorder what the alert points at. */
+function visible(text) {
+  return text.replace(/[^\x20-\x7e]/gu, (ch) => (
+    "\t\n\r".includes(ch) ? " " : `⟨U+${ch.codePointAt(0).toString(16).toUpperCase().padStart(4, "0")}⟩`));
+}
+
 /** The expression with the span [start, end) (code points, as Python counts) cut out for highlighting. */
 function spanParts(text, start, end) {
   const chars = Array.from(text);
   const from = Math.max(0, start - CONTEXT);
   const shown = Math.min(end, start + 2 * CONTEXT); // a long span (a 100 kB input) is cut too
-  const join = (a, b) => chars.slice(a, b).join("");
+  const join = (a, b) => visible(chars.slice(a, b).join(""));
   return {
     before: (from > 0 ? "…" : "") + join(from, start),
     marked: join(start, shown) || " ", // an empty span (at the end) still shows where
@@ -48,11 +58,12 @@ export function mountPlayground(root, { state, bridge }) {
   root.classList.add("widget", "widget-playground");
   const maxValue = state.max_value; // the largest value Python accepts for a variable
 
-  // The expression, and the alert that points at what is wrong with it.
+  // The expression, and the alert that points at what is wrong with it. No maxlength: a long paste is
+  // refused by the parser, saying how long it is, instead of being cut without a word.
   const form = element(root, "form", "widget-controls");
   const { input: field } = inputField(form, {
     label: "Expression", className: "expression-field", type: "text", value: state.expression,
-    size: 36, spellcheck: "false", autocomplete: "off", autocapitalize: "off", maxlength: 2000,
+    size: 36, spellcheck: "false", autocomplete: "off", autocapitalize: "off",
   });
   const alert = element(root, "div", "widget-error playground-alert");
   alert.id = `${field.id}-error`;
@@ -85,18 +96,43 @@ export function mountPlayground(root, { state, bridge }) {
   let latest = 0; // only the answer to the newest edit is drawn
   let touched = false; // the URL fragment is ours to write only once the learner has used the playground
   let pendingLink = location.hash.startsWith(LINK_PREFIX) ? location.hash : null;
+  let pendingAlert = null; // {error, text, timer}: a refusal not yet announced
 
-  function showError({ message, start, end }, text) {
+  /** Announce a refusal once typing pauses (ALERT_DELAY_MS), or at once with `now`. */
+  function showError(error, text, now) {
+    clearTimeout(pendingAlert?.timer);
+    root.dataset.state = "error";
+    if (now) {
+      pendingAlert = null;
+      renderError(error, text);
+      return;
+    }
+    pendingAlert = { error, text, timer: setTimeout(flushAlert, ALERT_DELAY_MS) };
+    root.dataset.alertPending = "true";
+  }
+
+  /** Announce the refusal waiting for a pause in typing, if there is one, now. */
+  function flushAlert() {
+    if (!pendingAlert) return;
+    const { error, text, timer } = pendingAlert;
+    clearTimeout(timer);
+    pendingAlert = null;
+    renderError(error, text);
+  }
+
+  function renderError({ message, start, end }, text) {
+    delete root.dataset.alertPending;
     const { before, marked, after } = spanParts(text, start, end);
     alert.replaceChildren();
     element(alert, "div", null, message);
-    const code = element(element(alert, "div"), "code", "playground-source");
+    // Isolated left to right: the snippet is the learner's own text, whatever direction it would take.
+    const code = element(element(alert, "div"), "bdi", "playground-source");
+    code.dir = "ltr";
     code.append(before);
     element(code, "mark", null, marked);
     code.append(after);
     field.setAttribute("aria-invalid", "true");
     field.setAttribute("aria-describedby", alert.id);
-    root.dataset.state = "error";
     if (view.result) normalized.textContent = `The graph below is still the last expression that could be read: ${view.result.normalized}`;
   }
 
@@ -110,6 +146,9 @@ export function mountPlayground(root, { state, bridge }) {
   }
 
   function clearError() {
+    clearTimeout(pendingAlert?.timer);
+    pendingAlert = null;
+    delete root.dataset.alertPending;
     alert.replaceChildren();
     field.removeAttribute("aria-invalid");
     field.removeAttribute("aria-describedby");
@@ -240,13 +279,13 @@ export function mountPlayground(root, { state, bridge }) {
     touched = true;
     view.revealed = false;
     view.guesses.clear();
-    run();
+    return run();
   }
 
   function show(result, text, source) {
     root.dataset.source = source;
     if (result.error) {
-      showError(result.error, text);
+      showError(result.error, text, source !== "python");
       return; // the last good graph stays, so a typo does not blank the page
     }
     clearError();
@@ -355,15 +394,16 @@ export function mountPlayground(root, { state, bridge }) {
         for (const [name, value] of Object.entries(linked)) kept.set(name, value);
         touched = true;
         root.scrollIntoView({ block: "start" });
-        return run();
+        return run().then(flushAlert);
       },
       // The page stays as it was (and turns live); the alert says why the link was not used.
       (error) => run().then(() => showLinkError(pythonMessage(error))),
     );
   }
 
-  form.addEventListener("submit", (event) => { event.preventDefault(); edited(); });
+  form.addEventListener("submit", (event) => { event.preventDefault(); edited().then(flushAlert); });
   field.addEventListener("input", edited);
+  field.addEventListener("blur", flushAlert);
   stepper.input.addEventListener("input", draw);
   reveal.addEventListener("click", () => { view.revealed = true; draw(); });
   window.addEventListener("hashchange", () => {
