@@ -353,6 +353,25 @@ def test_compute_graph_shows_the_lessons_gradients_and_no_gradient_for_the_targe
     assert "∂loss/∂w += 2 × 0.6 = 1.2." in widget.locator(".step-text").text_content()
 
 
+def test_backward_edge_labels_show_what_each_step_adds_with_its_sign(page):
+    settings = {"x": -2.0, "w": 0.5, "b": 0.1}  # y = -0.9 is below the target: negative gradients
+    wait_for_python(page)
+    all_mounted(page)
+    widget = page.locator('[data-widget="compute-graph"]')
+    set_sliders(widget, settings)
+    wait_for_live(widget, settings)
+    widget.get_by_role("radio", name="Backward").check()
+    backward = widgets.compute_graph(**settings)["trace"]["backward"]
+    for index, record in enumerate(backward, start=1):
+        widget.get_by_role("slider", name="Step", exact=True).fill(str(index))
+        labels = widget.locator("text.edge-label").all_text_contents()
+        added = [entry["added"] for entry in record["inputs"] if entry["added"] is not None]
+        # One label per input the step adds to, in the engine's numbers: "+0.3", "+(-3.4)", never "+-3.4".
+        assert sorted(labels) == sorted(f"+({a:.4g})" if a < 0 else f"+{a:.4g}" for a in added)
+        assert not any("+-" in label for label in labels)
+    assert any(label.startswith("+(-") for label in labels)
+
+
 def test_nn_backprop_says_why_it_is_not_live_without_numpy(page):
     wait_for_python(page)
     all_mounted(page)

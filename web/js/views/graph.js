@@ -54,6 +54,9 @@ function shownGrad(node, step) {
   return Object.hasOwn(step.grads, node.id) ? step.grads[node.id] : null;
 }
 
+/** What a backward step adds along an edge: "+0.3", and "+(-0.75)" for a negative share (never "+-0.75"). */
+const addedText = (x) => (x < 0 ? `+(${formatNumber(x)})` : `+${formatNumber(x)}`);
+
 /** Whether a node's value is shown: always without a step, else once the step has revealed it. */
 const valueShown = (node, step) => !step || step.values.includes(node.id);
 
@@ -258,7 +261,7 @@ export function createGraphView({ label = "Computational graph", gapAlong = 40 }
         .attr("class", "edge-label")
         .attr("x", (e) => e.mid[0])
         .attr("y", (e) => e.mid[1] - 5)
-        .text((e) => `+${formatNumber(added.get(e.key))}`);
+        .text((e) => addedText(added.get(e.key)));
 
     // Nodes: a box with name, value and gradient; data attributes carry the exact numbers shown.
     nodeLayer.selectAll("g.node")
