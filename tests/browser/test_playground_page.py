@@ -580,3 +580,33 @@ def test_where_only_the_derivative_fails_the_values_show_and_the_gradient_says_u
     assert widget.locator("[data-node].is-cause").count() == 1 and widget.locator("[data-node].is-undefined").count() == 0
     assert widget.locator("tbody tr[data-variable=y] td.difference").inner_text().startswith(
         "(y - 1)**0.5: its derivative is infinite where y - 1 = 0")
+
+
+# One call to Python at a time: a fast drag on a big graph does not queue up a backlog.
+
+def test_a_fast_drag_keeps_one_call_in_flight_and_ends_on_the_newest_values(page):
+    widget = live(page)
+    open_link(page, GRAPHS[50], {})
+    page.evaluate("""() => {
+        const bridge = window.lesson.bridge, call = bridge.call.bind(bridge);
+        window.calls = {sent: 0, open: 0, most: 0};
+        bridge.call = (name, args) => {
+            if (name !== 'playground') return call(name, args);
+            calls.sent += 1; calls.open += 1; calls.most = Math.max(calls.most, calls.open);
+            return call(name, args).finally(() => { calls.open -= 1; });
+        };
+    }""")
+    slider = widget.get_by_role("slider", name="a", exact=True)
+    slider.evaluate("""async (s) => {
+        for (let i = 1; i <= 40; i++) {
+            s.value = String(-5 + i * 0.25);
+            s.dispatchEvent(new Event('input', {bubbles: true}));
+            await new Promise((r) => setTimeout(r, 2));
+        }
+    }""")
+    settled(page)
+    calls = page.evaluate("window.calls")
+    assert calls["most"] == 1 and calls["sent"] < 40, calls
+    engine = playground(*decode_state(page.evaluate("location.hash")))
+    assert [r["value"] for r in engine["variables"]][0] == 5.0
+    assert_same_numbers(drawn(widget), expected(engine), exact=False)

@@ -93,9 +93,10 @@ export function mountPlayground(root, { state, bridge }) {
   const kept = new Map(state.values ? Object.entries(state.values) : []); // values survive a variable's absence
   const ranges = new Map();
   let python = "static";
-  let latest = 0; // only the answer to the newest edit is drawn
   let touched = false; // the URL fragment is ours to write only once the learner has used the playground
   let pendingLink = location.hash.startsWith(LINK_PREFIX) ? location.hash : null;
+  let inFlight = false; // at most one call to Python at a time: a drag sends the newest values, not every one
+  const waiting = []; // resolvers of run() calls the next call answers
   let pendingAlert = null; // {error, text, timer}: a refusal not yet announced
 
   /** Announce a refusal once typing pauses (ALERT_DELAY_MS), or at once with `now`. */
@@ -154,17 +155,20 @@ export function mountPlayground(root, { state, bridge }) {
     field.removeAttribute("aria-describedby");
   }
 
-  /** Make the sliders match the result's variables, in order of first appearance. */
-  function syncSliders(variables) {
+  /** Make the sliders match the result's variables, in order of first appearance; a `stale` result (newer
+   * edits are on their way to Python) leaves the values alone, or it would pull a dragged slider back. */
+  function syncSliders(variables, stale) {
     const names = variables.map((v) => v.name);
     for (const [name, slider] of sliderFor) {
       if (!names.includes(name)) { slider.row.remove(); sliderFor.delete(name); }
     }
     for (const [i, { name, value }] of variables.entries()) {
-      kept.set(name, value);
+      const known = sliderFor.has(name);
       const slider = sliderFor.get(name) ?? addSlider(name, value);
       // Keep them in the expression's order, moving one only when needed: a moved slider loses focus.
       if (sliders.children[i] !== slider.row) sliders.insertBefore(slider.row, sliders.children[i] ?? null);
+      if (stale && known) continue;
+      kept.set(name, value);
       widenRange(name, value);
       slider.input.value = String(value);
       slider.output.textContent = formatNumber(value);
@@ -264,15 +268,28 @@ export function mountPlayground(root, { state, bridge }) {
     slider.error.textContent = message;
   }
 
-  /** Run the current expression at the current values in Python, and draw the newest answer. */
+  /** Run the current expression at the current values in Python: resolves once an answer sent after this
+   * call is drawn. One call is in flight at a time; edits meanwhile are sent together, as the newest state. */
   function run() {
-    const text = field.value;
-    const ticket = ++latest;
+    const done = new Promise((resolve) => waiting.push(resolve));
+    if (!inFlight) send();
+    return done;
+  }
+
+  function send() {
+    inFlight = true;
     root.dataset.busy = "true";
-    return bridge.call("playground", { expression: text, values: Object.fromEntries(kept) }).then(
-      (result) => { if (ticket === latest) show(result, text, "python"); },
-      (error) => { if (ticket === latest) status.textContent = `Python did not answer: ${pythonMessage(error)}`; },
-    ).finally(() => { if (ticket === latest) delete root.dataset.busy; });
+    const answered = waiting.splice(0);
+    const text = field.value;
+    bridge.call("playground", { expression: text, values: Object.fromEntries(kept) }).then(
+      (result) => show(result, text, "python"),
+      (error) => { status.textContent = `Python did not answer: ${pythonMessage(error)}`; },
+    ).finally(() => {
+      inFlight = false;
+      for (const resolve of answered) resolve();
+      if (waiting.length) send();
+      else delete root.dataset.busy;
+    });
   }
 
   function edited() {
@@ -292,7 +309,7 @@ export function mountPlayground(root, { state, bridge }) {
     // A new expression starts its backward pass at step 0; new values for the same one keep the step.
     if (view.result?.normalized !== result.normalized) stepper.input.value = "0";
     view.result = result;
-    syncSliders(result.variables);
+    syncSliders(result.variables, waiting.length > 0);
     normalized.textContent = `Read as: ${result.normalized}`;
     root.dataset.expression = result.normalized;
     root.dataset.link = result.link ?? "";
