@@ -3,6 +3,7 @@
 // lesson.steps.gradient_table; the view only lays them out.
 
 import { create } from "d3";
+import { changed } from "./changed.js";
 import { formatNumber } from "./format.js";
 
 const COLUMNS = ["Node", "Value", "Gradient", "How the gradient is built"];
@@ -29,13 +30,15 @@ export function createGradientTable({ caption = "Each gradient, from the backwar
         return tr;
       })
         .attr("data-row", (r) => r.node)
-        .call((tr) => tr.select("th code").text((r) => r.name))
-        .call((tr) => tr.select("td.value").text((r) => formatNumber(r.value)))
-        .call((tr) => tr.select("td.grad").text((r) => formatNumber(r.grad)))
+        // Each cell is written only when its text changes: a slider move changes a few of them.
+        .call((tr) => tr.select("th code").filter(changed((r) => r.name)).text((r) => r.name))
+        .call((tr) => tr.select("td.value").filter(changed((r) => r.value)).text((r) => formatNumber(r.value)))
+        .call((tr) => tr.select("td.grad").filter(changed((r) => r.grad)).text((r) => formatNumber(r.grad)))
         .call((tr) => tr.select("td.how").selectAll("span")
           // Each formula in its own unbreakable span, so a narrow column wraps between pieces, never inside one.
           .data((r) => r.parts)
           .join("span")
+          .filter(changed((part) => part))
             .attr("class", (part) => (part.formula === undefined ? null : "formula"))
             .text((part) => part.formula ?? part.text));
   }

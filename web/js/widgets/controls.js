@@ -38,7 +38,11 @@ export function rangeField(parent, { label, min, max, step, value }) {
   const output = element(field, "output");
   output.htmlFor = input.id;
   output.setAttribute("aria-hidden", "true"); // the slider already announces its value
-  return { field, input, output };
+  /** Show the slider's value beside it (written only when it changed: a rewrite costs a relayout). */
+  const echo = () => {
+    if (output.textContent !== input.value) output.textContent = input.value;
+  };
+  return { field, input, output, echo };
 }
 
 /** A group of radio buttons in a fieldset; `onChange(value)` fires when the choice changes. */
@@ -138,7 +142,7 @@ export function liveSliders(root, parent, note, { bridge, call, state, draw }) {
   }
 
   function onMove() {
-    for (const { input, output } of sliders) output.textContent = input.value;
+    for (const slider of sliders) slider.echo();
     const settings = current();
     const ticket = ++latest;
     if (python === "ready") return ask(settings, ticket);
@@ -154,7 +158,7 @@ export function liveSliders(root, parent, note, { bridge, call, state, draw }) {
   }
 
   for (const { input } of sliders) input.addEventListener("input", onMove);
-  for (const { input, output } of sliders) output.textContent = input.value;
+  for (const slider of sliders) slider.echo();
   mark(state.settings, "static"); // the widget has drawn the build's result already
   followPython(bridge, (now) => {
     const was = python;

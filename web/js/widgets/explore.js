@@ -82,8 +82,8 @@ export function mountExplore(root, { state, bridge, grid = state.grid }) {
 
   function onMove() {
     const [aValue, bValue] = [Number(a.input.value), Number(b.input.value)];
-    a.output.textContent = a.input.value;
-    b.output.textContent = b.input.value;
+    a.echo();
+    b.echo();
     const ticket = ++latest;
     if (python !== "ready") {
       showFromBuild(aValue, bValue, ticket);
@@ -103,8 +103,8 @@ export function mountExplore(root, { state, bridge, grid = state.grid }) {
     status.textContent = SOURCES[now] ?? SOURCES.static;
     if (now === "ready" && was !== "ready") onMove(); // redraw the current setting from live Python
   });
-  a.output.textContent = a.input.value;
-  b.output.textContent = b.input.value;
+  a.echo();
+  b.echo();
   if (python !== "ready") show(state.result ?? settings[gridKey(start.a, start.b)], "static");
   return { element: root };
 }

@@ -1,0 +1,16 @@
+// Skip DOM writes that would change nothing. A slider move changes a few numbers, but rewriting an
+// attribute or a text, even with the same value, makes the browser restyle and lay out that element
+// (and its ancestors) again in the next frame; a longer frame delays the answer to the next move.
+
+// What each drawn element was last drawn from, as JSON.
+const drawnFrom = new WeakMap();
+
+/** A selection filter: the elements whose `signature(datum, i)` (JSON) differs from what they were last drawn from. */
+export function changed(signature) {
+  return function (d, i) {
+    const now = JSON.stringify(signature(d, i));
+    if (drawnFrom.get(this) === now) return false;
+    drawnFrom.set(this, now);
+    return true;
+  };
+}
