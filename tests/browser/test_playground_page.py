@@ -72,8 +72,6 @@ def settled(page):
                      " return w.dataset.source === 'python' && !w.dataset.busy && !w.dataset.alertPending; }")
 
 
-
-
 def open_link(page, expression, values):
     """Drive the playground through its URL fragment, as a shared link does; return CPython's result."""
     link = encode_state(expression, values)
@@ -147,6 +145,24 @@ def test_random_expressions_draw_what_cpython_computes(page, tree, point):
     engine = open_link(page, expression, point)
     assert widget.get_attribute("data-state") == ("undefined" if engine["undefined"] else "ok")
     assert_same_numbers(drawn(widget), expected(engine), exact=False)
+    # The table's check too: central differences magnify a last-bit difference in libm by 1/step (1e6).
+    value = expected(engine)[engine["trace"]["output"]][0] or 0.0
+    close = {"rel": 1e-6, "abs": 1e-8 * (1 + abs(value))}
+    shown = table_rows(widget)
+    assert list(shown) == [row["name"] for row in engine["variables"]]
+    for row in engine["variables"]:
+        for column in ("grad", "numerical", "difference"):
+            got, want = shown[row["name"]][column], row[column]
+            assert got == (None if want is None else pytest.approx(want, **close)), (row["name"], column, got, want)
+
+
+def table_rows(widget):
+    """{variable: {grad, numerical, difference, agrees}} as the gradient table carries them (None where blank)."""
+    rows = widget.locator("tbody tr[data-variable]").evaluate_all(
+        "(rows) => rows.map((r) => [r.dataset.variable, r.dataset.grad, r.dataset.numerical, r.dataset.difference,"
+        " r.dataset.agrees])")
+    return {name: {"grad": attribute(grad), "numerical": attribute(numerical), "difference": attribute(difference),
+                   "agrees": attribute(agrees)} for name, grad, numerical, difference, agrees in rows}
 
 
 # Sliders, steps and predictions, from the keyboard.
@@ -240,6 +256,27 @@ def test_the_backward_pass_steps_from_the_keyboard(page):
     assert any("+=" in text and "paths" in text for text in texts)   # b's two paths meet
 
 
+def test_stepping_shows_only_the_gradients_reached_so_far(page):
+    widget = live(page)
+    engine = open_link(page, "(a+b)*b", {"a": 2.0, "b": 3.0})
+    widget.get_by_role("radio", name="Backward, step by step").check()
+    stepper = widget.get_by_role("slider", name="Backward step")
+    # Value, Autograd, Numerical, Difference (the guess cell is hidden outside predicting).
+    cells = lambda name: widget.locator(f"tbody tr[data-variable={name}] td").all_inner_texts()[:4]  # noqa: E731
+    # Step 0 seeds f: no input has a gradient yet, and the check would give them away.
+    assert cells("a")[1:] == ["?", "?", "?"] and cells("b")[1:] == ["?", "?", "?"]
+    assert table_rows(widget)["b"] == {"grad": None, "numerical": None, "difference": None, "agrees": None}
+    # Step 1 (at f): b has its first share, 5, of 8; still no check, since b's gradient is not complete.
+    stepper.fill("1")
+    assert cells("b")[1:] == ["5", "?", "?"] and cells("a")[1] == "?"
+    assert engine["backward"][1]["grads"]["b"] == 5.0
+    # Step 2 (at a + b): both complete, with the check beside them.
+    stepper.fill("2")
+    assert cells("b")[1] == "8" and cells("a")[1] == "3"
+    assert table_rows(widget)["b"]["numerical"] == pytest.approx(8.0, rel=1e-6)
+    assert "✓ agree" in cells("b")[3]
+
+
 def test_predict_then_reveal(page):
     widget = live(page)
     open_link(page, "(a+b)*b", {"a": 2.0, "b": 3.0})
@@ -250,6 +287,35 @@ def test_predict_then_reveal(page):
     widget.get_by_role("button", name="Reveal the gradients").click()
     assert drawn(widget)["b"][1] == 8.0
     assert widget.locator("tbody tr[data-variable=b] .guess-result").inner_text() == " (off by 1)"
+
+
+@pytest.mark.parametrize("guess, verdict", [
+    ("8", " (exactly right)"),
+    ("8.0", " (exactly right)"),
+    ("8e0", " (exactly right)"),
+    ("7", " (off by 1)"),
+    ("−8", " (off by 16)"),                  # a typographic minus reads as "-"
+    ("1/3", " (not a number: type a decimal such as -0.25 or 1e-3)"),
+    ("0x8", " (not a number: type a decimal such as -0.25 or 1e-3)"),
+    ("Infinity", " (not a number: type a decimal such as -0.25 or 1e-3)"),
+])
+def test_a_guess_is_read_as_a_number_and_judged(page, guess, verdict):
+    widget = live(page)
+    open_link(page, "(a+b)*b", {"a": 2.0, "b": 3.0})
+    widget.get_by_role("radio", name="Predict first").check()
+    widget.get_by_label("Your guess for ∂f/∂b").fill(guess)
+    widget.get_by_label("Your guess for ∂f/∂b").press("Enter")   # Enter reveals, as the button does
+    assert widget.locator("tbody tr[data-variable=b] .guess-result").inner_text() == verdict
+
+
+def test_a_guess_right_to_the_digits_shown_says_so(page):
+    widget = live(page)
+    engine = open_link(page, "exp(x)/(exp(x)+exp(z))", {"x": 1.0, "z": 2.0})
+    widget.get_by_role("radio", name="Predict first").check()
+    widget.get_by_label("Your guess for ∂f/∂x").fill("0.1966")
+    widget.get_by_role("button", name="Reveal the gradients").click()
+    assert round(next(r["grad"] for r in engine["variables"] if r["name"] == "x"), 4) == 0.1966
+    assert widget.locator("tbody tr[data-variable=x] .guess-result").inner_text() == " (right to the digits shown)"
 
 
 # Bad input: an alert that points at the problem; nothing else changes and the next input works.
@@ -409,7 +475,7 @@ def test_a_malformed_escape_in_any_fragment_raises_no_page_error(context, dist, 
     assert page.evaluate("document.documentElement.dataset.python") == "ready"
 
 
-# Readable graphs up to ~50 nodes, left to right, on a laptop and a phone, in both themes.
+# Readable graphs up to ~50 nodes (and the parser's limit, 60), left to right, on a laptop and a phone, in both themes.
 
 GRAPHS = {
     6: "tanh(w*x + b)",
@@ -420,6 +486,7 @@ GRAPHS = {
     50: "exp(a)/(exp(a) + exp(b) + exp(c)) + log(sigmoid(a*b + c)) - (a - b)**2*c + tanh(a + b + c)*relu(b - c)"
         " + 1/(1 + exp(-a)) + tanh(a*b*c) + sigmoid(a - 2*b)*(c + 3)**2 + relu(a)*-1",
 }
+GRAPHS[60] = GRAPHS[50] + " + tanh(a - c)*sigmoid(b*c) - exp(-b)*c"   # at the parser's limit
 
 
 def test_the_graph_sizes_are_as_named():
@@ -437,7 +504,8 @@ def test_graphs_up_to_50_nodes_stay_readable_left_to_right(page, scheme, screens
             open_link(page, text, {})
             widget.scroll_into_view_if_needed()
             scrolls = check_readable(page, widget, f"{size} nodes at {width} px")
-            if size >= 20:
+            turned = widget.locator('.graph-view svg[data-direction="down"]').count() == 1
+            if size >= 20 and not turned:   # top to bottom, a graph may fit at full size
                 assert scrolls, f"{size} nodes at {width} px fit without scrolling: the text must have shrunk"
             assert widget.locator("svg.is-compact").count() == (1 if size >= 15 else 0)
             widget.locator(".graph-scroll").evaluate("(s) => { s.scrollLeft = 0; }")
@@ -582,6 +650,36 @@ def test_where_only_the_derivative_fails_the_values_show_and_the_gradient_says_u
         "(y - 1)**0.5: its derivative is infinite where y - 1 = 0")
 
 
+def test_an_expression_without_variables_says_so_instead_of_an_empty_table(page):
+    widget = live(page)
+    type_expression(page, widget, "2**3 - 1")
+    assert drawn(widget) == {"f": (7.0, None)}
+    assert widget.locator(".playground-table").is_hidden()
+    assert widget.locator(".playground-no-inputs").inner_text() == (
+        "The expression has no variables, so there is no gradient to check: every number in it is a constant.")
+    widget.get_by_role("radio", name="Backward, step by step").check()
+    assert widget.locator(".step-text").inner_text() == (
+        "The expression has no variables, so there is nothing to step back through.")
+    assert "∂f/∂v" in widget.locator("caption").text_content()
+    type_expression(page, widget, "x*2")
+    assert widget.locator(".playground-table").is_visible() and widget.locator(".playground-no-inputs").is_hidden()
+
+
+def test_relu_at_its_kink_marks_the_disagreement_and_explains_it(page):
+    widget = live(page)
+    engine = open_link(page, "relu(x)*w", {"x": 0.0, "w": 1.0})
+    rows = table_rows(widget)
+    assert rows["x"]["agrees"] is False and rows["w"]["agrees"] is True
+    assert widget.locator("tbody tr[data-variable=x] .agreement").inner_text().strip() == "✗ differ"
+    assert widget.locator("tbody tr[data-variable=w] .agreement").inner_text().strip() == "✓ agree"
+    assert widget.locator(".playground-check-note").inner_text() == engine["check_note"]
+    assert engine["check_note"].startswith("relu(x) sits at its kink here (x = 0)")
+    # Predicting hides the check and its note, which would give the answer away.
+    widget.get_by_role("radio", name="Predict first").check()
+    assert widget.locator(".playground-check-note").inner_text() == ""
+    assert widget.locator("tbody tr[data-variable=x] .agreement").inner_text() == ""
+
+
 # One call to Python at a time: a fast drag on a big graph does not queue up a backlog.
 
 def test_a_fast_drag_keeps_one_call_in_flight_and_ends_on_the_newest_values(page):
@@ -610,3 +708,49 @@ def test_a_fast_drag_keeps_one_call_in_flight_and_ends_on_the_newest_values(page
     engine = playground(*decode_state(page.evaluate("location.hash")))
     assert [r["value"] for r in engine["variables"]][0] == 5.0
     assert_same_numbers(drawn(widget), expected(engine), exact=False)
+
+
+# Keyboard only: the order Tab takes, and Enter.
+
+def focused(page):
+    """The focused element's accessible name, as the tests name controls."""
+    return page.evaluate("""() => { const e = document.activeElement;
+        if (e.labels?.length) return e.getAttribute('aria-label') || e.labels[0].textContent.trim();
+        return e.getAttribute('aria-label') || e.textContent.trim(); }""")
+
+
+def press(page, key, times):
+    """Press `key` `times` times; return the name of what has focus then."""
+    for _ in range(times):
+        page.keyboard.press(key)
+    return focused(page)
+
+
+def test_tab_goes_through_the_controls_in_reading_order_and_enter_submits(page):
+    widget = live(page)
+    open_link(page, "x*x", {"x": 3.0})
+    widget.get_by_role("radio", name="Predict first").check()
+    widget.get_by_label("Expression", exact=True).focus()
+    order = [focused(page)] + [press(page, "Tab", 1) for _ in range(6)]
+    assert order == ["Expression", "x", "x min", "x max", "Predict first", "Your guess for ∂f/∂x",
+                     "Reveal the gradients"]
+    # Back to the slider, one notch up (3.05), then on to the guess: Enter reveals and judges it.
+    assert press(page, "Shift+Tab", 5) == "x"
+    page.keyboard.press("ArrowRight")
+    settled(page)
+    assert press(page, "Tab", 4) == "Your guess for ∂f/∂x"
+    page.keyboard.type("6.1")
+    page.keyboard.press("Enter")
+    assert widget.locator("tbody tr[data-variable=x] .guess-result").inner_text() == " (exactly right)"
+    assert drawn(widget)["x"] == (3.05, 6.1)
+    # Enter in the Expression field submits it; a refusal is announced at once.
+    assert press(page, "Shift+Tab", 5) == "Expression"
+    page.keyboard.press("ControlOrMeta+a")
+    page.keyboard.type("x**3")
+    page.keyboard.press("Enter")
+    settled(page)
+    assert widget.get_attribute("data-expression") == "x**3"
+    page.keyboard.type(" +")
+    page.keyboard.press("Enter")
+    wait_until(page, f"() => !document.querySelector('{WIDGET}').dataset.busy")
+    assert "ends too early" in widget.locator("[role=alert]").text_content()

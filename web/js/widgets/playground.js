@@ -14,6 +14,8 @@ const CONTEXT = 24; // characters of the expression shown either side of an erro
 // A message that fires on every keystroke is noise to a screen reader: a refusal is announced once typing
 // pauses this long (or at once on Enter or on leaving the field), while valid input redraws at once.
 const ALERT_DELAY_MS = 400;
+// A guess is read as the expression field reads a number (lesson.expr), with a sign; nothing else.
+const GUESS_NUMBER = /^[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?$/;
 const MODES = [
   { value: "all", label: "Values and gradients" },
   { value: "steps", label: "Backward, step by step" },
@@ -84,7 +86,10 @@ export function mountPlayground(root, { state, bridge }) {
   const undefinedNote = element(root, "p", "widget-error playground-undefined");
   undefinedNote.setAttribute("role", "status");
 
-  const { table, caption, body, reveal } = checkTable(root);
+  const { wrapper: tableWrapper, table, caption, body, reveal } = checkTable(root);
+  const noInputs = element(root, "p", "widget-note playground-no-inputs",
+    "The expression has no variables, so there is no gradient to check: every number in it is a constant.");
+  const checkNote = element(root, "p", "widget-note playground-check-note");
   const status = element(root, "p", "widget-note");
   status.setAttribute("role", "status");
 
@@ -327,29 +332,63 @@ export function mountPlayground(root, { state, bridge }) {
     const hidden = view.mode === "predict" && !view.revealed;
     stepControls.hidden = view.mode !== "steps";
     stepText.hidden = view.mode !== "steps";
+    let step = null;
     if (view.mode === "steps" && result.backward.length) {
       const index = Math.min(Number(stepper.input.value), result.backward.length - 1);
-      const step = result.backward[index];
+      step = { ...result.backward[index], index };
       const where = stepLabel("backward", index, result.backward.length - 1);
       stepper.output.textContent = where;
       stepper.input.setAttribute("aria-valuetext", where);
       stepText.textContent = step.text;
       graph.update(result.trace, step);
     } else {
-      stepText.textContent = view.mode === "steps" ? "There is no backward pass: the output is undefined here." : "";
+      stepText.textContent = view.mode === "steps" ? noBackwardText(result) : "";
       graph.update(result.trace, hidden ? valuesOnly(result.trace) : null);
     }
-    fillTable(result.variables, hidden);
+    fillTable(result.variables, hidden, step);
+  }
+
+  /** Why the backward pass has no steps: nothing takes a gradient, or the values do not allow one. */
+  function noBackwardText(result) {
+    if (result.variables.length === 0) return "The expression has no variables, so there is nothing to step back through.";
+    return `There is no backward pass here: ${result.undefined?.message ?? "no gradient can be computed."}`;
+  }
+
+  /** A row as shown: while predicting, nothing of the gradient; while stepping, the gradient so far (`shownGrad`,
+   * null before the step reaches it) and the check only once the gradient is `complete`; else all of it. */
+  function shownRow(row, hidden, step) {
+    if (hidden) return { ...row, shownGrad: null, complete: false };
+    if (!step) return { ...row, shownGrad: row.grad, complete: true };
+    const shownGrad = Object.hasOwn(step.grads, row.node) ? step.grads[row.node] : null;
+    return { ...row, shownGrad, complete: row.step !== null && step.index >= row.step };
+  }
+
+  /** The cells' texts for a shown row ("?" for what is not shown yet). */
+  function rowTexts(r) {
+    const known = r.agrees === true || r.agrees === false;
+    return {
+      grad: r.shownGrad === null && !r.complete ? "?" : formatNumber(r.shownGrad),
+      numerical: !r.complete ? "?" : r.numerical === null ? "—" : formatNumber(r.numerical),
+      difference: !r.complete ? "?" : r.difference === null ? (r.reason ?? "—") : formatNumber(r.difference),
+      agreement: r.complete && known ? (r.agrees ? " ✓ agree" : " ✗ differ") : "",
+      agrees: r.complete && known ? String(r.agrees) : "",
+    };
   }
 
   /** The table of gradients: autograd beside central differences, and the learner's guesses. */
-  function fillTable(rows, hidden) {
+  function fillTable(variables, hidden, step) {
     const predicting = view.mode === "predict";
+    const rows = variables.map((r) => shownRow(r, hidden, step));
+    tableWrapper.hidden = rows.length === 0;
+    noInputs.hidden = rows.length > 0;
     caption.text(`Each input's gradient ${gradSymbol("v")}: autograd beside central differences`);
     table.classed("is-predicting", predicting);
     // display, not `hidden`: the phone layout sets display on every cell, which would win over it.
     table.selectAll("th.guess").style("display", predicting ? null : "none");
     reveal.hidden = !predicting || view.revealed;
+    checkNote.textContent = rows.every((r) => r.complete) ? view.result.check_note ?? "" : "";
+    const texts = new Map(rows.map((r) => [r.name, rowTexts(r)]));
+    const text = (key) => (r) => texts.get(r.name)[key];
     body.selectAll("tr")
       .data(rows, (r) => r.name)
       .join((enter) => {
@@ -357,23 +396,29 @@ export function mountPlayground(root, { state, bridge }) {
         tr.append("th").attr("scope", "row").append("code");
         // data-label names each cell when a narrow screen stacks the row (widgets.css).
         for (const [cls, label] of CELLS) tr.append("td").attr("class", cls).attr("data-label", label);
+        tr.select("td.difference").append("span").attr("class", "difference-number");
+        tr.select("td.difference").append("span").attr("class", "agreement");
         const guess = tr.select("td.guess");
         guess.append("input")
             .attr("type", "text")
             .attr("inputmode", "decimal")
             .attr("size", 8)
-            .on("input", function (_, r) { view.guesses.set(r.name, this.value); });
+            .on("input", function (_, r) { view.guesses.set(r.name, this.value); })
+            .on("keydown", (event) => { if (event.key === "Enter") revealGradients(); });
         guess.append("span").attr("class", "guess-result");
         return tr;
       })
         .attr("data-variable", (r) => r.name)
-        .attr("data-grad", (r) => (hidden ? "" : attributeText(r.grad)))
-        .attr("data-numerical", (r) => (hidden ? "" : attributeText(r.numerical)))
+        .attr("data-grad", (r) => attributeText(r.shownGrad))
+        .attr("data-numerical", (r) => (r.complete ? attributeText(r.numerical) : ""))
+        .attr("data-difference", (r) => (r.complete ? attributeText(r.difference) : ""))
+        .attr("data-agrees", text("agrees"))
         .call((tr) => tr.select("th code").text((r) => r.name))
         .call((tr) => tr.select("td.value").text((r) => formatNumber(r.value)))
-        .call((tr) => tr.select("td.grad").text((r) => (hidden ? "?" : formatNumber(r.grad))))
-        .call((tr) => tr.select("td.numerical").text((r) => (hidden ? "?" : r.numerical === null ? "—" : formatNumber(r.numerical))))
-        .call((tr) => tr.select("td.difference").text((r) => (hidden ? "?" : r.difference === null ? (r.reason ?? "—") : formatNumber(r.difference))))
+        .call((tr) => tr.select("td.grad").text(text("grad")))
+        .call((tr) => tr.select("td.numerical").text(text("numerical")))
+        .call((tr) => tr.select("td.difference .difference-number").text(text("difference")))
+        .call((tr) => tr.select("td.difference .agreement").classed("is-off", (r) => r.agrees === false).text(text("agreement")))
         .call((tr) => tr.select("td.guess").style("display", predicting ? null : "none"))
         .call((tr) => tr.select("td.guess input")
             .property("value", (r) => view.guesses.get(r.name) ?? "")
@@ -386,12 +431,23 @@ export function mountPlayground(root, { state, bridge }) {
     return `∂${view.result?.trace.output ?? "f"}/∂${name}`;
   }
 
+  /** What to say of the learner's guess beside a revealed gradient: right, right as shown, off by how much, or not a number. */
   function guessVerdict(row, hidden) {
     const guess = view.guesses.get(row.name);
     if (hidden || guess === undefined || guess.trim() === "" || row.grad === null) return "";
-    const number = Number(guess.trim().replace(/^\u2212/, "-")); // a typographic minus reads as "-"
-    if (!Number.isFinite(number)) return " (not a number)";
+    const text = guess.trim().replace(/^\u2212/, "-"); // a typographic minus reads as "-"
+    if (!GUESS_NUMBER.test(text)) return " (not a number: type a decimal such as -0.25 or 1e-3)";
+    const number = Number(text);
+    if (number === row.grad) return " (exactly right)";
+    if (formatNumber(number) === formatNumber(row.grad)) return " (right to the digits shown)";
     return ` (off by ${formatNumber(Math.abs(number - row.grad))})`;
+  }
+
+  /** Show the gradients held back for predicting (the Reveal button, or Enter in a guess), judging each guess. */
+  function revealGradients() {
+    if (view.mode !== "predict" || view.revealed) return;
+    view.revealed = true;
+    draw();
   }
 
   function writeLink(link) {
@@ -422,7 +478,7 @@ export function mountPlayground(root, { state, bridge }) {
   field.addEventListener("input", edited);
   field.addEventListener("blur", flushAlert);
   stepper.input.addEventListener("input", draw);
-  reveal.addEventListener("click", () => { view.revealed = true; draw(); });
+  reveal.addEventListener("click", revealGradients);
   window.addEventListener("hashchange", () => {
     if (location.hash.startsWith(LINK_PREFIX) && location.hash !== `#${view.result?.link}`) openLink(location.hash);
   });
@@ -452,5 +508,5 @@ function checkTable(root) {
   const body = table.append("tbody");
   const reveal = element(wrapper.node(), "button", "playground-reveal", "Reveal the gradients");
   reveal.type = "button";
-  return { table, caption, body, reveal };
+  return { wrapper: wrapper.node(), table, caption, body, reveal };
 }
