@@ -392,11 +392,32 @@ def test_refusals_are_announced_once_typing_pauses_not_per_keystroke(page):
     settled(page)
     assert page.evaluate("window.announced.length") == 1 and "ends too early" in page.evaluate("window.announced[0]")
     assert widget.get_attribute("data-expression") == "tanh(w*x + b)"
-    # Enter announces at once (no wait for a pause); so does leaving the field.
+    # Enter announces at once (no wait for a pause).
     field.fill("x *")
     field.press("Enter")
     wait_until(page, f"() => !document.querySelector('{WIDGET}').dataset.busy")
     assert "ends too early" in widget.locator("[role=alert]").text_content()
+
+
+def test_a_slow_answer_does_not_announce_what_typing_has_gone_past(page):
+    """Python answering slower than the pause (a busy machine) must not turn each answer into an announcement."""
+    widget = live(page)
+    field = widget.get_by_label("Expression", exact=True)
+    field.fill("x")
+    settled(page)
+    page.evaluate("""() => {
+        const bridge = window.lesson.bridge, call = bridge.call.bind(bridge);
+        bridge.call = (name, args) => new Promise((done) => setTimeout(done, 500)).then(() => call(name, args));
+        window.announced = [];
+        const alert = document.querySelector('[data-widget=playground] [role=alert]');
+        new MutationObserver(() => { if (alert.textContent) window.announced.push(alert.textContent); })
+            .observe(alert, {childList: true, subtree: true, characterData: true});
+    }""")
+    field.fill("")
+    field.press_sequentially("tanh(w*x + b)", delay=120)
+    settled(page)
+    assert page.evaluate("window.announced") == []
+    assert widget.get_attribute("data-expression") == "tanh(w*x + b)"
 
 
 def test_a_domain_error_shows_undefined_nodes_and_the_page_recovers(page):

@@ -104,30 +104,36 @@ export function mountPlayground(root, { state, bridge }) {
   const waiting = []; // resolvers of run() calls the next call answers
   let pendingAlert = null; // {error, text, timer}: a refusal not yet announced
 
-  /** Announce a refusal once typing pauses (ALERT_DELAY_MS), or at once with `now`. */
+  /** Announce a refusal once typing pauses (ALERT_DELAY_MS), or at once with `now`; not at all when newer
+   * edits are already on their way to Python (their answer decides). */
   function showError(error, text, now) {
-    clearTimeout(pendingAlert?.timer);
+    cancelAlert();
     root.dataset.state = "error";
     if (now) {
-      pendingAlert = null;
       renderError(error, text);
-      return;
+    } else if (waiting.length === 0) {
+      pendingAlert = { error, text, timer: setTimeout(flushAlert, ALERT_DELAY_MS) };
+      root.dataset.alertPending = "true";
     }
-    pendingAlert = { error, text, timer: setTimeout(flushAlert, ALERT_DELAY_MS) };
-    root.dataset.alertPending = "true";
+  }
+
+  /** Forget a refusal not yet announced: typing went on, or the input is good now. */
+  function cancelAlert() {
+    clearTimeout(pendingAlert?.timer);
+    pendingAlert = null;
+    delete root.dataset.alertPending;
   }
 
   /** Announce the refusal waiting for a pause in typing, if there is one, now. */
   function flushAlert() {
     if (!pendingAlert) return;
-    const { error, text, timer } = pendingAlert;
-    clearTimeout(timer);
-    pendingAlert = null;
+    const { error, text } = pendingAlert;
+    cancelAlert();
     renderError(error, text);
   }
 
+  /** Put a refusal in the alert: its message and the snippet with the offending span marked; mark the field. */
   function renderError({ message, start, end }, text) {
-    delete root.dataset.alertPending;
     const { before, marked, after } = spanParts(text, start, end);
     alert.replaceChildren();
     element(alert, "div", null, message);
@@ -152,9 +158,7 @@ export function mountPlayground(root, { state, bridge }) {
   }
 
   function clearError() {
-    clearTimeout(pendingAlert?.timer);
-    pendingAlert = null;
-    delete root.dataset.alertPending;
+    cancelAlert();
     alert.replaceChildren();
     field.removeAttribute("aria-invalid");
     field.removeAttribute("aria-describedby");
@@ -475,7 +479,8 @@ export function mountPlayground(root, { state, bridge }) {
   }
 
   form.addEventListener("submit", (event) => { event.preventDefault(); edited().then(flushAlert); });
-  field.addEventListener("input", edited);
+  // A keystroke restarts the wait for a pause: the refusal of a text already typed over is never announced.
+  field.addEventListener("input", () => { cancelAlert(); edited(); });
   field.addEventListener("blur", flushAlert);
   stepper.input.addEventListener("input", draw);
   reveal.addEventListener("click", revealGradients);
