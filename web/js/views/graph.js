@@ -13,6 +13,7 @@
 // scrolls sideways inside the view (focusable, so arrow keys scroll it), with a hint saying so.
 
 import { create, curveMonotoneX, line, select } from "d3";
+import { changed } from "./changed.js";
 import { attributeText, formatLines, formatNumber } from "./format.js";
 import { edgeKey, layoutGraph } from "./graph-layout.js";
 
@@ -27,22 +28,6 @@ const METRICS = {
 const OP_SYMBOLS = { "*": "×", "/": "÷", "-": "−", neg: "−x" };
 const reducedMotion = window.matchMedia("(prefers-reduced-motion: reduce)");
 let views = 0;
-
-// What each drawn element was last drawn from. A slider move changes a few numbers: elements whose
-// inputs did not change are left alone, since rewriting an SVG attribute or a text, even with the same
-// value, makes the browser restyle and lay out that element again in the next frame, and a frame that
-// takes longer delays the answer to the next move.
-const drawnFrom = new WeakMap();
-
-/** A selection filter: the elements whose `signature(datum, i)` (JSON) differs from what they were last drawn from. */
-function changed(signature) {
-  return function (d, i) {
-    const now = JSON.stringify(signature(d, i));
-    if (drawnFrom.get(this) === now) return false;
-    drawnFrom.set(this, now);
-    return true;
-  };
-}
 
 /** How an op is written on its node: 'mul' signs as the lesson writes them, other ops as named. */
 const opSymbol = (op) => OP_SYMBOLS[op] ?? op;
