@@ -19,6 +19,7 @@ import { edgeKey, layoutGraph } from "./graph-layout.js";
 
 const CHAR = { name: 8, text: 7.3 }; // px per character, for sizing boxes before they are drawn
 const MIN_SCALE = 0.85; // 12 px text drawn at 10 px at the least: below that a graph scrolls instead
+const BADGE_GAP = 14; // px between a node's centred name and its op badge (was 9 in compact boxes: "f tanh" read as one)
 const COMPACT_FROM = 15; // nodes: a graph this big gets tighter boxes and gaps
 // Box and spacing metrics: roomy for the lesson's small graphs, compact for big playground ones.
 const METRICS = {
@@ -78,11 +79,13 @@ function nodeLines(node, step, compact) {
 
 /** A box just big enough for the node's lines (sized from character counts so layout is stable). */
 function boxSize(node, lines, metrics) {
-  const widths = lines.map((line) => line.text.length * (line.cls === "name" ? CHAR.name : CHAR.text));
-  // The name is centred and the op badge sits in the top-right corner: keep them apart.
-  const badge = node.label && node.op ? opSymbol(node.op).length * CHAR.text + 6 : 0;
-  const text = Math.max(widths[0] + 2 * badge, ...widths.slice(1));
-  return { width: Math.max(metrics.minWidth, text + 2 * metrics.pad.x), height: lines.length * metrics.line + 2 * metrics.pad.y };
+  const { pad } = metrics;
+  const [name, ...rest] = lines.map((line) => line.text.length * (line.cls === "name" ? CHAR.name : CHAR.text));
+  // The name is centred and the op badge sits in the top-right corner, pad.x / 2 from the border: room
+  // for the badge and a gap on each side of the name (compact boxes, padded less, had the badge touch it).
+  const badge = node.label && node.op ? opSymbol(node.op).length * CHAR.text + pad.x / 2 + BADGE_GAP : pad.x;
+  const width = Math.max(metrics.minWidth, name + 2 * badge, ...rest.map((text) => text + 2 * pad.x));
+  return { width, height: lines.length * metrics.line + 2 * pad.y };
 }
 
 /**
