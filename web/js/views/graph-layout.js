@@ -1,5 +1,8 @@
-// Where a trace's nodes go: layers by depth from the inputs, each layer ordered to keep edges short.
+// Where a trace's nodes and edges go: layers by depth from the inputs, each layer ordered to keep edges
+// short, and where each edge runs and its label sits.
 // Geometry only: it reads the trace's ids and edges, never its numbers.
+
+import { curveMonotoneX, line } from "d3";
 
 const SWEEPS = 4; // barycentre passes, alternating direction; enough for the ~50-node graphs we draw
 
@@ -104,3 +107,116 @@ export function layoutGraph(trace, sizes, { gapAlong = 40, gapAcross = 26, margi
   const bends = new Map([...waypoints].map(([key, ids]) => [key, ids.map((id) => positions.get(id))]));
   return { positions, bends, width: left - gapAlong + margin, height: tallest + 2 * margin };
 }
+
+const PORT_SPREAD = 14; // px between the ports where a box's incoming edges end
+const TWIN_APART = 10; // px between the starts of a repeated pair's edges (a*a)
+const TWIN_BOW = 34; // how far a repeated pair's curves bow apart
+const LABEL_SPOTS = [0.5, 0.4, 0.6, 0.3, 0.7, 0.2, 0.8]; // where along an edge its label may go, best first
+
+/**
+ * Each edge's path: it leaves the input's box on the right and enters the op's box on the left at a
+ * port per slot; a repeated pair (a*a) bows apart; a long edge curves through its waypoints. `spots`
+ * are the points [x, y, dx, dy], with the edge's heading there, where its label may go, best first.
+ */
+export function edgeGeometry(trace, layout, sizes) {
+  // Where an edge comes from, vertically: its last waypoint, or its source.
+  const approach = (edge) => (layout.bends.get(edgeKey(edge)).at(-1) ?? layout.positions.get(edge.source)).y;
+  const incoming = new Map();
+  const pairs = new Map();
+  for (const edge of trace.edges) {
+    incoming.set(edge.target, [...(incoming.get(edge.target) ?? []), edge]);
+    const pair = `${edge.source}>${edge.target}`;
+    pairs.set(pair, [...(pairs.get(pair) ?? []), edge.slot]);
+  }
+  // Ports in the order the edges arrive from, so edges do not cross at the box they enter.
+  for (const edges of incoming.values()) edges.sort((e, f) => approach(e) - approach(f) || e.slot - f.slot);
+  return trace.edges.map((edge) => {
+    const key = edgeKey(edge);
+    const s = layout.positions.get(edge.source);
+    const t = layout.positions.get(edge.target);
+    const arriving = incoming.get(edge.target);
+    const spread = Math.min(PORT_SPREAD, sizes.get(edge.target).height / (arriving.length + 1));
+    const port = (arriving.indexOf(edge) - (arriving.length - 1) / 2) * spread;
+    const twins = pairs.get(`${edge.source}>${edge.target}`);
+    const twin = twins.length > 1 ? twins.indexOf(edge.slot) - (twins.length - 1) / 2 : 0;
+    const start = [s.x + sizes.get(edge.source).width / 2, s.y + twin * TWIN_APART];
+    const end = [t.x - sizes.get(edge.target).width / 2 - 2, t.y + port];
+    const bends = layout.bends.get(key).map(({ x, y }) => [x, y]);
+    if (bends.length) {
+      const points = [start, ...bends, end];
+      return { ...edge, key, d: line().curve(curveMonotoneX)(points), spots: waypointSpots(points) };
+    }
+    const bow = twin * TWIN_BOW;
+    const c1 = [(start[0] + end[0]) / 2, start[1] + bow];
+    const c2 = [(start[0] + end[0]) / 2, end[1] + bow];
+    return { ...edge, key, d: `M${start}C${c1} ${c2} ${end}`, spots: LABEL_SPOTS.map((u) => cubicAt([start, c1, c2, end], u)) };
+  });
+}
+
+/** The point and heading [x, y, dx, dy] at `u` (0 to 1) along a cubic Bezier curve given by its four points. */
+function cubicAt([p0, p1, p2, p3], u) {
+  const v = 1 - u;
+  const at = (i) => v * v * v * p0[i] + 3 * v * v * u * p1[i] + 3 * v * u * u * p2[i] + u * u * u * p3[i];
+  const heading = (i) => 3 * v * v * (p1[i] - p0[i]) + 6 * v * u * (p2[i] - p1[i]) + 3 * u * u * (p3[i] - p2[i]);
+  return [at(0), at(1), heading(0), heading(1)];
+}
+
+/** A long edge's label spots: its waypoints (free slots in the layers it crosses), the middle one first. */
+function waypointSpots(points) {
+  const middle = (points.length - 1) / 2;
+  const inner = points.slice(1, -1).map((_, k) => k + 1).sort((i, j) => Math.abs(i - middle) - Math.abs(j - middle));
+  return inner.map((i) => [...points[i], points[i + 1][0] - points[i - 1][0], points[i + 1][1] - points[i - 1][1]]);
+}
+
+const LABEL = { height: 14, gap: 4, clearance: 4 }; // a label's height, its gap from its edge, its room around boxes (its halo takes 2)
+
+/**
+ * Where each edge label goes (its centre): beside its edge, off it across the edge's heading by half
+ * the label plus a gap, above (or right of) it first, at the first spot clear of every box, of the
+ * drawing's border and of the labels placed before; failing that, on the edge itself (the label's halo
+ * covers the line); failing that, wherever it covers the least. `widths`: Map(edge key -> label width).
+ * Returns Map(edge key -> {x, y}).
+ */
+export function placeLabels(edges, widths, layout, sizes) {
+  const taken = [...sizes].map(([id, size]) => around(layout.positions.get(id), size, LABEL.clearance));
+  const placed = new Map();
+  for (const edge of edges.filter((e) => widths.has(e.key))) {
+    const size = { width: widths.get(edge.key), height: LABEL.height };
+    const onEdge = edge.spots.map(([x, y]) => ({ x, y }));
+    const candidates = [...edge.spots.flatMap((spot) => beside(spot, size)), ...onEdge];
+    // What a label there would cover: the boxes and labels it overlaps, and what lies outside the drawing.
+    const covered = (centre) => {
+      const box = around(centre, size, 0);
+      const outside = area(box) - area(intersection(box, { left: 0, top: 0, right: layout.width, bottom: layout.height }));
+      return taken.reduce((sum, other) => sum + area(intersection(box, other)), outside);
+    };
+    const scores = candidates.map(covered);
+    const centre = candidates[scores.indexOf(Math.min(...scores))]; // the first clear one, if any is
+    placed.set(edge.key, centre);
+    taken.push(around(centre, size, 0));
+  }
+  return placed;
+}
+
+/** The two centres for a label of `size` beside an edge at `spot` [x, y, dx, dy]: above (or right of) it, then below (or left). */
+function beside([x, y, dx, dy], size) {
+  const norm = Math.hypot(dx, dy) || 1;
+  let [nx, ny] = [-dy / norm, dx / norm];
+  if (ny > 0 || (ny === 0 && nx < 0)) [nx, ny] = [-nx, -ny];
+  const reach = (Math.abs(nx) * size.width + Math.abs(ny) * size.height) / 2 + LABEL.gap; // the label's half-extent across the edge
+  return [1, -1].map((side) => ({ x: x + side * nx * reach, y: y + side * ny * reach }));
+}
+
+/** The rectangle {left, top, right, bottom} of a box of `size` centred at `centre`, grown by `pad` on each side. */
+function around(centre, size, pad) {
+  return { left: centre.x - size.width / 2 - pad, right: centre.x + size.width / 2 + pad,
+    top: centre.y - size.height / 2 - pad, bottom: centre.y + size.height / 2 + pad };
+}
+
+/** The rectangle two rectangles share (empty: right < left or bottom < top). */
+function intersection(a, b) {
+  return { left: Math.max(a.left, b.left), right: Math.min(a.right, b.right), top: Math.max(a.top, b.top), bottom: Math.min(a.bottom, b.bottom) };
+}
+
+/** A rectangle's area, 0 when it is empty. */
+const area = (r) => Math.max(0, r.right - r.left) * Math.max(0, r.bottom - r.top);

@@ -12,14 +12,15 @@
 // Text never shrinks below MIN_SCALE of its size: a graph wider than its column keeps that size and
 // scrolls sideways inside the view (focusable, so arrow keys scroll it), with a hint saying so.
 
-import { create, curveMonotoneX, line, select } from "d3";
+import { create, select } from "d3";
 import { changed } from "./changed.js";
 import { attributeText, formatLines, formatNumber } from "./format.js";
-import { edgeKey, layoutGraph } from "./graph-layout.js";
+import { edgeGeometry, edgeKey, layoutGraph, placeLabels } from "./graph-layout.js";
 
 const CHAR = { name: 8, text: 7.3 }; // px per character, for sizing boxes before they are drawn
 const MIN_SCALE = 0.85; // 12 px text drawn at 10 px at the least: below that a graph scrolls instead
 const BADGE_GAP = 14; // px between a node's centred name and its op badge (was 9 in compact boxes: "f tanh" read as one)
+const LABEL_BASELINE = 4; // px from an edge label's centre down to its baseline (12 px text)
 const COMPACT_FROM = 15; // nodes: a graph this big gets tighter boxes and gaps
 // Box and spacing metrics: roomy for the lesson's small graphs, compact for big playground ones.
 const METRICS = {
@@ -89,51 +90,11 @@ function boxSize(node, lines, metrics) {
 }
 
 /**
- * Each edge's path: it leaves the input's box on the right and enters the op's box on the left at a
- * port per slot; a repeated pair (a*a) bows apart; a long edge curves through its waypoints. `mid` is
- * where its label goes.
- */
-function edgeGeometry(trace, layout, sizes) {
-  // Where an edge comes from, vertically: its last waypoint, or its source.
-  const approach = (edge) => (layout.bends.get(edgeKey(edge)).at(-1) ?? layout.positions.get(edge.source)).y;
-  const incoming = new Map();
-  const pairs = new Map();
-  for (const edge of trace.edges) {
-    incoming.set(edge.target, [...(incoming.get(edge.target) ?? []), edge]);
-    const pair = `${edge.source}>${edge.target}`;
-    pairs.set(pair, [...(pairs.get(pair) ?? []), edge.slot]);
-  }
-  // Ports in the order the edges arrive from, so edges do not cross at the box they enter.
-  for (const edges of incoming.values()) edges.sort((e, f) => approach(e) - approach(f) || e.slot - f.slot);
-  return trace.edges.map((edge) => {
-    const key = edgeKey(edge);
-    const s = layout.positions.get(edge.source);
-    const t = layout.positions.get(edge.target);
-    const arriving = incoming.get(edge.target);
-    const spread = Math.min(14, sizes.get(edge.target).height / (arriving.length + 1));
-    const port = (arriving.indexOf(edge) - (arriving.length - 1) / 2) * spread;
-    const twins = pairs.get(`${edge.source}>${edge.target}`);
-    const twin = twins.length > 1 ? twins.indexOf(edge.slot) - (twins.length - 1) / 2 : 0;
-    const start = [s.x + sizes.get(edge.source).width / 2, s.y + twin * 10];
-    const end = [t.x - sizes.get(edge.target).width / 2 - 2, t.y + port];
-    const bends = layout.bends.get(key).map(({ x, y }) => [x, y]);
-    if (bends.length) {
-      return { ...edge, key, d: line().curve(curveMonotoneX)([start, ...bends, end]), mid: bends[Math.floor(bends.length / 2)] };
-    }
-    const bow = twin * 34;
-    const c1 = [(start[0] + end[0]) / 2, start[1] + bow];
-    const c2 = [(start[0] + end[0]) / 2, end[1] + bow];
-    // The midpoint of the cubic Bezier (t = 1/2).
-    const mid = [0, 1].map((i) => (start[i] + 3 * c1[i] + 3 * c2[i] + end[i]) / 8);
-    return { ...edge, key, mid, d: `M${start}C${c1} ${c2} ${end}` };
-  });
-}
-
-/**
  * Create a graph view: {element, update(trace, step?)}. `label` names the picture for screen readers;
- * `gapAlong` is the room between layers (more for a tiny graph whose edges are the point).
+ * `gapAlong` is the room between layers (more for a tiny graph whose edges are the point): 48 px by
+ * default, which holds a backward step's edge label ("+0.25") clear of the boxes on both sides.
  */
-export function createGraphView({ label = "Computational graph", gapAlong = 40 } = {}) {
+export function createGraphView({ label = "Computational graph", gapAlong = 48 } = {}) {
   const uid = `graph${++views}`;
   const figure = create("figure").attr("class", "graph-view");
   // The scroller holds the drawing; when the graph is wider than the column it scrolls sideways.
@@ -242,14 +203,19 @@ export function createGraphView({ label = "Computational graph", gapAlong = 40 }
         .attr("marker-start", (e) => (backward && activeEdges.has(e.key) ? `url(#${uid}-grad)` : null))
       .call((paths) => move(paths).attr("d", (e) => e.d));
 
-    // What a backward step adds along each lit edge (numbers only; a matrix is on the node itself).
+    // What a backward step adds along each lit edge (numbers only; a matrix is on the node itself),
+    // beside the edge and clear of the boxes.
+    const labelled = edges.filter((e) => backward && typeof added.get(e.key) === "number");
+    const texts = new Map(labelled.map((e) => [e.key, addedText(added.get(e.key))]));
+    const spots = placeLabels(labelled, new Map([...texts].map(([key, text]) => [key, text.length * CHAR.text])), layout, sizes);
     labelLayer.selectAll("text.edge-label")
-      .data(edges.filter((e) => backward && typeof added.get(e.key) === "number"), (e) => e.key)
+      .data(labelled, (e) => e.key)
       .join("text")
+      .filter(changed((e) => [texts.get(e.key), spots.get(e.key)]))
         .attr("class", "edge-label")
-        .attr("x", (e) => e.mid[0])
-        .attr("y", (e) => e.mid[1] - 5)
-        .text((e) => addedText(added.get(e.key)));
+        .attr("x", (e) => spots.get(e.key).x)
+        .attr("y", (e) => spots.get(e.key).y + LABEL_BASELINE)
+        .text((e) => texts.get(e.key));
 
     // Nodes: a box with name, value and gradient; data attributes carry the exact numbers shown.
     nodeLayer.selectAll("g.node")
