@@ -402,27 +402,55 @@ def test_a_number_raised_to_a_value_is_refused():
         2.0 ** Value(2.0)
 
 
-@pytest.mark.parametrize("make, error, message", [
+# Values outside an operation's domain: refused with or without grad mode.
+VALUE_ERRORS = [
     (lambda: Value(0.0).log(), ValueError, r"positive numbers, got log\(0.0\)"),
     (lambda: Value(-1.0).log(), ValueError, r"positive numbers, got log\(-1.0\)"),
     (lambda: Value(-8.0) ** (1 / 3), ValueError, "not a real number"),
     (lambda: Value(1.0) / 0, ZeroDivisionError, "division by zero"),
     (lambda: 1 / Value(0.0), ZeroDivisionError, "division by zero"),
     (lambda: Value(0.0) ** -1, ZeroDivisionError, "zero cannot be raised to a negative power"),
-    (lambda: Value(0.0) ** 0.5, ZeroDivisionError, r"derivative of x \*\* 0.5 is infinite at x = 0"),
     (lambda: Value(1000.0).exp(), OverflowError, r"exp\(1000.0\) overflows"),
     (lambda: Value(1e200) * 1e200, OverflowError, "'\\*' of 1e\\+200, 1e\\+200 overflows"),
     (lambda: Value(1e308) + 1e308, OverflowError, "overflows"),
     (lambda: Value(-1e308) - 1e308, OverflowError, "overflows"),
     (lambda: Value(1e300) / 1e-300, OverflowError, "overflows"),
-    (lambda: Value(10.0) ** 400, OverflowError, "overflows"),
-    (lambda: Value(1e-300) ** -1, OverflowError, "overflows"),
-    (lambda: Value(1.5) ** 1750, OverflowError, r"^the derivative of 1.5 \*\* 1750 overflows$"),
-    (lambda: Value(5e-324).log(), OverflowError, "derivative 1/x of log"),
-    (lambda: Value(1e-10) / 1e-160, OverflowError, "overflows")])
+    (lambda: Value(10.0) ** 400, OverflowError, r"^10.0 \*\* 400 overflows$")]
+# Defined values whose derivative is not: refused where a graph is recorded; the value, where none is.
+DERIVATIVE_ERRORS = [
+    (lambda x: x ** 0.5, 0.0, 0.0, ZeroDivisionError, r"^the derivative of x \*\* 0.5 is infinite at x = 0$"),
+    (lambda x: x ** -1, 1e-300, 1e-300 ** -1, OverflowError, r"^the derivative of 1e-300 \*\* -1 overflows$"),
+    (lambda x: x ** 1750, 1.5, 1.5 ** 1750, OverflowError, r"^the derivative of 1.5 \*\* 1750 overflows$"),
+    (lambda x: x.log(), 5e-324, math.log(5e-324), OverflowError, "derivative 1/x of log"),
+    (lambda x: x / 1e-160, 1e-10, 1e150, OverflowError, r"^the derivative of 1e-10 / 1e-160 overflows$"),
+    (lambda x: 1 / x, 1e-300, 1 / 1e-300, OverflowError, r"^the derivative of 1.0 / 1e-300 overflows$")]
+
+
+@pytest.mark.parametrize("make, error, message", VALUE_ERRORS)
 def test_domain_errors_follow_math(make, error, message):
     with pytest.raises(error, match=message):
         make()
+
+
+@pytest.mark.parametrize("make, error, message", VALUE_ERRORS)
+def test_a_value_outside_the_domain_is_refused_under_no_grad_too(make, error, message):
+    with no_grad(), pytest.raises(error, match=message):
+        make()
+
+
+@pytest.mark.parametrize("op, x, value, error, message", DERIVATIVE_ERRORS)
+def test_a_derivative_that_fails_is_refused_when_a_graph_is_recorded(op, x, value, error, message):
+    with pytest.raises(error, match=message):
+        op(Value(x))
+
+
+@pytest.mark.parametrize("op, x, value, error, message", DERIVATIVE_ERRORS)
+def test_where_only_the_derivative_fails_no_grad_and_constants_give_the_value(op, x, value, error, message):
+    with no_grad():
+        quiet = op(Value(x))
+    constant = op(Value(x, requires_grad=False))
+    for result in (quiet, constant):
+        assert (result.data, result.requires_grad, result._prev, result._local) == (value, False, (), ())
 
 
 def test_negative_base_with_an_integer_exponent_is_fine():

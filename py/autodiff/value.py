@@ -2,7 +2,8 @@
 
 Pure Python (no NumPy), so it runs on Pyodide's core alone. Each operation computes its
 result and its local derivatives d(out)/d(input) together, in the forward pass, and stores
-them in `_local`; backward() is then one generic loop that multiplies and adds.
+them in `_local`; backward() is then one generic loop that multiplies and adds. A result that
+joins no graph (see below) needs no derivatives: where one could fail, it is not computed.
 
 Domain policy (follows `math`; no operation returns inf or nan from finite inputs):
   - log(x) with x <= 0, and x ** p with x < 0 and p not an integer: ValueError.
@@ -13,7 +14,9 @@ Domain policy (follows `math`; no operation returns inf or nan from finite input
   - data, an exponent or a gradient that is not a finite real number (str, None, complex,
     a bool, nan, a Tensor): TypeError or ValueError naming it; one too large for a float
     (10**400): OverflowError naming it.
-relu'(0) is taken as 0, as in micrograd and PyTorch. The policy holds under no_grad() too.
+relu'(0) is taken as 0, as in micrograd and PyTorch. Under no_grad(), or on constants alone,
+only values are computed, so an operation whose derivative alone is undefined gives its value
+(0.0 ** 0.5 is 0.0, 1 / 1e-300 about 1e300); a value outside the domain still raises as above.
 
 Which results join the graph, as in PyTorch (and Tensor): an operation whose inputs are all
 constants (requires_grad False), or any operation inside `no_grad()`, gives a constant with no
@@ -96,10 +99,13 @@ class Value:
         if y == 0.0:
             raise ZeroDivisionError(f"division by zero: {self.data} / 0")
         out = self.data / y
-        d_dx, d_dy = 1.0 / y, -out / y
-        if d_dx - d_dx or d_dy - d_dy:  # inf - inf is nan, which is truthy
-            raise OverflowError(f"the derivative of {self.data} / {y} overflows")
-        return _op_node(out, (self, other), (d_dx, d_dy), "/")
+        local = ()
+        if _records(self, other):
+            d_dx, d_dy = 1.0 / y, -out / y
+            if d_dx - d_dx or d_dy - d_dy:  # inf - inf is nan, which is truthy
+                raise OverflowError(f"the derivative of {self.data} / {y} overflows")
+            local = (d_dx, d_dy)
+        return _op_node(out, (self, other), local, "/")
 
     def __rtruediv__(self, other):
         """f(c, x) = c / x for a plain number c."""
@@ -115,15 +121,21 @@ class Value:
             raise ZeroDivisionError(f"0 ** {p}: zero cannot be raised to a negative power")
         try:
             out = x ** p
-            # d/dx x**0 is 0 everywhere; computing 0 * x**-1 would fail at x = 0.
-            local = p * x ** (p - 1) if p != 0 else 0.0
         except OverflowError:
-            raise OverflowError(f"{x} ** {p} or its derivative overflows") from None
-        except ZeroDivisionError:
-            raise ZeroDivisionError(f"the derivative of x ** {p} is infinite at x = 0") from None
-        if local - local:
-            raise OverflowError(f"the derivative of {x} ** {p} overflows")
-        return _op_node(out, (self,), (local,), f"**{p}")
+            raise OverflowError(f"{x} ** {p} overflows") from None
+        local = ()
+        if _records(self):
+            try:
+                # d/dx x**0 is 0 everywhere; computing 0 * x**-1 would fail at x = 0.
+                d_dx = p * x ** (p - 1) if p != 0 else 0.0
+            except OverflowError:
+                raise OverflowError(f"the derivative of {x} ** {p} overflows") from None
+            except ZeroDivisionError:
+                raise ZeroDivisionError(f"the derivative of x ** {p} is infinite at x = 0") from None
+            if d_dx - d_dx:
+                raise OverflowError(f"the derivative of {x} ** {p} overflows")
+            local = (d_dx,)
+        return _op_node(out, (self,), local, f"**{p}")
 
     def __rpow__(self, base):
         raise TypeError(
@@ -161,10 +173,13 @@ class Value:
         x = self.data
         if x <= 0.0:
             raise ValueError(f"log is defined only for positive numbers, got log({x})")
-        local = 1.0 / x
-        if local - local:
-            raise OverflowError(f"the derivative 1/x of log(x) overflows at x = {x}")
-        return _op_node(math.log(x), (self,), (local,), "log")
+        local = ()
+        if _records(self):
+            d_dx = 1.0 / x
+            if d_dx - d_dx:
+                raise OverflowError(f"the derivative 1/x of log(x) overflows at x = {x}")
+            local = (d_dx,)
+        return _op_node(math.log(x), (self,), local, "log")
 
     def sigmoid(self):
         """f(x) = 1 / (1 + e^-x); df/dx = f(x) * (1 - f(x))."""
@@ -220,6 +235,13 @@ class _LoopFreed(LoopFreed, Value):
     """A Value that, when it dies, frees the inputs only it holds by a loop instead of recursion (graph.py)."""
 
     __slots__ = ()
+
+
+def _records(first, second=None):
+    """Whether an operation on `first` (and `second`) joins the graph, as _op_node decides: only then does it need
+    its local derivatives, so the operations whose derivative can fail where their value does not (/, **, log)
+    compute theirs only then (the others' derivatives cost less than asking)."""
+    return grad_mode.enabled and (first.requires_grad or second is not None and second.requires_grad)
 
 
 def _op_node(data, prev, local, op):
