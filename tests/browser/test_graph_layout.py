@@ -1,13 +1,21 @@
-"""How the graph view draws a graph, as a learner sees it on a phone and on a laptop: boxes, edge labels
-and op badges stay clear of each other."""
+"""Graphs that read on a phone and on a laptop: a graph too wide for its column at the smallest text size
+(10 px) is laid out top to bottom instead (<svg data-direction="down">), following the column's width as
+it changes and never while a slider drags; boxes, edge labels and op badges stay clear of each other."""
 
 import pytest
 
+from conftest import wait_for_python, wait_until
+from lesson import widgets
 from test_playground_page import live, open_link
-from test_widgets_in_page import check_readable, static_page
+from test_widgets_in_page import all_mounted, check_readable, drawn_nodes, screenshot_dir, static_page  # noqa: F401 (a fixture used by name)
 
 pytestmark = pytest.mark.timeout(240)
 
+LESSON_GRAPHS = ["forward-steps", "compute-graph", "grad-accumulation", "explore", "nn-backprop"]
+# At 390 px the chains of forward-steps, compute-graph and nn-backprop do not fit left to right at 10 px
+# text (they scrolled 100 to 800 px sideways); grad-accumulation and explore fit as they are.
+DIRECTION_AT_390 = {"forward-steps": "down", "compute-graph": "down", "grad-accumulation": "right",
+                    "explore": "right", "nn-backprop": "down"}
 PLAYGROUND_20 = "tanh(w1*x1 + w2*x2 + b) * (y - 0.5)**2 + relu(x1)*sigmoid(x2) + b"   # 20 nodes
 TANH_CHAIN = "tanh(" * 14 + "x" + ")" * 14   # 15 nodes: a compact graph whose output f is a tanh
 
@@ -69,6 +77,30 @@ def steps_of(widget):
             yield f"{name or 'step'} {index}"
 
 
+def wait_for_direction(widget, direction):
+    """Wait until the widget's graph is drawn in `direction`."""
+    wait_until(widget.page, "([w, d]) => w.querySelector('.graph-view svg').dataset.direction === d",
+               [widget.element_handle(), direction], timeout_ms=5000)
+
+
+# A phone: every lesson graph fits its column, in the direction that fits, readable at every step.
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_at_390_px_every_lesson_graph_fits_its_column_and_stays_readable(page, scheme, screenshot_dir):
+    static_page(page)
+    page.emulate_media(color_scheme=scheme, reduced_motion="reduce")
+    page.set_viewport_size({"width": 390, "height": 900})
+    for name in LESSON_GRAPHS:
+        widget = page.locator(f'[data-widget="{name}"]')
+        widget.scroll_into_view_if_needed()
+        wait_for_direction(widget, DIRECTION_AT_390[name])
+        for step in steps_of(widget):
+            g = check_drawing(page, widget, f"{name} at {step}")
+            assert g["direction"] == DIRECTION_AT_390[name], f"{name} at {step}"
+            assert g["overflow"] <= 1, f"{name} at {step}: the graph scrolls {g['overflow']} px sideways"
+        widget.screenshot(path=str(screenshot_dir / f"layout-{name}-end-{scheme}-390.png"))
+
+
 # Edge labels: beside their edge, clear of every box.
 
 def test_edge_labels_sit_clear_of_the_boxes_left_to_right_too(page):
@@ -86,6 +118,106 @@ def test_edge_labels_sit_clear_of_the_boxes_left_to_right_too(page):
             for node, box in g["nodes"].items():
                 grown = {"left": box["left"] - 2, "right": box["right"] + 2, "top": box["top"] - 2, "bottom": box["bottom"] + 2}
                 assert not overlap(text, grown), f"{text['text']} touches {node} at {step}"
+
+
+# Layers by depth: a column each left to right, a row each top to bottom.
+
+def depth_of(trace):
+    """The layer of each node, by the layout's rule: an op one after its deepest input, an input just before
+    its first consumer."""
+    inputs = {i: [] for i in trace["order"]}
+    consumers = {i: [] for i in trace["order"]}
+    for edge in trace["edges"]:
+        inputs[edge["target"]].append(edge["source"])
+        consumers[edge["source"]].append(edge["target"])
+    depth = {}
+    for i in trace["order"]:
+        depth[i] = 1 + max(depth[j] for j in inputs[i]) if inputs[i] else 0
+    for i in trace["order"]:
+        if not inputs[i] and consumers[i]:
+            depth[i] = min(depth[c] for c in consumers[i]) - 1
+    return depth
+
+
+@pytest.mark.parametrize("width, direction, axis", [(1280, "right", ("left", "right")), (390, "down", ("top", "bottom"))])
+def test_each_layer_is_a_column_or_a_row_by_depth(page, width, direction, axis):
+    static_page(page)
+    page.set_viewport_size({"width": width, "height": 900})
+    widget = page.locator('[data-widget="compute-graph"]')
+    widget.scroll_into_view_if_needed()
+    wait_for_direction(widget, direction)
+    depth = depth_of(widgets.compute_graph()["trace"])
+    low, high = axis
+    centres = {node: (box[low] + box[high]) / 2 for node, box in geometry(widget)["nodes"].items()}
+    layers = {}
+    for node, d in depth.items():
+        layers.setdefault(d, []).append(centres[node])
+    for d, along in layers.items():
+        assert max(along) - min(along) < 0.5, f"layer {d} is not one {'column' if direction == 'right' else 'row'}: {along}"
+    ordered = [layers[d][0] for d in sorted(layers)]
+    assert ordered == sorted(ordered) and len(set(ordered)) == len(ordered), ordered   # inputs first (left, or on top)
+
+
+# A laptop: nn-backprop, which scrolled even at 1280 px, is whole on screen.
+
+def test_at_1280_px_the_whole_nn_backprop_graph_is_on_screen(page, screenshot_dir):
+    static_page(page)
+    page.set_viewport_size({"width": 1280, "height": 900})
+    widget = page.locator('[data-widget="nn-backprop"]')
+    widget.get_by_role("radio", name="Backward").check()
+    for step in steps_of(widget):
+        graph = widget.locator(".graph-view svg")
+        graph.evaluate("(svg) => svg.scrollIntoView({block: 'center', behavior: 'instant'})")
+        g = geometry(widget)
+        assert g["overflow"] <= 1, f"the graph scrolls {g['overflow']} px sideways at {step}"
+        header = page.evaluate("() => document.querySelector('.site-header').getBoundingClientRect().bottom")
+        for node, box in g["nodes"].items():   # every box inside the scroller and the window, below the sticky header
+            assert g["scroller"]["left"] <= box["left"] and box["right"] <= g["scroller"]["right"], f"{node} at {step}"
+            assert header <= box["top"] and box["bottom"] <= 900, f"{node} is off screen at {step}"
+        check_drawing(page, widget, f"nn-backprop at {step}")
+    widget.screenshot(path=str(screenshot_dir / "layout-nn-backprop-end-1280.png"))
+
+
+# The direction follows the column's width, and nothing else.
+
+def test_resizing_turns_the_graph_and_back_without_changing_what_it_shows(page):
+    static_page(page)
+    widget = page.locator('[data-widget="compute-graph"]')
+    widget.get_by_role("radio", name="Backward").check()
+    widget.get_by_role("slider", name="Step", exact=True).fill("2")
+    shown = {}
+    for width, direction in [(1280, "right"), (390, "down"), (1280, "right")]:
+        page.set_viewport_size({"width": width, "height": 900})
+        wait_for_direction(widget, direction)
+        # Turned at once, not gliding: the boxes are where they end up, and stay there.
+        transforms = "(w) => [...w.querySelectorAll('[data-node]')].map((n) => n.getAttribute('transform'))"
+        now = widget.evaluate(transforms)
+        page.wait_for_timeout(400)
+        assert widget.evaluate(transforms) == now, f"the boxes moved after turning {direction}"
+        shown[direction] = drawn_nodes(widget), widget.locator("[data-node]").evaluate_all(
+            "(nodes) => nodes.map((n) => [n.dataset.node, n.dataset.active, n.dataset.kind])")
+        check_drawing(page, widget, f"compute-graph at {width} px")
+    assert shown["right"] == shown["down"]   # the same nodes, numbers and highlights, whichever way they are drawn
+
+
+def test_a_slider_drag_never_turns_the_graph(page):
+    wait_for_python(page)
+    all_mounted(page)
+    page.set_viewport_size({"width": 390, "height": 900})
+    widget = page.locator('[data-widget="compute-graph"]')
+    widget.scroll_into_view_if_needed()
+    wait_for_direction(widget, "down")
+    # Every direction the graph had before a write of the attribute (a write with the same value counts too).
+    widget.evaluate("""(w) => { window.directions = [];
+        new MutationObserver((records) => { window.directions.push(...records.map((r) => r.oldValue)); })
+          .observe(w.querySelector('.graph-view svg'), {attributeFilter: ['data-direction'], attributeOldValue: true}); }""")
+    slider = widget.get_by_role("slider", name="x", exact=True)
+    for value in ["-3", "-1.5", "0", "0.5", "1.5", "3", "2"]:
+        slider.fill(value)
+        wait_until(page, "([w, x]) => w.dataset.source === 'python' && !w.dataset.busy && Number(w.dataset.x) === x",
+                   [widget.element_handle(), float(value)])
+    assert set(page.evaluate("window.directions")) <= {"down"}
+    assert geometry(widget)["direction"] == "down"
 
 
 # Names and op badges: a compact box had them 9 px apart, reading as one word ("f tanh").

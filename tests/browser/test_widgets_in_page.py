@@ -550,10 +550,11 @@ def test_table_formulas_never_break_inside_and_the_table_still_fits(page, width)
         assert len({round(span["top"]) for span in rows[2]}) > 1, rows[2]
 
 
-# Graphs stay readable: left to right, text never tiny, scrolling sideways inside the widget.
+# Graphs stay readable: left to right (top to bottom where that is narrower), text never tiny, scrolling
+# sideways inside the widget.
 
 def graph_geometry(widget):
-    """Per graph node its on-screen box, per edge its ends, the smallest value text, and the scroller's state."""
+    """The graph's direction, per node its on-screen box, per edge its ends, the smallest value text, and the scroller's state."""
     return widget.evaluate("""(w) => {
       const box = (e) => { const r = e.getBoundingClientRect(); return {left: r.left, right: r.right, top: r.top, bottom: r.bottom}; };
       const nodes = Object.fromEntries([...w.querySelectorAll('[data-node]')].map((n) => [n.dataset.node, box(n.querySelector('rect.box'))]));
@@ -561,19 +562,21 @@ def graph_geometry(widget):
       const text = Math.min(...[...w.querySelectorAll('tspan.value, tspan.name')].map((t) => t.getBoundingClientRect().height));
       const scroller = w.querySelector('.graph-scroll');
       const hint = w.querySelector('.graph-hint');
-      return {nodes, edges, text, scrollWidth: scroller.scrollWidth, clientWidth: scroller.clientWidth,
+      return {direction: w.querySelector('.graph-view svg').dataset.direction, nodes, edges, text, scrollWidth: scroller.scrollWidth, clientWidth: scroller.clientWidth,
               tabindex: scroller.getAttribute('tabindex'), hint: !hint.hidden && hint.getClientRects().length > 0,
               overflow: w.scrollWidth - w.clientWidth};
     }""")
 
 
 def check_readable(page, widget, label):
-    """Left to right, text at least 10 px, nothing wider than the widget; a graph that does not fit
-    scrolls inside it, says so, and scrolls from the keyboard. Returns whether it scrolls."""
+    """Each input left of its consumers (above them, drawn top to bottom), text at least 10 px, nothing wider
+    than the widget; a graph that does not fit scrolls inside it, says so, and scrolls from the keyboard.
+    Returns whether it scrolls."""
     geometry = graph_geometry(widget)
     assert geometry["text"] >= 10, f"{label}: text {geometry['text']:.1f} px high"
+    before, after = ("right", "left") if geometry["direction"] == "right" else ("bottom", "top")
     for source, target in geometry["edges"]:
-        assert geometry["nodes"][source]["right"] < geometry["nodes"][target]["left"], f"{label}: {source} -> {target}"
+        assert geometry["nodes"][source][before] < geometry["nodes"][target][after], f"{label}: {source} -> {target}"
     assert geometry["overflow"] <= 1, f"{label}: the widget is {geometry['overflow']} px wider than its box"
     scrolls = geometry["scrollWidth"] > geometry["clientWidth"] + 1
     assert geometry["hint"] == scrolls and (geometry["tabindex"] == "0") == scrolls, label
@@ -586,7 +589,7 @@ def check_readable(page, widget, label):
     return scrolls
 
 
-def test_nn_backprop_reads_left_to_right_with_its_update_badges_off_the_edges(page, screenshot_dir):
+def test_nn_backprop_reads_in_order_with_its_update_badges_off_the_edges(page, screenshot_dir):
     pytest.importorskip("numpy", reason="the reference trace needs the Tensor engine, which needs NumPy")
     static_page(page)
     widget = page.locator('[data-widget="nn-backprop"]')

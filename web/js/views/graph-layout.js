@@ -1,8 +1,8 @@
-// Where a trace's nodes and edges go: layers by depth from the inputs, each layer ordered to keep edges
-// short, and where each edge runs and its label sits.
+// Where a trace's nodes and edges go: layers by depth from the inputs, each layer ordered to keep
+// edges short, laid out left to right ("right") or top to bottom ("down").
 // Geometry only: it reads the trace's ids and edges, never its numbers.
 
-import { curveMonotoneX, line } from "d3";
+import { curveMonotoneX, curveMonotoneY, line } from "d3";
 
 const SWEEPS = 4; // barycentre passes, alternating direction; enough for the ~50-node graphs we draw
 
@@ -61,12 +61,24 @@ function orderedLayers(order, depth, neighbours) {
 }
 
 /**
- * Centres for boxes of the given sizes (id -> {width, height}), left to right: each layer is a column,
- * inputs on the left. An edge that spans several layers gets a waypoint in each layer between,
- * placed like a thin node, so it runs between boxes instead of through them.
- * Returns {positions: Map(id -> {x, y}), bends: Map(edge key -> [{x, y}]), width, height}.
+ * The axes of a direction: layers follow each other `along` one axis (x going right, y going down)
+ * and a layer's nodes sit side by side `across` the other; `length` and `breadth` are the box sides
+ * on those axes.
  */
-export function layoutGraph(trace, sizes, { gapAlong = 40, gapAcross = 26, margin = 9 } = {}) {
+function axes(direction) {
+  return direction === "down"
+    ? { along: "y", across: "x", length: "height", breadth: "width", curve: curveMonotoneY }
+    : { along: "x", across: "y", length: "width", breadth: "height", curve: curveMonotoneX };
+}
+
+/**
+ * Centres for boxes of the given sizes (id -> {width, height}): each layer is a column, inputs on the
+ * left (direction "right"), or a row, inputs on top ("down"). An edge that spans several layers gets a
+ * waypoint in each layer between, placed like a thin node, so it runs between boxes instead of through them.
+ * Returns {direction, positions: Map(id -> {x, y}), bends: Map(edge key -> [{x, y}]), width, height}.
+ */
+export function layoutGraph(trace, sizes, { direction = "right", gapAlong = 40, gapAcross = 26, margin = 9 } = {}) {
+  const { along, across, length, breadth } = axes(direction);
   const depth = depths(trace);
   const order = [...trace.order];
   const size = new Map(sizes);
@@ -90,22 +102,23 @@ export function layoutGraph(trace, sizes, { gapAlong = 40, gapAcross = 26, margi
     }
   }
   const layers = orderedLayers(order, depth, neighbours);
-  const columnWidth = layers.map((layer) => Math.max(...layer.map((id) => size.get(id).width)));
-  const columnHeight = layers.map((layer) => layer.reduce((sum, id) => sum + size.get(id).height, 0) + gapAcross * (layer.length - 1));
-  const tallest = Math.max(...columnHeight);
+  const layerLength = layers.map((layer) => Math.max(...layer.map((id) => size.get(id)[length])));
+  const layerBreadth = layers.map((layer) => layer.reduce((sum, id) => sum + size.get(id)[breadth], 0) + gapAcross * (layer.length - 1));
+  const broadest = Math.max(...layerBreadth);
   const positions = new Map();
-  let left = margin;
+  let start = margin;
   layers.forEach((layer, d) => {
-    const x = left + columnWidth[d] / 2;
-    let top = margin + (tallest - columnHeight[d]) / 2; // each column centred on the tallest
+    const centre = start + layerLength[d] / 2;
+    let side = margin + (broadest - layerBreadth[d]) / 2; // each layer centred on the broadest
     for (const id of layer) {
-      positions.set(id, { x, y: top + size.get(id).height / 2 });
-      top += size.get(id).height + gapAcross;
+      positions.set(id, { [along]: centre, [across]: side + size.get(id)[breadth] / 2 });
+      side += size.get(id)[breadth] + gapAcross;
     }
-    left += columnWidth[d] + gapAlong;
+    start += layerLength[d] + gapAlong;
   });
   const bends = new Map([...waypoints].map(([key, ids]) => [key, ids.map((id) => positions.get(id))]));
-  return { positions, bends, width: left - gapAlong + margin, height: tallest + 2 * margin };
+  const extent = { [length]: start - gapAlong + margin, [breadth]: broadest + 2 * margin };
+  return { direction, positions, bends, width: extent.width, height: extent.height };
 }
 
 const PORT_SPREAD = 14; // px between the ports where a box's incoming edges end
@@ -114,13 +127,16 @@ const TWIN_BOW = 34; // how far a repeated pair's curves bow apart
 const LABEL_SPOTS = [0.5, 0.4, 0.6, 0.3, 0.7, 0.2, 0.8]; // where along an edge its label may go, best first
 
 /**
- * Each edge's path: it leaves the input's box on the right and enters the op's box on the left at a
- * port per slot; a repeated pair (a*a) bows apart; a long edge curves through its waypoints. `spots`
- * are the points [x, y, dx, dy], with the edge's heading there, where its label may go, best first.
+ * Each edge's path: it leaves the input's box on its far side (right, or bottom going down) and enters
+ * the op's box on its near side at a port per slot; a repeated pair (a*a) bows apart; a long edge
+ * curves through its waypoints. `spots` are the points [x, y, dx, dy], with the edge's heading there,
+ * where its label may go, best first.
  */
 export function edgeGeometry(trace, layout, sizes) {
-  // Where an edge comes from, vertically: its last waypoint, or its source.
-  const approach = (edge) => (layout.bends.get(edgeKey(edge)).at(-1) ?? layout.positions.get(edge.source)).y;
+  const { along, across, length, breadth, curve } = axes(layout.direction);
+  const point = (a, c) => (along === "x" ? [a, c] : [c, a]); // [x, y] from coordinates along and across the layers
+  // Where an edge comes from, across the layers: its last waypoint, or its source.
+  const approach = (edge) => (layout.bends.get(edgeKey(edge)).at(-1) ?? layout.positions.get(edge.source))[across];
   const incoming = new Map();
   const pairs = new Map();
   for (const edge of trace.edges) {
@@ -135,21 +151,24 @@ export function edgeGeometry(trace, layout, sizes) {
     const s = layout.positions.get(edge.source);
     const t = layout.positions.get(edge.target);
     const arriving = incoming.get(edge.target);
-    const spread = Math.min(PORT_SPREAD, sizes.get(edge.target).height / (arriving.length + 1));
+    const spread = Math.min(PORT_SPREAD, sizes.get(edge.target)[breadth] / (arriving.length + 1));
     const port = (arriving.indexOf(edge) - (arriving.length - 1) / 2) * spread;
     const twins = pairs.get(`${edge.source}>${edge.target}`);
     const twin = twins.length > 1 ? twins.indexOf(edge.slot) - (twins.length - 1) / 2 : 0;
-    const start = [s.x + sizes.get(edge.source).width / 2, s.y + twin * TWIN_APART];
-    const end = [t.x - sizes.get(edge.target).width / 2 - 2, t.y + port];
+    // Both ends as [along, across]; the arrowhead stops 2 px short of the box.
+    const from = [s[along] + sizes.get(edge.source)[length] / 2, s[across] + twin * TWIN_APART];
+    const to = [t[along] - sizes.get(edge.target)[length] / 2 - 2, t[across] + port];
+    const [start, end] = [point(...from), point(...to)];
     const bends = layout.bends.get(key).map(({ x, y }) => [x, y]);
     if (bends.length) {
       const points = [start, ...bends, end];
-      return { ...edge, key, d: line().curve(curveMonotoneX)(points), spots: waypointSpots(points) };
+      return { ...edge, key, d: line().curve(curve)(points), spots: waypointSpots(points) };
     }
+    const middle = (from[0] + to[0]) / 2;
     const bow = twin * TWIN_BOW;
-    const c1 = [(start[0] + end[0]) / 2, start[1] + bow];
-    const c2 = [(start[0] + end[0]) / 2, end[1] + bow];
-    return { ...edge, key, d: `M${start}C${c1} ${c2} ${end}`, spots: LABEL_SPOTS.map((u) => cubicAt([start, c1, c2, end], u)) };
+    const curvePoints = [start, point(middle, from[1] + bow), point(middle, to[1] + bow), end];
+    const [, c1, c2] = curvePoints;
+    return { ...edge, key, d: `M${start}C${c1} ${c2} ${end}`, spots: LABEL_SPOTS.map((u) => cubicAt(curvePoints, u)) };
   });
 }
 

@@ -1,5 +1,6 @@
-// The computational graph view: draws a trace from the engine (and optionally one step of it), left
-// to right by depth. It draws what it is given and never computes a value or a gradient.
+// The computational graph view: draws a trace from the engine (and optionally one step of it) by
+// depth, left to right, or top to bottom where its column is too narrow for that (a phone). It draws
+// what it is given and never computes a value or a gradient.
 //
 //   const view = createGraphView({ label: "c = (a + b) * b" });
 //   parent.append(view.element);
@@ -9,8 +10,10 @@
 // Each node is <g data-node=ID data-value data-grad> with the exact numbers as text (JSON for
 // arrays, "" where not shown or not defined), so tests and tools can read the page.
 //
-// Text never shrinks below MIN_SCALE of its size: a graph wider than its column keeps that size and
-// scrolls sideways inside the view (focusable, so arrow keys scroll it), with a hint saying so.
+// Text never shrinks below MIN_SCALE of its size: a graph wider than its column at that scale is
+// drawn top to bottom (<svg data-direction="down">) if that is narrower, and what is still too wide
+// keeps its size and scrolls sideways inside the view (focusable, so arrow keys scroll it), with a hint
+// saying so.
 
 import { create, select } from "d3";
 import { changed } from "./changed.js";
@@ -21,11 +24,14 @@ const CHAR = { name: 8, text: 7.3 }; // px per character, for sizing boxes befor
 const MIN_SCALE = 0.85; // 12 px text drawn at 10 px at the least: below that a graph scrolls instead
 const BADGE_GAP = 14; // px between a node's centred name and its op badge (was 9 in compact boxes: "f tanh" read as one)
 const LABEL_BASELINE = 4; // px from an edge label's centre down to its baseline (12 px text)
+const MARK_OUTSIDE = 2; // px the update badge's centre sits outside its box (within the drawing's 9 px margin)
 const COMPACT_FROM = 15; // nodes: a graph this big gets tighter boxes and gaps
 // Box and spacing metrics: roomy for the lesson's small graphs, compact for big playground ones.
+// gapAlong is the room between layers, per direction: between two columns an edge label needs its
+// width (48 px holds a backward step's "+0.25" clear of both boxes), between two rows only its height.
 const METRICS = {
-  roomy: { line: 15, pad: { x: 10, y: 8 }, minWidth: 84, gapAcross: 26 },
-  compact: { line: 14, pad: { x: 6, y: 4 }, minWidth: 52, gapAcross: 12, gapAlong: 30 },
+  roomy: { line: 15, pad: { x: 10, y: 8 }, minWidth: 84, gapAcross: 26, gapAlong: { right: 48, down: 40 } },
+  compact: { line: 14, pad: { x: 6, y: 4 }, minWidth: 52, gapAcross: 12, gapAlong: { right: 30, down: 30 } },
 };
 const OP_SYMBOLS = { "*": "×", "/": "÷", "-": "−", neg: "−x" };
 const reducedMotion = window.matchMedia("(prefers-reduced-motion: reduce)");
@@ -89,12 +95,22 @@ function boxSize(node, lines, metrics) {
   return { width, height: lines.length * metrics.line + 2 * pad.y };
 }
 
+/** Left to right, unless that would not fit `room` at MIN_SCALE and top to bottom would scroll less (or not at all). */
+function bestDirection(widths, room) {
+  const overflow = (width) => Math.max(0, width * MIN_SCALE - room);
+  if (!room || overflow(widths.right) <= 1) return "right";
+  return overflow(widths.down) < overflow(widths.right) ? "down" : "right";
+}
+
+/** The shape of a graph: its nodes and edges, whatever their numbers. */
+const structureOf = (trace) => `${trace.order}|${trace.edges.map(edgeKey)}`;
+
 /**
  * Create a graph view: {element, update(trace, step?)}. `label` names the picture for screen readers;
- * `gapAlong` is the room between layers (more for a tiny graph whose edges are the point): 48 px by
- * default, which holds a backward step's edge label ("+0.25") clear of the boxes on both sides.
+ * `gapAlong` is the room between layers in a roomy graph, if not METRICS' (more for a tiny graph whose
+ * edges are the point).
  */
-export function createGraphView({ label = "Computational graph", gapAlong = 48 } = {}) {
+export function createGraphView({ label = "Computational graph", gapAlong = null } = {}) {
   const uid = `graph${++views}`;
   const figure = create("figure").attr("class", "graph-view");
   // The scroller holds the drawing; when the graph is wider than the column it scrolls sideways.
@@ -125,6 +141,11 @@ export function createGraphView({ label = "Computational graph", gapAlong = 48 }
   let room = 0;
   let previous = null; // the last layout's signature
   let boxes = { structure: "", sizes: new Map() }; // box sizes only grow while the graph stays the same
+  // Both directions' widths for the graph's shape, measured once when the shape is new: the direction
+  // then follows the column's width alone, so a slider drag never turns the graph.
+  let shape = { structure: "", widths: null };
+  let direction = "right"; // the direction drawn last
+  let drawn = null; // {trace, step} drawn last, redrawn when a new column width wants the other direction
   let fitted = ""; // the size, scale and scrolling fit() last applied
 
   /**
@@ -132,8 +153,7 @@ export function createGraphView({ label = "Computational graph", gapAlong = 48 }
    * shown now, and never shrinks while the graph keeps its shape, so stepping or dragging a slider
    * back and forth does not shuffle the layout.
    */
-  function stableSizes(trace, lines, metrics, compact) {
-    const structure = `${trace.order}|${trace.edges.map(edgeKey)}`;
+  function stableSizes(trace, structure, lines, metrics, compact) {
     if (structure !== boxes.structure) boxes = { structure, sizes: new Map() };
     for (const node of trace.nodes) {
       const now = boxSize(node, lines.get(node.id), metrics);
@@ -143,6 +163,15 @@ export function createGraphView({ label = "Computational graph", gapAlong = 48 }
         width: Math.max(now.width, full.width, before.width), height: Math.max(now.height, full.height, before.height) });
     }
     return boxes.sizes;
+  }
+
+  /** The widths of the graph drawn left to right and top to bottom, measured once per shape. */
+  function directionWidths(trace, structure, sizes, spacing) {
+    if (structure !== shape.structure) {
+      const width = (d) => layoutGraph(trace, sizes, spacing(d)).width;
+      shape = { structure, widths: { right: width("right"), down: width("down") } };
+    }
+    return shape.widths;
   }
 
   /** Scale the drawing to its column, never below MIN_SCALE: wider than that, it scrolls, and says so. */
@@ -162,28 +191,34 @@ export function createGraphView({ label = "Computational graph", gapAlong = 48 }
     hint.attr("hidden", scrolls ? null : "");
   }
 
-  function update(trace, step = null) {
+  /** Draw `trace` (at `step`); `glides` lets boxes glide to a new layout (not when a resize turns the graph). */
+  function draw(trace, step, glides) {
     const compact = trace.nodes.length >= COMPACT_FROM;
     const metrics = compact ? METRICS.compact : METRICS.roomy;
+    const spacing = (d) => ({ direction: d, gapAlong: (!compact && gapAlong) || metrics.gapAlong[d], gapAcross: metrics.gapAcross });
+    const structure = structureOf(trace);
     const lines = new Map(trace.nodes.map((node) => [node.id, nodeLines(node, step, compact)]));
-    const sizes = stableSizes(trace, lines, metrics, compact);
-    const layout = layoutGraph(trace, sizes, { gapAlong: compact ? metrics.gapAlong : gapAlong, gapAcross: metrics.gapAcross });
+    const sizes = stableSizes(trace, structure, lines, metrics, compact);
+    direction = bestDirection(directionWidths(trace, structure, sizes, spacing), room);
+    drawn = { trace, step };
+    const layout = layoutGraph(trace, sizes, spacing(direction));
     const active = new Set(step?.active ?? []);
     const activeEdges = new Set((step?.edges ?? []).map(edgeKey));
     const added = new Map((step?.edges ?? []).map((e) => [edgeKey(e), e.added]));
     const backward = step?.phase === "backward";
     const marked = new Set(step?.marked ?? []);
     // Glide only when the layout changed (a new graph): a slider drag moves no box, and animating
-    // nothing would cost the main thread every frame. Attributes land in the DOM at once.
+    // nothing would cost the main thread every frame. Attributes land in the DOM at once, and a glide
+    // still running is cut short, or it would carry on over them.
     const signature = [...layout.positions].map(([id, p]) => `${id}:${p.x},${p.y}`).join(" ");
-    const glide = previous !== null && signature !== previous && !reducedMotion.matches;
+    const glide = glides && previous !== null && signature !== previous && !reducedMotion.matches;
     previous = signature;
-    const move = (selection) => (glide ? selection.transition().duration(250) : selection);
+    const move = (selection) => (glide ? selection.transition().duration(250) : selection.interrupt());
 
     size = { width: layout.width, height: layout.height };
-    svg.filter(changed(() => [layout.width, layout.height, compact]))
+    svg.filter(changed(() => [layout.width, layout.height, compact, direction]))
         .attr("viewBox", `0 0 ${layout.width} ${layout.height}`)
-        .attr("data-direction", "right")
+        .attr("data-direction", direction)
         .classed("is-compact", compact);
     fit();
 
@@ -231,7 +266,7 @@ export function createGraphView({ label = "Computational graph", gapAlong = 48 }
         mark.append("text").attr("y", 4).text("update");
         return g;
       })
-      .call((g) => drawNode(g, lines, sizes, metrics))
+      .call((g) => drawNode(g, lines, sizes, metrics, direction))
       .filter(changed((n) => [n.id, n.kind, active.has(n.id), valueShown(n, step), marked.has(n.id), n.id === trace.output,
         attributeText(n.data), attributeText(shownGrad(n, step)), layout.positions.get(n.id), n.cause, n.note]))
         .attr("class", (n) => `node kind-${n.kind}`)
@@ -250,11 +285,16 @@ export function createGraphView({ label = "Computational graph", gapAlong = 48 }
         .call((g) => move(g).attr("transform", (n) => translate(layout.positions.get(n.id))));
   }
 
+  const update = (trace, step = null) => draw(trace, step, true);
+
   // The column's width is known once laid out, and changes (a rotated phone, a resized window):
-  // rescale, without a new layout. Reported after layout and before paint, so no frame shows a stale scale.
+  // rescale, and redraw in the other direction only when the new width wants it (at once, no glide:
+  // a window being resized reports many widths). Reported after layout and before paint, so no frame
+  // shows a stale scale or direction.
   new ResizeObserver(([entry]) => {
     room = entry.contentRect.width;
-    fit();
+    if (drawn && bestDirection(shape.widths, room) !== direction) draw(drawn.trace, drawn.step, false);
+    else fit();
   }).observe(scroller.node());
   return { element: figure.node(), update };
 }
@@ -262,7 +302,7 @@ export function createGraphView({ label = "Computational graph", gapAlong = 48 }
 const translate = ({ x, y }) => `translate(${x},${y})`;
 
 /** Fill each node group's box, op badge, text lines, title and update mark for its current lines (where they changed). */
-function drawNode(g, lines, sizes, metrics) {
+function drawNode(g, lines, sizes, metrics, direction) {
   const { line: step, pad } = metrics;
   g.select("rect.box")
     .filter(changed((n) => sizes.get(n.id)))
@@ -292,8 +332,11 @@ function drawNode(g, lines, sizes, metrics) {
         const text = lines.get(n.id).map((line) => line.text.trim()).filter(Boolean).join(", ");
         return n.note ? `${text} (${n.note})` : text;
       });
-  // The update badge hangs below the box: edges leave and enter at the sides, so it covers none.
+  // The update badge sits on a side no edge touches: below the box left to right (edges leave and enter
+  // at the sides); above it top to bottom, where edges enter, since only a parameter, which has no
+  // inputs, is marked for an update. It straddles the border, a little outside, clear of the text.
+  const markSide = direction === "down" ? -1 : 1;
   g.select("g.mark")
-    .filter(changed((n) => sizes.get(n.id).height))
-      .attr("transform", (n) => `translate(0,${sizes.get(n.id).height / 2})`);
+    .filter(changed((n) => [sizes.get(n.id).height, markSide]))
+      .attr("transform", (n) => `translate(0,${markSide * (sizes.get(n.id).height / 2 + MARK_OUTSIDE)})`);
 }
