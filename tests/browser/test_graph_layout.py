@@ -1,6 +1,7 @@
 """Graphs that read on a phone and on a laptop: a graph too wide for its column at the smallest text size
 (10 px) is laid out top to bottom instead (<svg data-direction="down">), following the column's width as
-it changes and never while a slider drags; boxes, edge labels and op badges stay clear of each other."""
+it changes and never while a slider drags; boxes, edge labels and op badges stay clear of each other;
+stepping scrolls the step's nodes into view inside the graph's own scroller, never the page."""
 
 import pytest
 
@@ -218,6 +219,31 @@ def test_a_slider_drag_never_turns_the_graph(page):
                    [widget.element_handle(), float(value)])
     assert set(page.evaluate("window.directions")) <= {"down"}
     assert geometry(widget)["direction"] == "down"
+
+
+# Stepping a graph that still scrolls (the playground's 20 nodes on a phone) keeps the step in view.
+
+def test_stepping_scrolls_the_steps_nodes_into_view_inside_the_graph_only(page, screenshot_dir):
+    widget = live(page)
+    page.emulate_media(reduced_motion="reduce")   # scrolls at once
+    page.set_viewport_size({"width": 390, "height": 900})
+    engine = open_link(page, PLAYGROUND_20, {})
+    widget.get_by_role("radio", name="Backward, step by step").check()
+    stepper = widget.get_by_role("slider", name="Backward step")
+    stepper.focus()
+    assert geometry(widget)["overflow"] > 0, "this graph must scroll at 390 px for the test to mean anything"
+    page_scroll = page.evaluate("() => [scrollX, scrollY]")
+    for index, step in enumerate(engine["backward"]):
+        if index:
+            page.keyboard.press("ArrowRight")
+        g = geometry(widget)
+        view = g["scroller"]
+        inside = lambda node: view["left"] <= g["nodes"][node]["left"] and g["nodes"][node]["right"] <= view["right"]  # noqa: E731
+        span = max(g["nodes"][n]["right"] for n in step["active"]) - min(g["nodes"][n]["left"] for n in step["active"])
+        wanted = step["active"] if span + 24 <= view["right"] - view["left"] else step["active"][:1]
+        assert all(inside(node) for node in wanted), f"step {index}: {wanted} not all in view"
+        assert page.evaluate("() => [scrollX, scrollY]") == page_scroll, "stepping scrolled the page"
+    widget.screenshot(path=str(screenshot_dir / "layout-playground-20-backward-390.png"))
 
 
 # Names and op badges: a compact box had them 9 px apart, reading as one word ("f tanh").

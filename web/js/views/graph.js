@@ -13,7 +13,7 @@
 // Text never shrinks below MIN_SCALE of its size: a graph wider than its column at that scale is
 // drawn top to bottom (<svg data-direction="down">) if that is narrower, and what is still too wide
 // keeps its size and scrolls sideways inside the view (focusable, so arrow keys scroll it), with a hint
-// saying so.
+// saying so; stepping scrolls the step's nodes into view.
 
 import { create, select } from "d3";
 import { changed } from "./changed.js";
@@ -24,6 +24,7 @@ const CHAR = { name: 8, text: 7.3 }; // px per character, for sizing boxes befor
 const MIN_SCALE = 0.85; // 12 px text drawn at 10 px at the least: below that a graph scrolls instead
 const BADGE_GAP = 14; // px between a node's centred name and its op badge (was 9 in compact boxes: "f tanh" read as one)
 const LABEL_BASELINE = 4; // px from an edge label's centre down to its baseline (12 px text)
+const REVEAL_MARGIN = 12; // px kept between a scrolled-to node and the scroller's edge
 const MARK_OUTSIDE = 2; // px the update badge's centre sits outside its box (within the drawing's 9 px margin)
 const COMPACT_FROM = 15; // nodes: a graph this big gets tighter boxes and gaps
 // Box and spacing metrics: roomy for the lesson's small graphs, compact for big playground ones.
@@ -146,7 +147,8 @@ export function createGraphView({ label = "Computational graph", gapAlong = null
   let shape = { structure: "", widths: null };
   let direction = "right"; // the direction drawn last
   let drawn = null; // {trace, step} drawn last, redrawn when a new column width wants the other direction
-  let fitted = ""; // the size, scale and scrolling fit() last applied
+  let fitted = { key: "", scale: 1, scrolls: false }; // the size, scale and scrolling fit() last applied
+  let revealed = ""; // the step's nodes last scrolled into view
 
   /**
    * Box sizes that hold still: each fits the node fully revealed (final value and gradient) and as
@@ -179,9 +181,9 @@ export function createGraphView({ label = "Computational graph", gapAlong = null
     if (!size) return;
     const scale = room ? Math.min(1, Math.max(MIN_SCALE, room / size.width)) : 1;
     const scrolls = room > 0 && size.width * scale > room + 1;
-    const now = `${size.width}x${size.height} ${scale} ${scrolls}`;
-    if (now === fitted) return;
-    fitted = now;
+    const key = `${size.width}x${size.height} ${scale} ${scrolls}`;
+    if (key === fitted.key) return;
+    fitted = { key, scale, scrolls };
     svg.style("width", `${size.width * scale}px`).style("height", `${size.height * scale}px`);
     figure.attr("data-scale", scale.toFixed(3)).classed("is-scrolling", scrolls);
     // Focusable only while it scrolls, so the keyboard can scroll it and Tab skips it otherwise.
@@ -189,6 +191,28 @@ export function createGraphView({ label = "Computational graph", gapAlong = null
         .attr("role", scrolls ? "region" : null)
         .attr("aria-label", scrolls ? `${label} (scrolls sideways)` : null);
     hint.attr("hidden", scrolls ? null : "");
+  }
+
+  /**
+   * Scroll the graph's own scroller (never the page) so a new step's nodes are in view: all of them if
+   * they fit, else the node the step is at. Only when the step's nodes change, so a learner who
+   * scrolled away while dragging a slider is left where they are.
+   */
+  function reveal(ids, layout, sizes) {
+    const key = `${layout.direction} ${ids}`;
+    if (key === revealed || !ids.length) return;
+    revealed = key;
+    if (!fitted.scrolls) return;
+    const span = (list) => {
+      const ends = list.flatMap((id) => [-1, 1].map((side) => layout.positions.get(id).x + (side * sizes.get(id).width) / 2));
+      return [Math.min(...ends) * fitted.scale - REVEAL_MARGIN, Math.max(...ends) * fitted.scale + REVEAL_MARGIN];
+    };
+    let [left, right] = span(ids);
+    if (right - left > room) [left, right] = span(ids.slice(0, 1));
+    const now = scroller.node().scrollLeft;
+    if (left >= now && right <= now + room) return;
+    const to = left < now || right - left > room ? left : right - room;
+    scroller.node().scrollTo({ left: Math.max(0, to), behavior: reducedMotion.matches ? "auto" : "smooth" });
   }
 
   /** Draw `trace` (at `step`); `glides` lets boxes glide to a new layout (not when a resize turns the graph). */
@@ -283,6 +307,8 @@ export function createGraphView({ label = "Computational graph", gapAlong = null
         .attr("data-active", (n) => String(active.has(n.id)))
         .attr("data-marked", (n) => String(marked.has(n.id)))
         .call((g) => move(g).attr("transform", (n) => translate(layout.positions.get(n.id))));
+
+    reveal(step?.active ?? [], layout, sizes);
   }
 
   const update = (trace, step = null) => draw(trace, step, true);
