@@ -188,6 +188,9 @@ def test_log_of_a_negative_number_is_undefined_downstream_only():
     ("x**0.5", {"x": -1}, "**0.5", "not a real number"),
     ("x**-1", {"x": 0}, "**-1", "zero cannot be raised to a negative power"),
     ("log(x - 1)", {"x": 1}, "log", "log(0)"),
+    # Values too large for a float, named as such (their derivatives would overflow too, but come second).
+    ("x/y", {"x": 1.5, "y": 1e-320}, "/", "'/' of 1.5, 9.99989e-321 overflows: the result is inf"),
+    ("x**-2", {"x": 1e-200}, "**-2", "1e-200 ** -2 overflows"),
 ])
 def test_domain_errors_name_the_failing_node(expression, values, failing_op, reason):
     result = playground(expression, values)
@@ -262,6 +265,19 @@ def test_past_a_failed_derivative_values_come_from_the_engine():
     assert worse["undefined"]["part"] == "value" and output(worse)["data"] is None
     assert worse["undefined"]["message"].startswith("log((y - 1)**0.5) is undefined here: log is defined only")
     assert nodes(worse)["n3"]["data"] == 0.0 and "derivative is infinite" in nodes(worse)["n3"]["note"]
+
+
+def test_a_constant_part_whose_derivative_alone_fails_needs_no_derivative():
+    # (1 - 1)**0.5 is a constant: no gradient flows through it, so its infinite derivative is never needed.
+    result = playground("x + (1-1)**0.5", {"x": 2})
+    assert result["undefined"] is None and output(result)["data"] == 2.0 and rows(result)["x"]["grad"] == 1.0
+
+
+def test_the_numerical_check_needs_values_only():
+    # At y ± 1e-6 the value y/x is about 1e294 but its derivative -y/x**2 overflows: the check does not need it.
+    by_name = rows(playground("y/x", {"x": 1e-300, "y": 1e-320}))
+    assert by_name["y"]["numerical"] == pytest.approx(1e300) and by_name["y"]["agrees"] is True
+    assert by_name["x"]["reason"] is None and by_name["x"]["numerical"] is not None
 
 
 def test_each_row_says_whether_the_check_agrees():

@@ -7,12 +7,10 @@ a derivative fails ((y-1)**0.5 at y = 1) every value is shown and the gradients 
 `encode_state` / `decode_state` carry the expression and values in the page's URL fragment.
 """
 
-import math
-import operator
 import re
 from urllib.parse import quote, unquote
 
-from autodiff import Value
+from autodiff import Value, no_grad
 from autodiff.gradcheck import gradcheck
 from autodiff.graph import topo_order
 from autodiff.trace import node_ids, trace
@@ -182,45 +180,21 @@ def _graph(node, leaves):
     failed = min(failures, key=lambda i: i.data is not None, default=None)
     if failed is not None and failed.data is None:
         return _Undefined(_op(node), inputs, failed.reason, failed.cause)
+    if failed is None:
+        try:
+            return _apply(node, inputs)
+        except _DOMAIN_ERRORS as error:
+            refused = error
+    # Past a failed derivative, or where this node's own failed, there is no backward pass: the engine computes
+    # the value alone (under no_grad no derivative is computed, so only a value can fail).
     try:
-        # Past a failed derivative there is no backward pass: its value enters as a constant.
-        out = _apply(node, [Value(i.data, requires_grad=False) if isinstance(i, _Undefined) else i for i in inputs])
+        with no_grad():
+            data = _apply(node, [Value(i.data) if isinstance(i, _Undefined) else i for i in inputs]).data
     except _DOMAIN_ERRORS as error:
-        return _refused(node, inputs, error, failed)
-    return out if failed is None else _Undefined(_op(node), inputs, failed.reason, failed.cause, out.data)
-
-
-def _refused(node, inputs, error, failed):
-    """The _Undefined node for an operation the engine refused: with its value when only the derivative failed
-    (the cause stays an earlier failed derivative if there is one), else without, saying why."""
-    data = _value_only(node, [i.data for i in inputs])
-    if data is None:
         return _Undefined(_op(node), inputs, readable(str(error)), source=to_source(node))
     if failed is not None:
         return _Undefined(_op(node), inputs, failed.reason, failed.cause, data)
-    return _Undefined(_op(node), inputs, _derivative_reason(node, inputs, error), data=data, source=to_source(node))
-
-
-# The engine computes each derivative with its value and refuses both when only the derivative fails
-# (x**0.5 at 0, log(x) or 1/x at a tiny x): these are the ops where that happens, by their value alone,
-# so the page can still show it. Any other refusal is the value's own.
-_VALUE_ONLY = {"/": operator.truediv, "log": math.log}
-
-
-def _value_only(node, xs):
-    """The value of `node` on its inputs' values `xs` as a finite float, or None where it has none."""
-    op = _op(node)
-    try:
-        if isinstance(node, Pow):
-            value = xs[0] ** _exponent(node)
-        elif op in _VALUE_ONLY:
-            value = _VALUE_ONLY[op](*xs)
-        else:
-            return None
-    except _DOMAIN_ERRORS:
-        return None
-    # A negative number to a fractional power is complex in Python.
-    return value if isinstance(value, float) and math.isfinite(value) else None
+    return _Undefined(_op(node), inputs, _derivative_reason(node, inputs, refused), data=data, source=to_source(node))
 
 
 def _derivative_reason(node, inputs, error):
