@@ -11,7 +11,8 @@ from hypothesis import strategies as st
 
 from autodiff import Value
 from lesson.expr import FUNCTIONS, BinOp, Call, Constant, Neg, Num, Pow, Var, parse, to_source
-from lesson.playground import DEFAULT_VALUE, decode_state, encode_state, initial_state, playground, readable
+from lesson.expr_graph import readable
+from lesson.playground import DEFAULT_VALUE, decode_state, encode_state, initial_state, playground
 
 
 def nodes(result):
