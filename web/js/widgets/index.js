@@ -10,7 +10,7 @@ import { mountForwardSteps } from "./forward-steps.js";
 import { mountGradAccumulation } from "./grad-accumulation.js";
 import { mountNeuronTraining } from "./neuron-training.js";
 import { mountNnBackprop } from "./nn-backprop.js";
-import { mountPlayground } from "./playground.js";
+import { mountPlayground } from "./playground/playground.js";
 
 const WIDGETS = {
   "forward-steps": mountForwardSteps,

@@ -1,0 +1,158 @@
+// The playground's table of gradients: each variable's autograd gradient beside central differences and
+// whether the two agree. While predicting, the gradients wait behind the learner's guesses until revealed;
+// while stepping, each row shows only what the backward pass has reached.
+
+import { select } from "d3";
+import { attributeText, formatNumber } from "../../views/format.js";
+import { element } from "../controls.js";
+
+// A guess is read as the expression field reads a number (lesson.expr), with a sign; nothing else.
+const GUESS_NUMBER = /^[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?$/;
+// The table's cells after the variable's name: [class, column heading].
+const CELLS = [["value", "Value"], ["grad", "Autograd"], ["numerical", "Numerical"], ["difference", "Difference"], ["guess", "Your guess"]];
+const COLUMNS = ["Variable", ...CELLS.map(([, heading]) => heading)];
+
+/**
+ * The table, then its notes (no variables; why the check differs), appended to `root`. `onReveal()` runs
+ * when the learner asks for the gradients held back for predicting (Reveal, or Enter in a guess), so that
+ * the graph can show them too. Returns {update(result, mode, step), hides(mode), reset()}.
+ */
+export function createGradientCheckTable(root, { onReveal }) {
+  const { wrapper, table, caption, body, reveal } = frame(root);
+  const noInputs = element(root, "p", "widget-note playground-no-inputs",
+    "The expression has no variables, so there is no gradient to check: every number in it is a constant.");
+  const checkNote = element(root, "p", "widget-note playground-check-note");
+  let revealed = false;
+  const guesses = new Map(); // variable name -> the text of its guess
+  let mode = "all";
+  let result = null;
+
+  /** Whether the gradients are held back for predicting, in mode `inMode`. */
+  const hides = (inMode) => inMode === "predict" && !revealed;
+
+  /** Forget the guesses and hide the gradients again: the expression or a value changed. */
+  function reset() {
+    revealed = false;
+    guesses.clear();
+  }
+
+  /** A row as shown: while predicting, nothing of the gradient; while stepping, the gradient so far (`shownGrad`,
+   * null before the step reaches it) and the check only once the gradient is `complete`; else all of it. */
+  function shownRow(row, hidden, step) {
+    if (hidden) return { ...row, shownGrad: null, complete: false };
+    if (!step) return { ...row, shownGrad: row.grad, complete: true };
+    const shownGrad = Object.hasOwn(step.grads, row.node) ? step.grads[row.node] : null;
+    return { ...row, shownGrad, complete: row.step !== null && step.index >= row.step };
+  }
+
+  /** The cells' texts for a shown row ("?" for what is not shown yet). */
+  function rowTexts(r) {
+    const known = r.agrees === true || r.agrees === false;
+    return {
+      grad: r.shownGrad === null && !r.complete ? "?" : formatNumber(r.shownGrad),
+      numerical: !r.complete ? "?" : r.numerical === null ? "—" : formatNumber(r.numerical),
+      difference: !r.complete ? "?" : r.difference === null ? (r.reason ?? "—") : formatNumber(r.difference),
+      agreement: r.complete && known ? (r.agrees ? " ✓ agree" : " ✗ differ") : "",
+      agrees: r.complete && known ? String(r.agrees) : "",
+    };
+  }
+
+  /** Fill the table from Python's `newResult` in mode `newMode`, at backward step `step` ({index, grads}) or null. */
+  function update(newResult, newMode, step) {
+    result = newResult;
+    mode = newMode;
+    const predicting = mode === "predict";
+    const hidden = hides(mode);
+    const rows = result.variables.map((r) => shownRow(r, hidden, step));
+    wrapper.hidden = rows.length === 0;
+    noInputs.hidden = rows.length > 0;
+    caption.text(`Each input's gradient ${gradSymbol("v")}: autograd beside central differences`);
+    table.classed("is-predicting", predicting);
+    // display, not `hidden`: the phone layout sets display on every cell, which would win over it.
+    table.selectAll("th.guess").style("display", predicting ? null : "none");
+    reveal.hidden = !predicting || revealed;
+    checkNote.textContent = rows.every((r) => r.complete) ? result.check_note ?? "" : "";
+    const texts = new Map(rows.map((r) => [r.name, rowTexts(r)]));
+    const text = (key) => (r) => texts.get(r.name)[key];
+    body.selectAll("tr")
+      .data(rows, (r) => r.name)
+      .join((enter) => {
+        const tr = enter.append("tr");
+        tr.append("th").attr("scope", "row").append("code");
+        // data-label names each cell when a narrow screen stacks the row (widgets.css).
+        for (const [cls, label] of CELLS) tr.append("td").attr("class", cls).attr("data-label", label);
+        tr.select("td.difference").append("span").attr("class", "difference-number");
+        tr.select("td.difference").append("span").attr("class", "agreement");
+        const guess = tr.select("td.guess");
+        guess.append("input")
+            .attr("type", "text")
+            .attr("inputmode", "decimal")
+            .attr("size", 8)
+            .on("input", function (_, r) { guesses.set(r.name, this.value); })
+            .on("keydown", (event) => { if (event.key === "Enter") revealGradients(); });
+        guess.append("span").attr("class", "guess-result");
+        return tr;
+      })
+        .attr("data-variable", (r) => r.name)
+        .attr("data-grad", (r) => attributeText(r.shownGrad))
+        .attr("data-numerical", (r) => (r.complete ? attributeText(r.numerical) : ""))
+        .attr("data-difference", (r) => (r.complete ? attributeText(r.difference) : ""))
+        .attr("data-agrees", text("agrees"))
+        .call((tr) => tr.select("th code").text((r) => r.name))
+        .call((tr) => tr.select("td.value").text((r) => formatNumber(r.value)))
+        .call((tr) => tr.select("td.grad").text(text("grad")))
+        .call((tr) => tr.select("td.numerical").text(text("numerical")))
+        .call((tr) => tr.select("td.difference .difference-number").text(text("difference")))
+        .call((tr) => tr.select("td.difference .agreement").classed("is-off", (r) => r.agrees === false).text(text("agreement")))
+        .call((tr) => tr.select("td.guess").style("display", predicting ? null : "none"))
+        .call((tr) => tr.select("td.guess input")
+            .property("value", (r) => guesses.get(r.name) ?? "")
+            .attr("aria-label", (r) => `Your guess for ${gradSymbol(r.name)}`))
+        .call((tr) => tr.select("td.guess .guess-result").text((r) => guessVerdict(r, hidden)));
+  }
+
+  /** "∂f/∂x", with the output's own name (g when a variable is called f). */
+  function gradSymbol(name) {
+    return `∂${result?.trace.output ?? "f"}/∂${name}`;
+  }
+
+  /** What to say of the learner's guess beside a revealed gradient: right, right as shown, off by how much, or not a number. */
+  function guessVerdict(row, hidden) {
+    const guess = guesses.get(row.name);
+    if (hidden || guess === undefined || guess.trim() === "" || row.grad === null) return "";
+    const text = guess.trim().replace(/^\u2212/, "-"); // a typographic minus reads as "-"
+    if (!GUESS_NUMBER.test(text)) return " (not a number: type a decimal such as -0.25 or 1e-3)";
+    const number = Number(text);
+    if (number === row.grad) return " (exactly right)";
+    if (formatNumber(number) === formatNumber(row.grad)) return " (right to the digits shown)";
+    return ` (off by ${formatNumber(Math.abs(number - row.grad))})`;
+  }
+
+  /** Show the gradients held back for predicting, judging each guess. */
+  function revealGradients() {
+    if (mode !== "predict" || revealed) return;
+    revealed = true;
+    onReveal();
+  }
+
+  reveal.addEventListener("click", revealGradients);
+  return { update, hides, reset };
+}
+
+/** The gradient table's frame: a caption, column heads and the Reveal button for predictions. */
+function frame(root) {
+  const wrapper = select(root).append("div").attr("class", "gradient-table playground-table");
+  const table = wrapper.append("table");
+  const caption = table.append("caption");
+  table.append("thead").append("tr")
+    .selectAll("th")
+    .data(COLUMNS)
+    .join("th")
+      .attr("scope", "col")
+      .attr("class", (c) => (c === "Your guess" ? "guess" : null))
+      .text((c) => c);
+  const body = table.append("tbody");
+  const reveal = element(wrapper.node(), "button", "playground-reveal", "Reveal the gradients");
+  reveal.type = "button";
+  return { wrapper: wrapper.node(), table, caption, body, reveal };
+}

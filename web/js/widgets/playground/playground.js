@@ -1,0 +1,175 @@
+// Widget "playground": any scalar expression the learner types becomes the engine's graph, live.
+// Python parses the text (it is never run as Python), builds the graph, runs backward and checks the
+// gradients numerically (lesson.playground); these modules lay out what comes back and compute nothing.
+// This one mounts the parts, keeps the state (one call to Python at a time) and the shareable link.
+
+import { createGraphView } from "../../views/graph.js";
+import { element, followPython, pythonMessage, radioGroup, rangeField, stepLabel } from "../controls.js";
+import { createExpressionField } from "./expression-field.js";
+import { createGradientCheckTable } from "./gradient-check-table.js";
+import { createVariableSliders } from "./variable-sliders.js";
+
+const LINK_PREFIX = "#playground?";
+const MODES = [
+  { value: "all", label: "Values and gradients" },
+  { value: "steps", label: "Backward, step by step" },
+  { value: "predict", label: "Predict first" },
+];
+const SOURCES = {
+  static: "This graph was computed by the engine when the page was built; Python starts in the page to run yours.",
+  booting: "Python is starting in the page; what you type runs as soon as it is ready.",
+  ready: "Every number here comes from the engine, running in Python in your browser.",
+  failed: "Python could not start here, so only the graph computed when the page was built can be shown.",
+};
+
+/** A snapshot for the graph view that shows every value and hides every gradient (for predicting). */
+const valuesOnly = (trace) => ({ phase: "forward", active: [], edges: [], values: trace.order, grads: {}, marked: [] });
+
+/** Mount the playground from lesson.playground.initial_state(); each edit calls lesson.playground.playground. */
+export function mountPlayground(root, { state, bridge }) {
+  root.replaceChildren();
+  root.classList.add("widget", "widget-playground");
+
+  const expression = createExpressionField(root, { value: state.expression, onEdit: edited });
+  const sliders = createVariableSliders(root, { values: state.values, maxValue: state.max_value, onEdit: edited });
+  const mode = radioGroup(root, { legend: "Show", options: MODES, value: "all", onChange: (value) => { view.mode = value; draw(); } });
+  mode.fieldset.classList.add("playground-mode");
+
+  const graph = createGraphView({ label: "Graph of your expression with values and gradients" });
+  root.append(graph.element);
+  const stepControls = element(root, "div", "playground-steps"); // no flex class: `hidden` must win
+  const stepper = rangeField(stepControls, { label: "Backward step", min: 0, max: 0, step: 1, value: 0 });
+  const stepText = element(root, "p", "step-text");
+  stepText.setAttribute("aria-live", "polite");
+  const undefinedNote = element(root, "p", "widget-error playground-undefined");
+  undefinedNote.setAttribute("role", "status");
+
+  const check = createGradientCheckTable(root, { onReveal: draw });
+  const status = element(root, "p", "widget-note");
+  status.setAttribute("role", "status");
+
+  const view = { mode: "all", result: null };
+  let python = "static";
+  let touched = false; // the URL fragment is ours to write only once the learner has used the playground
+  let pendingLink = location.hash.startsWith(LINK_PREFIX) ? location.hash : null;
+  let inFlight = false; // at most one call to Python at a time: a drag sends the newest values, not every one
+  const waiting = []; // resolvers of run() calls the next call answers
+
+  /** Run the current expression at the current values in Python: resolves once an answer sent after this
+   * call is drawn. One call is in flight at a time; edits meanwhile are sent together, as the newest state. */
+  function run() {
+    const done = new Promise((resolve) => waiting.push(resolve));
+    if (!inFlight) send();
+    return done;
+  }
+
+  function send() {
+    inFlight = true;
+    root.dataset.busy = "true";
+    const answered = waiting.splice(0);
+    const text = expression.text;
+    bridge.call("playground", { expression: text, values: sliders.values() }).then(
+      (result) => show(result, text, "python"),
+      (error) => { status.textContent = `Python did not answer: ${pythonMessage(error)}`; },
+    ).finally(() => {
+      inFlight = false;
+      for (const resolve of answered) resolve();
+      if (waiting.length) send();
+      else delete root.dataset.busy;
+    });
+  }
+
+  function edited() {
+    touched = true;
+    check.reset();
+    return run();
+  }
+
+  function show(result, text, source) {
+    root.dataset.source = source;
+    if (result.error) {
+      root.dataset.state = "error";
+      expression.refuse(result.error, text, { now: source !== "python", superseded: waiting.length > 0 });
+      return; // the last good graph stays, so a typo does not blank the page
+    }
+    expression.accept(result.normalized);
+    // A new expression starts its backward pass at step 0; new values for the same one keep the step.
+    if (view.result?.normalized !== result.normalized) stepper.input.value = "0";
+    view.result = result;
+    sliders.sync(result.variables, waiting.length > 0);
+    root.dataset.expression = result.normalized;
+    root.dataset.link = result.link ?? "";
+    root.dataset.state = result.undefined ? "undefined" : "ok";
+    undefinedNote.textContent = result.undefined?.message ?? "";
+    stepper.input.max = String(Math.max(0, result.backward.length - 1));
+    if (touched) writeLink(result.link);
+    draw();
+  }
+
+  /** Draw the graph, steps and table for the chosen mode (all numbers from the last result). */
+  function draw() {
+    const result = view.result;
+    if (!result) return;
+    const hidden = check.hides(view.mode);
+    stepControls.hidden = view.mode !== "steps";
+    stepText.hidden = view.mode !== "steps";
+    let step = null;
+    if (view.mode === "steps" && result.backward.length) {
+      const index = Math.min(Number(stepper.input.value), result.backward.length - 1);
+      step = { ...result.backward[index], index };
+      const where = stepLabel("backward", index, result.backward.length - 1);
+      stepper.output.textContent = where;
+      stepper.input.setAttribute("aria-valuetext", where);
+      stepText.textContent = step.text;
+      graph.update(result.trace, step);
+    } else {
+      stepText.textContent = view.mode === "steps" ? noBackwardText(result) : "";
+      graph.update(result.trace, hidden ? valuesOnly(result.trace) : null);
+    }
+    check.update(result, view.mode, step);
+  }
+
+  /** Why the backward pass has no steps: nothing takes a gradient, or the values do not allow one. */
+  function noBackwardText(result) {
+    if (result.variables.length === 0) return "The expression has no variables, so there is nothing to step back through.";
+    return `There is no backward pass here: ${result.undefined?.message ?? "no gradient can be computed."}`;
+  }
+
+  function writeLink(link) {
+    try {
+      history.replaceState(history.state, "", `#${link}`);
+    } catch (error) {
+      console.warn("the playground could not put its state in the address:", error.message);
+    }
+  }
+
+  /** Open a shared link: Python checks it (the same parser and limits); a bad one says why. */
+  function openLink(fragment) {
+    pendingLink = null;
+    return bridge.call("decode_state", { fragment }).then(
+      ([linkedExpression, linked]) => {
+        expression.text = linkedExpression;
+        sliders.set(linked);
+        touched = true;
+        root.scrollIntoView({ block: "start" });
+        return run().then(expression.flush);
+      },
+      // The page stays as it was (and turns live); the alert says why the link was not used.
+      (error) => run().then(() => expression.linkRefused(pythonMessage(error))),
+    );
+  }
+
+  stepper.input.addEventListener("input", draw);
+  window.addEventListener("hashchange", () => {
+    if (location.hash.startsWith(LINK_PREFIX) && location.hash !== `#${view.result?.link}`) openLink(location.hash);
+  });
+  followPython(bridge, (now) => {
+    python = now;
+    status.textContent = SOURCES[now] ?? SOURCES.static;
+    if (now === "ready") (pendingLink ? openLink(pendingLink) : run()); // redraw from live Python
+  });
+
+  show(state.result, state.expression, "static");
+  if (pendingLink) status.textContent = `${SOURCES[python] ?? ""} The linked expression opens once Python is ready.`;
+  return { element: root, run };
+}
