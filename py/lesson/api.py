@@ -22,6 +22,7 @@ FUNCTIONS = {
     "decode_state": "lesson.playground:decode_state",
     "run_cell": "lesson.api:run_cell",
     "reset_cells": "lesson.api:reset_cells",
+    "warm_up": "lesson.warm_up:warm_up",
 }
 
 _notebook = Notebook()  # the cells' own namespace and engine copy (see lesson.cells)

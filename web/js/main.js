@@ -6,6 +6,7 @@ import { mountCells } from "./cells.js";
 import { Bridge } from "./runtime/bridge.js";
 import { holdFragmentTarget } from "./runtime/hold-fragment.js";
 import { showPythonStatus } from "./runtime/status.js";
+import { warmUpPython } from "./runtime/warm-up.js";
 import { initTheme } from "./theme.js";
 import { mountWidgets } from "./widgets/index.js";
 
@@ -24,6 +25,7 @@ function mount() {
   performance.mark("widgets-mounted"); // for the benchmark: the first paint has the build's numbers from here
   mountCells({ bridge, root: lessonRoot });
   holdFragmentTarget(lessonRoot);
+  warmUpPython(bridge);
 }
 
 // `lesson.bridge` is also for the console, tools and tests: lesson.bridge.call("explore", {a: 1, b: 2}).

@@ -3,6 +3,7 @@
 // Mounting is spread out so the first paint is not held up: widgets on screen (or the one a link
 // points at) mount at once, the others as they near the viewport or when the browser is idle.
 
+import { idle } from "../runtime/idle.js";
 import { mountComputeGraph } from "./compute-graph.js";
 import { element } from "./controls.js";
 import { mountExplore } from "./explore.js";
@@ -22,7 +23,6 @@ const WIDGETS = {
   playground: mountPlayground,
 };
 const NEAR = 600; // px above or below the viewport within which a widget counts as near it
-const IDLE_DEADLINE_MS = 800; // an idle callback runs by then even on a busy page, so all mount within ~1-2 s
 const OFFSCREEN_MOUNT_WAIT_MS = 3000; // off-screen widgets wait this long at most for Python's boot
 
 /**
@@ -103,10 +103,4 @@ function isTarget(node) {
   if (node.dataset.widget === "playground" && hash.startsWith("playground")) return true;
   const target = document.getElementById(hash);
   return target !== null && (target.contains(node) || node.contains(target));
-}
-
-/** requestIdleCallback with a deadline, or a short timeout where the browser has none (Safari). */
-function idle(callback) {
-  if (window.requestIdleCallback) requestIdleCallback(callback, { timeout: IDLE_DEADLINE_MS });
-  else setTimeout(() => callback({ didTimeout: true, timeRemaining: () => 0 }), 50);
 }
