@@ -186,12 +186,21 @@ def slider_latency(playwright, url, count):
         return page.evaluate(SLIDER_JS, [count, False]), page.evaluate(SLIDER_JS, [count, True])
 
 
-def row(name, values, baseline=None, target=None):
+def line(name, first="", second="", ratio="", target=""):
+    """One line of the table, its cells already written as text."""
+    return f"| {name:<44} | {first:>8} | {second:>8} | {ratio:>7} | {target:<8} |"
+
+
+def number(x):
+    """A time for the table: tenths of a millisecond where they mean something."""
+    return f"{x:.1f}" if x < 100 else f"{x:.0f}"
+
+
+def row(name, values, baseline=None, target=""):
     """One line of the table: median, p95, ratio of medians to the baseline, the target."""
     median = statistics.median(values)
     ratio = f"{median / baseline:.2f}x" if baseline else ""
-    digits = 1 if median < 100 else 0  # tenths of a millisecond where they mean something
-    return f"| {name:<44} | {median:8.{digits}f} | {percentile(values, 95):8.{digits}f} | {ratio:>7} | {target or '':<8} |"
+    return line(name, number(median), number(percentile(values, 95)), ratio, target)
 
 
 def main(argv=None):
@@ -237,17 +246,17 @@ def main(argv=None):
     load_after = os.getloadavg()
     print(f"\nChromium headless, cold profile per load, {args.runs} loads each (interleaved), times in ms from navigation start")
     print(f"(load average {load_before[0]:.1f} before, {load_after[0]:.1f} after: on a busy machine compare ratios only)\n")
-    print(f"| {'measure':<44} | {'median':>8} | {'p95':>8} | {'ratio':>7} | {'target':<8} |")
+    print(line("measure", "median", "p95", "ratio", "target"))
     print(f"|{'-' * 46}|{'-' * 10}|{'-' * 10}|{'-' * 9}|{'-' * 10}|")
     print(row("plain Pyodide boot over http (baseline)", results["plain"]))
     print(row("lesson: first paint with build-time numbers", results["paint"], plain, "<= 0.10x"))
     print(row("lesson: data-python=ready from file://", results["ready"], plain, "<= 0.35x"))
     print(row("lesson: data-python=ready over http", results["ready_http"], plain))
     print(row(f"slider input -> DOM updated ({args.inputs} inputs x {args.runs})", results["slider"], None, "p95 <= 8"))
-    print(f"| {'  p95 of each load, median of them':<44} | {statistics.median(results['slider_p95']):8.1f} | "
-          f"{max(results['slider_p95']):8.1f} | {'':>7} | {'(max)':<8} |")
+    print(line("  p95 of each load: median, max", number(statistics.median(results["slider_p95"])),
+               number(max(results["slider_p95"]))))
     print(row("  the same, one move per frame (as a drag)", results["paced"]))
-    print(f"| {'dist/ size (MB)':<44} | {size / 1e6:8.2f} | {'':>8} | {'':>7} | {'<= 12':<8} |")
+    print(line("dist/ size (MB)", f"{size / 1e6:.2f}", target="<= 12"))
     if results["wrong_paints"]:
         print(f"\nWARNING: {results['wrong_paints']} first paints did not show the engine's numbers for explore(a=2, b=3)")
     print("\nWhere a boot from file:// spends its time (medians of the ready loads above, ms from navigation start)\n")

@@ -28,13 +28,13 @@ def _processes():
     return table
 
 
-def browser_cpu_seconds(root=None):
-    """CPU seconds used so far by the Chromium processes descended from `root` (this process by default)."""
+def browser_cpu_seconds():
+    """CPU seconds used so far by the Chromium processes descended from this process."""
     table = _processes()
     children = {}
     for pid, (parent, _, _) in table.items():
         children.setdefault(parent, []).append(pid)
-    total, pending = 0.0, [root or os.getpid()]
+    total, pending = 0.0, [os.getpid()]
     while pending:
         pid = pending.pop()
         pending.extend(children.get(pid, ()))
@@ -45,7 +45,7 @@ def browser_cpu_seconds(root=None):
 
 
 def wait_until_browser_idle(quiet_cpu=0.03, interval=0.25, timeout=8.0):
-    """Wait until the browser used under `quiet_cpu` s of CPU in each of two `interval`s; return the seconds waited."""
+    """Wait until the browser used under `quiet_cpu` s of CPU in each of two `interval`s (at most `timeout` s)."""
     start = time.monotonic()
     before, quiet = browser_cpu_seconds(), 0
     while quiet < 2 and time.monotonic() - start < timeout:
@@ -53,4 +53,3 @@ def wait_until_browser_idle(quiet_cpu=0.03, interval=0.25, timeout=8.0):
         now = browser_cpu_seconds()
         quiet = quiet + 1 if now - before < quiet_cpu else 0
         before = now
-    return time.monotonic() - start
