@@ -7,7 +7,7 @@ import { curveMonotoneX, curveMonotoneY, line } from "d3";
 const SWEEPS = 4; // barycentre passes, alternating direction; enough for the ~50-node graphs we draw
 
 /** Each node's inputs and consumers (with repeats: a*a lists a twice), from the trace's edges. */
-export function adjacency(trace) {
+function adjacency(trace) {
   const inputs = new Map(trace.order.map((id) => [id, []]));
   const consumers = new Map(trace.order.map((id) => [id, []]));
   for (const edge of trace.edges) {
@@ -21,7 +21,7 @@ export function adjacency(trace) {
  * A layer per node: an op sits one layer after its deepest input; an input sits just before its
  * first consumer, so a constant appears beside the op that uses it instead of far to the left.
  */
-export function depths(trace) {
+function depths(trace) {
   const { inputs, consumers } = adjacency(trace);
   const depth = new Map();
   for (const id of trace.order) {
