@@ -31,7 +31,7 @@ export function holdFragmentTarget(root = document.getElementById("lesson")) {
 
 /** The element id a URL fragment names: percent-decoded, or as written when its escapes are malformed
  * (#%E0%A4%A), which decodeURIComponent refuses by throwing; an id may hold a literal '%'. */
-function fragmentId(hash) {
+export function fragmentId(hash) {
   const raw = hash.slice(1);
   try {
     return decodeURIComponent(raw);

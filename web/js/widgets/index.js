@@ -3,6 +3,7 @@
 // Mounting is spread out so the first paint is not held up: widgets on screen (or the one a link
 // points at) mount at once, the others as they near the viewport or when the browser is idle.
 
+import { fragmentId } from "../runtime/hold-fragment.js";
 import { idle } from "../runtime/idle.js";
 import { mountComputeGraph } from "./compute-graph.js";
 import { element } from "./controls.js";
@@ -84,7 +85,7 @@ export function mountWidgets({ bridge, initialState, root = document, grid, nump
     mount(node);
     // Be there at once, without the page's smooth scrolling: a smooth scroll aims at where the widget
     // is now, and the widgets above it, still mounting, would move it; scroll anchoring keeps it in place.
-    (document.getElementById(location.hash.slice(1)) ?? node).scrollIntoView({ block: "start", behavior: "instant" });
+    (document.getElementById(fragmentId(location.hash)) ?? node).scrollIntoView({ block: "start", behavior: "instant" });
   }
   for (const node of waiting) observer.observe(node);
   // Off-screen widgets wait for Python's boot (mounting them at once competes with it for the cores),
@@ -98,9 +99,9 @@ export function mountWidgets({ bridge, initialState, root = document, grid, nump
 
 /** Whether the URL fragment points at this widget, or is a playground link and this is the playground. */
 function isTarget(node) {
-  const hash = location.hash.slice(1); // ids here are plain ASCII; a link's %-escapes are Python's to check
+  const hash = location.hash.slice(1); // as written: a playground link's %-escapes are Python's to check
   if (!hash) return false;
   if (node.dataset.widget === "playground" && hash.startsWith("playground")) return true;
-  const target = document.getElementById(hash);
+  const target = document.getElementById(fragmentId(location.hash));
   return target !== null && (target.contains(node) || node.contains(target));
 }
