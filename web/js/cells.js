@@ -7,6 +7,7 @@
 // Reset puts back a cell's code and output and starts Python's notebook afresh (a fresh engine copy too).
 
 import { EDITOR_HINT, makeEditor } from "./cell-editor.js";
+import { markScrollRegion } from "./views/scroll-region.js";
 
 const TIME_LIMIT_MS = 10000;
 const BUSY_NOTE_DELAY_MS = 300; // a quick cell should not flash the page-level note
@@ -32,13 +33,8 @@ export function mountCells({ bridge, root = document }) {
 function focusWhileScrolling(root) {
   const observer = new ResizeObserver((entries) => {
     for (const { target: pre } of entries) {
-      if (pre.scrollWidth > pre.clientWidth + 1) {
-        pre.tabIndex = 0;
-        pre.setAttribute("role", "region");
-        pre.setAttribute("aria-label", pre.classList.contains("cell-output") ? "Output, scrolls sideways" : "Code, scrolls sideways");
-      } else {
-        for (const name of ["tabindex", "role", "aria-label"]) pre.removeAttribute(name);
-      }
+      const label = pre.classList.contains("cell-output") ? "Output, scrolls sideways" : "Code, scrolls sideways";
+      markScrollRegion(pre, pre.scrollWidth > pre.clientWidth + 1, label);
     }
   });
   for (const pre of root.querySelectorAll("pre")) if (!pre.querySelector("[contenteditable]")) observer.observe(pre);

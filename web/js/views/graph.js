@@ -19,6 +19,7 @@ import { create, select } from "d3";
 import { changed } from "./changed.js";
 import { attributeText, formatLines, formatNumber } from "./format.js";
 import { edgeGeometry, edgeKey, layoutGraph, placeLabels } from "./graph-layout.js";
+import { markScrollRegion } from "./scroll-region.js";
 
 const CHAR = { name: 8, text: 7.3 }; // px per character, for sizing boxes before they are drawn
 const MIN_SCALE = 0.85; // 12 px text drawn at 10 px at the least: below that a graph scrolls instead
@@ -186,10 +187,7 @@ export function createGraphView({ label = "Computational graph", gapAlong = null
     fitted = { key, scale, scrolls };
     svg.style("width", `${size.width * scale}px`).style("height", `${size.height * scale}px`);
     figure.attr("data-scale", scale.toFixed(3)).classed("is-scrolling", scrolls);
-    // Focusable only while it scrolls, so the keyboard can scroll it and Tab skips it otherwise.
-    scroller.attr("tabindex", scrolls ? 0 : null)
-        .attr("role", scrolls ? "region" : null)
-        .attr("aria-label", scrolls ? `${label} (scrolls sideways)` : null);
+    markScrollRegion(scroller.node(), scrolls, `${label} (scrolls sideways)`);
     hint.attr("hidden", scrolls ? null : "");
   }
 
