@@ -14,3 +14,8 @@ export function changed(signature) {
     return true;
   };
 }
+
+/** Give `node` the text `text`, unless it has it already (a status region may announce even a rewrite of the same text). */
+export function setText(node, text) {
+  if (node.textContent !== text) node.textContent = text;
+}

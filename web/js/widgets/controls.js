@@ -1,6 +1,8 @@
 // The widgets' form controls: labelled range sliders and radio groups, all native so the keyboard
 // works as it does everywhere (arrows, Home/End, Tab), plus how a widget follows Python's state.
 
+import { setText } from "../views/changed.js";
+
 let controls = 0;
 
 /**
@@ -38,11 +40,14 @@ export function rangeField(parent, { label, min, max, step, value }) {
   const output = element(field, "output");
   output.htmlFor = input.id;
   output.setAttribute("aria-hidden", "true"); // the slider already announces its value
-  /** Show the slider's value beside it (written only when it changed: a rewrite costs a relayout). */
-  const echo = () => {
-    if (output.textContent !== input.value) output.textContent = input.value;
+  /** Show `text` beside the slider, by default its value (written only when it changed: a rewrite costs a relayout). */
+  const echo = (text = input.value) => setText(output, text);
+  /** Name the slider's value beside it and to screen readers alike (aria-valuetext): "Backward, step 2 of 4". */
+  const valueText = (text) => {
+    echo(text);
+    if (input.getAttribute("aria-valuetext") !== text) input.setAttribute("aria-valuetext", text);
   };
-  return { field, input, output, echo };
+  return { field, input, output, echo, valueText };
 }
 
 /** A group of radio buttons in a fieldset; `onChange(value)` fires when the choice changes. */
@@ -112,8 +117,7 @@ export function liveSliders(root, parent, note, { bridge, call, state, draw }) {
   let drawn = state.settings;
   let latest = 0; // only the answer to the newest move is drawn
   note.setAttribute("role", "status");
-  // Only a changed note is written: a status region may announce every write, even of the same text.
-  const say = (text) => { if (note.textContent !== text) note.textContent = text; };
+  const say = (text) => setText(note, text);
 
   /** Record on `root` which setting is drawn and where it came from. */
   function mark(settings, source) {

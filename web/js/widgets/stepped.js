@@ -2,6 +2,7 @@
 // lesson.steps (which node is computed, which gradient arrives, and the sentence saying why).
 // A graph whose inputs have sliders re-runs its Python function live as they move.
 
+import { setText } from "../views/changed.js";
 import { createGraphView } from "../views/graph.js";
 import { element, liveSliders, radioGroup, rangeField, stepLabel } from "./controls.js";
 
@@ -47,12 +48,11 @@ export function mountSteppedGraph(root, { state, passToggle = false, label, gapA
     // slider's visible output says it and so does its accessible value; the caption says what happens.
     const inPass = all.filter((s) => s.phase === step.phase);
     const where = stepLabel(step.phase, inPass.indexOf(step), inPass.length - 1);
-    slider.output.textContent = where;
-    slider.input.setAttribute("aria-valuetext", where);
+    slider.valueText(where);
     root.dataset.phase = step.phase;
     root.dataset.step = String(index);
     view.update(data.trace, step);
-    caption.textContent = step.text;
+    setText(caption, step.text);
   }
 
   render();

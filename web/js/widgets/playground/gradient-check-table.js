@@ -3,6 +3,7 @@
 // while stepping, each row shows only what the backward pass has reached.
 
 import { select } from "d3";
+import { changed, setText } from "../../views/changed.js";
 import { attributeText, formatNumber } from "../../views/format.js";
 import { element } from "../controls.js";
 
@@ -66,15 +67,17 @@ export function createGradientCheckTable(root, { onReveal }) {
     const rows = result.variables.map((r) => shownRow(r, hidden, step));
     wrapper.hidden = rows.length === 0;
     noInputs.hidden = rows.length > 0;
-    caption.text(`Each input's gradient ${gradSymbol("v")}: autograd beside central differences`);
-    table.classed("is-predicting", predicting);
-    // display, not `hidden`: the phone layout sets display on every cell, which would win over it.
-    table.selectAll("th.guess").style("display", predicting ? null : "none");
+    // Each text and attribute is written only when it changed: an answer changes a few of them.
+    caption.filter(changed(() => gradSymbol("v"))).text(`Each input's gradient ${gradSymbol("v")}: autograd beside central differences`);
+    table.filter(changed(() => predicting))
+        .classed("is-predicting", predicting)
+        // display, not `hidden`: the phone layout sets display on every cell, which would win over it.
+        .call((t) => t.selectAll("th.guess").style("display", predicting ? null : "none"));
     reveal.hidden = !predicting || revealed;
-    checkNote.textContent = rows.every((r) => r.complete) ? result.check_note ?? "" : "";
+    setText(checkNote, rows.every((r) => r.complete) ? result.check_note ?? "" : "");
     const texts = new Map(rows.map((r) => [r.name, rowTexts(r)]));
     const text = (key) => (r) => texts.get(r.name)[key];
-    body.selectAll("tr")
+    const tr = body.selectAll("tr")
       .data(rows, (r) => r.name)
       .join((enter) => {
         const tr = enter.append("tr");
@@ -92,23 +95,31 @@ export function createGradientCheckTable(root, { onReveal }) {
             .on("keydown", (event) => { if (event.key === "Enter") revealGradients(); });
         guess.append("span").attr("class", "guess-result");
         return tr;
-      })
+      });
+    tr.filter(changed((r) => [r.name, r.shownGrad, r.complete, r.numerical, r.difference, text("agrees")(r)]))
         .attr("data-variable", (r) => r.name)
         .attr("data-grad", (r) => attributeText(r.shownGrad))
         .attr("data-numerical", (r) => (r.complete ? attributeText(r.numerical) : ""))
         .attr("data-difference", (r) => (r.complete ? attributeText(r.difference) : ""))
-        .attr("data-agrees", text("agrees"))
-        .call((tr) => tr.select("th code").text((r) => r.name))
-        .call((tr) => tr.select("td.value").text((r) => formatNumber(r.value)))
-        .call((tr) => tr.select("td.grad").text(text("grad")))
-        .call((tr) => tr.select("td.numerical").text(text("numerical")))
-        .call((tr) => tr.select("td.difference .difference-number").text(text("difference")))
-        .call((tr) => tr.select("td.difference .agreement").classed("is-off", (r) => r.agrees === false).text(text("agreement")))
-        .call((tr) => tr.select("td.guess").style("display", predicting ? null : "none"))
-        .call((tr) => tr.select("td.guess input")
-            .property("value", (r) => guesses.get(r.name) ?? "")
-            .attr("aria-label", (r) => `Your guess for ${gradSymbol(r.name)}`))
-        .call((tr) => tr.select("td.guess .guess-result").text((r) => guessVerdict(r, hidden)));
+        .attr("data-agrees", text("agrees"));
+    tr.select("th code").filter(changed((r) => r.name)).text((r) => r.name);
+    tr.select("td.value").filter(changed((r) => r.value)).text((r) => formatNumber(r.value));
+    for (const [cell, key] of [["td.grad", "grad"], ["td.numerical", "numerical"], ["td.difference .difference-number", "difference"]]) {
+      tr.select(cell).filter(changed(text(key))).text(text(key));
+    }
+    tr.select("td.difference .agreement")
+      .filter(changed((r) => [r.agrees === false, text("agreement")(r)]))
+        .classed("is-off", (r) => r.agrees === false)
+        .text(text("agreement"));
+    tr.select("td.guess").filter(changed(() => predicting)).style("display", predicting ? null : "none");
+    // The guess's value always: the learner types into it between draws, so what was drawn last says nothing of it.
+    tr.select("td.guess input")
+        .property("value", (r) => guesses.get(r.name) ?? "")
+      .filter(changed((r) => gradSymbol(r.name)))
+        .attr("aria-label", (r) => `Your guess for ${gradSymbol(r.name)}`);
+    tr.select("td.guess .guess-result")
+      .filter(changed((r) => guessVerdict(r, hidden)))
+        .text((r) => guessVerdict(r, hidden));
   }
 
   /** "∂f/∂x", with the output's own name (g when a variable is called f). */

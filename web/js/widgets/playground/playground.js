@@ -3,6 +3,7 @@
 // gradients numerically (lesson.playground); these modules lay out what comes back and compute nothing.
 // This one mounts the parts, keeps the state (one call to Python at a time) and the shareable link.
 
+import { setText } from "../../views/changed.js";
 import { createGraphView } from "../../views/graph.js";
 import { element, followPython, pythonMessage, radioGroup, rangeField, stepLabel } from "../controls.js";
 import { createExpressionField } from "./expression-field.js";
@@ -118,12 +119,11 @@ export function mountPlayground(root, { state, bridge }) {
       const index = Math.min(Number(stepper.input.value), result.backward.length - 1);
       step = { ...result.backward[index], index };
       const where = stepLabel("backward", index, result.backward.length - 1);
-      stepper.output.textContent = where;
-      stepper.input.setAttribute("aria-valuetext", where);
-      stepText.textContent = step.text;
+      stepper.valueText(where);
+      setText(stepText, step.text);
       graph.update(result.trace, step);
     } else {
-      stepText.textContent = view.mode === "steps" ? noBackwardText(result) : "";
+      setText(stepText, view.mode === "steps" ? noBackwardText(result) : "");
       graph.update(result.trace, hidden ? valuesOnly(result.trace) : null);
     }
     check.update(result, view.mode, step);

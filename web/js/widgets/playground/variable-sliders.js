@@ -36,7 +36,7 @@ export function createVariableSliders(root, { values, maxValue, onEdit }) {
       kept.set(name, value);
       widenRange(name, value);
       slider.input.value = String(value);
-      slider.output.textContent = formatNumber(value);
+      slider.echo(formatNumber(value));
     }
   }
 
@@ -77,7 +77,7 @@ export function createVariableSliders(root, { values, maxValue, onEdit }) {
     slider.error.id = `${slider.input.id}-range-error`;
     slider.input.addEventListener("input", () => {
       kept.set(name, Number(slider.input.value));
-      slider.output.textContent = formatNumber(Number(slider.input.value));
+      slider.echo(formatNumber(Number(slider.input.value)));
       onEdit();
     });
     sliderFor.set(name, slider);
