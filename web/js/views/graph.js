@@ -16,7 +16,7 @@
 // saying so; stepping scrolls the step's nodes into view.
 
 import { create, select } from "d3";
-import { changed } from "./changed.js";
+import { changed, setText } from "./changed.js";
 import { attributeText, formatLines, formatNumber } from "./format.js";
 import { edgeGeometry, edgeKey, layoutGraph, placeLabels } from "./graph-layout.js";
 import { markScrollRegion } from "./scroll-region.js";
@@ -156,11 +156,11 @@ export function createGraphView({ label = "Computational graph", gapAlong = null
    * shown now, and never shrinks while the graph keeps its shape, so stepping or dragging a slider
    * back and forth does not shuffle the layout.
    */
-  function stableSizes(trace, structure, lines, metrics, compact) {
+  function stableSizes(trace, step, structure, lines, metrics, compact) {
     if (structure !== boxes.structure) boxes = { structure, sizes: new Map() };
     for (const node of trace.nodes) {
       const now = boxSize(node, lines.get(node.id), metrics);
-      const full = boxSize(node, nodeLines(node, null, compact), metrics);
+      const full = step ? boxSize(node, nodeLines(node, null, compact), metrics) : now; // without a step, now is full
       const before = boxes.sizes.get(node.id) ?? now;
       boxes.sizes.set(node.id, {
         width: Math.max(now.width, full.width, before.width), height: Math.max(now.height, full.height, before.height) });
@@ -220,7 +220,7 @@ export function createGraphView({ label = "Computational graph", gapAlong = null
     const spacing = (d) => ({ direction: d, gapAlong: (!compact && gapAlong) || metrics.gapAlong[d], gapAcross: metrics.gapAcross });
     const structure = structureOf(trace);
     const lines = new Map(trace.nodes.map((node) => [node.id, nodeLines(node, step, compact)]));
-    const sizes = stableSizes(trace, structure, lines, metrics, compact);
+    const sizes = stableSizes(trace, step, structure, lines, metrics, compact);
     direction = bestDirection(directionWidths(trace, structure, sizes, spacing), room);
     drawn = { trace, step };
     const layout = layoutGraph(trace, sizes, spacing(direction));
@@ -290,7 +290,7 @@ export function createGraphView({ label = "Computational graph", gapAlong = null
       })
       .call((g) => drawNode(g, lines, sizes, metrics, direction))
       .filter(changed((n) => [n.id, n.kind, active.has(n.id), valueShown(n, step), marked.has(n.id), n.id === trace.output,
-        attributeText(n.data), attributeText(shownGrad(n, step)), layout.positions.get(n.id), n.cause, n.note]))
+        n.data, shownGrad(n, step), layout.positions.get(n.id), n.cause, n.note]))
         .attr("class", (n) => `node kind-${n.kind}`)
         .classed("is-undefined", isUndefined)
         .classed("is-cause", isCause)
@@ -350,12 +350,10 @@ function drawNode(g, lines, sizes, metrics, direction) {
         .attr("y", (line) => line.y)
         .text((line) => line.text);
   });
-  g.select("title")
-    .filter(changed((n) => [lines.get(n.id), n.note]))
-      .text((n) => {
-        const text = lines.get(n.id).map((line) => line.text.trim()).filter(Boolean).join(", ");
-        return n.note ? `${text} (${n.note})` : text;
-      });
+  g.select("title").each(function (n) {
+    const text = lines.get(n.id).map((line) => line.text.trim()).filter(Boolean).join(", ");
+    setText(this, n.note ? `${text} (${n.note})` : text);
+  });
   // The update badge sits on a side no edge touches: below the box left to right (edges leave and enter
   // at the sides); above it top to bottom, where edges enter, since only a parameter, which has no
   // inputs, is marked for an update. It straddles the border, a little outside, clear of the text.
