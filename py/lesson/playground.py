@@ -97,7 +97,8 @@ def _evaluated(tree, inputs):
     if undefined:
         return _result(tree, inputs, graph, [], undefined, ({}, None))  # no gradients to check
     steps = backward_pass(graph) if root.requires_grad else []
-    return _result(tree, inputs, graph, steps, None, numerical_checks(tree, inputs))
+    grads = {name: leaves[name].grad for name in inputs}  # backward's: the check need not run it again
+    return _result(tree, inputs, graph, steps, None, numerical_checks(tree, inputs, grads))
 
 
 def _undefined(root):
