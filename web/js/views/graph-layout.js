@@ -127,22 +127,22 @@ const TWIN_BOW = 34; // how far a repeated pair's curves bow apart
 const LABEL_SPOTS = [0.5, 0.4, 0.6, 0.3, 0.7, 0.2, 0.8]; // where along an edge its label may go, best first
 
 /**
- * Each edge's path: it leaves the input's box on its far side (right, or bottom going down) and enters
- * the op's box on its near side at a port per slot; a repeated pair (a*a) bows apart; a long edge
- * curves through its waypoints. `spots` are the points [x, y, dx, dy], with the edge's heading there,
- * where its label may go, best first.
+ * Each edge's path `d`: it leaves the input's box on its far side (right, or bottom going down) and
+ * enters the op's box on its near side at a port per slot; a repeated pair (a*a) bows apart; a long
+ * edge curves through its waypoints. `points` are the path's own, [x, y] each: a cubic's four
+ * (`cubic`), or its ends with the waypoints between; placeLabels finds its label's spots on them.
  */
 export function edgeGeometry(trace, layout, sizes) {
   const { along, across, length, breadth, curve } = axes(layout.direction);
   const point = (a, c) => (along === "x" ? [a, c] : [c, a]); // [x, y] from coordinates along and across the layers
   // Where an edge comes from, across the layers: its last waypoint, or its source.
   const approach = (edge) => (layout.bends.get(edgeKey(edge)).at(-1) ?? layout.positions.get(edge.source))[across];
-  const incoming = new Map();
-  const pairs = new Map();
+  const incoming = new Map(); // target -> its edges
+  const pairs = new Map(); // "source>target" -> the slots joining them
+  const add = (map, key, item) => (map.get(key) ?? map.set(key, []).get(key)).push(item);
   for (const edge of trace.edges) {
-    incoming.set(edge.target, [...(incoming.get(edge.target) ?? []), edge]);
-    const pair = `${edge.source}>${edge.target}`;
-    pairs.set(pair, [...(pairs.get(pair) ?? []), edge.slot]);
+    add(incoming, edge.target, edge);
+    add(pairs, `${edge.source}>${edge.target}`, edge.slot);
   }
   // Ports in the order the edges arrive from, so edges do not cross at the box they enter.
   for (const edges of incoming.values()) edges.sort((e, f) => approach(e) - approach(f) || e.slot - f.slot);
@@ -162,15 +162,18 @@ export function edgeGeometry(trace, layout, sizes) {
     const bends = layout.bends.get(key).map(({ x, y }) => [x, y]);
     if (bends.length) {
       const points = [start, ...bends, end];
-      return { ...edge, key, d: line().curve(curve)(points), spots: waypointSpots(points) };
+      return { ...edge, key, d: line().curve(curve)(points), points, cubic: false };
     }
     const middle = (from[0] + to[0]) / 2;
     const bow = twin * TWIN_BOW;
     const curvePoints = [start, point(middle, from[1] + bow), point(middle, to[1] + bow), end];
     const [, c1, c2] = curvePoints;
-    return { ...edge, key, d: `M${start}C${c1} ${c2} ${end}`, spots: LABEL_SPOTS.map((u) => cubicAt(curvePoints, u)) };
+    return { ...edge, key, d: `M${start}C${c1} ${c2} ${end}`, points: curvePoints, cubic: true };
   });
 }
+
+/** Where an edge's label may go, best first: points [x, y, dx, dy] on it, with its heading there. */
+const labelSpots = (edge) => (edge.cubic ? LABEL_SPOTS.map((u) => cubicAt(edge.points, u)) : waypointSpots(edge.points));
 
 /** The point and heading [x, y, dx, dy] at `u` (0 to 1) along a cubic Bezier curve given by its four points. */
 function cubicAt([p0, p1, p2, p3], u) {
@@ -190,19 +193,20 @@ function waypointSpots(points) {
 const LABEL = { height: 14, gap: 4, clearance: 4 }; // a label's height, its gap from its edge, its room around boxes (its halo takes 2)
 
 /**
- * Where each edge label goes (its centre): beside its edge, off it across the edge's heading by half
+ * Where each edge's label goes (its centre): beside its edge, off it across the edge's heading by half
  * the label plus a gap, above (or right of) it first, at the first spot clear of every box, of the
  * drawing's border and of the labels placed before; failing that, on the edge itself (the label's halo
- * covers the line); failing that, wherever it covers the least. `widths`: Map(edge key -> label width).
- * Returns Map(edge key -> {x, y}).
+ * covers the line); failing that, wherever it covers the least. `edges` (from edgeGeometry) are the
+ * labelled ones; `width(edge)` is its label's width. Returns Map(edge key -> {x, y}).
  */
-export function placeLabels(edges, widths, layout, sizes) {
+export function placeLabels(edges, width, layout, sizes) {
   const taken = [...sizes].map(([id, size]) => around(layout.positions.get(id), size, LABEL.clearance));
   const placed = new Map();
-  for (const edge of edges.filter((e) => widths.has(e.key))) {
-    const size = { width: widths.get(edge.key), height: LABEL.height };
-    const onEdge = edge.spots.map(([x, y]) => ({ x, y }));
-    const candidates = [...edge.spots.flatMap((spot) => beside(spot, size)), ...onEdge];
+  for (const edge of edges) {
+    const size = { width: width(edge), height: LABEL.height };
+    const spots = labelSpots(edge);
+    const onEdge = spots.map(([x, y]) => ({ x, y }));
+    const candidates = [...spots.flatMap((spot) => beside(spot, size)), ...onEdge];
     // What a label there would cover: the boxes and labels it overlaps, and what lies outside the drawing.
     const covered = (centre) => {
       const box = around(centre, size, 0);

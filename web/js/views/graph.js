@@ -141,8 +141,11 @@ export function createGraphView({ label = "Computational graph", gapAlong = null
   // The column's width as the ResizeObserver last reported it (0 until laid out: drawn at scale 1).
   // Reading clientWidth in update() instead forced a layout of the page after every slider move.
   let room = 0;
-  let previous = null; // the last layout's signature
-  let boxes = { structure: "", sizes: new Map() }; // box sizes only grow while the graph stays the same
+  let previous = null; // the layout drawn last
+  // Box sizes only grow while the graph stays the same; `version` counts the times one grew.
+  let boxes = { structure: "", sizes: new Map(), version: 0 };
+  // The layouts (and, once drawn, their edges' paths) of the shape drawn last at its sizes, per direction.
+  let laidOut = { key: "", byDirection: new Map() };
   // Both directions' widths for the graph's shape, measured once when the shape is new: the direction
   // then follows the column's width alone, so a slider drag never turns the graph.
   let shape = { structure: "", widths: null };
@@ -157,23 +160,34 @@ export function createGraphView({ label = "Computational graph", gapAlong = null
    * back and forth does not shuffle the layout.
    */
   function stableSizes(trace, step, structure, lines, metrics, compact) {
-    if (structure !== boxes.structure) boxes = { structure, sizes: new Map() };
+    if (structure !== boxes.structure) boxes = { structure, sizes: new Map(), version: boxes.version };
     for (const node of trace.nodes) {
       const now = boxSize(node, lines.get(node.id), metrics);
       const full = step ? boxSize(node, nodeLines(node, null, compact), metrics) : now; // without a step, now is full
-      const before = boxes.sizes.get(node.id) ?? now;
-      boxes.sizes.set(node.id, {
-        width: Math.max(now.width, full.width, before.width), height: Math.max(now.height, full.height, before.height) });
+      const before = boxes.sizes.get(node.id);
+      const width = Math.max(now.width, full.width, before?.width ?? 0);
+      const height = Math.max(now.height, full.height, before?.height ?? 0);
+      if (width === before?.width && height === before.height) continue;
+      boxes.sizes.set(node.id, { width, height });
+      boxes.version++;
     }
     return boxes.sizes;
   }
 
-  /** The widths of the graph drawn left to right and top to bottom, measured once per shape. */
-  function directionWidths(trace, structure, sizes, spacing) {
-    if (structure !== shape.structure) {
-      const width = (d) => layoutGraph(trace, sizes, spacing(d)).width;
-      shape = { structure, widths: { right: width("right"), down: width("down") } };
-    }
+  /**
+   * The layout of the graph's shape in `direction` ({layout, edges}, `edges` null until drawn): made
+   * once per `key` (the shape, the box sizes' version, compactness) and direction, the only things it
+   * depends on, so a slider move or a step reuses it.
+   */
+  function layoutFor(trace, key, sizes, spacing, direction) {
+    if (key !== laidOut.key) laidOut = { key, byDirection: new Map() };
+    if (!laidOut.byDirection.has(direction)) laidOut.byDirection.set(direction, { layout: layoutGraph(trace, sizes, spacing(direction)), edges: null });
+    return laidOut.byDirection.get(direction);
+  }
+
+  /** The widths of the graph drawn left to right and top to bottom (`width(direction)`), measured once per shape. */
+  function directionWidths(structure, width) {
+    if (structure !== shape.structure) shape = { structure, widths: { right: width("right"), down: width("down") } };
     return shape.widths;
   }
 
@@ -221,20 +235,22 @@ export function createGraphView({ label = "Computational graph", gapAlong = null
     const structure = structureOf(trace);
     const lines = new Map(trace.nodes.map((node) => [node.id, nodeLines(node, step, compact)]));
     const sizes = stableSizes(trace, step, structure, lines, metrics, compact);
-    direction = bestDirection(directionWidths(trace, structure, sizes, spacing), room);
+    const laid = (d) => layoutFor(trace, `${structure}|${boxes.version}|${compact}`, sizes, spacing, d);
+    direction = bestDirection(directionWidths(structure, (d) => laid(d).layout.width), room);
     drawn = { trace, step };
-    const layout = layoutGraph(trace, sizes, spacing(direction));
+    const plan = laid(direction); // measuring the widths laid it out already when the shape is new
+    const { layout } = plan;
     const active = new Set(step?.active ?? []);
     const activeEdges = new Set((step?.edges ?? []).map(edgeKey));
     const added = new Map((step?.edges ?? []).map((e) => [edgeKey(e), e.added]));
     const backward = step?.phase === "backward";
     const marked = new Set(step?.marked ?? []);
-    // Glide only when the layout changed (a new graph): a slider drag moves no box, and animating
-    // nothing would cost the main thread every frame. Attributes land in the DOM at once, and a glide
-    // still running is cut short, or it would carry on over them.
-    const signature = [...layout.positions].map(([id, p]) => `${id}:${p.x},${p.y}`).join(" ");
-    const glide = glides && previous !== null && signature !== previous && !reducedMotion.matches;
-    previous = signature;
+    // Glide only when the layout changed and moved a box (a new graph): a slider drag keeps the layout,
+    // and animating nothing would cost the main thread every frame. Attributes land in the DOM at once,
+    // and a glide still running is cut short, or it would carry on over them.
+    const relaid = layout !== previous;
+    const glide = glides && previous !== null && relaid && moves(previous, layout) && !reducedMotion.matches;
+    previous = layout;
     const move = (selection) => (glide ? selection.transition().duration(250) : selection.interrupt());
 
     size = { width: layout.width, height: layout.height };
@@ -245,7 +261,7 @@ export function createGraphView({ label = "Computational graph", gapAlong = null
     fit();
 
     // Edges: an arrow per input slot; the step's edges light up, backward ones pointing back to the input.
-    const edges = edgeGeometry(trace, layout, sizes);
+    const edges = (plan.edges ??= edgeGeometry(trace, layout, sizes));
     const waiting = (e) => step !== null && !step.values.includes(e.target);
     edgeLayer.selectAll("path.edge")
       .data(edges, (e) => e.key)
@@ -264,7 +280,7 @@ export function createGraphView({ label = "Computational graph", gapAlong = null
     // beside the edge and clear of the boxes.
     const labelled = edges.filter((e) => backward && typeof added.get(e.key) === "number");
     const texts = new Map(labelled.map((e) => [e.key, addedText(added.get(e.key))]));
-    const spots = placeLabels(labelled, new Map([...texts].map(([key, text]) => [key, text.length * CHAR.text])), layout, sizes);
+    const spots = placeLabels(labelled, (e) => texts.get(e.key).length * CHAR.text, layout, sizes);
     labelLayer.selectAll("text.edge-label")
       .data(labelled, (e) => e.key)
       .join("text")
@@ -288,7 +304,7 @@ export function createGraphView({ label = "Computational graph", gapAlong = null
         mark.append("text").attr("y", 4).text("update");
         return g;
       })
-      .call((g) => drawNode(g, lines, sizes, metrics, direction))
+      .call((g) => drawNode(g, lines, sizes, metrics, direction, relaid))
       .filter(changed((n) => [n.id, n.kind, active.has(n.id), valueShown(n, step), marked.has(n.id), n.id === trace.output,
         n.data, shownGrad(n, step), layout.positions.get(n.id), n.cause, n.note]))
         .attr("class", (n) => `node kind-${n.kind}`)
@@ -325,15 +341,35 @@ export function createGraphView({ label = "Computational graph", gapAlong = null
 
 const translate = ({ x, y }) => `translate(${x},${y})`;
 
-/** Fill each node group's box, op badge, text lines, title and update mark for its current lines (where they changed). */
-function drawNode(g, lines, sizes, metrics, direction) {
+/** Whether a box of layout `after` sits elsewhere than in `before`, or is new there. */
+function moves(before, after) {
+  if (after.positions.size !== before.positions.size) return true;
+  return [...after.positions].some(([id, p]) => before.positions.get(id)?.x !== p.x || before.positions.get(id).y !== p.y);
+}
+
+/**
+ * Fill each node group's box, op badge, text lines, title and update mark for its current lines (where
+ * they changed). The box and the mark follow the sizes and the direction alone: unless `relaid` (a new
+ * layout, the only way either changes) they are left as they are, unread.
+ */
+function drawNode(g, lines, sizes, metrics, direction, relaid) {
   const { line: step, pad } = metrics;
-  g.select("rect.box")
-    .filter(changed((n) => sizes.get(n.id)))
-      .attr("x", (n) => -sizes.get(n.id).width / 2)
-      .attr("y", (n) => -sizes.get(n.id).height / 2)
-      .attr("width", (n) => sizes.get(n.id).width)
-      .attr("height", (n) => sizes.get(n.id).height);
+  if (relaid) {
+    g.select("rect.box")
+      .filter(changed((n) => sizes.get(n.id)))
+        .attr("x", (n) => -sizes.get(n.id).width / 2)
+        .attr("y", (n) => -sizes.get(n.id).height / 2)
+        .attr("width", (n) => sizes.get(n.id).width)
+        .attr("height", (n) => sizes.get(n.id).height);
+    // The update badge sits on a side no edge touches: below the box left to right (edges leave and enter
+    // at the sides); above it top to bottom, where edges enter, since only a parameter, which has no
+    // inputs, is marked for an update. It straddles the border, a little outside, clear of the text.
+    const markSide = direction === "down" ? -1 : 1;
+    g.select("g.mark")
+      .filter(changed((n) => [sizes.get(n.id).height, markSide]))
+        .attr("transform", (n) => `translate(0,${markSide * (sizes.get(n.id).height / 2 + MARK_OUTSIDE)})`);
+  }
+  // The badge is checked on every draw: another op under the same id ("x + y" becoming "x * y") keeps the layout.
   g.select("text.op-badge")
     .filter(changed((n) => [sizes.get(n.id), pad, step, n.label && n.op]))
       .attr("x", (n) => sizes.get(n.id).width / 2 - pad.x / 2)
@@ -354,11 +390,4 @@ function drawNode(g, lines, sizes, metrics, direction) {
     const text = lines.get(n.id).map((line) => line.text.trim()).filter(Boolean).join(", ");
     setText(this, n.note ? `${text} (${n.note})` : text);
   });
-  // The update badge sits on a side no edge touches: below the box left to right (edges leave and enter
-  // at the sides); above it top to bottom, where edges enter, since only a parameter, which has no
-  // inputs, is marked for an update. It straddles the border, a little outside, clear of the text.
-  const markSide = direction === "down" ? -1 : 1;
-  g.select("g.mark")
-    .filter(changed((n) => [sizes.get(n.id).height, markSide]))
-      .attr("transform", (n) => `translate(0,${markSide * (sizes.get(n.id).height / 2 + MARK_OUTSIDE)})`);
 }
