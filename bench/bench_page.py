@@ -30,7 +30,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT / "py"), str(ROOT / "tests" / "browser")]
 
 from browser_idle import wait_until_browser_idle  # noqa: E402
-from conftest import DIST, QuietHandler, ensure_dist, launch  # noqa: E402
+from harness import DIST, QuietHandler, ensure_dist, launch  # noqa: E402
 from playwright.sync_api import sync_playwright  # noqa: E402
 
 from lesson.widgets import explore  # noqa: E402

@@ -329,7 +329,7 @@ def test_a_recorded_error_must_match_the_raises_mark(tmp_path):
 
 
 def test_record_torch_runs_each_cell_alone_and_the_build_accepts_the_record(tmp_path):
-    torch = pytest.importorskip("torch", reason="recording needs PyTorch (pip install torch==2.13.0)")
+    torch = pytest.importorskip("torch", reason="recording needs PyTorch (pip install -r requirements/torch.txt)")
     from pagebuild.record_torch import record
     write_lesson(tmp_path, "# T\n\n" + fence("torch", "ones", TORCH_SOURCE)
                  + fence("torch", "alone", "x", " raises=NameError"))  # `x` is not shared between torch cells

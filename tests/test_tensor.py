@@ -120,29 +120,38 @@ def test_xor_at_a_stable_learning_rate_learns_xor_and_matches_the_hand_derivatio
     np.testing.assert_allclose(predictions, [0, 1, 1, 0], atol=0.05)
 
 
-def test_xor_as_the_inspiring_example_runs_it_matches_the_hand_derivation_bit_for_bit_through_the_blow_up():
-    # With lr 0.5 the run sits at the edge of stability: after about step 80 the last bit of rounding
-    # decides between converging and blowing up (PyTorch converges, NumPy blows up). The engine does
-    # the hand derivation's float32 arithmetic exactly, so it reaches the same inf and nan at the same steps.
-    with np.errstate(all="ignore"):  # the overflow is the point here, not its warnings
+def test_xor_as_the_inspiring_example_runs_it_matches_the_hand_derivation_bit_for_bit():
+    # With lr 0.5 the run sits at the edge of stability: after about step 70 the last bit of rounding
+    # decides where it goes, and that bit depends on the matrix-multiply kernel (OpenBLAS picks one per
+    # CPU). Whatever the kernel, the engine does the hand derivation's float32 arithmetic exactly.
+    with np.errstate(all="ignore"):  # on some kernels the run overflows: its warnings are not the point
         losses, _ = xor_with_tensor(lr=0.5)
         reference = xor_by_hand(lr=0.5)
     assert f"{losses[0]:.4f}" == "1.0835" and f"{losses[50]:.4f}" == "0.1430"
-    assert not np.isfinite(losses[-1])
     np.testing.assert_array_equal(losses, reference)  # nan matches nan, position by position
 
 
-def test_xor_at_the_inspiring_learning_rate_falls_then_overflows_as_the_lessons_tip_says():
-    # The tip: with lr 0.5 the loss falls for about 80 steps, then grows until it overflows to
-    # infinity; in 64-bit floats it holds out a little longer, then blows up the same way.
-    with np.errstate(all="ignore"):  # the overflow is the point here, not its warnings
+def test_xor_at_the_inspiring_learning_rate_overshoots_then_depends_on_rounding_as_the_lessons_tip_says():
+    # The tip: with lr 0.5 the loss falls for about 70 steps, then jumps back up; from there on the run
+    # is chaotic, so float32 and float64 (or two machines) part ways. Only what holds on every kernel
+    # is asserted: the fall, the jump, and the parting.
+    with np.errstate(all="ignore"):
         single, _ = xor_with_tensor(lr=0.5, dtype=np.float32)
         double, _ = xor_with_tensor(lr=0.5, dtype=np.float64)
-    lowest_single = int(np.nanargmin(single))
-    lowest_double = int(np.nanargmin(double))
-    assert 70 <= lowest_single <= 90 and single[lowest_single] < 0.01
-    assert single[lowest_single:].index(float("inf")) > 0 and not np.isfinite(single[-1])
-    assert lowest_single < lowest_double <= 110 and double[-1] > 1e100
+    for losses in (single, double):
+        lowest = int(np.argmin(losses[:101]))
+        assert 60 <= lowest <= 100 and losses[lowest] < 0.02
+        assert np.nanmax(losses[lowest:]) > 10 * losses[lowest]  # overshoot: back up by 10x or more
+    np.testing.assert_allclose(single[:61], double[:61], rtol=1e-4)  # the same run while it is stable
+    assert any(not np.isclose(s, d, rtol=0.5) for s, d in zip(single[70:], double[70:]))  # then not
+
+
+def test_xor_at_a_stable_learning_rate_gives_the_same_story_in_float32_and_float64():
+    # lr 0.2, the lesson's choice: rounding does not matter, so the printed losses are the same
+    # whatever the kernel or the precision (the page's cell prints them to 6 decimals).
+    single, _ = xor_with_tensor(lr=0.2, dtype=np.float32)
+    double, _ = xor_with_tensor(lr=0.2, dtype=np.float64)
+    assert [f"{single[s]:.6f}" for s in (0, 50, 100, 150)] == [f"{double[s]:.6f}" for s in (0, 50, 100, 150)]
 
 
 # The lesson's PyTorch part, run live with our engine.

@@ -19,7 +19,7 @@ def record(lesson_dir=LESSON_DIR):
     try:
         import torch
     except ImportError:
-        raise SystemExit("PyTorch is not installed here: pip install torch==2.13.0, then run this again") from None
+        raise SystemExit("PyTorch is not installed here: pip install -r requirements/torch.txt, then run this again") from None
     cells = {}
     for cell in lesson_cells(lesson_dir):
         if cell.kind != "torch":

@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from conftest import python_call, wait_for_python, wait_until
+from harness import python_call, wait_for_python, wait_until
 from lesson import api
 from test_widgets_in_page import screenshot_dir  # noqa: F401 (a fixture: $LESSON_SCREENSHOTS or a temporary folder)
 

@@ -5,7 +5,7 @@ stepping scrolls the step's nodes into view inside the graph's own scroller, nev
 
 import pytest
 
-from conftest import wait_for_python, wait_until
+from harness import wait_for_python, wait_until
 from lesson import widgets
 from test_playground_page import live, open_link
 from test_widgets_in_page import all_mounted, check_readable, drawn_nodes, screenshot_dir, static_page  # noqa: F401 (a fixture used by name)

@@ -6,7 +6,7 @@ import shutil
 
 import pytest
 
-from conftest import Guard, launch, wait_for_python, wait_until
+from harness import Guard, launch, wait_for_python, wait_until
 from lesson.widgets import explore
 from test_widgets_in_page import drawn_nodes
 

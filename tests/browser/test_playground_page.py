@@ -11,7 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import wait_for_python, wait_until
+from harness import wait_for_python, wait_until
 from test_widgets_in_page import check_readable, screenshot_dir  # noqa: F401 (a fixture used by name)
 from lesson.expr import to_source
 from lesson.playground import decode_state, encode_state, initial_state, playground

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, open_page, python_call, wait_for_python, wait_until
+from harness import ROOT, open_page, python_call, wait_for_python, wait_until
 from lesson import api
 from pagebuild.blocks import pack
 from pagebuild.page import data_blocks

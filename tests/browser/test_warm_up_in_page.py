@@ -4,7 +4,7 @@ by Python with the engine's numbers."""
 
 import pytest
 
-from conftest import wait_for_python, wait_until
+from harness import wait_for_python, wait_until
 from lesson import warm_up
 from lesson.widgets import explore
 from test_widgets_in_page import drawn_nodes

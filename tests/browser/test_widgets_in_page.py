@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, open_page, wait_for_python, wait_until
+from harness import ROOT, open_page, wait_for_python, wait_until
 from lesson import widgets
 
 pytestmark = pytest.mark.timeout(240)

@@ -4,7 +4,7 @@ is done."""
 
 import pytest
 
-from conftest import wait_for_python, wait_until
+from harness import wait_for_python, wait_until
 from lesson.widgets import explore
 
 pytestmark = pytest.mark.timeout(180)

@@ -1,0 +1,154 @@
+"""Driving the built lesson in Chromium, for the browser tests and bench/bench_page.py alike (no pytest here):
+dist/ rebuilt when stale, a Chromium with a fresh profile, a guard against console errors and requests
+leaving dist/, and polling helpers that work under the page's CSP.
+"""
+
+import contextlib
+import fcntl
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from http.server import SimpleHTTPRequestHandler
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+DIST = ROOT / "dist"
+CHROMIUM = os.environ.get("LESSON_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+BUILD_INPUTS = ["build.py", "package-lock.json", "py", "web"]
+PYTHON_READY_TIMEOUT_MS = 60000
+
+
+def newest_input_mtime() -> float:
+    """The latest modification time of anything the build reads."""
+    times = []
+    for name in BUILD_INPUTS:
+        path = ROOT / name
+        files = [path] if path.is_file() else [p for p in path.rglob("*") if p.is_file() and "__pycache__" not in p.parts]
+        times.extend(f.stat().st_mtime for f in files)
+    return max(times)
+
+
+def build_is_stale() -> bool:
+    """Whether dist/ is missing or older than its inputs. build.py dates its output to when it began
+    reading the inputs, so an edit made while a build runs still counts as newer."""
+    page = DIST / "lesson.html"
+    return not page.is_file() or page.stat().st_mtime < newest_input_mtime()
+
+
+@contextlib.contextmanager
+def build_lock():
+    """Held while checking and rebuilding dist/: sessions started together build once, one after another."""
+    lock = ROOT / "build-cache" / "locks" / "dist.lock"  # in a subfolder: the cache's pruning skips folders
+    lock.parent.mkdir(parents=True, exist_ok=True)
+    with open(lock, "w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        yield
+
+
+def ensure_dist() -> Path:
+    """dist/, rebuilt first if missing or stale (LESSON_PYODIDE_PACKAGES=DIR bundles NumPy)."""
+    with build_lock():
+        if build_is_stale():
+            packages = os.environ.get("LESSON_PYODIDE_PACKAGES")
+            subprocess.run([sys.executable, "build.py", *(["--pyodide-packages", packages] if packages else [])],
+                           cwd=ROOT, check=True, stdout=sys.stderr)
+    return DIST
+
+
+class QuietHandler(SimpleHTTPRequestHandler):
+    """A static file handler that does not log every request to the test output."""
+
+    def log_message(self, format, *args):
+        pass
+
+
+@contextlib.contextmanager
+def launch(playwright):
+    """Chromium with a fresh temporary profile, closed and deleted afterwards."""
+    profile = tempfile.mkdtemp(prefix="lesson-profile-")
+    context = playwright.chromium.launch_persistent_context(
+        profile, executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+    try:
+        yield context
+    finally:
+        context.close()
+        shutil.rmtree(profile, ignore_errors=True)
+
+
+class Guard:
+    """Records console errors, page errors and requests outside the allowed places, for one browser context."""
+
+    def __init__(self, allowed_prefixes):
+        self.allowed = tuple(allowed_prefixes) + ("data:", "blob:")
+        self.errors, self.outside, self.console = [], [], []
+
+    def watch(self, context):
+        context.route("**/*", self.route)
+        context.on("request", self.request)
+        context.on("page", self.page)
+        for page in context.pages:
+            self.page(page)
+
+    def page(self, page):
+        page.on("console", self.console_message)
+        page.on("pageerror", lambda error: self.errors.append(f"page error: {error}"))
+
+    def console_message(self, message):
+        self.console.append(f"{message.type}: {message.text}")
+        if message.type == "error":
+            self.errors.append(f"console error: {message.text}")
+
+    def request(self, request):
+        if not request.url.startswith(self.allowed):
+            self.outside.append(request.url)
+
+    def route(self, route):
+        if route.request.url.startswith(self.allowed):
+            route.continue_()
+        else:
+            self.outside.append(route.request.url)
+            route.abort()
+
+    def check(self):
+        assert self.outside == [], f"requests outside dist/: {self.outside}"
+        assert self.errors == [], "\n".join(self.errors)
+
+
+def open_page(context, url):
+    """Open `url` in the guarded context's first tab."""
+    page = context.pages[0] if context.pages else context.new_page()
+    page.goto(url)
+    return page
+
+
+def wait_until(page, predicate, arg=None, timeout_ms=30000):
+    """Poll the JS function `predicate(arg)` until it returns something truthy; return that.
+
+    Playwright's wait_for_function evaluates strings inside the page, which the page's CSP forbids
+    (no 'unsafe-eval'); `page.evaluate` goes through the debugging protocol, so polling with it works.
+    """
+    deadline = time.monotonic() + timeout_ms / 1000
+    while True:
+        value = page.evaluate(predicate, arg)
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"timed out after {timeout_ms} ms waiting for {predicate}")
+        time.sleep(0.02)
+
+
+def wait_for_python(page, timeout_ms=PYTHON_READY_TIMEOUT_MS):
+    """Wait until Python is live (`<html data-python="ready">`); fail at once if it failed to start."""
+    state = wait_until(page, "() => ['ready', 'failed'].includes(document.documentElement.dataset.python)"
+                             " && document.documentElement.dataset.python", timeout_ms=timeout_ms)
+    assert state == "ready", f"Python did not start: data-python={state}"
+
+
+def python_call(page, name, args=None):
+    """Call lesson.api function `name` through the page's bridge; return its JSON result."""
+    return page.evaluate("([name, args]) => window.lesson.bridge.call(name, args)", [name, args or {}])
