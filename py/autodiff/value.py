@@ -320,12 +320,16 @@ def _is_array(x):
 def _as_float(x):
     """x as a finite float, or an error that names what x is."""
     if type(x) is not float:
-        if _is_tensor(x):
-            raise TypeError(MIX_ERROR)
-        if _is_array(x):
-            raise TypeError(f"Value holds one number, got {type(x).__name__}: {x!r:.60}; "
-                            "for an array of numbers use Tensor")
-        x = _real(x, "Value data")
+        try:
+            x = _real(x, "Value data")
+        except TypeError:
+            # Not one real number: a Tensor or an array of numbers is told what to use instead.
+            if _is_tensor(x):
+                raise TypeError(MIX_ERROR) from None
+            if _is_array(x):
+                raise TypeError(f"Value holds one number, got {type(x).__name__}: {x!r:.60}; "
+                                "for an array of numbers use Tensor") from None
+            raise
     if x - x:
         raise ValueError(f"Value needs a finite number, got {x}")
     return x
@@ -333,8 +337,9 @@ def _as_float(x):
 
 def _real(x, what):
     """float(x) for a real number that is not a bool (an int, a float, a NumPy number), or an error naming `what`."""
-    if isinstance(x, bool) or not isinstance(x, numbers.Real):
-        raise TypeError(f"{what} must be a real number (int or float), got {type(x).__name__}: {x!r:.60}")
+    if type(x) is not float and type(x) is not int:  # the common case needs no ABC check
+        if isinstance(x, bool) or not isinstance(x, numbers.Real):
+            raise TypeError(f"{what} must be a real number (int or float), got {type(x).__name__}: {x!r:.60}")
     try:
         return float(x)
     except OverflowError:
@@ -351,18 +356,24 @@ def too_large(what, x):
 def as_exponent(p):
     """p as an exponent, for both engines: a real number but not a bool, an int kept an int (the op reads '**2')."""
     as_float = _real(p, "the exponent")
+    if type(p) is int or type(p) is float:  # the common case needs no ABC check
+        return p
     return int(p) if isinstance(p, numbers.Integral) else as_float
 
 
 def _exponent(p):
     """p as a Value's exponent: a finite real number (a Value or Tensor exponent is not supported)."""
-    if isinstance(p, Value):
-        raise TypeError(
-            "Value ** Value is not supported: the exponent must be a plain int or float "
-            "(for x ** y write (y * x.log()).exp())")
-    if _is_tensor(p):
-        raise TypeError(MIX_ERROR)
-    p = as_exponent(p)
+    try:
+        p = as_exponent(p)
+    except TypeError:
+        # Not a real number: an engine's node says what to write instead.
+        if isinstance(p, Value):
+            raise TypeError(
+                "Value ** Value is not supported: the exponent must be a plain int or float "
+                "(for x ** y write (y * x.log()).exp())") from None
+        if _is_tensor(p):
+            raise TypeError(MIX_ERROR) from None
+        raise
     if not math.isfinite(p):
         raise ValueError(f"the exponent must be finite, got {p}")
     return p
