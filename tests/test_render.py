@@ -12,7 +12,7 @@ from pagebuild import render
 from pagebuild.render import LessonError, render_lesson, source_hash, toc_html
 
 WIDGETS = ("forward-steps", "compute-graph", "grad-accumulation", "neuron-training", "explore", "nn-backprop",
-           "playground")
+           "broadcast", "playground")
 
 
 class Element:

@@ -7,6 +7,7 @@ after the first paint; once Python runs in the page, the widgets call the same f
 
 from autodiff import Value
 from autodiff.trace import trace
+from lesson.broadcasting import broadcast_start
 from lesson.checks import finite_number, whole_number
 from lesson.playground import initial_state as playground_initial_state
 from lesson.steps import backward_pass, forward_pass, gradient_table
@@ -198,5 +199,6 @@ def initial_state():
         "neuron-training": neuron_training(),
         "explore": explore_start(),
         "nn-backprop": nn_backprop(),
+        "broadcast": broadcast_start(),
         "playground": playground_initial_state(),
     }

@@ -5,6 +5,7 @@
 
 import { fragmentId } from "../runtime/hold-fragment.js";
 import { idle } from "../runtime/idle.js";
+import { mountBroadcast } from "./broadcast.js";
 import { mountComputeGraph } from "./compute-graph.js";
 import { element } from "./controls.js";
 import { mountExplore } from "./explore.js";
@@ -21,6 +22,7 @@ const WIDGETS = {
   "neuron-training": mountNeuronTraining,
   explore: mountExplore,
   "nn-backprop": mountNnBackprop,
+  broadcast: mountBroadcast,
   playground: mountPlayground,
 };
 const NEAR = 600; // px above or below the viewport within which a widget counts as near it

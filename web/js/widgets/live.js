@@ -68,7 +68,7 @@ export function pythonMessage(error) {
  * `root` gets `data-source` (static: the build's numbers; python: live) and `data-busy` while a setting
  * waits for an answer. `status` (made a role=status region) says where the numbers come from:
  * `notes[engine state]`, or which setting waits, or that Python did not answer. `describe(args)` names a
- * setting in those texts ("x = 1, w = 0.5"), `subject` what shows it ("the graph"). `refused(message, args)`,
+ * setting in those texts ("x = 1, w = 0.5"), `shows` what shows it ("the graph shows"). `refused(message, args)`,
  * if given, takes Python's errors instead of the status text (a form whose input Python checks).
  * `onEngine(state, was)` runs first on each change of the engine's state (see followEngine).
  *
@@ -77,7 +77,7 @@ export function pythonMessage(error) {
  * drawn (or cannot be), retry(): request the newest setting again, ready: whether the engine is}.
  */
 export function liveCall(root, { bridge, name, needs = "python", status, notes, draw, fromBuild = () => undefined,
-  describe = null, subject = "the graph", refused = null, onEngine = null, refresh = true }) {
+  describe = null, shows = "the graph shows", refused = null, onEngine = null, refresh = true }) {
   const engineName = needs === "numpy" ? "NumPy" : "Python";
   let engine = "static";
   let tickets = 0;
@@ -92,7 +92,7 @@ export function liveCall(root, { bridge, name, needs = "python", status, notes, 
   const shownText = () => (describe && drawn.args
     ? `${describe(drawn.args)}${drawn.source === "static" ? ", from the build" : ""}` : "the last numbers drawn");
   const waitingText = (args) =>
-    `${describe ? `${describe(args)}: c` : "C"}omputing live once ${engineName} is ready; until then ${subject} shows ${shownText()}.`;
+    `${describe ? `${describe(args)}: c` : "C"}omputing live once ${engineName} is ready; until then ${shows} ${shownText()}.`;
 
   function show(result, source, asked) {
     drawn = { args: asked.args, ticket: asked.ticket, source };
@@ -151,7 +151,7 @@ export function liveCall(root, { bridge, name, needs = "python", status, notes, 
     if (refused) return refused(message, asked.args);
     const built = fromBuild(asked.args);
     if (built !== undefined) show(built, "static", asked);
-    say(`Python did not answer (${message}); ${built !== undefined ? "these numbers come from the build" : `${subject} shows ${shownText()}`}.`);
+    say(`Python did not answer (${message}); ${built !== undefined ? "these numbers come from the build" : `${shows} ${shownText()}`}.`);
   }
 
   /** Draw `args` (from the build, until the engine is ready) and follow the engine's state from now on. */
