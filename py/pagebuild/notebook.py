@@ -146,8 +146,8 @@ def _lesson_cells(lesson_dir, outputs):
                 at = end
             elif token.type.startswith("container_") and token.type.endswith("_open"):
                 text.extend(lines[at:start])
-                text.extend(_quoted(token.info.split(), lines[start + 1:end - 1]))
-                at = end
+                text.extend(_quoted(token.info.split(), lines[start + 1:end]))
+                at = end + 1  # a container's map ends on its closing ':::' line
         text.extend(lines[at:])
     flush()
     return prose, code
