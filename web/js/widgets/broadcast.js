@@ -89,6 +89,7 @@ export function mountBroadcast(root, { state, bridge }) {
   element(backward, "h4", "broadcast-pass-title", "Backward: ∂L/∂y summed back to each input's shape");
   const paths = Object.fromEntries(INPUTS.map((name) => {
     const path = element(backward, "div", "array-row broadcast-path");
+    path.dataset.input = name;
     const upstreamView = createArrayView();
     path.append(upstreamView.element);
     return [name, { path, upstreamView, stages: [], text: element(backward, "p", "broadcast-text") }];
@@ -148,7 +149,6 @@ export function mountBroadcast(root, { state, bridge }) {
         path.path.append(view.element);
         return view;
       });
-      path.path.dataset.input = name;
       setText(path.text, [input.backward_text, ...input.stages.map((stage) => `Then ${stage.text}.`)].join(" "));
     }
   }

@@ -57,7 +57,11 @@ export function mountSteppedGraph(root, { state, passToggle = false, label, gapA
     setText(caption, step.text);
   }
 
-  // On paper the graph is finished: its last step, with every value and gradient.
+  const update = (next) => { data = next; render(); };
+  if (inputs) liveSliders(root, inputs, element(root, "p", "widget-note"), { bridge, call, needs, state, draw: update });
+  else render();
+  // On paper the graph is finished: its last step, with every value and gradient (drawn after the first
+  // paint above, as a widget mounted for printing gets it at once).
   whenPrinting({
     before: () => {
       const last = data.backward.at(-1) ?? data.forward.at(-1);
@@ -66,9 +70,6 @@ export function mountSteppedGraph(root, { state, passToggle = false, label, gapA
     },
     after: render,
   });
-  const update = (next) => { data = next; render(); };
-  if (inputs) liveSliders(root, inputs, element(root, "p", "widget-note"), { bridge, call, needs, state, draw: update });
-  else render();
   return { update };
 }
 
