@@ -9,8 +9,8 @@ import json
 import pytest
 
 from harness import wait_for_python, wait_until
-from test_widgets_in_page import (all_mounted, drawn_nodes, engine_nodes, expected_steps, screenshot_dir,  # noqa: F401
-                                  static_page, step_through)
+from test_widgets_in_page import (active_nodes, all_mounted, drawn_nodes, engine_nodes, expected_steps,  # noqa: F401
+                                  screenshot_dir, static_page)
 
 np = pytest.importorskip("numpy", reason="the reference results need the Tensor engine, which needs NumPy")
 
@@ -22,6 +22,11 @@ pytestmark = pytest.mark.timeout(300)
 NN = '[data-widget="nn-backprop"]'
 BROADCAST = '[data-widget="broadcast"]'
 LAYER_SLIDERS = widgets.STEPPED_SLIDERS["nn_backprop"]
+# Pyodide's NumPy (2.0.2, built for wasm) and CPython's compute float32 tanh by different code, and differ
+# in its last bit at about half of the settings (measured: 109 of 200 random ones); through 1 - y² and the
+# chain rule that is at most 1.3e-6 in a gradient (a gradient near 0 can differ relatively by 100%). So
+# nn-backprop's live numbers equal CPython's to float32 rounding; broadcasting's sums of integers are exact.
+FLOAT32 = {"rtol": 1e-6, "atol": 2e-6}
 LAYER_SETTINGS = [  # settings the lesson never shows: every entry moved, extremes, a saturated tanh
     {"W11": -1.2, "W12": 0.7, "W21": 1.9, "W22": -0.4, "x1": -2.5, "x2": 0.3, "b1": 0.9, "b2": -1.0, "t1": -0.6, "t2": 1.0},
     {s["name"]: s["max"] for s in LAYER_SLIDERS},
@@ -65,6 +70,31 @@ def wait_for_layer(widget, settings):
                             " && Object.entries(settings).every(([k, v]) => Number(w.dataset[k]) === v)",
                [widget.element_handle(), full])
     return full
+
+
+def assert_same_to_float32(drawn, engine):
+    """The drawn {id: (value, grad)} equals the engine's: the same nodes, the same parts shown, numbers to float32 rounding."""
+    assert drawn.keys() == engine.keys()
+    for node, parts in engine.items():
+        for part, want, got in zip(("value", "grad"), parts, drawn[node]):
+            assert (got is None) == (want is None), (node, part)
+            if want is not None:
+                np.testing.assert_allclose(got, want, **FLOAT32, err_msg=f"{part} of {node}")
+
+
+def step_through_to_float32(page, widget, trace, steps, phase):
+    """Press Home, then → on the Step slider through `steps`: each highlights its nodes and shows exactly its
+    values and gradients (the others empty), equal to the engine's to float32 rounding."""
+    engine = engine_nodes(trace)
+    slider = widget.get_by_role("slider", name="Step", exact=True)
+    slider.focus()
+    page.keyboard.press("Home")
+    for index, step in enumerate(steps):
+        if index:
+            page.keyboard.press("ArrowRight")
+        assert widget.get_attribute("data-phase") == phase and set(active_nodes(widget)) == step["active"]
+        expected = {i: (engine[i][0] if i in step["values"] else None, step["grads"].get(i)) for i in engine}
+        assert_same_to_float32(drawn_nodes(widget), expected)
 
 
 def last_backward_step(page, widget):
@@ -114,8 +144,8 @@ def test_nn_backprop_says_so_where_the_page_has_no_numpy(page):
     note = widget.locator(".widget-note").text_content()
     if state == "ready":
         pytest.skip("this page has NumPy: see the live tests")
-    reason = {"off": "This copy of the page has no NumPy", "failed": "NumPy could not load here"}[state]
-    assert note.startswith(reason)
+    reason = {"off": "this copy of the lesson has no NumPy", "failed": "NumPy could not load here"}[state]
+    assert reason in note
     # The sliders stay at the build's setting, disabled: nothing could compute another one.
     assert all(layer_slider(widget, s).is_disabled() for s in LAYER_SLIDERS)
     assert widget.get_attribute("data-source") == "static"
@@ -130,10 +160,11 @@ def test_nn_backprop_live_equals_the_cpython_engine(lesson_page, settings):
     full = wait_for_layer(widget, settings)
     result = widgets.nn_backprop(**full)
     forward, backward = expected_steps(result["trace"])
-    step_through(page, widget, result["trace"], forward, "forward")
+    step_through_to_float32(page, widget, result["trace"], forward, "forward")
     widget.get_by_role("radio", name="Backward").check()
-    step_through(page, widget, result["trace"], backward, "backward")
-    assert drawn_nodes(widget) == engine_nodes(result["trace"])
+    step_through_to_float32(page, widget, result["trace"], backward, "backward")
+    assert_same_to_float32(drawn_nodes(widget), engine_nodes(result["trace"]))
+    # The step's sentence prints its numbers to 3 digits, as CPython's does for the same setting.
     assert widget.locator(".step-text").text_content() == result["backward"][-1]["text"]
 
 
@@ -147,7 +178,7 @@ def test_nn_backprop_sliders_work_from_the_keyboard_live(page):
         page.keyboard.press(key)
         full = wait_for_layer(widget, {"W12": value})
         last_backward_step(page, widget)
-        assert drawn_nodes(widget) == engine_nodes(widgets.nn_backprop(**full)["trace"])
+        assert_same_to_float32(drawn_nodes(widget), engine_nodes(widgets.nn_backprop(**full)["trace"]))
         control.focus()
 
 

@@ -18,7 +18,7 @@ const NOTES = {
   ready: "Every number here comes from the Tensor engine, running in Python with NumPy in your browser.",
   failed: `Python could not start here. ${FROM_BUILD}; other shapes cannot be computed.`,
   "numpy-failed": `NumPy could not load here. ${FROM_BUILD}; other shapes cannot be computed.`,
-  off: `This copy of the page has no NumPy, which the Tensor engine needs. ${FROM_BUILD}; other shapes cannot be computed.`,
+  off: `This copy of the lesson has no NumPy, which the Tensor engine needs. ${FROM_BUILD}; other shapes cannot be computed.`,
 };
 const INPUTS = ["x", "b"];
 

@@ -4,7 +4,6 @@
 
 import { setText } from "../views/changed.js";
 
-const NUMPY_STATES = ["loading", "ready", "failed", "off"];
 const COMING = ["static", "booting", "loading"]; // engine states that end in "ready": a request can wait for it
 
 /** Call `onState(state)` now and whenever the bridge's Python changes state (static|booting|ready|failed). */
@@ -13,31 +12,25 @@ export function followPython(bridge, onState) {
   bridge.addEventListener?.("state", ({ detail }) => onState(detail));
 }
 
-/** NumPy's state as the page declares it on <html data-numpy> (loading|ready|failed|off); a page that declares none has none. */
-function numpyState() {
-  const state = document.documentElement.dataset.numpy;
-  return NUMPY_STATES.includes(state) ? state : "off";
-}
-
 /**
  * Call `onState(state, was)` now and whenever the state of the engine a widget `needs` changes. For
  * "python" it is Python's (static|booting|ready|failed); for "numpy" it is Python's until Python is
- * ready, then NumPy's: loading|ready|numpy-failed|off. This is the one place a widget learns NumPy's
- * state, from <html data-numpy>, which the runtime keeps.
+ * ready, then NumPy's as the bridge tells it (`bridge.numpy` and its "numpy" event, which keep
+ * <html data-numpy>): loading|ready|numpy-failed|off.
  */
 export function followEngine(bridge, needs, onState) {
   let python = "static";
+  let numpy = bridge.numpy ?? "off";
   let state = null;
   const report = () => {
-    const numpy = needs === "numpy" && python === "ready" ? numpyState() : null;
-    const now = numpy === null ? python : numpy === "failed" ? "numpy-failed" : numpy;
+    const now = needs !== "numpy" || python !== "ready" ? python : numpy === "failed" ? "numpy-failed" : numpy;
     if (now === state) return;
     const was = state;
     state = now;
     onState(now, was);
   };
+  if (needs === "numpy") bridge.addEventListener?.("numpy", ({ detail }) => { numpy = detail; report(); });
   followPython(bridge, (now) => { python = now; report(); });
-  if (needs === "numpy") new MutationObserver(report).observe(document.documentElement, { attributes: true, attributeFilter: ["data-numpy"] });
 }
 
 /**

@@ -83,7 +83,7 @@ const sliderNotes = (engine) => ({
   ready: `Each slider move re-runs the engine live, in Python${engine === "NumPy" ? " with NumPy" : ""} in your browser.`,
   failed: `Python could not start here, ${AT_BUILD}`,
   "numpy-failed": `NumPy could not load here, ${AT_BUILD}`,
-  off: `This copy of the page has no NumPy, which the Tensor engine needs, ${AT_BUILD}`,
+  off: "The sliders stay at the setting the page was built with: this copy of the lesson has no NumPy, which the Tensor engine needs.",
 });
 const DESCRIBED_IN_FULL = 3; // sliders: with more, a setting is described by the ones moved from the build's
 
