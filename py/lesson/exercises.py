@@ -73,7 +73,7 @@ def read_answer(text):
     try:
         tree = parse(text)
     except ExprError as error:
-        raise AnswerError(f"'{_shortened(text)}' is not a number: {error.message}") from None
+        raise AnswerError(error.message) from None  # the parser's messages quote what they refuse
     names = variables(tree)
     if names:
         raise AnswerError(f"'{names[0]}' is a name: type a number, or numbers combined such as 3*2**2 or 1/4")
