@@ -10,10 +10,9 @@ adds the engine's numbers, central differences or a traceback, `output` is what 
 lesson.tasks.sources; `initial_state()` gives the page each task's hints and solution.
 """
 
-import io
+import ast
 import random
 import re
-import tokenize
 from dataclasses import dataclass
 
 from lesson.tasks.backprop import GRAPHS, check_backward, check_zero_grad
@@ -152,11 +151,11 @@ def _refuse_unfinished(source):
 def _blank_lines(source):
     """The numbers of the lines where BLANK stands as a name (not in a comment or a string)."""
     try:
-        return sorted({token.start[0] for token in tokenize.generate_tokens(io.StringIO(source).readline)
-                       if token.type == tokenize.NAME and token.string == BLANK})
-    except (tokenize.TokenError, SyntaxError):  # unfinished code: running it will say where
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError):  # unfinished code: look for the blank in the text (running it will say where)
         return [number for number, line in enumerate(source.splitlines(), 1)
                 if re.search(rf"(?<!\w){BLANK}(?!\w)", line.split("#")[0])]
+    return sorted({node.lineno for node in ast.walk(tree) if isinstance(node, ast.Name) and node.id == BLANK})
 
 
 def _failed_to_run(error):

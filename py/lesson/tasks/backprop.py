@@ -136,7 +136,7 @@ def _expect_grads(value_class, graph, point, leaves, out, want, prefix, stale=Fa
     got = {name: leaf.grad for name, leaf in leaves.items()}
     for name, leaf_grad in got.items():
         if not is_number(leaf_grad):
-            raise Mistake(f"{prefix}{name}.grad is {leaf_grad!r}; it should be the number {shown(want[name])}")
+            raise Mistake(f"{prefix}{name}.grad is {shown(leaf_grad)}; it should be the number {shown(want[name])}")
     wrong = [name for name in got if not agrees(got[name], want[name])]
     if not wrong:
         return

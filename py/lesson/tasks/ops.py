@@ -160,7 +160,7 @@ def _local(node, text, count):
         raise Mistake(f"({text})._local has {len(local)} entries; it needs one per input, {count}")
     for entry in local:
         if not is_number(entry):
-            raise Mistake(f"({text})._local holds {type(entry).__name__} {entry!r}; a local derivative "
+            raise Mistake(f"({text})._local holds {type(entry).__name__} {shown(entry)}; a local derivative "
                           "is a plain number (use .data for a Value's number)")
     return tuple(local)
 
@@ -178,7 +178,7 @@ def _slots(case, inputs, prev, value_class, where):
         held = prev[order[slot]]
         if not isinstance(use, str):
             if not isinstance(held, value_class):
-                raise Mistake(f"({case.text})._prev holds the plain number {held!r}: wrap a plain operand in a Value "
+                raise Mistake(f"({case.text})._prev holds the plain number {shown(held)}: wrap a plain operand in a Value "
                               "first, so that every input is a node")
             if held.data != use:
                 raise Mistake(f"({case.text})._prev holds a Value of {shown(held.data)} for the {use:g}")

@@ -8,6 +8,7 @@ from lesson.wording import number
 # Two computations of the same formula agree to rounding; a wrong formula is far off.
 REL_TOL = 1e-9
 ABS_TOL = 1e-12
+MAX_SHOWN = 80
 
 
 class Mistake(Exception):
@@ -20,9 +21,11 @@ class Mistake(Exception):
 
 
 def shown(x):
-    """A computed number as a message prints it: as Python does when short ('2.0', '-3.0'), else 6 digits."""
+    """A computed number as a message prints it: as Python does when short ('2.0', '-3.0'), else 6 digits;
+    anything else as its repr, cut to MAX_SHOWN characters (the learner's __repr__ may print a novel)."""
     if isinstance(x, bool) or not isinstance(x, (int, float)):
-        return repr(x)
+        text = repr(x)
+        return text if len(text) <= MAX_SHOWN else text[:MAX_SHOWN] + "\u2026"
     text = repr(float(x))
     return text if len(text) <= 8 else number(x)
 
