@@ -120,7 +120,7 @@ def check_case(learner, value_class, case):
             got = local[slots[slot]]
             if not agrees(got, want_local[slot]):
                 raise Mistake(_wrong_local(case, slot, got, want_local[slot], where),
-                              details=_references(learner, value_class, case, slot, want_local[slot]))
+                              details=_references(value_class, case, slot, want_local[slot]))
         changed = [name for name in names if inputs[name].data != case.point[name]]
         if changed:
             raise Mistake(f"{case.text} at {where} changed {changed[0]}.data to {shown(inputs[changed[0]].data)}: "
@@ -211,7 +211,7 @@ def _wrong_local(case, slot, got, want, where):
     return f"d({case.short})/d{variable} at {where} came out {shown(got)}; it should be {should}"
 
 
-def _references(learner, value_class, case, slot, want):
+def _references(value_class, case, slot, want):
     """The message's details: the engine's number and central differences of the learner's forward pass."""
     variable = case.uses[slot]
     lines = [f"Our engine: {shown(want)}."]
