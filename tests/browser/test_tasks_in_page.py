@@ -152,6 +152,20 @@ def test_progress_and_code_survive_a_reload_until_start_over(page):
     assert editor(task_of(page, "add-mul")).text_content() == starter("add-mul")
 
 
+@pytest.mark.parametrize("stored", ["{not json", '{"done": "yes", "drafts": {"add-mul": 42}}', "[1, 2]"])
+def test_saved_progress_that_cannot_be_read_starts_afresh(page, guard, stored):
+    page.evaluate("(text) => localStorage.setItem('autograd-lesson/build-your-own-value', text)", stored)
+    page.reload()
+    wait_for_python(page)
+    section = task_of(page, "add-mul")
+    assert editor(section).text_content() == starter("add-mul") and section.get_attribute("data-done") is None
+    assert progress(page).locator(".task-progress-summary").text_content() == "0 of 5 tasks done."
+    section.get_by_role("button", name="Show solution").click()
+    assert check(section)[0] == "pass"  # and progress is kept again from here
+    if stored == "{not json":
+        assert any("The tasks' saved progress could not be read, so it starts afresh" in line for line in guard.console)
+
+
 # ---- code that never ends, raises or patches: a clear message, and the page keeps working ----
 
 def test_a_check_that_never_ends_is_stopped_and_the_page_works_after_it(page):

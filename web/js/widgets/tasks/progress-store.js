@@ -47,9 +47,10 @@ class TaskProgress extends EventTarget {
     this.dispatchEvent(new Event("change"));
   }
 
-  /** The learner's code for task `name`, or null if they have not changed the starter. */
+  /** The learner's code for task `name`, or null if they have not changed the starter (or what is stored is not code). */
   draft(name) {
-    return Object.hasOwn(this.state.drafts, name) ? this.state.drafts[name] : null;
+    const code = Object.hasOwn(this.state.drafts, name) ? this.state.drafts[name] : null;
+    return typeof code === "string" ? code : null;
   }
 
   saveDraft(name, code, starter) {
