@@ -344,3 +344,15 @@ def test_tasks_and_exercises_fit_and_render_in_both_themes(page, scheme, width, 
         box.scroll_into_view_if_needed()
         box.screenshot(path=str(screenshot_dir / f"{name}-{scheme}-{width}.png"))
     print(f"screenshots in {screenshot_dir}")
+
+
+def test_on_paper_the_explanations_print_and_the_answer_boxes_do_not(page):
+    wait_for_python(page)
+    exercise = exercise_of(page, "cube")
+    section = task_of(page, "train")
+    page.emulate_media(media="print")
+    assert exercise.locator(".exercise-explanation").is_visible() and exercise.locator(".exercise-widget").is_hidden()
+    assert section.locator(".task-source code").evaluate("(c) => getComputedStyle(c).whiteSpace") == "pre-wrap"
+    assert section.locator(".task-source").evaluate("(s) => s.scrollWidth <= s.clientWidth + 1")
+    page.emulate_media(media="screen")
+    assert exercise.locator(".exercise-explanation").is_hidden()
