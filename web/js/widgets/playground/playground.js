@@ -46,7 +46,8 @@ export function mountPlayground(root, { state, bridge }) {
   const undefinedNote = element(root, "p", "widget-error playground-undefined");
   undefinedNote.setAttribute("role", "status");
 
-  const check = createGradientCheckTable(root, { onReveal: draw });
+  const judge = (guess, gradient) => bridge.call("judge_guess", { guess, expected: gradient });
+  const check = createGradientCheckTable(root, { onReveal: draw, judge });
   const status = element(root, "p", "widget-note");
   status.setAttribute("role", "status");
 
