@@ -1,0 +1,102 @@
+"""How Value's operations become nodes, and the frame of Value.backward(): kept out of value.py,
+which shows only each operation's math.
+
+Every operation hands its result, inputs, local derivatives and name to `op_node`, which
+  - refuses a result that overflowed, and a local derivative that did where a graph is
+    recorded (domain.py words both errors);
+  - returns a constant (no inputs, no gradient) when no input needs a gradient, or inside
+    no_grad(): there is nothing to differentiate, so nothing is recorded, as in PyTorch;
+  - counts the levels below the new node down to the nearest loop-freed one (`_reach`), and
+    makes the node that would reach FREE_DEPTH loop-freed instead (graph.py).
+Nodes are made with object.__new__ and their fields set directly: an operation is the engine's
+hot path, and skipping __init__ (which checks its arguments) makes it about twice as fast.
+"""
+
+from autodiff import grad_mode
+from autodiff.checks import scalar_seed
+from autodiff.domain import derivative_error, result_overflow
+from autodiff.graph import FREE_DEPTH, BackwardPass, LoopFreed
+
+
+def node_makers(Value):
+    """(op_node, constant) for the class Value, which value.py binds once it is defined."""
+    new = object.__new__
+
+    class LoopFreedValue(LoopFreed, Value):
+        """A Value that, when it dies, frees the inputs only it holds by a loop instead of recursion."""
+
+        __slots__ = ()
+
+    def op_node(data, prev, local, op):
+        """The node for `data` = op(*prev), with d(data)/d(each of prev) in `local`; a constant
+        when no input needs a gradient or inside no_grad()."""
+        if data - data:  # 0.0 for every finite float, nan for inf and nan
+            raise result_overflow(op, prev, data)
+        first = prev[0]  # every operation has one input or two
+        if len(prev) == 2:
+            second = prev[1]
+            if not ((first.requires_grad or second.requires_grad) and grad_mode.enabled):
+                return constant(data)
+            if local[0] - local[0] or local[1] - local[1]:
+                raise derivative_error(op, prev)
+            reach = first._reach if first._reach >= second._reach else second._reach
+        else:
+            if not (first.requires_grad and grad_mode.enabled):
+                return constant(data)
+            if local[0] - local[0]:
+                raise derivative_error(op, prev)
+            reach = first._reach
+        if reach < FREE_DEPTH:
+            out = new(Value)
+            out._reach = reach + 1
+        else:
+            out = new(LoopFreedValue)
+            out._reach = 0
+        out.data = data
+        out.grad = 0.0
+        out.label = ""
+        out.requires_grad = True
+        out._op = op
+        out._prev = prev
+        out._local = local
+        return out
+
+    def constant(data):
+        """A constant leaf holding `data`, a float already checked: no inputs, no gradient."""
+        out = new(Value)
+        out.data = data
+        out.grad = 0.0
+        out.label = ""
+        out.requires_grad = False
+        out._op = ""
+        out._prev = ()
+        out._local = ()
+        out._reach = 0
+        return out
+
+    return op_node, constant
+
+
+class ScalarPass(BackwardPass):
+    """The frame of Value.backward() (graph.BackwardPass): it checks the root and the seed,
+    clears the intermediates' grads to 0.0 and adds the seed to the root's; afterwards it sets
+    constants back to 0.0 and refuses a gradient that overflowed, putting every grad back."""
+
+    __slots__ = ("constants",)
+
+    def __init__(self, root, gradient, order):
+        if not root.requires_grad:
+            raise RuntimeError("backward() called on a constant (requires_grad=False): it has no gradient")
+        seed = scalar_seed(gradient)
+        super().__init__(order, 0.0)
+        # Constants are added to like any input (cheaper than testing each edge); finish() undoes that.
+        self.constants = [node for node in order if not node.requires_grad]
+        root.grad += seed
+
+    def finish(self):
+        for node in self.constants:
+            node.grad = 0.0
+        for node in self.order:
+            g = node.grad
+            if g - g:
+                raise OverflowError(f"the gradient of {node!r} overflowed during backward()")
