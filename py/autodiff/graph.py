@@ -1,16 +1,19 @@
 """What both engines share about graphs: the order backward visits, the frame of a backward pass,
-and freeing graphs too deep for C recursion (Node, LoopFreed)."""
+and freeing graphs too deep for C recursion (Node, LoopFreed).
+
+Nodes are told apart by identity (neither engine defines `==` on them), so a set holds them directly.
+"""
 
 from sys import getrefcount
 
 
 def topo_order(root):
-    """Return every node reachable from `root`, each after all of its inputs (root last).
+    """Return every node reachable from `root`, each after all of its inputs.
 
-    Iterative depth-first post-order, so a chain of any length never hits Python's
-    recursion limit. Inputs are visited in operand order (`node._prev` is a tuple), so
-    the same expression always yields the same order, which the page's stepper shows.
-    Nodes are told apart by identity, as neither engine defines `==` on them.
+    Iterative depth-first post-order, so a chain of any length never hits
+    Python's recursion limit. Inputs are visited in operand order (`_prev` is
+    a tuple), so the same expression always gives the same order, which the
+    page's stepper shows.
     """
     order, visited = [], {root}
     stack = [(root, iter(root._prev))]
@@ -19,11 +22,11 @@ def topo_order(root):
         for parent in parents:
             if parent not in visited:
                 visited.add(parent)
-                if parent._prev:
+                if parent._prev:  # go deeper: its inputs come first
                     stack.append((parent, iter(parent._prev)))
                     break
-                order.append(parent)  # a leaf: done at once (pushing it would pop it next)
-        else:
+                order.append(parent)  # a leaf has no inputs to wait for
+        else:  # every input of node is in order: node can follow them
             stack.pop()
             order.append(node)
     return order

@@ -59,15 +59,17 @@ class Tensor(Node):
     __array_ufunc__ = None
 
     def __init__(self, data, requires_grad=False, dtype=np.float32, label=""):
-        dtype = float_dtype(dtype)  # float32 or float64
+        dtype = float_dtype(dtype)       # float32 or float64
         self.label = as_label(label, "Tensor")
-        self.data = as_array(data.data if isinstance(data, Tensor) else data, dtype)
-        self.grad = None  # d(output)/d(self), once backward() reaches it
+        if isinstance(data, Tensor):
+            data = data.data
+        self.data = as_array(data, dtype)  # a new array of that dtype
+        self.grad = None                 # d(output)/d(self), after backward()
         self.requires_grad = as_flag(requires_grad, "Tensor")
-        self._op = ""  # the operation that made this tensor: '' for a leaf
-        self._prev = ()  # that operation's inputs, in operand order
-        self._backward = None  # its chain: the output's grad in, one per input out
-        _start_versions(self)  # what in-place changes are checked against
+        self._op = ""                    # the op that made it ('' for a leaf)
+        self._prev = ()                  # that operation's inputs, in order
+        self._backward = None            # its chain: grad in, one per input out
+        _start_versions(self)            # to catch in-place changes (pitfall 2)
 
     def __repr__(self):
         body = np.array2string(self.data, separator=", ")
@@ -119,8 +121,8 @@ class Tensor(Node):
         """Forget the accumulated gradient (None, as in PyTorch)."""
         self.grad = None
 
-    # Element-wise binary operations: each input's gradient goes through _unbroadcast,
-    # and is computed only for an input that requires grad (ra, rb).
+    # Element-wise binary operations: each input's gradient goes through
+    # _unbroadcast, and is computed only for an input that requires grad.
 
     def __add__(self, other):
         """f(a, b) = a + b; df/da = 1, df/db = 1."""
@@ -212,7 +214,7 @@ class Tensor(Node):
     # Matrix product.
 
     def __matmul__(self, other):
-        """C = A @ B (batched and 1-D as np.matmul); dA = dC @ B^T, dB = A^T @ dC."""
+        """C = A @ B (also batched, or 1-D); dA = dC @ B^T, dB = A^T @ dC."""
         other = _lift(other, self)
         a, b = self.data, other.data
         ra, rb = self.requires_grad, other.requires_grad
@@ -238,12 +240,14 @@ class Tensor(Node):
     def relu(self):
         """f(a) = max(a, 0); df/da = 1 where a > 0, else 0 (0 at a = 0)."""
         r = np.maximum(self.data, 0)
-        return _op_node(r, (self,), lambda g: (g * (r > 0),), "relu", reads_out=True)
+        chain = lambda g: (g * (r > 0),)  # noqa: E731
+        return _op_node(r, (self,), chain, "relu", reads_out=True)
 
     def tanh(self):
         """f(a) = tanh(a); df/da = 1 - f^2."""
         t = np.tanh(self.data)
-        return _op_node(t, (self,), lambda g: (g * (1 - t * t),), "tanh", reads_out=True)
+        chain = lambda g: (g * (1 - t * t),)  # noqa: E731
+        return _op_node(t, (self,), chain, "tanh", reads_out=True)
 
     def sigmoid(self):
         """f(a) = 1 / (1 + exp(-a)); df/da = f * (1 - f)."""
@@ -292,24 +296,25 @@ class Tensor(Node):
     # Reductions and shape changes.
 
     def sum(self, axis=None, keepdims=False):
-        """f = sum of a over axis; df/da_i = 1: g is copied to every summed element."""
+        """f = sum of a over axis; df/da_i = 1: g is copied to each element."""
         shape = self.data.shape
+        total = self.data.sum(axis=axis, keepdims=keepdims)
 
         def chain(g):
             return (_expand(g, shape, axis, keepdims),)
-        return _op_node(self.data.sum(axis=axis, keepdims=keepdims), (self,), chain, "sum")
+        return _op_node(total, (self,), chain, "sum")
 
     def mean(self, axis=None, keepdims=False):
         """f = sum over axis / n; df/da_i = 1/n."""
-        a = self.data
-        total = a.sum(axis=axis, keepdims=keepdims)  # np.mean without its overhead
-        n = a.size // max(total.size, 1)
+        shape = self.data.shape
+        total = self.data.sum(axis=axis, keepdims=keepdims)  # as np.mean does
+        n = self.data.size // max(total.size, 1)  # elements in each mean
         scale = 1 / n if n else 0.0
 
         def chain(g):
-            return (_expand(g * scale, a.shape, axis, keepdims),)
-        # The mean of nothing is nan, as in NumPy.
-        return _op_node(total / n if n else total * np.nan, (self,), chain, "mean")
+            return (_expand(g * scale, shape, axis, keepdims),)
+        mean = total / n if n else total * np.nan  # of nothing: nan, as NumPy
+        return _op_node(mean, (self,), chain, "mean")
 
     def reshape(self, *shape):
         """The same elements in a new shape (`reshape(2, 3)` or `reshape((2, 3))`); the gradient is reshaped back."""
@@ -429,32 +434,35 @@ class Tensor(Node):
         return self._backward(upstream)
 
     def backward(self, gradient=None):
-        """Set each node's grad to gradient * d(self)/d(node), by the chain rule.
+        """Set each node's grad to gradient * d(self)/d(node): the chain rule.
 
-        `gradient` (self's shape) may be left out when self holds one element. Leaves
-        add to the grad they hold; other nodes hold this pass only.
+        `gradient` (of self's shape) may be left out when self holds one
+        element. Leaves add to the grad they hold, as in PyTorch; the other
+        nodes hold this pass only.
         """
         order = topo_order(self)  # every node after all of its inputs
-        with _TensorPass(self, gradient, order), _quiet():  # self's grad seeded
-            for node in reversed(order):  # self first: each grad is complete
+        with _TensorPass(self, gradient, order):  # seeds self, clears the rest
+            for node in reversed(order):  # from self back to the leaves
                 if node.grad is None or not node._prev:
                     continue  # a leaf, or a node self does not depend on
-                for parent, part in zip(node._prev, node._chain(node.grad)):
+                g = node.grad
+                for parent, part in zip(node._prev, node._chain(g)):
                     if part is not None and parent.requires_grad:
-                        _add_grad(parent, part, node.grad)
+                        _add_grad(parent, part, g)
 
 
 class _LoopFreed(LoopFreed, Tensor):
-    """A Tensor that, when it dies, frees the inputs only it holds by a loop instead of recursion (graph.py)."""
+    """A Tensor that, when it dies, frees the inputs only it holds by a loop (graph.py)."""
 
     __slots__ = ()
 
 
 class _TensorPass(BackwardPass):
     """The frame of Tensor.backward() (graph.BackwardPass): checks self and the seed, clears the
-    other nodes' grads to None and adds the seed to self's grad; a pass that fails is undone."""
+    other nodes' grads to None and adds the seed to self's grad; a pass that fails is undone.
+    The pass runs under np.errstate(all="ignore"): NumPy's inf and nan, without warnings."""
 
-    __slots__ = ()
+    __slots__ = ("quiet",)
 
     def __init__(self, root, gradient, order):
         if not root.requires_grad:
@@ -463,6 +471,15 @@ class _TensorPass(BackwardPass):
         seed = _seed(root, gradient)
         super().__init__(order, None)
         _add_grad(root, seed, None)
+
+    def __enter__(self):
+        self.quiet = _quiet()
+        self.quiet.__enter__()
+        return self
+
+    def __exit__(self, *error):
+        self.quiet.__exit__(*error)
+        return super().__exit__(*error)
 
 
 def _seed(root, gradient):
@@ -481,14 +498,18 @@ def _seed(root, gradient):
 
 
 def _add_grad(node, contribution, upstream):
-    """The one place gradients are added: leaves add up across passes, other nodes within this one."""
+    """The one place gradients are added: a leaf's add up across passes,
+    another node's within this pass (backward cleared it to None first)."""
     if node.grad is not None:
         contribution = node.grad + contribution
-    elif not node._prev and (contribution is upstream or contribution.base is not None):
-        # A leaf keeps its own array: the upstream itself, or a view, may be shared with other nodes.
+    elif not node._prev and (contribution is upstream
+                             or contribution.base is not None):
+        # A leaf keeps an array of its own: the upstream, or a view of an
+        # array, may be another node's too.
         contribution = contribution.copy()
-    # NumPy gives 0-d results as scalars; grad is always an array.
-    node.grad = contribution if type(contribution) is np.ndarray else np.asarray(contribution)
+    if type(contribution) is not np.ndarray:  # NumPy gives 0-d as scalars
+        contribution = np.asarray(contribution)
+    node.grad = contribution
 
 
 def _op_node(data, prev, chain, op, reads=(), reads_out=False):
@@ -560,16 +581,17 @@ def _versions(tensors):
 
 
 def _unbroadcast(grad, like):
-    """Sum grad over the axes NumPy broadcast `like` along, giving like's shape and dtype.
+    """grad summed back to the shape of `like` (and converted to its dtype).
 
-    The one place broadcasting is undone: leading axes that `like` lacks, and axes
-    where it had size 1.
+    The one place broadcasting is undone: leading axes that `like` lacks,
+    and axes where it had size 1.
     """
     shape = like.shape
     if grad.shape != shape:
         lead = grad.ndim - len(shape)
-        axes = tuple(range(lead)) + tuple(lead + i for i, n in enumerate(shape) if n == 1)
-        grad = grad.sum(axis=axes, keepdims=True).reshape(shape)
+        ones = tuple(lead + i for i, n in enumerate(shape) if n == 1)
+        grad = grad.sum(axis=tuple(range(lead)) + ones, keepdims=True)
+        grad = grad.reshape(shape)
     if grad.dtype is not like.dtype:
         grad = grad.astype(like.dtype)
     return grad

@@ -1,48 +1,51 @@
-"""Value: a scalar that remembers how it was computed, so backward() can apply the chain rule.
+"""Value: a scalar that remembers how it was computed, so that backward() can
+apply the chain rule.
 
-Each operation computes its result and, beside it, the local derivatives d(out)/d(input),
-which the new node keeps in `_local`; backward() then only multiplies and adds, in one loop.
-(micrograd keeps a small function per node instead; plain numbers let the page show them all.)
-Pure Python, no NumPy, so it runs on Pyodide's core alone.
+Each operation computes its result and, beside it, the local derivatives
+d(out)/d(input), which the new node keeps in `_local`; backward() then only
+multiplies and adds, in one loop. (micrograd keeps a small function per node
+instead; plain numbers let the page show every one of them.) Pure Python, no
+NumPy, so it runs on Pyodide's core alone.
 
 What this file leaves to others, so that it shows the idea:
-  - checks.py: what counts as a number, and errors naming what was given instead;
-  - domain.py: the domain policy, as Python's `math`: log(0), 1/0 and results too large for
-    a float raise; no operation returns inf or nan;
-  - value_nodes.py: how a result becomes a node (a constant when nothing needs a gradient,
-    or inside no_grad(), as in PyTorch), and the bookkeeping around backward();
-  - graph.py: the order backward() visits, and freeing graphs deeper than C recursion allows.
+  - checks.py: what counts as a number; errors naming what was given instead;
+  - domain.py: the domain policy, as Python's `math`: log(0), 1/0 and results
+    too large for a float raise, so no operation returns inf or nan;
+  - value_nodes.py: how a result becomes a node (a constant when nothing needs
+    a gradient, or inside no_grad(), as in PyTorch), and the bookkeeping
+    around backward();
+  - graph.py: the order backward() visits, and freeing very deep graphs.
 """
 
 import math
 
-from autodiff.checks import as_flag, as_label, scalar_data, scalar_exponent
-from autodiff.domain import divide, exp, log, power, power_slope
+from autodiff import checks, domain
 from autodiff.graph import Node, topo_order
 from autodiff.value_nodes import ScalarPass, node_makers
 
 
 class Value(Node):
-    """A scalar node: `data`, `grad` (d output / d self, after backward), and how it was made.
+    """A scalar node: `data`, `grad` (d output / d self), and how it was made.
 
-    `-` and `/` are operations of their own rather than `a + (-b)` and `a * b**-1`: a learner's
-    graph of exp(x) / (exp(x) + exp(z)) shows the four nodes they wrote, and fewer nodes are
-    faster.
+    `-` and `/` are operations of their own rather than `a + (-b)` and
+    `a * b**-1`: a graph of exp(x) / (exp(x) + exp(z)) shows the four nodes
+    the learner wrote, and fewer nodes are faster.
     """
 
-    __slots__ = ("data", "grad", "label", "requires_grad", "_op", "_prev", "_local")
-    # NumPy must hand `array + value` to __radd__, which refuses it, instead of quietly making
-    # an array of Values (a graph per element).
+    __slots__ = ("data", "grad", "label", "requires_grad",
+                 "_op", "_prev", "_local")
+    # NumPy must hand `array + value` to __radd__, which refuses it, instead
+    # of quietly making an array of Values (a graph per element).
     __array_ufunc__ = None
 
     def __init__(self, data, label="", requires_grad=True):
-        self.label = as_label(label, "Value")
-        self.data = scalar_data(data)     # a finite float
-        self.grad = 0.0                   # d(output)/d(self), once backward() has run
-        self.requires_grad = as_flag(requires_grad, "Value")
-        self._op = ""                     # the operation that made this node: '' for a leaf
-        self._prev = ()                   # that operation's inputs, in operand order
-        self._local = ()                  # d(self)/d(input), one per input
+        self.label = checks.as_label(label, "Value")
+        self.data = checks.scalar_data(data)  # a finite float
+        self.grad = 0.0                # d(output)/d(self), after backward()
+        self.requires_grad = checks.as_flag(requires_grad, "Value")
+        self._op = ""                  # the op that made it ('' for a leaf)
+        self._prev = ()                # that operation's inputs, in order
+        self._local = ()               # d(self)/d(input), one per input
 
     def __repr__(self):
         label = f", label={self.label!r}" if self.label else ""
@@ -53,12 +56,14 @@ class Value(Node):
     def __add__(self, other):
         """f(x, y) = x + y; df/dx = 1, df/dy = 1."""
         other = other if isinstance(other, Value) else _constant(other)
-        return _op_node(self.data + other.data, (self, other), (1.0, 1.0), "+")
+        x, y = self.data, other.data
+        return _op_node(x + y, (self, other), (1.0, 1.0), "+")
 
     def __sub__(self, other):
         """f(x, y) = x - y; df/dx = 1, df/dy = -1."""
         other = other if isinstance(other, Value) else _constant(other)
-        return _op_node(self.data - other.data, (self, other), (1.0, -1.0), "-")
+        x, y = self.data, other.data
+        return _op_node(x - y, (self, other), (1.0, -1.0), "-")
 
     def __mul__(self, other):
         """f(x, y) = x * y; df/dx = y, df/dy = x."""
@@ -70,14 +75,16 @@ class Value(Node):
         """f(x, y) = x / y; df/dx = 1/y, df/dy = -x/y^2 = -f/y."""
         other = other if isinstance(other, Value) else _constant(other)
         x, y = self.data, other.data
-        f = divide(x, y)  # refuses y = 0
+        f = domain.divide(x, y)  # refuses y = 0
         return _op_node(f, (self, other), (1.0 / y, -f / y), "/")
 
     def __pow__(self, p):
         """f(x) = x ** p for a plain number p; df/dx = p * x^(p-1)."""
-        p = scalar_exponent(p)  # an int or a float: x ** y is exp(y * log(x))
+        p = checks.scalar_exponent(p)  # a number: x ** y is exp(y * log(x))
         x = self.data
-        return _op_node(power(x, p), (self,), (power_slope(x, p),), f"**{p}")
+        f = domain.power(x, p)  # refuses what has no real value
+        slope = domain.power_slope(x, p)
+        return _op_node(f, (self,), (slope,), f"**{p}")
 
     def __neg__(self):
         """f(x) = -x; df/dx = -1."""
@@ -89,7 +96,7 @@ class Value(Node):
         return _op_node(t, (self,), (1.0 - t * t,), "tanh")
 
     def relu(self):
-        """f(x) = max(0, x); df/dx = 1 if x > 0 else 0 (0 at x = 0, as in PyTorch)."""
+        """f(x) = max(0, x); df/dx = 1 if x > 0 else 0 (so 0 at x = 0)."""
         x = self.data
         if x > 0.0:
             return _op_node(x, (self,), (1.0,), "relu")
@@ -97,13 +104,13 @@ class Value(Node):
 
     def exp(self):
         """f(x) = e^x; df/dx = e^x."""
-        e = exp(self.data)
+        e = domain.exp(self.data)
         return _op_node(e, (self,), (e,), "exp")
 
     def log(self):
         """f(x) = ln(x); df/dx = 1/x."""
         x = self.data
-        f = log(x)  # refuses x <= 0
+        f = domain.log(x)  # refuses x <= 0
         return _op_node(f, (self,), (1.0 / x,), "log")
 
     def sigmoid(self):
@@ -116,7 +123,7 @@ class Value(Node):
             s = e / (1.0 + e)
         return _op_node(s, (self,), (s * (1.0 - s),), "sigmoid")
 
-    # A plain number on the left (2 * x) reaches these; they keep the order written.
+    # A plain number on the left (2 * x) reaches these, in the order written.
 
     def __radd__(self, other):
         return _constant(other) + self
@@ -132,34 +139,37 @@ class Value(Node):
 
     def __rpow__(self, base):
         raise TypeError(
-            f"{type(base).__name__} ** Value is not supported: only a Value raised to a plain "
-            "int or float (for b ** x write (x * log(b)).exp())")
+            f"{type(base).__name__} ** Value is not supported: only a Value "
+            "raised to a plain int or float "
+            "(for b ** x write (x * log(b)).exp())")
 
     def detach(self):
-        """A constant with the same data: autograd sees no way back from it to self."""
+        """A constant with the same data: no way back from it to self."""
         return _constant_result(self.data)
 
     # The backward pass.
 
     def _chain(self, upstream):
-        """What this node adds to each input's grad, given its own: local * upstream."""
+        """What this node adds to each input's grad: local * upstream."""
         return tuple(local * upstream for local in self._local)
 
     def backward(self, gradient=1.0):
-        """Set each node's grad to gradient * d(self)/d(node), by the chain rule.
+        """Set each node's grad to gradient * d(self)/d(node): the chain rule.
 
-        `gradient` is d(final)/d(self) when self feeds a larger computation (1 by
-        default). Leaves add to the grad they hold; other nodes hold this pass only.
+        `gradient` is d(final)/d(self) when self feeds a larger computation
+        (1 by default). Leaves add to the grad they hold, as in PyTorch; the
+        other nodes hold this pass only.
         """
         order = topo_order(self)  # every node after all of its inputs
-        with ScalarPass(self, gradient, order):  # other grads 0, self's seeded
-            for node in reversed(order):  # self first: each grad is complete
+        with ScalarPass(self, gradient, order):  # seeds self, zeroes the rest
+            for node in reversed(order):  # from self back to the leaves
                 for parent, local in zip(node._prev, node._local):
-                    parent.grad += local * node.grad  # += adds up the paths
+                    parent.grad += local * node.grad  # add up every path
 
 
 def _constant(x):
-    """A plain number in an expression, like the 3 in x * 3: a leaf needing no gradient."""
+    """A plain number in an expression, like the 3 in x * 3: a leaf that
+    needs no gradient."""
     return Value(x, requires_grad=False)
 
 
