@@ -80,7 +80,7 @@ class Value(Node):
 
     def __pow__(self, p):
         """f(x) = x ** p for a plain number p; df/dx = p * x^(p-1)."""
-        p = checks.scalar_exponent(p)  # a number: x ** y is exp(y * log(x))
+        p = checks.scalar_exponent(p)  # an int or a float, not a Value
         x = self.data
         f = domain.power(x, p)  # refuses what has no real value
         slope = domain.power_slope(x, p)

@@ -8,8 +8,8 @@ Every operation hands its result, inputs, local derivatives and name to `op_node
     no_grad(): there is nothing to differentiate, so nothing is recorded, as in PyTorch;
   - counts the levels below the new node down to the nearest loop-freed one (`_reach`), and
     makes the node that would reach FREE_DEPTH loop-freed instead (graph.py).
-Nodes are made with object.__new__ and their fields set directly: an operation is the engine's
-hot path, and skipping __init__ (which checks its arguments) makes it about twice as fast.
+Nodes are made with object.__new__ and their fields set directly: operations are the engine's hot
+path, and __init__ checks arguments that an operation has checked already.
 """
 
 from autodiff import grad_mode
@@ -78,25 +78,22 @@ def node_makers(Value):
 
 
 class ScalarPass(BackwardPass):
-    """The frame of Value.backward() (graph.BackwardPass): it checks the root and the seed,
-    clears the intermediates' grads to 0.0 and adds the seed to the root's; afterwards it sets
-    constants back to 0.0 and refuses a gradient that overflowed, putting every grad back."""
+    """The frame of Value.backward() (graph.BackwardPass): it checks the root and the seed, clears
+    the intermediates' grads to 0.0 and adds the seed to the root's; afterwards it sets constants
+    back to 0.0 and refuses a gradient that overflowed, putting every grad back."""
 
-    __slots__ = ("constants",)
+    __slots__ = ()
 
     def __init__(self, root, gradient, order):
         if not root.requires_grad:
             raise RuntimeError("backward() called on a constant (requires_grad=False): it has no gradient")
         seed = scalar_seed(gradient)
         super().__init__(order, 0.0)
-        # Constants are added to like any input (cheaper than testing each edge); finish() undoes that.
-        self.constants = [node for node in order if not node.requires_grad]
         root.grad += seed
 
     def finish(self):
-        for node in self.constants:
-            node.grad = 0.0
         for node in self.order:
-            g = node.grad
-            if g - g:
+            if not node.requires_grad:
+                node.grad = 0.0  # added to like any input, which is cheaper than testing each edge
+            elif node.grad - node.grad:  # 0.0 for a finite float, nan for inf and nan
                 raise OverflowError(f"the gradient of {node!r} overflowed during backward()")
