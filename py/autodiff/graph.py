@@ -37,7 +37,8 @@ class BackwardPass:
 
     First every non-leaf node's grad becomes `cleared` (0.0 or None): it will hold this pass
     only. If the pass raises (an overflow, a stale saved tensor, a cell stopped midway), every
-    node's grad is put back as it was before the pass, and the error goes on.
+    node's grad is put back as it was before the pass, and the error goes on. An engine that
+    checks the finished gradients does so in its own __exit__, calling restore() to refuse them.
     """
 
     __slots__ = ("order", "saved")
@@ -53,18 +54,9 @@ class BackwardPass:
         return self
 
     def __exit__(self, error_type, error, traceback):
-        if error_type is None:
-            try:
-                self.finish()
-            except BaseException:
-                self.restore()
-                raise
-        else:
+        if error_type is not None:
             self.restore()
         return False
-
-    def finish(self):
-        """Checks on the finished gradients, for an engine to add; raising undoes the pass."""
 
     def restore(self):
         """Every node's grad as it was before the pass."""

@@ -441,7 +441,7 @@ class Tensor(Node):
         nodes hold this pass only.
         """
         order = topo_order(self)  # every node after all of its inputs
-        with _TensorPass(self, gradient, order):  # seeds self, clears the rest
+        with _TensorPass(self, gradient, order), _quiet():  # quiet inf and nan
             for node in reversed(order):  # from self back to the leaves
                 if node.grad is None or not node._prev:
                     continue  # a leaf, or a node self does not depend on
@@ -459,10 +459,9 @@ class _LoopFreed(LoopFreed, Tensor):
 
 class _TensorPass(BackwardPass):
     """The frame of Tensor.backward() (graph.BackwardPass): checks self and the seed, clears the
-    other nodes' grads to None and adds the seed to self's grad; a pass that fails is undone.
-    The pass runs under np.errstate(all="ignore"): NumPy's inf and nan, without warnings."""
+    other nodes' grads to None and adds the seed to self's grad; a pass that fails is undone."""
 
-    __slots__ = ("quiet",)
+    __slots__ = ()
 
     def __init__(self, root, gradient, order):
         if not root.requires_grad:
@@ -471,15 +470,6 @@ class _TensorPass(BackwardPass):
         seed = _seed(root, gradient)
         super().__init__(order, None)
         _add_grad(root, seed, None)
-
-    def __enter__(self):
-        self.quiet = _quiet()
-        self.quiet.__enter__()
-        return self
-
-    def __exit__(self, *error):
-        self.quiet.__exit__(*error)
-        return super().__exit__(*error)
 
 
 def _seed(root, gradient):
@@ -532,8 +522,10 @@ def _result(data):
     out._op = ""
     out._prev = ()
     out._backward = None
+    out._saved = ()  # as _start_versions does (inline: an operation's hot path)
+    out._version = [0]
+    out._serial = next(_serial)
     out._reach = 0
-    _start_versions(out)
     return out
 
 

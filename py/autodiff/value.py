@@ -76,15 +76,16 @@ class Value(Node):
         other = other if isinstance(other, Value) else _constant(other)
         x, y = self.data, other.data
         f = domain.divide(x, y)  # refuses y = 0
-        return _op_node(f, (self, other), (1.0 / y, -f / y), "/")
+        local = (1.0 / y, -f / y)  # too large for a float at y = 1e-300
+        return _op_node(f, (self, other), local, "/", check=True)
 
     def __pow__(self, p):
         """f(x) = x ** p for a plain number p; df/dx = p * x^(p-1)."""
         p = checks.scalar_exponent(p)  # an int or a float, not a Value
         x = self.data
         f = domain.power(x, p)  # refuses what has no real value
-        slope = domain.power_slope(x, p)
-        return _op_node(f, (self,), (slope,), f"**{p}")
+        slope = domain.power_slope(x, p)  # infinite at x = 0 for p < 1
+        return _op_node(f, (self,), (slope,), f"**{p}", check=True)
 
     def __neg__(self):
         """f(x) = -x; df/dx = -1."""
@@ -111,7 +112,7 @@ class Value(Node):
         """f(x) = ln(x); df/dx = 1/x."""
         x = self.data
         f = domain.log(x)  # refuses x <= 0
-        return _op_node(f, (self,), (1.0 / x,), "log")
+        return _op_node(f, (self,), (1.0 / x,), "log", check=True)
 
     def sigmoid(self):
         """f(x) = 1 / (1 + e^-x); df/dx = f(x) * (1 - f(x))."""

@@ -2,8 +2,8 @@
 which shows only each operation's math.
 
 Every operation hands its result, inputs, local derivatives and name to `op_node`, which
-  - refuses a result that overflowed, and a local derivative that did where a graph is
-    recorded (domain.py words both errors);
+  - refuses a result that overflowed, and, for the operations that ask (check=True), a local
+    derivative that did, where a graph is recorded (domain.py words both errors);
   - returns a constant (no inputs, no gradient) when no input needs a gradient, or inside
     no_grad(): there is nothing to differentiate, so nothing is recorded, as in PyTorch;
   - counts the levels below the new node down to the nearest loop-freed one (`_reach`), and
@@ -27,9 +27,10 @@ def node_makers(Value):
 
         __slots__ = ()
 
-    def op_node(data, prev, local, op):
+    def op_node(data, prev, local, op, check=False):
         """The node for `data` = op(*prev), with d(data)/d(each of prev) in `local`; a constant
-        when no input needs a gradient or inside no_grad()."""
+        when no input needs a gradient or inside no_grad(). `check`: the local derivatives can be
+        infinite or too large where the value is not (1 / x at x = 1e-300), so refuse that."""
         if data - data:  # 0.0 for every finite float, nan for inf and nan
             raise result_overflow(op, prev, data)
         first = prev[0]  # every operation has one input or two
@@ -37,15 +38,13 @@ def node_makers(Value):
             second = prev[1]
             if not ((first.requires_grad or second.requires_grad) and grad_mode.enabled):
                 return constant(data)
-            if local[0] - local[0] or local[1] - local[1]:
-                raise derivative_error(op, prev)
             reach = first._reach if first._reach >= second._reach else second._reach
         else:
             if not (first.requires_grad and grad_mode.enabled):
                 return constant(data)
-            if local[0] - local[0]:
-                raise derivative_error(op, prev)
             reach = first._reach
+        if check and not all(d - d == 0.0 for d in local):  # inf - inf and nan - nan are nan
+            raise derivative_error(op, prev)
         if reach < FREE_DEPTH:
             out = new(Value)
             out._reach = reach + 1
@@ -91,7 +90,17 @@ class ScalarPass(BackwardPass):
         super().__init__(order, 0.0)
         root.grad += seed
 
-    def finish(self):
+    def __exit__(self, error_type, error, traceback):
+        if error_type is None:
+            try:
+                self._check_and_clean()
+            except BaseException:
+                self.restore()
+                raise
+        return super().__exit__(error_type, error, traceback)
+
+    def _check_and_clean(self):
+        """Constants back to 0.0; refuse a gradient that overflowed, naming the first in topological order."""
         for node in self.order:
             if not node.requires_grad:
                 node.grad = 0.0  # added to like any input, which is cheaper than testing each edge
