@@ -590,15 +590,33 @@ def test_the_walkthrough_shows_the_engines_own_source(page):
              for figure in page.find("figure", class_="engine-source")}
     every_value_op = {f"Value.{name}" for name in ("__init__", "__add__", "__sub__", "__mul__", "__truediv__", "__pow__",
                                                    "__neg__", "tanh", "relu", "exp", "log", "backward")}
-    assert every_value_op | {"_op_node", "topo_order", "Tensor.__matmul__", "_unbroadcast"} <= set(shown)
+    assert every_value_op | {"topo_order", "Tensor.__matmul__", "_unbroadcast"} <= set(shown)
     # The Tensor class as the seed shows it: its fields (grad None, _prev, _op, _backward), shape and zero_grad.
-    assert {"Tensor.__init__", "_fill", "Tensor.shape", "Tensor.zero_grad"} <= set(shown)
-    assert all(field in shown["_fill"] for field in ("tensor.grad = None", "tensor._prev = ()", "tensor._op", "tensor._backward"))
+    assert {"Tensor.__init__", "Tensor.shape", "Tensor.zero_grad"} <= set(shown)
+    assert all(field in shown["Tensor.__init__"] for field in ("self.grad = None", "self._prev = ()", "self._op",
+                                                                "self._backward"))
     assert "self.grad = None" in shown["Tensor.zero_grad"] and "return self.data.shape" in shown["Tensor.shape"]
     assert shown["Value.__mul__"] == textwrap.dedent(inspect.getsource(Value.__mul__)).rstrip("\n")
-    assert "_LoopFreed" in shown["_op_node"]
-    [note] = [aside for aside in page.find("aside") if "Freeing deep graphs" in aside.text]
-    assert "_reach" in note.text and "_LoopFreed" in note.text
+
+
+# The deep-graph bookkeeping (graph.py), the in-place bookkeeping and the node makers: none is part of the lesson.
+INTERNALS = ("_reach", "FREE_DEPTH", "LoopFreed", "_serial", "_versions", "_saved", "_record", "node_makers")
+
+
+def test_the_walkthrough_shows_no_engineering_internals_and_needs_no_note_excusing_them(page):
+    shown = {figure.find("figcaption")[0].find("code")[0].text: figure.find("pre")[0].text
+             for figure in page.find("figure", class_="engine-source")}
+    found = {name: re.findall(r"\b(?:" + "|".join(INTERNALS) + r")\b", code) for name, code in shown.items()}
+    assert {name: words for name, words in found.items() if words} == {}
+    walkthrough = [aside.text for aside in page.find("aside") if "engineer" in aside.text.lower()]
+    assert walkthrough == []
+
+
+def test_every_engine_listing_fits_79_columns(page):
+    # What fits the lesson's column at 1280 px without scrolling (tests/browser checks the pixels).
+    wide = {figure.find("figcaption")[0].find("code")[0].text: max(len(line) for line in figure.find("pre")[0].text.split("\n"))
+            for figure in page.find("figure", class_="engine-source")}
+    assert {name: width for name, width in wide.items() if width > 79} == {}
 
 
 def test_the_lessons_formulas_use_only_what_browsers_draw(lesson):
