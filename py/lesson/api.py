@@ -24,6 +24,9 @@ FUNCTIONS = {
     "run_cell": "lesson.api:run_cell",
     "reset_cells": "lesson.api:reset_cells",
     "warm_up": "lesson.warm_up:warm_up",
+    "check_task": "lesson.tasks:check_task",
+    "check_exercise": "lesson.exercises:check_exercise",
+    "judge_guess": "lesson.exercises:judge_guess",
 }
 
 _notebook = Notebook()  # the cells' own namespace and engine copy (see lesson.cells)

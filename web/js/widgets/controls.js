@@ -23,6 +23,14 @@ export function element(parent, tag, className, text) {
   return node;
 }
 
+/** Append a <button type="button"> (not a form's submit) with a label and, if given, a tooltip. */
+export function button(parent, label, className, title) {
+  const node = element(parent, "button", className, label);
+  node.type = "button";
+  if (title) node.title = title;
+  return node;
+}
+
 /** A labelled <input> of any type (its accessible name is `label`) in a div of class `className`. */
 export function inputField(parent, { label, className, name = label, ...attributes }) {
   const field = element(parent, "div", className);

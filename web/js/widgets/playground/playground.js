@@ -48,7 +48,8 @@ export function mountPlayground(root, { state, bridge }) {
   const undefinedNote = element(root, "p", "widget-error playground-undefined");
   undefinedNote.setAttribute("role", "status");
 
-  const check = createGradientCheckTable(root, { onReveal: draw });
+  const judge = (guess, gradient) => bridge.call("judge_guess", { guess, expected: gradient });
+  const check = createGradientCheckTable(root, { onReveal: draw, judge });
   const view = { mode: "all", result: null };
   let touched = false; // the URL fragment is ours to write only once the learner has used the playground
   let pendingLink = location.hash.startsWith(LINK_PREFIX) ? location.hash : null;
