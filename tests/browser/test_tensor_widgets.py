@@ -10,7 +10,7 @@ import pytest
 
 from harness import wait_for_python, wait_until
 from test_widgets_in_page import (active_nodes, all_mounted, drawn_nodes, engine_nodes, expected_steps,  # noqa: F401
-                                  screenshot_dir, static_page)
+                                  screenshot_dir, static_page, step_through)
 
 np = pytest.importorskip("numpy", reason="the reference results need the Tensor engine, which needs NumPy")
 
@@ -82,19 +82,13 @@ def assert_same_to_float32(drawn, engine):
                 np.testing.assert_allclose(got, want, **FLOAT32, err_msg=f"{part} of {node}")
 
 
-def step_through_to_float32(page, widget, trace, steps, phase):
-    """Press Home, then → on the Step slider through `steps`: each highlights its nodes and shows exactly its
-    values and gradients (the others empty), equal to the engine's to float32 rounding."""
+def check_step_to_float32(widget, trace, step, phase):
+    """As check_step: the step's nodes highlighted, exactly its values and gradients shown (the others
+    empty), equal to the engine's to float32 rounding."""
+    assert widget.get_attribute("data-phase") == phase and set(active_nodes(widget)) == step["active"]
     engine = engine_nodes(trace)
-    slider = widget.get_by_role("slider", name="Step", exact=True)
-    slider.focus()
-    page.keyboard.press("Home")
-    for index, step in enumerate(steps):
-        if index:
-            page.keyboard.press("ArrowRight")
-        assert widget.get_attribute("data-phase") == phase and set(active_nodes(widget)) == step["active"]
-        expected = {i: (engine[i][0] if i in step["values"] else None, step["grads"].get(i)) for i in engine}
-        assert_same_to_float32(drawn_nodes(widget), expected)
+    expected = {i: (engine[i][0] if i in step["values"] else None, step["grads"].get(i)) for i in engine}
+    assert_same_to_float32(drawn_nodes(widget), expected)
 
 
 def last_backward_step(page, widget):
@@ -160,9 +154,9 @@ def test_nn_backprop_live_equals_the_cpython_engine(lesson_page, settings):
     full = wait_for_layer(widget, settings)
     result = widgets.nn_backprop(**full)
     forward, backward = expected_steps(result["trace"])
-    step_through_to_float32(page, widget, result["trace"], forward, "forward")
+    step_through(page, widget, result["trace"], forward, "forward", check=check_step_to_float32)
     widget.get_by_role("radio", name="Backward").check()
-    step_through_to_float32(page, widget, result["trace"], backward, "backward")
+    step_through(page, widget, result["trace"], backward, "backward", check=check_step_to_float32)
     assert_same_to_float32(drawn_nodes(widget), engine_nodes(result["trace"]))
     # The step's sentence prints its numbers to 3 digits, as CPython's does for the same setting.
     assert widget.locator(".step-text").text_content() == result["backward"][-1]["text"]

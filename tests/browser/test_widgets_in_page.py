@@ -99,15 +99,15 @@ def check_step(widget, trace, step, phase):
     assert {i: g for i, (_, g) in drawn.items() if g is not None} == step["grads"]
 
 
-def step_through(page, widget, trace, steps, phase):
-    """Press Home, then → on the Step slider through `steps`, checking each one."""
+def step_through(page, widget, trace, steps, phase, check=check_step):
+    """Press Home, then → on the Step slider through `steps`, checking each one (with `check`, as check_step)."""
     slider = widget.get_by_role("slider", name="Step", exact=True)
     slider.focus()
     page.keyboard.press("Home")
     for index, step in enumerate(steps):
         if index:
             page.keyboard.press("ArrowRight")
-        check_step(widget, trace, step, phase)
+        check(widget, trace, step, phase)
 
 
 def set_explore(widget, a, b):
