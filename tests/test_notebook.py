@@ -84,7 +84,7 @@ def test_the_prose_is_markdown_with_its_math_and_the_widgets_as_captions(noteboo
     assert markdown.startswith("# Module 02: Autograd")
     assert r"$$" in markdown and r"\dfrac{\partial c}{\partial x}" in markdown  # math as the lesson writes it
     assert "::: " not in markdown and ":::\n" not in markdown  # every directive was turned into Markdown
-    assert markdown.count("**Interactive figure** (in the lesson's web page):") == 8
+    assert markdown.count("**Interactive figure** (in the lesson's web page):") == 9  # broadcasting's among them
     # A task is its statement and its starter code; an exercise its question, then its worked explanation.
     assert markdown.count("> **Task** (in the lesson's web page, where **Check** runs your code against the engine):") == 5
     assert "> ### Task 1: add and multiply" in markdown and "> ```python\n> import math" in markdown

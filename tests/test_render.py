@@ -13,7 +13,7 @@ from lesson.tasks import TASKS, starter
 from pagebuild.render import LessonError, render_lesson, source_hash, toc_html
 
 WIDGETS = ("forward-steps", "compute-graph", "grad-accumulation", "neuron-training", "explore", "nn-backprop",
-           "playground", "task-progress")
+           "broadcast", "playground", "task-progress")
 
 
 class Element:

@@ -18,6 +18,7 @@ FUNCTIONS = {
     "neuron_training": "lesson.widgets:neuron_training",
     "explore": "lesson.widgets:explore",
     "nn_backprop": "lesson.widgets:nn_backprop",
+    "broadcast": "lesson.broadcasting:broadcast",
     "playground": "lesson.playground:playground",
     "decode_state": "lesson.playground:decode_state",
     "run_cell": "lesson.api:run_cell",

@@ -2,7 +2,8 @@
 // (lesson.exercises.check_exercise) and the verdict says how close it is. Once an answer has been judged,
 // the worked explanation below it opens. The page never computes the answer itself.
 
-import { button, element, followPython, pythonMessage } from "./controls.js";
+import { button, element } from "./controls.js";
+import { followPython, pythonMessage } from "./live.js";
 
 /** Mount the answer box of the exercise around `root` (section[data-exercise]), from lesson.exercises.initial_state(). */
 export function mountExercise(root, { state, bridge }) {

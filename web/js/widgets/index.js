@@ -6,6 +6,7 @@
 import { whenPrinting } from "../print.js";
 import { fragmentId } from "../runtime/hold-fragment.js";
 import { idle } from "../runtime/idle.js";
+import { mountBroadcast } from "./broadcast.js";
 import { mountComputeGraph } from "./compute-graph.js";
 import { element } from "./controls.js";
 import { mountExercise } from "./exercise.js";
@@ -25,6 +26,7 @@ const WIDGETS = {
   "neuron-training": mountNeuronTraining,
   explore: mountExplore,
   "nn-backprop": mountNnBackprop,
+  broadcast: mountBroadcast,
   playground: mountPlayground,
   task: mountTask,
   "task-progress": mountTaskProgress,
@@ -34,17 +36,16 @@ const NEAR = 600; // px above or below the viewport within which a widget counts
 const OFFSCREEN_MOUNT_WAIT_MS = 3000; // off-screen widgets wait this long at most for Python's boot
 
 /**
- * Mount each `[data-widget]` element under `root` that names a known widget (the lesson's six, the
- * playground, the tasks, their progress and the exercises). A widget that fails says so in place; the
- * rest still mount. `grid` is the explore widget's grid of every setting (an object or a Promise of one;
- * see lesson.widgets.explore_grid). `numpyLive` tells nn-backprop whether the page's Python has NumPy.
- * `cells` is a Promise of the code cells' notebook, whose queue the tasks' checks join.
+ * Mount each `[data-widget]` element under `root` that names a known widget (WIDGETS). A widget that
+ * fails says so in place; the rest still mount. `grid` is the explore widget's grid of every setting (an
+ * object or a Promise of one; see lesson.widgets.explore_grid). `cells` is a Promise of the code cells'
+ * notebook, whose queue the tasks' checks join.
  * Returns {mounted: [{name, element, widget}] as they mount, all: a Promise resolved once every one is}.
  * Each mounted root gets `data-mounted`; the performance mark "widgets-all-mounted" is set at the end.
  * Performance measures, for the benchmark: "widget-mount NAME" per widget, "widgets-mount-now" for
  * the work done before this returns (what holds up the first paint).
  */
-export function mountWidgets({ bridge, initialState, root = document, grid, cells, numpyLive = document.documentElement.dataset.numpy === "live" }) {
+export function mountWidgets({ bridge, initialState, root = document, grid, cells }) {
   const started = performance.now();
   const mounted = [];
   const waiting = new Set([...root.querySelectorAll("[data-widget]")].filter((node) => Object.hasOwn(WIDGETS, node.dataset.widget)));
@@ -64,7 +65,7 @@ export function mountWidgets({ bridge, initialState, root = document, grid, cell
     const start = performance.now();
     try {
       if (!initialState?.[name]) throw new Error(`the page carries no data for the "${name}" widget`);
-      const widget = WIDGETS[name](node, { state: initialState[name], bridge, numpyLive, grid, cells });
+      const widget = WIDGETS[name](node, { state: initialState[name], bridge, grid, cells });
       mounted.push({ name, element: node, widget });
     } catch (error) {
       console.error(`widget ${name}:`, error);

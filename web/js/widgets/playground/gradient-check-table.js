@@ -6,7 +6,8 @@
 import { select } from "d3";
 import { changed, setText } from "../../views/changed.js";
 import { attributeText, formatNumber } from "../../views/format.js";
-import { element, pythonMessage } from "../controls.js";
+import { element } from "../controls.js";
+import { pythonMessage } from "../live.js";
 
 // The table's cells after the variable's name: [class, column heading].
 const CELLS = [["value", "Value"], ["grad", "Autograd"], ["numerical", "Numerical"], ["difference", "Difference"], ["guess", "Your guess"]];

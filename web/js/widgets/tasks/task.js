@@ -7,7 +7,8 @@
 import { editorHint, makeEditor } from "../../cell-editor.js";
 import { TIME_LIMIT_MS } from "../../cells.js";
 import { createLossChart } from "../../views/loss-chart.js";
-import { button, element, followPython, pythonMessage } from "../controls.js";
+import { button, element } from "../controls.js";
+import { followPython, pythonMessage } from "../live.js";
 import { taskProgress } from "./progress-store.js";
 
 /** Mount the task whose controls go in `root` (inside its section[data-task]), from lesson.tasks.initial_state(). */
