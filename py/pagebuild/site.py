@@ -30,8 +30,8 @@ def lesson_content(numpy_live: bool) -> LessonContent:
     # The tasks' hints and solutions and the track's order ("task", "task-progress"), the exercises' answer parts.
     state = {**initial_state(), **tasks.initial_state(), "exercise": exercises.initial_state()}
     # The explore grid (every slider setting) is most of the widgets' data and not needed to paint:
-    # it has its own block, read after the first paint (older initial states still carry it inline).
-    assets = {} if "grid" in state["explore"] else {"explore-grid.json": explore_grid()}
+    # it has its own block, read after the first paint.
+    assets = {"explore-grid.json": explore_grid()}
     body = with_static_figures(rendered.body_html, state)  # what a reader with JavaScript off sees in each figure
     return LessonContent(rendered.title, toc_html(rendered.toc), body, state, assets, rendered.outputs)
 
