@@ -654,8 +654,8 @@ def test_an_undefined_node_is_marked_and_the_message_names_it(page, scheme, scre
     engine = open_link(page, "log(x) + exp(y)", {"x": 0.0, "y": 1.0})
     cause = engine["undefined"]["node"]
     output = engine["trace"]["output"]
-    assert widget.locator(".playground-undefined").inner_text() == (
-        "log(x) is undefined here: log is defined only for positive numbers, got log(0), "
+    assert widget.locator(".playground-undefined").inner_text() == engine["undefined"]["message"] == (
+        "z1 = log(x) is undefined here: log is defined only for positive numbers, got log(0), "
         "and so is everything computed from it.")
     # The failing node and the output computed from it are undefined; only the failing one is the cause.
     undefined = widget.locator("[data-node].is-undefined").evaluate_all("(ns) => ns.map((n) => n.dataset.node)")
@@ -679,8 +679,8 @@ def test_where_only_the_derivative_fails_the_values_show_and_the_gradient_says_u
     engine = open_link(page, "(y-1)**0.5 + x", {"y": 1.0, "x": 2.0})
     cause = engine["undefined"]["node"]
     assert widget.get_attribute("data-state") == "undefined"
-    assert widget.locator(".playground-undefined").inner_text() == (
-        "(y - 1)**0.5: its derivative is infinite where y - 1 = 0, so there are no gradients here "
+    assert widget.locator(".playground-undefined").inner_text() == engine["undefined"]["message"] == (
+        "z2 = (y - 1)**0.5: its derivative is infinite where y - 1 = 0, so there are no gradients here "
         "(the values are shown).")
     shown = drawn(widget)
     assert shown[cause] == (0.0, None) and shown[engine["trace"]["output"]] == (2.0, None)
