@@ -1,44 +1,78 @@
 // Make the page's Pyodide memory snapshot in Node: boot with the trimmed stdlib, import the lesson, save memory.
-// Usage: node snapshot.mjs PYODIDE_DIR STDLIB_ZIP SOURCES_JSON OUT_FILE   (prints {bytes, failures} as JSON)
-// The same wasm runs in the browser, so a snapshot made here restores there (the build id is checked).
+// Usage: node snapshot.mjs PYODIDE_DIR STDLIB_ZIP SOURCES_JSON OUT_DIR [NUMPY_WHEEL]
+// Writes OUT_DIR/snapshot.bin (packed as the page carries it, see web/js/runtime/memory.js) and, given
+// NumPy's wheel, OUT_DIR/numpy-pyc.bin; prints a JSON report.
+// The same wasm runs in the browser, so a snapshot made here restores there (Pyodide checks its build id).
+//
+// With NumPy: NumPy itself cannot be in the snapshot (its compiled modules are not restored with the
+// memory), so the snapshot has the standard library modules that loading and importing it need
+// already imported; then, after the snapshot is taken, NumPy is loaded from the wheel here, imported,
+// and its modules compiled to .pyc files by this same Python, for the page to write beside its sources.
 
 import { readFileSync, writeFileSync } from "node:fs";
-import { pathToFileURL } from "node:url";
-import { importLesson, writeSources } from "../../web/js/runtime/python.js";
+import { basename, dirname } from "node:path";
+import { dataSegment, packSnapshot } from "../../web/js/runtime/memory.js";
+import { bootPyodide, takeSnapshot } from "../../web/js/runtime/pyodide-internals.js";
+import { importLesson, packFiles, writeSources } from "../../web/js/runtime/python.js";
 
-/**
- * Zero the C heap's free memory (it holds whatever freed objects left there): allocate every free
- * chunk with memory growth forbidden, fill it with zeros and free it again. The snapshot's pages then
- * compress about a sixth smaller, and the page carries, parses and inflates that much less.
- */
-function zeroFreeMemory(module) {
-  const size = module.HEAPU8.length;
-  const grow = WebAssembly.Memory.prototype.grow;
-  WebAssembly.Memory.prototype.grow = () => { throw new RangeError("the heap may not grow while it is zeroed"); };
-  const taken = [];
-  try {
-    for (let chunk = 1 << 24; chunk >= 16; chunk >>= 1) {
-      for (let at; (at = module._malloc(chunk)); taken.push(at)) module.HEAPU8.fill(0, at, at + chunk);
-    }
-  } finally {
-    WebAssembly.Memory.prototype.grow = grow;
-    for (const at of taken) module._free(at);
-  }
-  if (module.HEAPU8.length !== size) throw new Error("the heap grew while its free memory was zeroed");
-}
+// Imported by loadPackage("numpy") and `import numpy` on Pyodide 0.27.7 after a restore (measured: the
+// stdlib modules in sys.modules after them, less those before); the report lists any it missed.
+const NUMPY_STDLIB = ["importlib.metadata", "tarfile", "csv", "datetime", "calendar", "email", "quopri",
+  "base64", "pickle", "ctypes", "platform", "__future__"];
 
-const [pyodideDir, stdlibZip, sourcesJson, outFile] = process.argv.slice(2);
-const { loadPyodide } = await import(pathToFileURL(`${pyodideDir}/pyodide.mjs`).href);
-const pyodide = await loadPyodide({
+const [pyodideDir, stdlibZip, sourcesJson, outDir, numpyWheel] = process.argv.slice(2);
+const pyodide = await bootPyodide({
   indexURL: `${pyodideDir}/`,
+  packageCacheDir: numpyWheel ? `${dirname(numpyWheel)}/` : undefined, // where loadPackage finds the wheel in Node
   stdLibURL: stdlibZip, // the page ships this exact zip: the snapshot remembers offsets into it
-  _makeSnapshot: true,
+  makeSnapshot: true,
   stdout: (line) => console.error(line),
 });
 writeSources(pyodide, JSON.parse(readFileSync(sourcesJson, "utf8")));
 const failures = importLesson(pyodide);
-pyodide.runPython("import gc; gc.collect()"); // free what importing left unreachable, then zero it
-zeroFreeMemory(pyodide._module);
-const snapshot = pyodide.makeMemorySnapshot();
-writeFileSync(outFile, snapshot);
-console.log(JSON.stringify({ bytes: snapshot.length, failures }));
+if (numpyWheel) for (const name of NUMPY_STDLIB) pyodide.pyimport(name);
+const stdlibBefore = new Set(stdlibModules());
+const snapshot = takeSnapshot(pyodide);
+const wasm = new Uint8Array(readFileSync(`${pyodideDir}/pyodide.asm.wasm`));
+const packed = packSnapshot(snapshot.bytes, dataSegment(wasm), snapshot.headerLength, snapshot.memoryBase);
+writeFileSync(`${outDir}/snapshot.bin`, packed);
+const report = { bytes: snapshot.bytes.length, packed: packed.length, failures };
+if (numpyWheel) Object.assign(report, await compileNumpy(basename(numpyWheel)));
+console.log(JSON.stringify(report));
+
+/** The standard library's top-level modules in sys.modules. */
+function stdlibModules() {
+  return JSON.parse(pyodide.runPython(`
+import json, sys
+stdlib = next(path for path in sys.path if path.endswith(".zip")) + "/"
+json.dumps(sorted({name.partition(".")[0] for name, module in list(sys.modules.items())
+                   if (getattr(module, "__file__", None) or "").startswith(stdlib)}))
+`));
+}
+
+/**
+ * Load NumPy from its wheel, import it and compile every module that import ran to an unchecked-hash
+ * .pyc (Python then reads it without comparing the .py's date, which the page's install sets anew):
+ * written to OUT_DIR/numpy-pyc.bin as site-packages-relative paths. Fails unless NumPy imports.
+ */
+async function compileNumpy(wheelName) {
+  const messages = [];
+  await pyodide.loadPackage(wheelName.split("-")[0], { messageCallback: () => {}, errorCallback: (m) => messages.push(m) });
+  pyodide.pyimport("numpy");
+  const missed = stdlibModules().filter((name) => !stdlibBefore.has(name));
+  const compiled = JSON.parse(pyodide.runPython(`
+import importlib.util, json, py_compile, site, sys
+site_packages = site.getsitepackages()[0] + "/"
+done = []
+for name, module in sorted(sys.modules.items()):
+    source = getattr(module, "__file__", None) or ""
+    if name.partition(".")[0] == "numpy" and source.endswith(".py"):
+        cached = importlib.util.cache_from_source(source)
+        py_compile.compile(source, cached, doraise=True, invalidation_mode=py_compile.PycInvalidationMode.UNCHECKED_HASH)
+        done.append(cached[len(site_packages):])
+json.dumps({"site_packages": site_packages, "pyc": done})
+`));
+  const files = compiled.pyc.map((path) => ({ path, bytes: pyodide.FS.readFile(compiled.site_packages + path) }));
+  writeFileSync(`${outDir}/numpy-pyc.bin`, packFiles(files));
+  return { numpy: { pyc: files.length, errors: messages, stdlibNotInSnapshot: missed } };
+}

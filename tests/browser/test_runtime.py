@@ -1,5 +1,6 @@
-"""The page's runtime in Chromium: Python boots from file:// and http, the bridge returns what CPython
-returns, cells fail, loop and stop without breaking the page, a bad snapshot falls back, the CSP holds."""
+"""The page's runtime in Chromium: Python boots from file:// and http, then NumPy loads, the bridge returns
+what CPython returns, cells fail, loop and stop without breaking the page, a bad snapshot falls back, the
+CSP holds, and a page built without NumPy says so."""
 
 import gzip
 import json
@@ -10,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from harness import ROOT, open_page, python_call, wait_for_python, wait_until
+from harness import ROOT, open_page, python_call, wait_for_numpy, wait_for_python, wait_until
 from lesson import api
 from pagebuild.blocks import pack
 from pagebuild.page import data_blocks
@@ -18,13 +19,21 @@ from pagebuild.page import data_blocks
 pytestmark = pytest.mark.timeout(180)
 
 
-def test_python_gets_ready_from_file_and_http(lesson_page):
+LIVE = "Python is live: sliders and engine cells now run in your browser."
+
+
+def test_python_then_numpy_get_ready_from_file_and_http(lesson_page):
     assert lesson_page.evaluate("document.documentElement.dataset.python") in ("static", "booting", "ready")
+    assert lesson_page.evaluate("document.documentElement.dataset.numpy") in ("loading", "ready")
     wait_for_python(lesson_page)
     status = lesson_page.locator("#python-status")
+    # What is live, and no more: engine cells at once, tensor cells once NumPy is; PyTorch cells never.
+    assert status.text_content().strip() in (f"{LIVE} Loading NumPy for the tensor cells\u2026",
+                                             "Python and NumPy are live: sliders, engine cells and tensor cells now run in your browser.")
+    wait_for_numpy(lesson_page)
     assert status.get_attribute("data-stage") == "ready"
-    # What is live, and no more: PyTorch cells (and NumPy ones in a build without NumPy) are not.
-    assert status.text_content().strip() == "Python is live: sliders and engine cells now run in your browser."
+    assert status.text_content().strip() == "Python and NumPy are live: sliders, engine cells and tensor cells now run in your browser."
+    assert lesson_page.evaluate("() => lesson.bridge.whenNumpy().then(() => lesson.bridge.numpy)") == "ready"
 
 
 # Installed before the page's own scripts: every data-stage the indicator takes, with its bar and text.
@@ -40,19 +49,24 @@ new MutationObserver((records) => {
 """
 
 
-def test_the_progress_indicator_shows_the_boot_stage_by_stage(context, dist):
+def test_the_progress_indicator_shows_the_boot_stage_by_stage_then_numpys(context, dist):
     context.add_init_script(RECORD_BOOT_STAGES)
     page = open_page(context, (dist / "lesson.html").as_uri())
-    wait_for_python(page)
+    wait_for_numpy(page)
     seen = page.evaluate("bootStages")
     stages = [entry["stage"] for entry in seen]
-    assert stages[-1] == "ready" and stages.count("ready") == 1, stages
-    between = [entry for entry in seen if entry["stage"] in ("decode", "compile", "restore")]
+    python = stages[:stages.index("numpy-install")]
+    assert python[-1] == "ready" and stages[-1] == "ready", stages
+    between = [entry for entry in seen[:len(python)] if entry["stage"] in ("decode", "compile", "restore")]
     assert between, f"no stage between the start and ready: {stages}"
     for entry in between:  # each shown with its own words and a partly filled bar
         assert entry["text"].startswith("Starting Python: ") and 0 < entry["bar"] < 4, entry
-    assert seen[-1]["bar"] == 4
-    assert page.locator("#python-status progress").is_hidden()  # the bar goes once Python is live
+    numpy = seen[len(python):-1]
+    assert [entry["stage"] for entry in numpy] == ["numpy-install", "numpy-import"], stages
+    for entry in numpy:  # NumPy's steps fill the bar again while Python is already live
+        assert entry["text"] == f"{LIVE} Loading NumPy for the tensor cells\u2026" and entry["bar"] > 0, entry
+    assert seen[-1]["text"].startswith("Python and NumPy are live")
+    assert page.locator("#python-status progress").is_hidden()  # the bar goes once NumPy is live
 
 
 @pytest.mark.parametrize("a, b", [(2.0, -1.0), (-3.5, 4.5), (0.0, 0.0)])
@@ -245,37 +259,14 @@ def test_every_byte_survives_the_html_parser(context, dist, tmp_path):
     assert [bytes(d) for d in decoded] == payloads
 
 
-NUMPY_BUNDLED = bool(os.environ.get("LESSON_PYODIDE_PACKAGES"))
-
-
-@pytest.mark.skipif(NUMPY_BUNDLED, reason="NumPy is bundled (LESSON_PYODIDE_PACKAGES), so its cells are live")
-def test_cells_that_cannot_run_live_say_why(page):
+def test_only_pytorch_cells_are_not_live_and_each_says_why(page):
     notes = page.evaluate("""() => [...document.querySelectorAll('figure.cell:not([data-live="true"])')]
         .map((cell) => [cell.dataset.kind, [...cell.querySelectorAll('.cell-note')].map((n) => n.textContent)])""")
-    kinds = {kind for kind, _ in notes}
-    assert kinds == {"numpy", "torch"}
-    for kind, texts in notes:
-        assert len(texts) == 1, texts
-        assert ("PyTorch cannot run in the browser" if kind == "torch" else "NumPy") in texts[0]
+    assert {kind for kind, _ in notes} == {"torch"}
+    for _, texts in notes:
+        assert len(texts) == 1 and "PyTorch cannot run in the browser" in texts[0], texts
     assert page.locator('figure.cell:not([data-live="true"]) .cell-run').count() == 0
-
-
-# Why CI skips live NumPy, and how to run it (the wheel ships only in Pyodide's full distribution).
-NUMPY_SKIP = ("live NumPy in the browser is not tested: no Pyodide NumPy wheel is reachable here (PyPI has none; "
-              "npm's pyodide package holds only the core; no npm package matching Pyodide 314 carries it). "
-              "To run it, unpack Pyodide's full distribution and set LESSON_PYODIDE_PACKAGES=DIR to the folder "
-              "holding the NumPy wheel named in pyodide-lock.json (the build then bundles it: "
-              "python build.py --pyodide-packages DIR)")
-
-
-@pytest.mark.skipif(not NUMPY_BUNDLED, reason=NUMPY_SKIP)
-def test_numpy_cells_run_live_when_bundled(page):
-    wait_for_python(page)
-    assert page.evaluate("document.documentElement.dataset.numpy") == "live"
-    cell = page.locator('figure.cell[data-kind="numpy"][data-live="true"]').first
-    run_cell(cell, "import numpy as np\nnp.arange(4) @ np.arange(4)")
-    wait_for_state(cell, "done", timeout_ms=60000)
-    assert cell.locator(".cell-output").text_content() == "np.int64(14)\n"
+    assert page.locator('figure.cell[data-kind="numpy"][data-live="true"]').count() == 11
 
 
 def test_when_python_cannot_start_the_page_says_so_and_stays_usable(context, dist):

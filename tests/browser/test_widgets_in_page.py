@@ -372,15 +372,17 @@ def test_backward_edge_labels_show_what_each_step_adds_with_its_sign(page):
     assert any(label.startswith("+(-") for label in labels)
 
 
-def test_nn_backprop_says_why_it_is_not_live_without_numpy(page):
+def test_nn_backprop_runs_live_once_numpy_is_ready_or_says_why_not(page):
     wait_for_python(page)
     all_mounted(page)
     widget = page.locator('[data-widget="nn-backprop"]')
-    if page.evaluate("document.documentElement.dataset.numpy") == "live":
+    numpy = wait_until(page, "() => ['ready', 'failed', 'off'].includes(document.documentElement.dataset.numpy)"
+                             " && document.documentElement.dataset.numpy", timeout_ms=60000)
+    if numpy == "ready":
         wait_until(page, "(w) => w.dataset.source === 'python'", widget.element_handle())
         assert drawn_nodes(widget)["W"][0] == widgets.LAYER["W"]
     else:
-        assert "without NumPy" in widget.locator(".widget-note").text_content()
+        wait_until(page, "(w) => w.querySelector('.widget-note').textContent.includes('no NumPy')", widget.element_handle())
 
 
 # The loss chart: its points are the engine's losses, and it re-trains live.

@@ -1,12 +1,12 @@
 // The decoding worker, beside the Python worker: it takes the wasm's and the snapshot's data blocks as
 // the page parses them, unpacks and gunzips them, and sends the Python worker (over a MessagePort) their
-// bytes as they come and the wasm's initial memory image. Its code is a few kB, so it starts at once,
+// bytes as they come and the wasm's data segment (see memory.js). Its code is a few kB, so it starts at once,
 // while the Python worker loads Pyodide's megabyte of JavaScript; and the decoding runs on a thread
 // of its own. (A compiled WebAssembly.Module cannot be sent: the two data: URL workers are of
 // different origins, so the Python worker compiles the wasm from the bytes.)
 
 import { dataBlocks } from "./assembly.js";
-import { initialMemory } from "./memory.js";
+import { dataSegment } from "./memory.js";
 
 const blocks = dataBlocks();
 
@@ -27,7 +27,7 @@ function relay(port, name, stream, shared) {
   });
 }
 
-/** Send `port` the wasm's bytes and, `withSnapshot`, the wasm's initial memory and the snapshot's bytes. */
+/** Send `port` the wasm's bytes and, `withSnapshot`, the wasm's data segment and the snapshot's bytes. */
 function decode(port, withSnapshot) {
   const failed = (name) => (error) => port.postMessage({ type: "failed", name, message: `the ${name} data block could not be decoded: ${error.message}` });
   const wasm = blocks.receive("pyodide.asm.wasm");
@@ -35,8 +35,8 @@ function decode(port, withSnapshot) {
   relay(port, "pyodide.asm.wasm", wasm.stream(), withSnapshot).catch(failed("pyodide.asm.wasm"));
   if (!withSnapshot) return;
   bytes.then((wasmBytes) => {
-    const image = initialMemory(wasmBytes);
-    port.postMessage({ type: "image", image }, [image.buffer]);
+    const segment = dataSegment(wasmBytes);
+    port.postMessage({ type: "segment", segment }, [segment.buffer]);
   }).catch(failed("pyodide.asm.wasm"));
   relay(port, "snapshot.bin", blocks.receive("snapshot.bin").stream(), false).catch(failed("snapshot.bin"));
 }

@@ -1,22 +1,22 @@
 // The Python worker: boots Pyodide from the assets the page hands over (the wasm's and the snapshot's
-// bytes come decoded from the decoding worker, see decoder.js), then answers calls to lesson.api.
+// bytes come decoded from the decoding worker, see decoder.js), answers calls to lesson.api, and
+// once Python is ready loads NumPy (when the page carries it) without holding up those calls.
 // Bundled (with Pyodide's loader) into one ES module that a data: URL worker imports from a blob: URL.
 
-import { loadPyodide } from "pyodide";
-import createPyodideModule from "pyodide/pyodide.asm.mjs";
 import { dataBlocks } from "./assembly.js";
 import { streamSnapshot } from "./memory.js";
-import { afterRestore, importLesson, writeSources } from "./python.js";
+import { bootPyodide, instantiateFrom } from "./pyodide-internals.js";
+import { afterRestore, importLesson, unpackFiles, writeFiles, writeSources } from "./python.js";
 
 // A made-up origin: Pyodide fetches its files from here and `serveAssets` answers from memory.
 const ASSET_BASE = "https://lesson-assets.invalid/";
 const CONTENT_TYPES = { wasm: "application/wasm", zip: "application/zip", whl: "application/zip", json: "application/json" };
-const SNAPSHOT_MAGIC = 1886286592; // the first word of every Pyodide memory snapshot
 const WASM = "pyodide.asm.wasm";
 const SNAPSHOT = "snapshot.bin";
+const NUMPY_PYC = "numpy-pyc.bin"; // NumPy's modules compiled at build time (py/pagebuild/snapshot.mjs)
 
-// Boot milestones, [name, ms since the epoch]: sent with "ready" for the page's performance timeline,
-// where bench/bench_page.py reads where a boot spends its time.
+// Boot milestones, [name, ms since the epoch]: sent (and emptied) with "ready" and NumPy's "ready" for
+// the page's performance timeline, where bench/bench_page.py reads where a boot spends its time.
 const milestones = [];
 const milestone = (name) => milestones.push([name, performance.timeOrigin + performance.now()]);
 milestone("code-loaded");
@@ -36,7 +36,10 @@ async function assetJson(name) {
 
 const progress = (stage) => postMessage({ type: "progress", stage });
 
-/** Answer Pyodide's requests under ASSET_BASE from `files` (name -> promise of bytes); pass others on. */
+/**
+ * Answer Pyodide's requests under ASSET_BASE from `files` (name -> promise of bytes), checking a
+ * request's `integrity` as a browser would (loadPackage asks for the lock file's sha256); pass others on.
+ */
 function serveAssets(files) {
   const networkFetch = globalThis.fetch;
   globalThis.fetch = async (input, init) => {
@@ -44,30 +47,39 @@ function serveAssets(files) {
     if (!url.startsWith(ASSET_BASE)) return networkFetch(input, init);
     const name = url.slice(ASSET_BASE.length).split(/[?#]/)[0];
     if (!(name in files)) return new Response(`${name} is not embedded in this page`, { status: 404 });
+    const bytes = await files[name];
+    if (init?.integrity) await checkIntegrity(name, bytes, init.integrity);
     const type = CONTENT_TYPES[name.split(".").pop()] ?? "application/octet-stream";
     // Without Content-Type application/wasm, instantiateStreaming fails and Pyodide waits forever.
-    return new Response(await files[name], { headers: { "Content-Type": type } });
+    return new Response(bytes, { headers: { "Content-Type": type } });
   };
+}
+
+/** Refuse `bytes` unless their hash is the subresource-integrity value `integrity` ("sha256-<base64>"). */
+async function checkIntegrity(name, bytes, integrity) {
+  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes));
+  const actual = `sha256-${btoa(String.fromCharCode(...digest))}`;
+  if (actual !== integrity) throw new TypeError(`${name} is not the file Pyodide's lock names: its hash is ${actual}, not ${integrity}`);
 }
 
 /**
  * What the decoding worker sends over `port` (see decoder.js): streams of the wasm's and of the packed
- * snapshot's bytes as they are decoded, and a promise of the wasm's initial memory image.
+ * snapshot's bytes as they are decoded, and a promise of the wasm's data segment.
  */
 function fromDecoder(port) {
-  const image = Promise.withResolvers();
-  image.promise.catch(() => {}); // whoever awaits it sees its error; an unused one is none
+  const segment = Promise.withResolvers();
+  segment.promise.catch(() => {}); // whoever awaits it sees its error; an unused one is none
   const sinks = {};
   const stream = (name) => new ReadableStream({ start(controller) { sinks[name] = controller; } });
-  const decoded = { wasm: stream(WASM), snapshot: stream(SNAPSHOT), image: image.promise };
+  const decoded = { wasm: stream(WASM), snapshot: stream(SNAPSHOT), segment: segment.promise };
   port.onmessage = ({ data }) => {
     if (data.type === "bytes") sinks[data.name].enqueue(data.chunk);
     else if (data.type === "end") sinks[data.name].close();
-    else if (data.type === "image") image.resolve(data.image);
+    else if (data.type === "segment") segment.resolve(data.segment);
     else if (data.type === "failed") {
       const error = new Error(data.message);
       sinks[data.name].error(error);
-      if (data.name === WASM) image.reject(error);
+      if (data.name === WASM) segment.reject(error);
     }
   };
   return decoded;
@@ -75,34 +87,21 @@ function fromDecoder(port) {
 
 /**
  * Compile the wasm as its bytes come (V8 compiles a stream as it arrives, while the page still parses
- * the rest) and hand the module to Pyodide's one instantiateStreaming call.
+ * the rest) and hand the module to Pyodide when it instantiates its wasm.
  */
 function compileEarly(wasm) {
-  const compiled = (wasmCompiled = WebAssembly.compileStreaming(new Response(wasm, { headers: { "Content-Type": "application/wasm" } })));
-  compiled.then(() => { milestone("wasm-compiled"); progress("restore"); }, () => {});
-  const instantiateStreaming = WebAssembly.instantiateStreaming;
-  WebAssembly.instantiateStreaming = async (source, imports) => {
-    WebAssembly.instantiateStreaming = instantiateStreaming; // one call only: Pyodide's, for this wasm
-    const module = await compiled;
-    const instance = await WebAssembly.instantiate(module, imports);
-    milestone("instantiated");
-    return { module, instance };
-  };
+  wasmCompiled = WebAssembly.compileStreaming(new Response(wasm, { headers: { "Content-Type": "application/wasm" } }));
+  wasmCompiled.then(() => { milestone("wasm-compiled"); progress("restore"); }, () => {});
+  instantiateFrom(wasmCompiled, () => milestone("instantiated"));
 }
 
 /**
  * The snapshot, rebuilt as its packed pages stream in (see memory.js): `buffer` as soon as its header
- * is read (a Pyodide snapshot's, or an error saying it is not one), `done` once every page is in.
+ * is read, `done` once every page is in.
  */
-function readSnapshot(stream, image) {
-  const { buffer: header, done: pages } = streamSnapshot(stream, image);
-  const buffer = header.then((snapshot) => {
-    if (new DataView(snapshot.buffer).getUint32(0, true) !== SNAPSHOT_MAGIC) {
-      throw new Error("the embedded memory snapshot is not a Pyodide snapshot");
-    }
-    return snapshot;
-  });
-  const done = Promise.all([buffer, pages]).then(([snapshot]) => {
+function readSnapshot(stream, segment) {
+  const { buffer, done: pages } = streamSnapshot(stream, segment);
+  const done = pages.then((snapshot) => {
     milestone("snapshot-unpacked");
     return snapshot;
   });
@@ -118,13 +117,14 @@ async function boot({ useSnapshot, decoder }) {
   progress("decode");
   const decoded = fromDecoder(decoder);
   compileEarly(decoded.wasm);
-  const snapshot = useSnapshot ? readSnapshot(decoded.snapshot, decoded.image) : null;
+  const snapshot = useSnapshot ? readSnapshot(decoded.snapshot, decoded.segment) : null;
   const lock = await assetJson("pyodide-lock.json");
   const stdlib = assetBytes("python_stdlib.zip");
   // Pyodide creates and instantiates its module once it has the snapshot's buffer, while the pages
   // still stream in, and copies the snapshot into memory after it has the stdlib: so the stdlib is
   // handed over only once the snapshot is complete (never if it is bad: the boot fails below).
   const files = {
+    "pyodide-lock.json": assetBytes("pyodide-lock.json"),
     [WASM]: new Uint8Array(0), // fetched by Pyodide, but instantiated from the module compiled early
     "python_stdlib.zip": snapshot ? snapshot.done.then(() => stdlib, never) : stdlib,
   };
@@ -133,12 +133,9 @@ async function boot({ useSnapshot, decoder }) {
   progress("compile");
   serveAssets(files);
   const pyodide = await Promise.race([
-    loadPyodide({
+    bootPyodide({
       indexURL: ASSET_BASE,
-      packageBaseUrl: ASSET_BASE,
-      lockFileContents: lock,
-      createPyodideModule,
-      _loadSnapshot: snapshot?.buffer,
+      snapshot: snapshot?.buffer,
       stdout: (line) => console.log(line),
       stderr: (line) => console.warn(line),
     }),
@@ -153,13 +150,44 @@ async function boot({ useSnapshot, decoder }) {
   if (!snapshot) writeSources(pyodide, await sources);
   const failures = snapshot ? {} : importLesson(pyodide);
   if (snapshot) afterRestore(pyodide);
-  if (lock.packages.numpy) await pyodide.loadPackage("numpy"); // bundled only when the build was given it
   api = pyodide.pyimport("lesson.api");
   milestone("lesson-imported");
   // Tracebacks and inspect read the sources from files, which no call needs before Python is ready:
-  // written right after "ready" is posted, before any call is read.
-  const writeLater = snapshot ? async () => writeSources(pyodide, await sources) : async () => {};
-  return { ready: { snapshot: Boolean(snapshot), failures, ms: performance.now() - started, milestones }, writeLater };
+  // written right after "ready" is posted, before any call is read. NumPy loads after that.
+  const afterReady = async () => {
+    if (snapshot) writeSources(pyodide, await sources);
+    await loadNumpy(pyodide, lock);
+  };
+  return { ready: { snapshot: Boolean(snapshot), failures, ms: performance.now() - started, milestones: milestones.splice(0) }, afterReady };
+}
+
+/**
+ * Load NumPy if the page carries it, telling the page {type: "numpy", state: off|loading|ready|failed}.
+ * Calls to lesson.api run meanwhile, between its steps. loadPackage never rejects (a wheel that is not
+ * the lock's is refused by serveAssets, and only logged), so the import is what says it worked.
+ */
+async function loadNumpy(pyodide, lock) {
+  if (!lock.packages.numpy) {
+    postMessage({ type: "numpy", state: "off" });
+    return;
+  }
+  postMessage({ type: "numpy", state: "loading", stage: "install" });
+  const errors = [];
+  try {
+    await pyodide.loadPackage("numpy", { messageCallback: () => {}, errorCallback: (line) => errors.push(line) });
+    milestone("numpy-installed");
+    postMessage({ type: "numpy", state: "loading", stage: "import" });
+    if (!errors.length) {
+      const site = pyodide.pyimport("site").getsitepackages();
+      writeFiles(pyodide, site.get(0), unpackFiles(await assetBytes(NUMPY_PYC)));
+      site.destroy();
+    }
+    pyodide.pyimport("numpy");
+    milestone("numpy-imported");
+    postMessage({ type: "numpy", state: "ready", milestones: milestones.splice(0) });
+  } catch (error) {
+    postMessage({ type: "numpy", state: "failed", message: errors.join("\n") || describe(error).message });
+  }
 }
 
 function call({ id, name, args }) {
@@ -182,13 +210,15 @@ async function onMessage({ data }) {
   else if (data.type === "asset") blocks.receive(data.asset.name).add(data.asset);
   else if (data.type === "all-assets") blocks.endAll();
   else if (data.type === "boot") {
+    let booted;
     try {
-      const { ready, writeLater } = await boot(data);
-      postMessage({ type: "ready", ...ready });
-      await writeLater();
+      booted = await boot(data);
     } catch (error) {
       postMessage({ type: "failed", snapshot: data.useSnapshot, error: describe(error) });
+      return;
     }
+    postMessage({ type: "ready", ...booted.ready });
+    await booted.afterReady();
   }
 }
 

@@ -30,13 +30,12 @@ const OFFSCREEN_MOUNT_WAIT_MS = 3000; // off-screen widgets wait this long at mo
  * Mount each `[data-widget]` element under `root` that names a known widget (the lesson's six and
  * the playground). A widget that fails says so in place; the rest still mount. `grid` is the explore
  * widget's grid of every setting (an object or a Promise of one; see lesson.widgets.explore_grid).
- * `numpyLive` tells nn-backprop whether the page's Python has NumPy.
  * Returns {mounted: [{name, element, widget}] as they mount, all: a Promise resolved once every one is}.
  * Each mounted root gets `data-mounted`; the performance mark "widgets-all-mounted" is set at the end.
  * Performance measures, for the benchmark: "widget-mount NAME" per widget, "widgets-mount-now" for
  * the work done before this returns (what holds up the first paint).
  */
-export function mountWidgets({ bridge, initialState, root = document, grid, numpyLive = document.documentElement.dataset.numpy === "live" }) {
+export function mountWidgets({ bridge, initialState, root = document, grid }) {
   const started = performance.now();
   const mounted = [];
   const waiting = new Set([...root.querySelectorAll("[data-widget]")].filter((node) => Object.hasOwn(WIDGETS, node.dataset.widget)));
@@ -56,7 +55,7 @@ export function mountWidgets({ bridge, initialState, root = document, grid, nump
     const start = performance.now();
     try {
       if (!initialState?.[name]) throw new Error(`the page carries no data for the "${name}" widget`);
-      const widget = WIDGETS[name](node, { state: initialState[name], bridge, numpyLive, grid });
+      const widget = WIDGETS[name](node, { state: initialState[name], bridge, grid });
       mounted.push({ name, element: node, widget });
     } catch (error) {
       console.error(`widget ${name}:`, error);
