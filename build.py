@@ -88,13 +88,12 @@ def main(argv=None) -> None:
     log(f"stdlib trimmed to {len(stdlib) / 1e6:.2f} MB; {len(sources)} Python source files", t)
 
     # 6. The memory snapshot: Pyodide booted in Node with the lesson imported (cached by its inputs' hash);
-    #    then NumPy loaded there from the wheel, imported, and its modules compiled to .pyc files.
+    #    then NumPy installed there from the wheel as the page installs it, imported (or the build fails), and
+    #    its modules compiled to .pyc files.
     snapshot = cached_snapshot(CACHE, PYODIDE, stdlib, sources, wheel)
     if snapshot.failures:  # the page would show these widgets dead: stop here, naming them
         raise SystemExit("\n".join(f"lesson.api.{name} does not import in Pyodide: {error}" for name, error in snapshot.failures.items())
                          + "\n(a stdlib module missing? add it to py/pagebuild/stdlib.py)")
-    if wheel and snapshot.numpy["errors"]:
-        raise SystemExit("NumPy does not load in Pyodide:\n" + "\n".join(snapshot.numpy["errors"]))
     log(f"snapshot {snapshot.size / 1e6:.1f} MB, packed {len(snapshot.packed) / 1e6:.1f} MB {'(cached)' if snapshot.cached else '(made)'}"
         + (f"; NumPy imports, {snapshot.numpy['pyc']} modules compiled" if wheel else ""), t)
     if wheel and snapshot.numpy["stdlibNotInSnapshot"]:

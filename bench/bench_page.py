@@ -1,6 +1,6 @@
 """Page benchmark: boot and first paint against a plain Pyodide boot, NumPy's load, slider latency, dist/ size.
 
-    python bench/bench_page.py [--runs 7] [--inputs 200]
+    python bench/bench_page.py [--runs 7] [--inputs 200] [--also OTHER/lesson.html ...]
 
 Headless Chromium with a fresh profile for every load (cold), each load started once the browser has
 finished its own start-up (bench/browser_idle.py), the kinds of load interleaved so that machine noise
@@ -14,7 +14,8 @@ Slider latency: each run also opens the lesson afresh and, once it has settled, 
 SLIDERS `--inputs` times, each move right after the last answer (the target's case), then as many
 times one move per frame, as a drag delivers them; the table gives the p95 over all of them and each
 load's own. Prints a table, then where a boot spends its time (the page's marks and the Python
-worker's python:* milestones).
+worker's python:* milestones). `--also PAGE` adds another build of the lesson (say, one made without
+some piece of the boot) to the interleaved cold loads from file://, for an A/B comparison.
 """
 
 import argparse
@@ -238,6 +239,8 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=7, help="cold loads of each kind (at least 7 for the issue's numbers)")
     parser.add_argument("--inputs", type=int, default=200, help="slider inputs for the latency measurement")
+    parser.add_argument("--also", type=Path, action="append", default=[], metavar="PAGE",
+                        help="another lesson.html to load from file:// alongside, for comparison (repeatable)")
     args = parser.parse_args(argv)
     ensure_dist()
 
@@ -247,7 +250,8 @@ def main(argv=None):
     expected = expected_explore_nodes()
     results = {"plain": [], "plain_numpy": [], "paint": [], "ready": [], "numpy": [], "ready_http": [], "numpy_http": [],
                "wrong_paints": 0, "timelines": [], "slider": {label: [] for label, *_ in SLIDERS},
-               "slider_p95": {label: [] for label, *_ in SLIDERS}, "paced": {label: [] for label, *_ in SLIDERS}}
+               "slider_p95": {label: [] for label, *_ in SLIDERS}, "paced": {label: [] for label, *_ in SLIDERS},
+               "also": {page: {"ready": [], "numpy": []} for page in args.also}}
     load_before = os.getloadavg()
     with sync_playwright() as playwright:
         for run in range(args.runs):
@@ -264,6 +268,10 @@ def main(argv=None):
             marks = load(playwright, lesson_base + "lesson.html", "numpy-ready")
             results["ready_http"].append(marks["python-ready"])
             results["numpy_http"].append(marks["numpy-ready"])
+            for page, also in results["also"].items():
+                marks = load(playwright, page.resolve().as_uri(), "numpy-ready")
+                also["ready"].append(marks["python-ready"])
+                also["numpy"].append(marks["numpy-ready"])
             for label, (latency, paced) in slider_latency(playwright, lesson_file, args.inputs).items():
                 results["slider_p95"][label].append(percentile(latency, 95))
                 results["slider"][label].extend(latency)
@@ -294,6 +302,10 @@ def main(argv=None):
                    number(max(results["slider_p95"][label]))))
         print(row("  the same, one move per frame (as a drag)", results["paced"][label]))
     print(line("dist/ size (MB)", f"{size / 1e6:.2f}", target="<= 14"))
+    for page, also in results["also"].items():
+        print(f"\nalso: {page} ({page.stat().st_size / 1e6:.2f} MB)")
+        print(row("  data-python=ready from file://", also["ready"], plain))
+        print(row("  data-numpy=ready from file://", also["numpy"], plain_numpy))
     if results["wrong_paints"]:
         print(f"\nWARNING: {results['wrong_paints']} first paints did not show the engine's numbers for explore(a=2, b=3)")
     print("\nWhere a boot from file:// spends its time (medians of the ready loads above, ms from navigation start)\n")

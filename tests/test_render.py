@@ -570,14 +570,17 @@ def test_cells_say_whether_they_run_live(lesson):
     assert {f.attrs["data-live"] for f in static if f.attrs["data-kind"] == "engine"} == {"true"}
 
 
-# The same engine (and NumPy) cells, run by Pyodide's Python (3.12) in Node: what the live page prints.
-# With a folder of wheels (argument 3), NumPy is loaded first.
+# The same engine (and NumPy) cells, run by Pyodide's Python (3.12) in Node with the standard library
+# trimmed as the page ships it: what the live page prints. Given NumPy's wheel, it is installed first,
+# as the page installs it.
 PYODIDE_RUNNER = """
 import { loadPyodide } from "%(pyodide)s";
+import { installInSitePackages } from "%(runtime)s/python.js";
+import { unzip } from "%(runtime)s/wheel.js";
 import fs from "fs";
-const [cellsFile, pyDir, wheels] = process.argv.slice(2);
-const py = await loadPyodide(wheels ? { packageCacheDir: wheels } : {});
-if (wheels) await py.loadPackage("numpy", { messageCallback: () => {} });
+const [cellsFile, pyDir, stdLibURL, wheel] = process.argv.slice(2);
+const py = await loadPyodide({ stdLibURL });
+if (wheel) installInSitePackages(py, await unzip(new Uint8Array(fs.readFileSync(wheel))));
 for (const pkg of ["autodiff", "lesson"]) {
   py.FS.mkdirTree(`/home/pyodide/${pkg}`);
   for (const file of fs.readdirSync(`${pyDir}/${pkg}`).filter((name) => name.endsWith(".py"))) {
@@ -596,16 +599,20 @@ json.dumps({"version": sys.version_info[:2], "numpy": "numpy" in sys.modules,
 """
 
 
-def run_cells_in_pyodide(cells, tmp_path, wheels=None):
-    """Run `cells` ([{id, source}]) in one notebook in Pyodide in Node (with NumPy from `wheels`): the JSON report."""
+def run_cells_in_pyodide(cells, tmp_path, wheel=None):
+    """Run `cells` ([{id, source}]) in one notebook in Pyodide in Node (with NumPy from `wheel`): the JSON report."""
     import shutil
     import subprocess
     pyodide = render.REPO / "node_modules" / "pyodide" / "pyodide.mjs"
     if shutil.which("node") is None or not pyodide.exists():
         pytest.skip("needs node and node_modules/pyodide (npm ci)")
+    from pagebuild.stdlib import trim_stdlib
     (tmp_path / "cells.json").write_text(json.dumps(cells), encoding="utf-8")
-    (tmp_path / "run.mjs").write_text(PYODIDE_RUNNER % {"pyodide": pyodide.as_uri()}, encoding="utf-8")
-    done = subprocess.run(["node", tmp_path / "run.mjs", tmp_path / "cells.json", render.REPO / "py", *([f"{wheels}/"] if wheels else [])],
+    runtime = (render.REPO / "web" / "js" / "runtime").as_uri()
+    (tmp_path / "run.mjs").write_text(PYODIDE_RUNNER % {"pyodide": pyodide.as_uri(), "runtime": runtime}, encoding="utf-8")
+    (tmp_path / "stdlib.zip").write_bytes(trim_stdlib((pyodide.parent / "python_stdlib.zip").read_bytes()))
+    done = subprocess.run(["node", tmp_path / "run.mjs", tmp_path / "cells.json", render.REPO / "py", tmp_path / "stdlib.zip",
+                           *([wheel] if wheel else [])],
                           capture_output=True, text=True, timeout=300, check=True)
     return json.loads(done.stdout.strip().splitlines()[-1])
 
@@ -618,14 +625,14 @@ def test_engine_cells_print_the_same_in_pyodide_as_at_build_time(page, tmp_path)
     assert {cell_id: text for cell_id, text in live["outputs"].items() if text != output(page, cell_id)} == {}
 
 
-WHEELS = render.REPO / "build-cache" / "wheels"  # where build.py keeps NumPy's Pyodide wheel
+WHEEL = render.REPO / "build-cache" / "wheels" / "numpy-2.0.2-cp312-cp312-pyodide_2024_0_wasm32.whl"  # where build.py keeps it
 
 
-@pytest.mark.skipif(not list(WHEELS.glob("numpy-*.whl")), reason="NumPy's Pyodide wheel is not in build-cache/wheels yet: run python build.py once")
+@pytest.mark.skipif(not WHEEL.is_file(), reason="NumPy's Pyodide wheel is not in build-cache/wheels yet: run python build.py once")
 def test_numpy_cells_print_the_same_in_pyodide_as_at_build_time(page, tmp_path):
     """Engine and NumPy cells in page order on Pyodide's NumPy (no BLAS), as the live page runs them, against CPython's."""
     cells = [{"id": c.id, "source": c.source} for c in render.lesson_cells() if c.kind != "torch"]
-    live = run_cells_in_pyodide(cells, tmp_path, wheels=WHEELS)
+    live = run_cells_in_pyodide(cells, tmp_path, wheel=WHEEL)
     assert live["version"] == [3, 12] and sum(c.kind == "numpy" for c in render.lesson_cells()) == 11
     assert {cell_id: text for cell_id, text in live["outputs"].items() if text != output(page, cell_id)} == {}
 

@@ -5,25 +5,23 @@
 // The same wasm runs in the browser, so a snapshot made here restores there (Pyodide checks its build id).
 //
 // With NumPy: NumPy itself cannot be in the snapshot (its compiled modules are not restored with the
-// memory), so the snapshot has the standard library modules that loading and importing it need
-// already imported; then, after the snapshot is taken, NumPy is loaded from the wheel here, imported,
-// and its modules compiled to .pyc files by this same Python, for the page to write beside its sources.
+// memory), so the snapshot has the standard library modules that importing it needs already imported;
+// then, after the snapshot is taken, NumPy is installed from the wheel as the page installs it,
+// imported, and its modules compiled to .pyc files by this same Python, for the page to write beside them.
 
 import { readFileSync, writeFileSync } from "node:fs";
-import { basename, dirname } from "node:path";
 import { dataSegment, packSnapshot } from "../../web/js/runtime/memory.js";
 import { bootPyodide, takeSnapshot } from "../../web/js/runtime/pyodide-internals.js";
-import { importLesson, packFiles, writeSources } from "../../web/js/runtime/python.js";
+import { importLesson, installInSitePackages, packFiles, writeSources } from "../../web/js/runtime/python.js";
+import { unzip } from "../../web/js/runtime/wheel.js";
 
-// Imported by loadPackage("numpy") and `import numpy` on Pyodide 0.27.7 after a restore (measured: the
-// stdlib modules in sys.modules after them, less those before); the report lists any it missed.
-const NUMPY_STDLIB = ["importlib.metadata", "tarfile", "csv", "datetime", "calendar", "email", "quopri",
-  "base64", "pickle", "ctypes", "platform", "__future__"];
+// Imported by `import numpy` on Pyodide 0.27.7 (measured: the stdlib modules in sys.modules after it,
+// less those before); the report lists any it missed.
+const NUMPY_STDLIB = ["__future__", "datetime", "pickle", "ctypes", "platform"];
 
 const [pyodideDir, stdlibZip, sourcesJson, outDir, numpyWheel] = process.argv.slice(2);
 const pyodide = await bootPyodide({
   indexURL: `${pyodideDir}/`,
-  packageCacheDir: numpyWheel ? `${dirname(numpyWheel)}/` : undefined, // where loadPackage finds the wheel in Node
   stdLibURL: stdlibZip, // the page ships this exact zip: the snapshot remembers offsets into it
   makeSnapshot: true,
   stdout: (line) => console.error(line),
@@ -37,7 +35,7 @@ const wasm = new Uint8Array(readFileSync(`${pyodideDir}/pyodide.asm.wasm`));
 const packed = packSnapshot(snapshot.bytes, dataSegment(wasm), snapshot.headerLength, snapshot.memoryBase);
 writeFileSync(`${outDir}/snapshot.bin`, packed);
 const report = { bytes: snapshot.bytes.length, packed: packed.length, failures };
-if (numpyWheel) Object.assign(report, await compileNumpy(basename(numpyWheel)));
+if (numpyWheel) Object.assign(report, await compileNumpy(new Uint8Array(readFileSync(numpyWheel))));
 console.log(JSON.stringify(report));
 
 /** The standard library's top-level modules in sys.modules. */
@@ -51,13 +49,12 @@ json.dumps(sorted({name.partition(".")[0] for name, module in list(sys.modules.i
 }
 
 /**
- * Load NumPy from its wheel, import it and compile every module that import ran to an unchecked-hash
+ * Install NumPy from its wheel, import it and compile every module that import ran to an unchecked-hash
  * .pyc (Python then reads it without comparing the .py's date, which the page's install sets anew):
  * written to OUT_DIR/numpy-pyc.bin as site-packages-relative paths. Fails unless NumPy imports.
  */
-async function compileNumpy(wheelName) {
-  const messages = [];
-  await pyodide.loadPackage(wheelName.split("-")[0], { messageCallback: () => {}, errorCallback: (m) => messages.push(m) });
+async function compileNumpy(wheel) {
+  installInSitePackages(pyodide, await unzip(wheel));
   pyodide.pyimport("numpy");
   const missed = stdlibModules().filter((name) => !stdlibBefore.has(name));
   const compiled = JSON.parse(pyodide.runPython(`
@@ -74,5 +71,5 @@ json.dumps({"site_packages": site_packages, "pyc": done})
 `));
   const files = compiled.pyc.map((path) => ({ path, bytes: pyodide.FS.readFile(compiled.site_packages + path) }));
   writeFileSync(`${outDir}/numpy-pyc.bin`, packFiles(files));
-  return { numpy: { pyc: files.length, errors: messages, stdlibNotInSnapshot: missed } };
+  return { numpy: { pyc: files.length, stdlibNotInSnapshot: missed } };
 }

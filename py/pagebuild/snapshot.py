@@ -11,7 +11,7 @@ from pagebuild.cache import read_cached, write_cached
 
 MAKER = Path(__file__).with_name("snapshot.mjs")
 RUNTIME_JS = Path(__file__).parents[2] / "web" / "js" / "runtime"
-SHARED_JS = [RUNTIME_JS / "python.js", RUNTIME_JS / "pyodide-internals.js", RUNTIME_JS / "memory.js"]
+SHARED_JS = [RUNTIME_JS / name for name in ("python.js", "pyodide-internals.js", "memory.js", "wheel.js")]
 
 
 @dataclass
@@ -40,7 +40,7 @@ def snapshot_key(pyodide_dir: Path, stdlib: bytes, sources: dict, wheel: bytes |
 
 def make_snapshot(pyodide_dir: Path, stdlib: bytes, sources: dict, wheel: tuple[str, bytes] | None) -> tuple[bytes, dict, bytes | None]:
     """Boot Pyodide in Node with `stdlib`, import the lesson from `sources` and take the snapshot; then, given
-    NumPy's `wheel` (name, bytes), load and import NumPy and compile its .pyc files: (snapshot, report, pyc)."""
+    NumPy's `wheel` (name, bytes), install and import NumPy and compile its .pyc files: (snapshot, report, pyc)."""
     with tempfile.TemporaryDirectory() as tmp:
         stdlib_path, sources_path = Path(tmp, "stdlib.zip"), Path(tmp, "sources.json")
         stdlib_path.write_bytes(stdlib)

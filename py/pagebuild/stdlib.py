@@ -15,22 +15,18 @@ NEEDED_TO_BOOT = {
     "subprocess", "sysconfig", "tempfile", "textwrap", "threading", "token", "tokenize", "traceback", "types",
     "typing", "urllib", "warnings", "weakref", "zipfile", "zipimport", "site-packages",
 }
-# Imported by loadPackage("numpy") (importlib.metadata reads the wheel's metadata: email, csv, ...) and by
-# `import numpy` (measured likewise); py_compile makes NumPy's .pyc files at build time.
-FOR_NUMPY = {
-    "__future__", "_compat_pickle", "base64", "calendar", "csv", "ctypes", "datetime", "email", "pickle",
-    "platform", "py_compile", "quopri", "tarfile",
-}
+# Imported by `import numpy` and by numpy.random's seeding (secrets, hmac, base64), measured likewise;
+# py_compile makes NumPy's .pyc files at build time.
+FOR_NUMPY = {"__future__", "_compat_pickle", "base64", "ctypes", "hmac", "pickle", "platform", "py_compile", "secrets"}
 # What a learner editing a cell may reasonably import, and what the lesson's own code uses.
 FOR_LEARNERS = {
-    "_pydatetime", "_pydecimal", "_pylong", "decimal", "fractions", "pprint", "statistics", "timeit",
+    "calendar", "datetime", "_pydatetime", "_pydecimal", "_pylong", "decimal", "fractions", "pprint", "statistics", "timeit",
     "difflib", "graphlib", "hashlib", "colorsys", "_strptime", "queue",
 }
-# Codecs Python needs to start and to read source files, and cp437 for the names in a zip (a wheel);
-# the other ~120 codecs are dropped.
+# Codecs Python needs to start and to read source files; the other ~120 codecs are dropped.
 ENCODINGS = {
     "__init__", "aliases", "utf_8", "utf_8_sig", "ascii", "latin_1", "utf_16", "utf_16_le",
-    "utf_16_be", "utf_32", "unicode_escape", "raw_unicode_escape", "cp1252", "cp437", "idna", "punycode",
+    "utf_16_be", "utf_32", "unicode_escape", "raw_unicode_escape", "cp1252", "idna", "punycode",
 }
 KEEP = NEEDED_TO_BOOT | FOR_NUMPY | FOR_LEARNERS
 

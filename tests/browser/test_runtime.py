@@ -7,11 +7,11 @@ import json
 import os
 import re
 import subprocess
-from pathlib import Path
+import sys
 
 import pytest
 
-from harness import ROOT, open_page, python_call, wait_for_numpy, wait_for_python, wait_until
+from harness import ROOT, Guard, launch, open_page, python_call, wait_for_numpy, wait_for_python, wait_until
 from lesson import api
 from pagebuild.blocks import pack
 from pagebuild.page import data_blocks
@@ -55,14 +55,15 @@ def test_the_progress_indicator_shows_the_boot_stage_by_stage_then_numpys(contex
     wait_for_numpy(page)
     seen = page.evaluate("bootStages")
     stages = [entry["stage"] for entry in seen]
-    python = stages[:stages.index("numpy-install")]
-    assert python[-1] == "ready" and stages[-1] == "ready", stages
+    python = stages[:stages.index("numpy-install")]  # once Python is live, the bar shows NumPy's loading
+    assert set(python) <= {"static", "booting", "decode", "compile", "restore", "ready"} and stages[-1] == "ready", stages
     between = [entry for entry in seen[:len(python)] if entry["stage"] in ("decode", "compile", "restore")]
     assert between, f"no stage between the start and ready: {stages}"
     for entry in between:  # each shown with its own words and a partly filled bar
         assert entry["text"].startswith("Starting Python: ") and 0 < entry["bar"] < 4, entry
     numpy = seen[len(python):-1]
-    assert [entry["stage"] for entry in numpy] == ["numpy-install", "numpy-import"], stages
+    assert [stage for n, stage in enumerate(stages[len(python):-1]) if stages[len(python) + n - 1] != stage] == [
+        "numpy-install", "numpy-import"], stages  # each once, as the attribute may be set again to the same stage
     for entry in numpy:  # NumPy's steps fill the bar again while Python is already live
         assert entry["text"] == f"{LIVE} Loading NumPy for the tensor cells\u2026" and entry["bar"] > 0, entry
     assert seen[-1]["text"].startswith("Python and NumPy are live")
@@ -285,3 +286,40 @@ def test_when_python_cannot_start_the_page_says_so_and_stays_usable(context, dis
         explore.locator("[data-node]").first.wait_for(state="visible", timeout=10000)  # still drawn from the build
     finally:
         broken.unlink()
+
+
+@pytest.fixture(scope="module")
+def no_numpy_dist(dist, tmp_path_factory):
+    """The lesson built without NumPy (python build.py --no-numpy), in a folder of its own."""
+    out = tmp_path_factory.mktemp("no-numpy") / "dist"
+    subprocess.run([sys.executable, "build.py", "--no-numpy", "--out", str(out)], cwd=ROOT, check=True, stdout=sys.stderr)
+    return out
+
+
+def test_a_page_built_without_numpy_says_so_in_a_learners_words_and_the_rest_is_live(playwright, no_numpy_dist):
+    guard = Guard([no_numpy_dist.as_uri() + "/"])
+    html = (no_numpy_dist / "lesson.html").read_bytes()
+    assert b'data-numpy="off"' in html and b"numpy-2.0.2" not in html and b"python build" not in html
+    with launch(playwright) as context:
+        guard.watch(context)
+        page = open_page(context, (no_numpy_dist / "lesson.html").as_uri())
+        assert page.evaluate("document.documentElement.dataset.numpy") == "off"
+        wait_for_python(page)
+        assert page.locator("#python-status").text_content().strip() == (
+            f"{LIVE} This copy of the lesson has no NumPy, so the tensor cells show what they printed when it was built.")
+        notes = page.evaluate("""() => [...document.querySelectorAll('figure.cell[data-kind="numpy"]')]
+            .map((cell) => [cell.dataset.live, cell.querySelector('.cell-note').textContent, !!cell.querySelector('.cell-run')])""")
+        assert len(notes) == 11 and set(map(tuple, notes)) == {
+            ("false", "This copy of the lesson has no NumPy, so this cell shows what it printed when the page was built.", False)}
+        assert page.evaluate("() => lesson.bridge.whenNumpy().then(() => 'ready', (e) => e.message)") == "this copy of the lesson has no NumPy"
+        widget = page.locator('[data-widget="nn-backprop"]')
+        widget.scroll_into_view_if_needed()
+        wait_until(page, "(w) => w.querySelector('.widget-note')?.textContent.includes('this copy of the lesson has no NumPy')",
+                   widget.element_handle())
+        cell = live_cell(page)  # an engine cell still runs
+        run_cell(cell, "6 * 7")
+        wait_for_state(cell, "done")
+        assert cell.locator(".cell-output").text_content() == "42\n"
+        assert page.evaluate("document.documentElement.dataset.numpy") == "off"
+    guard.check()
+    assert len(html) < (ROOT / "dist" / "lesson.html").stat().st_size - 3_000_000  # without the wheel, its .pyc files and more

@@ -20,7 +20,8 @@ const BOOT_TIMEOUT_MS = 60000; // a wasm that fails to instantiate makes Pyodide
 
 const WORKER_CODE = "worker.js"; // the data block holding the Python worker's own (gzipped) bundle
 const DECODER_CODE = "decoder.js"; // the data block holding the decoding worker's code (a small ES module)
-const DECODED = new Set(["pyodide.asm.wasm", "snapshot.bin"]); // the blocks the decoding worker takes
+// The blocks the decoding worker takes: the wasm, the snapshot, and wheels (it unzips them).
+const decoded = (name) => name === "pyodide.asm.wasm" || name === "snapshot.bin" || name.endsWith(".whl");
 const SNAPSHOT = "snapshot.bin";
 
 /**
@@ -93,7 +94,7 @@ export class Bridge extends EventTarget {
   /** Hand a data block's part to the worker that reads it (none wants the snapshot once it failed). */
   post(asset) {
     if (asset.name === SNAPSHOT && !this.useSnapshot) return;
-    (DECODED.has(asset.name) ? this.decoder : this.worker)?.postMessage({ type: "asset", asset });
+    (decoded(asset.name) ? this.decoder : this.worker)?.postMessage({ type: "asset", asset });
   }
 
   /** Start the two workers and boot Python: from the snapshot, or without it if that failed before. */

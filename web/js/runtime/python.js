@@ -64,3 +64,20 @@ export function writeFiles(pyodide, root, files) {
     pyodide.FS.writeFile(file, bytes);
   }
 }
+
+/**
+ * Install files ({path, bytes}, paths relative to site-packages: a wheel's, and .pyc files for them)
+ * where the next import finds them. Python's finder for site-packages caches the folder's listing,
+ * so it is told to read it again (importlib.invalidate_caches would also import importlib.metadata).
+ */
+export function installInSitePackages(pyodide, files) {
+  const site = pyodide.pyimport("site");
+  const folders = site.getsitepackages();
+  const folder = folders.get(0);
+  writeFiles(pyodide, folder, files);
+  const sys = pyodide.pyimport("sys");
+  const cache = sys.path_importer_cache;
+  const finder = cache.get(folder);
+  finder?.invalidate_caches();
+  for (const proxy of [finder, cache, sys, folders, site]) proxy?.destroy();
+}

@@ -2,15 +2,16 @@
 // bytes come decoded from the decoding worker, see decoder.js), answers calls to lesson.api, and
 // once Python is ready loads NumPy (when the page carries it) without holding up those calls.
 // Bundled (with Pyodide's loader) into one ES module that a data: URL worker imports from a blob: URL.
+// Pyodide fetches three files, served from memory: its lock file, the standard library and its wasm.
 
 import { dataBlocks } from "./assembly.js";
 import { streamSnapshot } from "./memory.js";
 import { bootPyodide, instantiateFrom } from "./pyodide-internals.js";
-import { afterRestore, importLesson, unpackFiles, writeFiles, writeSources } from "./python.js";
+import { afterRestore, importLesson, installInSitePackages, unpackFiles, writeSources } from "./python.js";
 
 // A made-up origin: Pyodide fetches its files from here and `serveAssets` answers from memory.
 const ASSET_BASE = "https://lesson-assets.invalid/";
-const CONTENT_TYPES = { wasm: "application/wasm", zip: "application/zip", whl: "application/zip", json: "application/json" };
+const CONTENT_TYPES = { wasm: "application/wasm", zip: "application/zip", json: "application/json" };
 const WASM = "pyodide.asm.wasm";
 const SNAPSHOT = "snapshot.bin";
 const NUMPY_PYC = "numpy-pyc.bin"; // NumPy's modules compiled at build time (py/pagebuild/snapshot.mjs)
@@ -36,10 +37,7 @@ async function assetJson(name) {
 
 const progress = (stage) => postMessage({ type: "progress", stage });
 
-/**
- * Answer Pyodide's requests under ASSET_BASE from `files` (name -> promise of bytes), checking a
- * request's `integrity` as a browser would (loadPackage asks for the lock file's sha256); pass others on.
- */
+/** Answer Pyodide's requests under ASSET_BASE from `files` (name -> promise of bytes); pass others on. */
 function serveAssets(files) {
   const networkFetch = globalThis.fetch;
   globalThis.fetch = async (input, init) => {
@@ -48,37 +46,32 @@ function serveAssets(files) {
     const name = url.slice(ASSET_BASE.length).split(/[?#]/)[0];
     if (!(name in files)) return new Response(`${name} is not embedded in this page`, { status: 404 });
     const bytes = await files[name];
-    if (init?.integrity) await checkIntegrity(name, bytes, init.integrity);
     const type = CONTENT_TYPES[name.split(".").pop()] ?? "application/octet-stream";
     // Without Content-Type application/wasm, instantiateStreaming fails and Pyodide waits forever.
     return new Response(bytes, { headers: { "Content-Type": type } });
   };
 }
 
-/** Refuse `bytes` unless their hash is the subresource-integrity value `integrity` ("sha256-<base64>"). */
-async function checkIntegrity(name, bytes, integrity) {
-  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes));
-  const actual = `sha256-${btoa(String.fromCharCode(...digest))}`;
-  if (actual !== integrity) throw new TypeError(`${name} is not the file Pyodide's lock names: its hash is ${actual}, not ${integrity}`);
-}
-
 /**
  * What the decoding worker sends over `port` (see decoder.js): streams of the wasm's and of the packed
- * snapshot's bytes as they are decoded, and a promise of the wasm's data segment.
+ * snapshot's bytes as they are decoded, a promise of the wasm's data segment, and a promise of the
+ * wheel's sha256 and files once it is unzipped.
  */
 function fromDecoder(port) {
-  const segment = Promise.withResolvers();
-  segment.promise.catch(() => {}); // whoever awaits it sees its error; an unused one is none
+  const [segment, wheel] = [Promise.withResolvers(), Promise.withResolvers()];
+  for (const { promise } of [segment, wheel]) promise.catch(() => {}); // whoever awaits one sees its error
   const sinks = {};
   const stream = (name) => new ReadableStream({ start(controller) { sinks[name] = controller; } });
-  const decoded = { wasm: stream(WASM), snapshot: stream(SNAPSHOT), segment: segment.promise };
+  const decoded = { wasm: stream(WASM), snapshot: stream(SNAPSHOT), segment: segment.promise, wheel: wheel.promise };
   port.onmessage = ({ data }) => {
     if (data.type === "bytes") sinks[data.name].enqueue(data.chunk);
     else if (data.type === "end") sinks[data.name].close();
     else if (data.type === "segment") segment.resolve(data.segment);
+    else if (data.type === "wheel") wheel.resolve(data);
     else if (data.type === "failed") {
       const error = new Error(data.message);
-      sinks[data.name].error(error);
+      if (data.name.endsWith(".whl")) wheel.reject(error);
+      else sinks[data.name].error(error);
       if (data.name === WASM) segment.reject(error);
     }
   };
@@ -128,7 +121,6 @@ async function boot({ useSnapshot, decoder }) {
     [WASM]: new Uint8Array(0), // fetched by Pyodide, but instantiated from the module compiled early
     "python_stdlib.zip": snapshot ? snapshot.done.then(() => stdlib, never) : stdlib,
   };
-  for (const { file_name } of Object.values(lock.packages)) files[file_name] = assetBytes(file_name);
   const sources = assetJson("sources.json");
   progress("compile");
   serveAssets(files);
@@ -156,37 +148,39 @@ async function boot({ useSnapshot, decoder }) {
   // written right after "ready" is posted, before any call is read. NumPy loads after that.
   const afterReady = async () => {
     if (snapshot) writeSources(pyodide, await sources);
-    await loadNumpy(pyodide, lock);
+    await loadNumpy(pyodide, lock.packages.numpy, decoded.wheel);
   };
   return { ready: { snapshot: Boolean(snapshot), failures, ms: performance.now() - started, milestones: milestones.splice(0) }, afterReady };
 }
 
 /**
- * Load NumPy if the page carries it, telling the page {type: "numpy", state: off|loading|ready|failed}.
- * Calls to lesson.api run meanwhile, between its steps. loadPackage never rejects (a wheel that is not
- * the lock's is refused by serveAssets, and only logged), so the import is what says it worked.
+ * Install NumPy if the page carries it (`numpy`: its entry in Pyodide's lock file; `wheel`: the decoding
+ * worker's promise of the wheel's sha256 and files) and import it, telling the page
+ * {type: "numpy", state: off|loading|ready|failed}. Calls to lesson.api run meanwhile, between its steps.
+ * The wheel is installed as Pyodide's loadPackage would, less what loadPackage adds for packages in
+ * general: the files are written from the browser's own unzip (it inflates them while Python starts),
+ * and NumPy's compiled modules load when `import numpy` asks for them.
  */
-async function loadNumpy(pyodide, lock) {
-  if (!lock.packages.numpy) {
+async function loadNumpy(pyodide, numpy, wheel) {
+  if (!numpy) {
     postMessage({ type: "numpy", state: "off" });
     return;
   }
   postMessage({ type: "numpy", state: "loading", stage: "install" });
-  const errors = [];
   try {
-    await pyodide.loadPackage("numpy", { messageCallback: () => {}, errorCallback: (line) => errors.push(line) });
+    const { sha256, files } = await wheel;
+    if (sha256 !== numpy.sha256) {
+      throw new Error(`the page's ${numpy.file_name} is not the wheel Pyodide's lock names: its sha256 is ${sha256}, not ${numpy.sha256}`);
+    }
+    installInSitePackages(pyodide, [...files, ...unpackFiles(await assetBytes(NUMPY_PYC))]);
     milestone("numpy-installed");
     postMessage({ type: "numpy", state: "loading", stage: "import" });
-    if (!errors.length) {
-      const site = pyodide.pyimport("site").getsitepackages();
-      writeFiles(pyodide, site.get(0), unpackFiles(await assetBytes(NUMPY_PYC)));
-      site.destroy();
-    }
+    await new Promise((resolve) => setTimeout(resolve)); // let the page show the stage, and calls waiting run
     pyodide.pyimport("numpy");
     milestone("numpy-imported");
     postMessage({ type: "numpy", state: "ready", milestones: milestones.splice(0) });
   } catch (error) {
-    postMessage({ type: "numpy", state: "failed", message: errors.join("\n") || describe(error).message });
+    postMessage({ type: "numpy", state: "failed", message: describe(error).message });
   }
 }
 
