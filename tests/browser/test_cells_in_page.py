@@ -237,6 +237,16 @@ def test_every_live_cell_prints_what_cpython_printed_at_build_time(page):
         assert cell_of(page, cell_id).get_attribute("data-state") == expected, cell_id
 
 
+def test_an_engine_cell_that_imports_numpy_asked_for_at_once_waits_for_numpy(page):
+    """Run before Python is even ready: the cell names numpy, so it waits for NumPy instead of failing."""
+    cell = cell_of(page, "chain-42")
+    cell.locator(".cell-source code").fill("import numpy as np\nprint(np.arange(3).sum())")
+    cell.locator(".cell-source code").press("Control+Enter")
+    assert page.evaluate("document.documentElement.dataset.numpy") == "loading"  # asked for while NumPy was not there
+    settle(cell)
+    assert (cell.get_attribute("data-state"), output(cell)) == ("done", "3\n")
+
+
 # The XOR section's tip: set learning_rate to 0.5 and print every 10 steps instead of 50.
 XOR_TIP = [("learning_rate = 0.2", "learning_rate = 0.5"), ("step % 50 == 0", "step % 10 == 0")]
 

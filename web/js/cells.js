@@ -12,6 +12,8 @@ import { EDITOR_HINT, makeEditor } from "./cell-editor.js";
 import { markScrollRegion } from "./views/scroll-region.js";
 
 const TIME_LIMIT_MS = 10000;
+// Code that needs NumPy: a NumPy cell, or any cell whose code names numpy or our Tensor (a learner's edit).
+const NEEDS_NUMPY = /\b(numpy|Tensor)\b/;
 const BUSY_NOTE_DELAY_MS = 300; // a quick cell should not flash the page-level note
 
 /**
@@ -137,16 +139,18 @@ class Notebook {
    * page-level note says `doing`. Returns "done", "error", "stopped" or "failed" (Python could not start).
    */
   async execute(cell, source, how, doing = "A code cell is running: the widgets update when it finishes.") {
-    const ready = this.bridge.state === "ready" && (cell.kind !== "numpy" || this.bridge.numpy === "ready");
+    // A NumPy cell waits for NumPy (and fails without it); a cell whose code names it waits while it loads.
+    const waitsForNumpy = cell.kind === "numpy" || (this.bridge.numpy === "loading" && NEEDS_NUMPY.test(source));
+    const ready = this.bridge.state === "ready" && (!waitsForNumpy || this.bridge.numpy === "ready");
     this.attempted.add(cell.id);
     this.running = cell;
-    this.note.say(ready ? doing : cell.kind === "numpy" ? "A tensor cell runs once NumPy has loaded." : "A code cell runs once Python has started.");
-    cell.showRunning(how, ready);
+    this.note.say(ready ? doing : waitsForNumpy ? "A cell that needs NumPy runs once NumPy has loaded." : "A code cell runs once Python has started.");
+    cell.showRunning(how, ready, waitsForNumpy);
     try {
-      if (cell.kind === "numpy") {
-        await this.bridge.whenNumpy();
+      if (waitsForNumpy) {
+        await (cell.kind === "numpy" ? this.bridge.whenNumpy() : this.bridge.whenNumpy().catch(() => {}));
         this.note.say(doing);
-        cell.showRunning(how, true);
+        cell.showRunning(how, true, waitsForNumpy);
       }
       const result = await this.bridge.call("run_cell", { source, cell_id: cell.id }, { timeoutMs: TIME_LIMIT_MS });
       if (!result.error) {
@@ -218,10 +222,10 @@ class LiveCell {
     this.setState("queued", "waiting for the cells before it\u2026");
   }
 
-  showRunning(how, pythonReady) {
+  showRunning(how, pythonReady, waitsForNumpy) {
     if (this.figure.dataset.state !== "running") this.before = { state: this.figure.dataset.state, text: this.state.textContent };
     const doing = how === "replay" ? "running again after the restart\u2026" : how === "above" ? "running (a later cell needs it)\u2026" : "running\u2026";
-    const waiting = this.kind === "numpy" ? "waiting for NumPy to load\u2026" : "waiting for Python to start\u2026";
+    const waiting = waitsForNumpy ? "waiting for NumPy to load\u2026" : "waiting for Python to start\u2026";
     this.setState("running", pythonReady ? doing : waiting);
   }
 
