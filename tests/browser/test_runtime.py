@@ -13,13 +13,14 @@ import pytest
 
 from harness import ROOT, Guard, launch, open_page, python_call, wait_for_numpy, wait_for_python, wait_until
 from lesson import api
-from pagebuild.blocks import pack
+from pagebuild.blocks import pack, unpack
 from pagebuild.page import data_blocks
 
 pytestmark = pytest.mark.timeout(180)
 
 
-LIVE = "Python is live: sliders and engine cells now run in your browser."
+LOADING_NUMPY = "Python is live. Loading NumPy for the tensor cells\u2026"
+ALL_LIVE = "Python and NumPy are live: sliders and code cells run in your browser."
 
 
 def test_python_then_numpy_get_ready_from_file_and_http(lesson_page):
@@ -28,11 +29,10 @@ def test_python_then_numpy_get_ready_from_file_and_http(lesson_page):
     wait_for_python(lesson_page)
     status = lesson_page.locator("#python-status")
     # What is live, and no more: engine cells at once, tensor cells once NumPy is; PyTorch cells never.
-    assert status.text_content().strip() in (f"{LIVE} Loading NumPy for the tensor cells\u2026",
-                                             "Python and NumPy are live: sliders, engine cells and tensor cells now run in your browser.")
+    assert status.text_content().strip() in (LOADING_NUMPY, ALL_LIVE)
     wait_for_numpy(lesson_page)
     assert status.get_attribute("data-stage") == "ready"
-    assert status.text_content().strip() == "Python and NumPy are live: sliders, engine cells and tensor cells now run in your browser."
+    assert status.text_content().strip() == ALL_LIVE
     assert lesson_page.evaluate("() => lesson.bridge.whenNumpy().then(() => lesson.bridge.numpy)") == "ready"
 
 
@@ -65,8 +65,8 @@ def test_the_progress_indicator_shows_the_boot_stage_by_stage_then_numpys(contex
     assert [stage for n, stage in enumerate(stages[len(python):-1]) if stages[len(python) + n - 1] != stage] == [
         "numpy-install", "numpy-import"], stages  # each once, as the attribute may be set again to the same stage
     for entry in numpy:  # NumPy's steps fill the bar again while Python is already live
-        assert entry["text"] == f"{LIVE} Loading NumPy for the tensor cells\u2026" and entry["bar"] > 0, entry
-    assert seen[-1]["text"].startswith("Python and NumPy are live")
+        assert entry["text"] == LOADING_NUMPY and entry["bar"] > 0, entry
+    assert seen[-1]["text"] == ALL_LIVE
     assert page.locator("#python-status progress").is_hidden()  # the bar goes once NumPy is live
 
 
@@ -306,7 +306,7 @@ def test_a_page_built_without_numpy_says_so_in_a_learners_words_and_the_rest_is_
         assert page.evaluate("document.documentElement.dataset.numpy") == "off"
         wait_for_python(page)
         assert page.locator("#python-status").text_content().strip() == (
-            f"{LIVE} This copy of the lesson has no NumPy, so the tensor cells show what they printed when it was built.")
+            "Python is live. This copy of the lesson has no NumPy: tensor cells show what they printed when it was built.")
         notes = page.evaluate("""() => [...document.querySelectorAll('figure.cell[data-kind="numpy"]')]
             .map((cell) => [cell.dataset.live, cell.querySelector('.cell-note').textContent, !!cell.querySelector('.cell-run')])""")
         assert len(notes) == 11 and set(map(tuple, notes)) == {
@@ -323,3 +323,35 @@ def test_a_page_built_without_numpy_says_so_in_a_learners_words_and_the_rest_is_
         assert page.evaluate("document.documentElement.dataset.numpy") == "off"
     guard.check()
     assert len(html) < (ROOT / "dist" / "lesson.html").stat().st_size - 3_000_000  # without the wheel, its .pyc files and more
+
+
+def tamper_wheel(html: bytes) -> bytes:
+    """The page with one byte of NumPy's wheel changed (in its first data block part)."""
+    start = html.index(b'<script type="application/octet-stream" data-asset="numpy-')
+    body = html.index(b">", start) + 1
+    end = html.index(b"</script>", body)
+    data = bytearray(unpack(html[body:end].decode("cp1252")))
+    data[1000] ^= 1
+    return html[:body] + pack(bytes(data)) + html[end:]
+
+
+def test_a_wheel_changed_in_the_page_is_refused_numpy_fails_and_the_rest_stays_live(context, guard, dist):
+    broken = dist / "lesson-tampered-wheel.html"  # inside dist/ so the request guard allows it
+    broken.write_bytes(tamper_wheel((dist / "lesson.html").read_bytes()))
+    try:
+        page = open_page(context, broken.as_uri())
+        state = wait_until(page, "() => ['ready', 'failed'].includes(document.documentElement.dataset.numpy)"
+                                 " && document.documentElement.dataset.numpy", timeout_ms=60000)
+        assert state == "failed"
+        assert page.locator("#python-status").text_content().strip() == (
+            "Python is live, but NumPy could not load: tensor cells show what they printed when the page was built.")
+        cell = page.locator('figure.cell[data-cell="tensor-dot"]')  # the first NumPy cell
+        cell.locator(".cell-run").click()
+        wait_for_state(cell, "error")
+        assert cell.locator(".cell-output").text_content().startswith(
+            "Could not run: NumPy could not load: the page's numpy-2.0.2-cp312-cp312-pyodide_2024_0_wasm32.whl is not"
+            " the wheel Pyodide's lock names: its sha256 is ")
+        assert python_call(page, "explore", {"a": 1.5, "b": -2.0}) == json.loads(api.call("explore", '{"a": 1.5, "b": -2.0}'))
+    finally:
+        broken.unlink()
+    assert any(line.startswith("warning: NumPy could not load: the page's numpy-2.0.2") for line in guard.console)

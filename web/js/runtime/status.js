@@ -10,13 +10,12 @@ const MESSAGES = {
   restore: "Starting Python: restoring the lesson\u2026",
   failed: "Python could not start in this browser, so the page stays static: the numbers shown were computed when it was built.",
 };
-const LIVE = "Python is live: sliders and engine cells now run in your browser.";
 // What is live once Python is, by NumPy's state (PyTorch cells are never live: they show recorded output).
 const WITH_NUMPY = {
-  loading: `${LIVE} Loading NumPy for the tensor cells\u2026`,
-  ready: "Python and NumPy are live: sliders, engine cells and tensor cells now run in your browser.",
-  failed: `${LIVE} NumPy could not load, so the tensor cells show what they printed when the page was built.`,
-  off: `${LIVE} This copy of the lesson has no NumPy, so the tensor cells show what they printed when it was built.`,
+  loading: "Python is live. Loading NumPy for the tensor cells\u2026",
+  ready: "Python and NumPy are live: sliders and code cells run in your browser.",
+  failed: "Python is live, but NumPy could not load: tensor cells show what they printed when the page was built.",
+  off: "Python is live. This copy of the lesson has no NumPy: tensor cells show what they printed when it was built.",
 };
 
 /**
