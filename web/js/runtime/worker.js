@@ -156,7 +156,8 @@ async function boot({ useSnapshot, decoder }) {
 /**
  * Install NumPy if the page carries it (`numpy`: its entry in Pyodide's lock file; `wheel`: the decoding
  * worker's promise of the wheel's sha256 and files) and import it, telling the page
- * {type: "numpy", state: off|loading|ready|failed}. Calls to lesson.api run meanwhile, between its steps.
+ * {type: "numpy", state: off|loading|ready|failed}. Calls to lesson.api run between its steps (the
+ * import itself is one step: a call made meanwhile waits for it).
  * The wheel is installed as Pyodide's loadPackage would, less what loadPackage adds for packages in
  * general: the files are written from the browser's own unzip (it inflates them while Python starts),
  * and NumPy's compiled modules load when `import numpy` asks for them.
