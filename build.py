@@ -22,6 +22,7 @@ sys.path.insert(0, str(ROOT / "py"))
 
 from pagebuild.bundle import page_bundle, worker_bundle  # noqa: E402
 from pagebuild.cache import now as cache_clock, prune as prune_cache  # noqa: E402
+from pagebuild.notebook import lesson_notebook, notebook_bytes  # noqa: E402
 from pagebuild.npm import ensure_node_modules  # noqa: E402
 from pagebuild.output import staging_folder, swap_in  # noqa: E402
 from pagebuild.packages import PackageError, trimmed_lock, verified_wheel, wheel_from_registry  # noqa: E402
@@ -33,7 +34,7 @@ from pagebuild.site import index_page, lesson_content  # noqa: E402
 PYODIDE = ROOT / "node_modules" / "pyodide"
 DIST = ROOT / "dist"
 CACHE = ROOT / "build-cache"
-STYLES = ["theme.css", "lesson.css", "widgets.css", "runtime.css"]  # web/css/, in cascade order
+STYLES = ["theme.css", "lesson.css", "widgets.css", "runtime.css", "print.css"]  # web/css/, in cascade order
 
 
 def log(what: str, started: float) -> None:
@@ -74,6 +75,7 @@ def main(argv=None) -> None:
     # 3. The lesson: text, math and code cells run on CPython, as HTML; the widgets' first-paint state.
     content = lesson_content(numpy_live=bool(wheel))
     log(f"rendered the lesson: {content.title!r}", t)
+    notebook = notebook_bytes(lesson_notebook(content.title, content.outputs))  # its "Download as notebook"
 
     # 4. JavaScript: the page script (IIFE, inline) and the worker (an ES module text, Pyodide's loader inside).
     page_script = page_bundle(ROOT, ROOT / "web" / "js" / "main.js")
@@ -117,10 +119,12 @@ def main(argv=None) -> None:
         *data_blocks("sources.json", gz(json.dumps(sources).encode("utf-8")), gzip=True),
         *(data_blocks(wheel[0], wheel[1], gzip=False) if wheel else []),  # a zip already
         *(data_blocks("numpy-pyc.bin", gz(snapshot.numpy_pyc), gzip=True) if wheel else []),
+        *data_blocks("lesson.ipynb", gz(notebook), gzip=True, page=True),  # last: needed only when asked for
     ]
     log("packed the assets", t)
 
-    # 8. Write dist/ (or --out): lesson.html carries everything; index.html forwards to it, keeping the #fragment.
+    # 8. Write dist/ (or --out): lesson.html carries everything; index.html forwards to it, keeping the #fragment;
+    #    lesson.ipynb is the lesson as a Jupyter notebook.
     #    Written beside it and swapped in whole, so a test or a browser never reads a half-written page.
     staged = staging_folder(args.out, beside=CACHE if args.out == DIST else args.out.parent)  # on its file system
     try:
@@ -130,6 +134,7 @@ def main(argv=None) -> None:
             body=content.body, page_script=page_script, initial_state=content.initial_state,
             numpy_live=bool(wheel), blocks=blocks))
         write(staged / "index.html", index_page("lesson.html"))
+        write(staged / "lesson.ipynb", notebook)  # the same notebook as the page's link hands out
         for file in staged.iterdir():  # dated when the build read its inputs: an edit made since is newer
             os.utime(file, (started, started))
         swap_in(staged, args.out)

@@ -63,11 +63,13 @@ class LessonError(Exception):
 
 @dataclass(frozen=True)
 class RenderedLesson:
-    """The lesson as HTML: its title, the body fragment and the table of contents [(level, id, text)]."""
+    """The lesson as HTML: its title, the body fragment, the table of contents [(level, id, text)] and
+    each code cell's output as its output area shows it ({cell id: text})."""
 
     title: str
     body_html: str
     toc: list
+    outputs: dict
 
 
 @dataclass(frozen=True)
@@ -95,7 +97,7 @@ def render_lesson(lesson_dir=LESSON_DIR, *, numpy_live):
         parts.append(md.renderer.render(tokens, md.options, env))
     if len(state.titles) != 1:
         raise LessonError(f"the lesson needs exactly one '# title' heading, found {len(state.titles)}")
-    return RenderedLesson(state.titles[0], "".join(parts), state.toc)
+    return RenderedLesson(state.titles[0], "".join(parts), state.toc, state.outputs)
 
 
 def lesson_cells(lesson_dir=LESSON_DIR):
@@ -158,6 +160,7 @@ class _State:
         self.notebook = Notebook()  # every engine and NumPy cell, in page order
         self.engine_only = Notebook()  # engine cells alone: what the page runs without NumPy
         self.torch = _load_recorded(lesson_dir)
+        self.outputs = {}  # cell id -> the text its output area shows
         self.ids = set()
         self.cell_ids = set()
         self.titles = []
@@ -364,6 +367,7 @@ def _cell_html(cell, state):
     else:
         output, live = _run(cell, state), cell.kind == "engine" or state.numpy_live
         caption = None if live else NUMPY_NOT_LIVE
+    state.outputs[cell.id] = output
     raises = f' data-raises="{html.escape(cell.raises)}"' if cell.raises else ""
     return (
         f'<figure class="cell" id="cell-{cell.id}" data-cell="{cell.id}" data-kind="{cell.kind}"'
@@ -413,19 +417,36 @@ def _recorded_output(cell, recorded):
     )
 
 
-def _engine_source(dotted, where):
-    """The highlighted source of an engine function or method, captioned with its file and lines."""
+@dataclass(frozen=True)
+class EngineListing:
+    """An engine function's source as the lesson shows it: its name, file (as the author knows it), lines, code."""
+
+    name: str
+    path: str
+    first: int
+    last: int
+    code: str
+
+
+def engine_listing(dotted, where):
+    """The source of the engine function or method `dotted` (`where` names the lesson's line, for errors)."""
     target = _resolve(dotted, where)
     lines, first = inspect.getsourcelines(target)
-    code = textwrap.dedent("".join(lines)).rstrip("\n")
     path = Path(inspect.getsourcefile(target)).resolve()
     shown = path.relative_to(REPO) if path.is_relative_to(REPO) else path.name
+    return EngineListing(target.__qualname__, str(shown), first, first + len(lines) - 1,
+                         textwrap.dedent("".join(lines)).rstrip("\n"))
+
+
+def _engine_source(dotted, where):
+    """The highlighted source of an engine function or method, captioned with its file and lines."""
+    listing = engine_listing(dotted, where)
     return (
         f'<figure class="engine-source" id="source-{re.sub(r"[^A-Za-z0-9]+", "-", dotted).strip("-")}">'
-        f"<figcaption><code>{html.escape(target.__qualname__)}</code> in <code>{html.escape(str(shown))}</code>,"
-        f" lines {first}\u2013{first + len(lines) - 1}</figcaption>"
+        f"<figcaption><code>{html.escape(listing.name)}</code> in <code>{html.escape(listing.path)}</code>,"
+        f" lines {listing.first}\u2013{listing.last}</figcaption>"
         f'<pre class="code"><code class="language-python">'
-        f"{_highlight(code, PythonLexer(stripnl=False, ensurenl=False))}</code></pre></figure>\n"
+        f"{_highlight(listing.code, PythonLexer(stripnl=False, ensurenl=False))}</code></pre></figure>\n"
     )
 
 

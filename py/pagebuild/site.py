@@ -8,13 +8,15 @@ from pagebuild.csp import source_hash
 @dataclass
 class LessonContent:
     """What the page template needs from the lesson: its title, table of contents, body, the widgets'
-    state for the first paint, and data they read later from the page's own blocks ({file name: JSON value})."""
+    state for the first paint, data they read later from the page's own blocks ({file name: JSON value}),
+    and each code cell's output as the page shows it ({cell id: text}, for the notebook)."""
 
     title: str
     toc: str
     body: str
     initial_state: dict
     page_assets: dict
+    outputs: dict
 
 
 def lesson_content(numpy_live: bool) -> LessonContent:
@@ -27,7 +29,7 @@ def lesson_content(numpy_live: bool) -> LessonContent:
     # The explore grid (every slider setting) is most of the widgets' data and not needed to paint:
     # it has its own block, read after the first paint (older initial states still carry it inline).
     assets = {} if "grid" in state["explore"] else {"explore-grid.json": explore_grid()}
-    return LessonContent(rendered.title, toc_html(rendered.toc), rendered.body_html, state, assets)
+    return LessonContent(rendered.title, toc_html(rendered.toc), rendered.body_html, state, assets, rendered.outputs)
 
 
 def index_page(target: str) -> bytes:

@@ -3,6 +3,7 @@
 // as its own code block is parsed (started earlier, it slowed the first paint more than it sped boot).
 
 import { mountCells } from "./cells.js";
+import { offerNotebook } from "./notebook-link.js";
 import { Bridge } from "./runtime/bridge.js";
 import { holdFragmentTarget } from "./runtime/hold-fragment.js";
 import { showPythonStatus } from "./runtime/status.js";
@@ -27,6 +28,7 @@ function mount() {
   mountCells({ bridge, root: lessonRoot });
   holdFragmentTarget(lessonRoot);
   warmUpPython(bridge);
+  offerNotebook(bridge);
 }
 
 // `lesson.bridge` is also for the console, tools and tests: lesson.bridge.call("explore", {a: 1, b: 2}).

@@ -3,6 +3,7 @@
 // Mounting is spread out so the first paint is not held up: widgets on screen (or the one a link
 // points at) mount at once, the others as they near the viewport or when the browser is idle.
 
+import { whenPrinting } from "../print.js";
 import { fragmentId } from "../runtime/hold-fragment.js";
 import { idle } from "../runtime/idle.js";
 import { mountComputeGraph } from "./compute-graph.js";
@@ -87,6 +88,7 @@ export function mountWidgets({ bridge, initialState, root = document, grid }) {
     (document.getElementById(fragmentId(location.hash)) ?? node).scrollIntoView({ block: "start", behavior: "instant" });
   }
   for (const node of waiting) observer.observe(node);
+  whenPrinting({ before: () => { for (const node of [...waiting]) mount(node); } }); // paper shows every widget
   // Off-screen widgets wait for Python's boot (mounting them at once competes with it for the cores),
   // but not for ever: a page whose Python is slow or blocked still mounts them all.
   const booted = Promise.race([bridge.whenReady().catch(() => {}), new Promise((done) => setTimeout(done, OFFSCREEN_MOUNT_WAIT_MS))]);

@@ -2,6 +2,7 @@
 // lesson.steps (which node is computed, which gradient arrives, and the sentence saying why).
 // A graph whose inputs have sliders re-runs its Python function live as they move.
 
+import { whenPrinting } from "../print.js";
 import { setText } from "../views/changed.js";
 import { createGraphView } from "../views/graph.js";
 import { element, liveSliders, radioGroup, rangeField, stepLabel } from "./controls.js";
@@ -56,6 +57,15 @@ export function mountSteppedGraph(root, { state, passToggle = false, label, gapA
   }
 
   render();
+  // On paper the graph is finished: its last step, with every value and gradient.
+  whenPrinting({
+    before: () => {
+      const last = data.backward.at(-1) ?? data.forward.at(-1);
+      view.update(data.trace, last);
+      setText(caption, last.text);
+    },
+    after: render,
+  });
   const update = (next) => { data = next; render(); };
   if (inputs) liveSliders(root, inputs, element(root, "p", "widget-note"), { bridge, call, state, draw: update });
   return { update };

@@ -3,6 +3,7 @@
 // gradients numerically (lesson.playground); these modules lay out what comes back and compute nothing.
 // This one mounts the parts, keeps the state (one call to Python at a time) and the shareable link.
 
+import { whenPrinting } from "../../print.js";
 import { setText } from "../../views/changed.js";
 import { createGraphView } from "../../views/graph.js";
 import { element, followPython, pythonMessage, radioGroup, rangeField, stepLabel } from "../controls.js";
@@ -160,6 +161,16 @@ export function mountPlayground(root, { state, bridge }) {
   }
 
   stepper.input.addEventListener("input", draw);
+  // On paper: every value and gradient, whichever view the reader chose.
+  whenPrinting({
+    before: () => {
+      const chosen = view.mode;
+      view.mode = "all";
+      draw();
+      view.mode = chosen;
+    },
+    after: draw,
+  });
   window.addEventListener("hashchange", () => {
     if (location.hash.startsWith(LINK_PREFIX) && location.hash !== `#${view.result?.link}`) openLink(location.hash);
   });
