@@ -63,12 +63,10 @@ TIMELINE = [
     ("Python workers started", "python-booting"),
     ("worker's code loaded (Pyodide's JS)", "python:code-loaded"),
     ("page parsed (all data blocks read)", "parsed"),
-    ("wasm compiled", "python:wasm-compiled"),
-    ("Pyodide's module instantiated", "python:instantiated"),
     ("snapshot complete", "python:snapshot-unpacked"),
     ("Pyodide loaded from the snapshot", "python:pyodide-loaded"),
     ("data-python=ready", "python-ready"),
-    ("NumPy installed (loadPackage)", "python:numpy-installed"),
+    ("NumPy's files written (unzipped by the decoding worker)", "python:numpy-installed"),
     ("NumPy imported", "python:numpy-imported"),
     ("data-numpy=ready", "numpy-ready"),
 ]

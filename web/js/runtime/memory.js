@@ -1,16 +1,13 @@
-// The memory snapshot as the page carries it: smaller to store, quicker to decompress. Packed in Node
-// at build time (py/pagebuild/snapshot.mjs), unpacked in the page's workers as its bytes stream in.
+// The memory snapshot as the page carries it: packed in Node at build time (py/pagebuild/snapshot.mjs),
+// unpacked in the page's workers as its bytes stream in.
 //
-// 1. The wasm's data segment (4.6 MB, 98% of it unchanged when the snapshot is taken) is XOR-ed out of
-//    the snapshot's memory, which turns those bytes into zeros: 1.5 MB less in the page after gzip.
-// 2. Only the non-zero 4 KiB pages are kept: more than half the memory is zero pages, which the page
-//    then need not inflate at all (a new buffer is zeros already).
+// The wasm's data segment (4.6 MB, 98% of it unchanged when the snapshot is taken) is XOR-ed out of the
+// snapshot's memory, which turns those bytes into zeros: 1.5 MB less in the page after gzip.
 //
-// Packed form: u32 snapshot length, u32 header length, u32 where the data segment lies in memory, a
-// bitmap of the memory's non-zero 4 KiB pages (once XOR-ed), the snapshot's header, then those pages.
+// Packed form: u32 snapshot length, u32 header length, u32 where the data segment lies in memory, then
+// the snapshot, its memory XOR-ed with the segment.
 
-const PAGE = 4096;
-const PREAMBLE = 12; // the three u32 before the bitmap
+const PREAMBLE = 12; // the three u32 before the snapshot
 
 /**
  * The bytes of the wasm's one data segment, which instantiation writes into memory at the memory base
@@ -59,36 +56,20 @@ function xorSegment(snapshot, segment, header, base) {
 
 /** The packed form of `snapshot` (a `header` of that many bytes, then memory), whose wasm writes `segment` at `base`. */
 export function packSnapshot(snapshot, segment, header, base) {
-  const mixed = xorSegment(snapshot.slice(), segment, header, base);
-  const pages = Math.ceil((mixed.length - header) / PAGE);
-  const bitmap = new Uint8Array(Math.ceil(pages / 8));
-  const kept = [];
-  for (let n = 0; n < pages; n++) {
-    const page = mixed.subarray(header + n * PAGE, Math.min(header + (n + 1) * PAGE, mixed.length));
-    if (page.some((byte) => byte !== 0)) {
-      bitmap[n >> 3] |= 1 << (n & 7);
-      kept.push(page);
-    }
-  }
-  const out = new Uint8Array(PREAMBLE + bitmap.length + header + kept.reduce((sum, page) => sum + page.length, 0));
+  const out = new Uint8Array(PREAMBLE + snapshot.length);
   const view = new DataView(out.buffer);
   view.setUint32(0, snapshot.length, true);
   view.setUint32(4, header, true);
   view.setUint32(8, base, true);
-  out.set(bitmap, PREAMBLE);
-  out.set(mixed.subarray(0, header), PREAMBLE + bitmap.length);
-  let at = PREAMBLE + bitmap.length + header;
-  for (const page of kept) {
-    out.set(page, at);
-    at += page.length;
-  }
+  out.set(snapshot, PREAMBLE);
+  xorSegment(out.subarray(PREAMBLE), segment, header, base);
   return out;
 }
 
 /**
  * Rebuild the Pyodide snapshot from its packed form as the packed bytes stream in: `buffer` resolves
- * with the snapshot's full-length buffer as soon as the preamble is read (its pages are written into it
- * as they arrive); `done` resolves with it once every page is in and the wasm's data `segment` (or a
+ * with the snapshot's full-length buffer as soon as the preamble is read (the rest is written into it
+ * as it arrives); `done` resolves with it once all of it is in and the wasm's data `segment` (or a
  * promise of it) is XOR-ed back.
  */
 export function streamSnapshot(packedStream, segment) {
@@ -96,66 +77,37 @@ export function streamSnapshot(packedStream, segment) {
   let snapshot = null;
   let header = 0; // the snapshot's header length: its memory follows
   let base = 0; // where in memory the data segment lies
-  let places = null; // where each byte run of the packed form goes: [start, end) pairs in `snapshot`
-  let place = 0; // the run being written
-  let at = 0; // the next byte's position in `snapshot`
-  let preamble = new Uint8Array(0); // the packed form's start, until its bitmap is complete
+  let at = 0; // the next byte's place in `snapshot`
 
-  /** Read the preamble once enough of it is here: allocate the snapshot, list where pages go. */
-  function readPreamble() {
-    if (preamble.length < PREAMBLE) return false;
-    const view = new DataView(preamble.buffer, preamble.byteOffset);
-    const length = view.getUint32(0, true);
-    header = view.getUint32(4, true);
-    base = view.getUint32(8, true);
-    if (!(header >= 16 && header <= length && base < length)) throw new Error("the packed snapshot's preamble is not a snapshot's");
-    const pages = Math.ceil((length - header) / PAGE);
-    const bitmapEnd = PREAMBLE + Math.ceil(pages / 8);
-    if (preamble.length < bitmapEnd) return false;
-    const runs = [0, header];
-    for (let n = 0; n < pages; n++) {
-      if (!(preamble[PREAMBLE + (n >> 3)] & (1 << (n & 7)))) continue;
-      const start = header + n * PAGE;
-      if (runs[runs.length - 1] === start) runs[runs.length - 1] = Math.min(start + PAGE, length); // adjacent: one run
-      else runs.push(start, Math.min(start + PAGE, length));
-    }
-    snapshot = new Uint8Array(length); // zero pages need no writing
-    places = runs;
-    at = places[0];
-    write(preamble.subarray(bitmapEnd));
-    return true;
-  }
-
-  /** Write the next bytes of the packed form into their places in the snapshot. */
+  /** Write the next bytes of the packed form into the snapshot. */
   function write(bytes) {
-    for (let i = 0; i < bytes.length;) {
-      if (place >= places.length) throw new Error("the packed snapshot holds more than its pages");
-      const count = Math.min(bytes.length - i, places[place + 1] - at);
-      snapshot.set(bytes.subarray(i, i + count), at);
-      i += count;
-      at += count;
-      if (at === places[place + 1]) {
-        place += 2;
-        at = places[place];
-      }
-    }
+    if (at + bytes.length > snapshot.length) throw new Error("the packed snapshot holds more than its length");
+    snapshot.set(bytes, at);
+    at += bytes.length;
   }
 
   const buffer = (async () => {
-    while (!snapshot) {
+    let preamble = new Uint8Array(0);
+    while (preamble.length < PREAMBLE) {
       const { value, done } = await reader.read();
       if (done) throw new Error("the packed snapshot ends in its preamble");
       const joined = new Uint8Array(preamble.length + value.length);
       joined.set(preamble);
       joined.set(value, preamble.length);
       preamble = joined;
-      readPreamble();
     }
+    const view = new DataView(preamble.buffer, preamble.byteOffset);
+    const length = view.getUint32(0, true);
+    header = view.getUint32(4, true);
+    base = view.getUint32(8, true);
+    if (!(header >= 16 && header <= length && base < length)) throw new Error("the packed snapshot's preamble is not a snapshot's");
+    snapshot = new Uint8Array(length);
+    write(preamble.subarray(PREAMBLE));
     return snapshot;
   })();
   const done = buffer.then(async () => {
     for (let next; !(next = await reader.read()).done;) write(next.value);
-    if (place < places.length) throw new Error("the packed snapshot's pages do not add up to its length");
+    if (at < snapshot.length) throw new Error("the packed snapshot ends before its length");
     return xorSegment(snapshot, await segment, header, base);
   });
   return { buffer, done };

@@ -6,7 +6,7 @@
 
 import { dataBlocks } from "./assembly.js";
 import { streamSnapshot } from "./memory.js";
-import { bootPyodide, instantiateFrom } from "./pyodide-internals.js";
+import { bootPyodide } from "./pyodide-internals.js";
 import { afterRestore, importLesson, installInSitePackages, unpackFiles, writeSources } from "./python.js";
 
 // A made-up origin: Pyodide fetches its files from here and `serveAssets` answers from memory.
@@ -23,7 +23,6 @@ const milestone = (name) => milestones.push([name, performance.timeOrigin + perf
 milestone("code-loaded");
 
 let api = null; // lesson.api, once Python is up
-let wasmCompiled = null; // the wasm's compilation, once started
 const blocks = dataBlocks((name) => milestone(`got ${name}`)); // the data blocks this worker reads itself
 
 /** The bytes of the page's data block `name`, once all its parts have arrived (and are gunzipped). */
@@ -79,23 +78,14 @@ function fromDecoder(port) {
 }
 
 /**
- * Compile the wasm as its bytes come (V8 compiles a stream as it arrives, while the page still parses
- * the rest) and hand the module to Pyodide when it instantiates its wasm.
- */
-function compileEarly(wasm) {
-  wasmCompiled = WebAssembly.compileStreaming(new Response(wasm, { headers: { "Content-Type": "application/wasm" } }));
-  wasmCompiled.then(() => { milestone("wasm-compiled"); progress("restore"); }, () => {});
-  instantiateFrom(wasmCompiled, () => milestone("instantiated"));
-}
-
-/**
- * The snapshot, rebuilt as its packed pages stream in (see memory.js): `buffer` as soon as its header
- * is read, `done` once every page is in.
+ * The snapshot, rebuilt as its packed bytes stream in (see memory.js): `buffer` as soon as its preamble
+ * is read, `done` once all of it is in.
  */
 function readSnapshot(stream, segment) {
-  const { buffer, done: pages } = streamSnapshot(stream, segment);
-  const done = pages.then((snapshot) => {
+  const { buffer, done: whole } = streamSnapshot(stream, segment);
+  const done = whole.then((snapshot) => {
     milestone("snapshot-unpacked");
+    progress("restore");
     return snapshot;
   });
   buffer.catch(() => {});
@@ -109,16 +99,15 @@ async function boot({ useSnapshot, decoder }) {
   const started = performance.now();
   progress("decode");
   const decoded = fromDecoder(decoder);
-  compileEarly(decoded.wasm);
   const snapshot = useSnapshot ? readSnapshot(decoded.snapshot, decoded.segment) : null;
   const lock = await assetJson("pyodide-lock.json");
   const stdlib = assetBytes("python_stdlib.zip");
-  // Pyodide creates and instantiates its module once it has the snapshot's buffer, while the pages
-  // still stream in, and copies the snapshot into memory after it has the stdlib: so the stdlib is
+  // Pyodide creates and instantiates its module once it has the snapshot's buffer, while the rest of
+  // it still streams in, and copies the snapshot into memory after it has the stdlib: so the stdlib is
   // handed over only once the snapshot is complete (never if it is bad: the boot fails below).
   const files = {
     "pyodide-lock.json": assetBytes("pyodide-lock.json"),
-    [WASM]: new Uint8Array(0), // fetched by Pyodide, but instantiated from the module compiled early
+    [WASM]: decoded.wasm, // a stream: Pyodide compiles the wasm as the decoding worker's bytes arrive
     "python_stdlib.zip": snapshot ? snapshot.done.then(() => stdlib, never) : stdlib,
   };
   const sources = assetJson("sources.json");
@@ -131,8 +120,8 @@ async function boot({ useSnapshot, decoder }) {
       stdout: (line) => console.log(line),
       stderr: (line) => console.warn(line),
     }),
-    // Pyodide only logs a failed instantiation and then waits forever: fail the boot instead.
-    wasmCompiled.then(never),
+    // A wasm that could not be decoded: Pyodide would log its failed instantiation and wait forever.
+    decoded.segment.then(never),
     // A snapshot that turns out bad after its header: Pyodide would wait for the stdlib forever.
     ...(snapshot ? [snapshot.done.then(never)] : []),
   ]);
