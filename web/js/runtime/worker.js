@@ -163,6 +163,7 @@ async function loadNumpy(pyodide, numpy, wheel) {
       throw new Error(`the page's ${numpy.file_name} is not the wheel Pyodide's lock names: its sha256 is ${sha256}, not ${numpy.sha256}`);
     }
     installInSitePackages(pyodide, [...files, ...unpackFiles(await assetBytes(NUMPY_PYC))]);
+    files.length = 0; // the file system has its own copies: let these 12 MB go (the promise keeps the array)
     milestone("numpy-installed");
     postMessage({ type: "numpy", state: "loading", stage: "import" });
     await new Promise((resolve) => setTimeout(resolve)); // let the page show the stage, and calls waiting run
