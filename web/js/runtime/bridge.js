@@ -3,19 +3,51 @@
 import { unpack } from "./blocks.js";
 import { PageAssets } from "./page-assets.js";
 
-// From file:// only a module worker from a data: URL starts. It receives the gzipped worker bundle (a Blob),
-// makes its own blob: URL and imports it; the bundle then takes over `onmessage`. Messages that arrive
-// meanwhile (the boot order, the first assets) wait in `queuedMessages` for the bundle to read.
-const WORKER_STUB = `onmessage = async ({ data }) => {
-  const queued = (globalThis.queuedMessages = []);
-  onmessage = (event) => queued.push(event.data);
-  try {
-    const code = await new Response(data.stream().pipeThrough(new DecompressionStream("gzip"))).text();
-    await import(URL.createObjectURL(new Blob([code], { type: "text/javascript" })));
-  } catch (error) {
-    postMessage({ type: "failed", error: { message: "the Python worker's code did not load: " + error.message } });
-  }
-};`;
+/**
+ * The Python worker's first code, started from a data: URL (the only kind of worker that starts from
+ * file://) as `(${workerStub})()`, so it refers to nothing outside itself. It receives the gzipped
+ * worker bundle (a Blob), makes its own blob: URL and imports it; the bundle then takes over
+ * `onmessage`. Messages that arrive meanwhile wait in `queuedMessages` for the bundle to read. And as
+ * soon as the boot order hands it the decoding worker's port, it compiles Pyodide's wasm as the decoder
+ * sends its bytes (`earlyWasm`, a promise of the module), while the bundle (Pyodide's megabyte of
+ * JavaScript) still loads; the decoder's other messages are kept until the bundle asks for them, and
+ * any later ones, with `takeDecoderMessages(handler)`.
+ */
+function workerStub() {
+  const compileAsItComes = (port) => {
+    const kept = [];
+    let handler = null;
+    globalThis.takeDecoderMessages = (handle) => {
+      handler = handle;
+      for (const data of kept.splice(0)) handle(data);
+    };
+    let wasm;
+    const stream = new ReadableStream({ start(controller) { wasm = controller; } });
+    port.onmessage = ({ data }) => {
+      if (data.type === "bytes") wasm.enqueue(data.chunk);
+      else if (data.type === "end") wasm.close();
+      else if (handler) handler(data);
+      else kept.push(data);
+    };
+    const compiled = WebAssembly.compileStreaming(new Response(stream, { headers: { "Content-Type": "application/wasm" } }));
+    compiled.catch(() => {}); // the boot awaits it, and reports its error
+    return compiled;
+  };
+  onmessage = async ({ data: bundle }) => {
+    const queued = (globalThis.queuedMessages = []);
+    onmessage = ({ data }) => {
+      if (data.type === "boot") globalThis.earlyWasm = compileAsItComes(data.decoder);
+      queued.push(data);
+    };
+    try {
+      const code = await new Response(bundle.stream().pipeThrough(new DecompressionStream("gzip"))).text();
+      await import(URL.createObjectURL(new Blob([code], { type: "text/javascript" })));
+    } catch (error) {
+      postMessage({ type: "failed", error: { message: "the Python worker's code did not load: " + error.message } });
+    }
+  };
+}
+const WORKER_STUB = `(${workerStub})()`;
 const BOOT_TIMEOUT_MS = 60000; // a wasm that fails to instantiate makes Pyodide wait forever
 
 const WORKER_CODE = "worker.js"; // the data block holding the Python worker's own (gzipped) bundle

@@ -1,48 +1,56 @@
-// The decoding worker, beside the Python worker: it takes the wasm's and the snapshot's data blocks as
-// the page parses them, unpacks and gunzips them, and sends the Python worker (over a MessagePort) their
-// bytes as they come and the wasm's data segment (see memory.js). Its code is a few kB, so it starts at once,
-// while the Python worker loads Pyodide's megabyte of JavaScript; and the decoding runs on a thread
-// of its own. It also unzips NumPy's wheel while Python starts, for the Python worker to install once
-// Python is ready. (A compiled WebAssembly.Module cannot be sent: the two data: URL workers are of
-// different origins, so the Python worker compiles the wasm from the bytes.)
+// The decoding worker, beside the Python worker: it takes the wasm's, the snapshot's and NumPy's wheel's
+// data blocks as the page parses them, unpacks and gunzips them as they come, and sends the Python
+// worker (over a MessagePort, moved, not copied) the wasm's bytes as they come, the snapshot rebuilt
+// whole (see memory.js) and the wheel's files. Its code is a few kB, so it starts at once and has the
+// snapshot done about when the Python worker has loaded Pyodide's megabyte of JavaScript; and that
+// worker's thread, busy with Pyodide's start, is left nothing to decode. (A compiled WebAssembly.Module cannot be sent: the
+// two data: URL workers are of different origins, so the Python worker compiles the wasm.)
 
 import { dataBlocks } from "./assembly.js";
-import { dataSegment } from "./memory.js";
+import { dataSegment, streamSnapshot } from "./memory.js";
 import { sha256Hex, unzip } from "./wheel.js";
 
+const WASM = "pyodide.asm.wasm";
+const SNAPSHOT = "snapshot.bin";
 const blocks = dataBlocks();
 let port = null; // to the Python worker
 let wheels = 0; // how many wheel blocks the page has begun
 
 /**
- * Send `port` block `name`'s decoded bytes as they come: {type: "bytes"|"end"|"failed", name, ...}.
- * Chunks are moved, not copied, unless `shared` (a teed stream's chunks are read by another reader too).
+ * Send `port` the wasm's bytes as they are decoded ({type: "bytes", chunk}, then {type: "end"}: they are
+ * compiled as they stream in), and, `withSnapshot`, the snapshot's length as soon as it is known
+ * ({type: "snapshot-length", length}: Pyodide sizes its memory by it) and the snapshot once it is whole
+ * ({type: "snapshot", bytes}).
  */
-function relay(port, name, stream, shared) {
-  return stream.then(async (readable) => {
-    for (const reader = readable.getReader(); ;) {
-      const { value, done } = await reader.read();
-      if (done) break;
-      const whole = value.byteOffset === 0 && value.byteLength === value.buffer.byteLength;
-      const chunk = shared || !whole ? value.slice() : value;
-      port.postMessage({ type: "bytes", name, chunk }, [chunk.buffer]);
-    }
-    port.postMessage({ type: "end", name });
+function decode(withSnapshot) {
+  // Each reader asks for its block before the block's first part arrives.
+  const wasm = blocks.receive(WASM);
+  const wasmBytes = withSnapshot ? wasm.bytes() : null; // the wasm's stream is then teed
+  relayWasm(wasm.stream(), withSnapshot).catch(failed);
+  if (!withSnapshot) return;
+  const snapshot = blocks.receive(SNAPSHOT).stream().then((stream) => {
+    const { length, done } = streamSnapshot(stream, wasmBytes.then(dataSegment));
+    length.then((size) => port.postMessage({ type: "snapshot-length", length: size }), () => {});
+    return done;
   });
+  snapshot.then((bytes) => port.postMessage({ type: "snapshot", bytes }, [bytes.buffer]), failed);
 }
 
-/** Send `port` the wasm's bytes and, `withSnapshot`, the wasm's data segment and the snapshot's bytes. */
-function decode(port, withSnapshot) {
-  const failed = (name) => (error) => port.postMessage({ type: "failed", name, message: `the ${name} data block could not be decoded: ${error.message}` });
-  const wasm = blocks.receive("pyodide.asm.wasm");
-  const bytes = withSnapshot ? wasm.bytes() : null; // asked before the first part, so the stream is teed
-  relay(port, "pyodide.asm.wasm", wasm.stream(), withSnapshot).catch(failed("pyodide.asm.wasm"));
-  if (!withSnapshot) return;
-  bytes.then((wasmBytes) => {
-    const segment = dataSegment(wasmBytes);
-    port.postMessage({ type: "segment", segment }, [segment.buffer]);
-  }).catch(failed("pyodide.asm.wasm"));
-  relay(port, "snapshot.bin", blocks.receive("snapshot.bin").stream(), false).catch(failed("snapshot.bin"));
+/** Send `port` the wasm's bytes as they come, moved (copied if `kept`: the stream is teed). */
+async function relayWasm(stream, kept) {
+  for (const reader = (await stream).getReader(); ;) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    const whole = value.byteOffset === 0 && value.byteLength === value.buffer.byteLength;
+    const chunk = kept || !whole ? value.slice() : value;
+    port.postMessage({ type: "bytes", chunk }, [chunk.buffer]);
+  }
+  port.postMessage({ type: "end" });
+}
+
+/** Tell `port` that the wasm or the snapshot could not be decoded, and why. */
+function failed(error) {
+  port.postMessage({ type: "failed", name: "", message: `the page's Python could not be decoded: ${error.message}` });
 }
 
 /** Send `port` wheel `name`'s sha256 and its files, moved: {type: "wheel", name, sha256, files: [{path, bytes}]}. */
@@ -59,7 +67,7 @@ async function unzipWheel(name) {
 onmessage = ({ data }) => {
   if (data.type === "connect") {
     port = data.port;
-    decode(port, data.withSnapshot);
+    decode(data.withSnapshot);
   } else if (data.type === "asset") {
     const name = data.asset.name;
     if (name.endsWith(".whl") && data.asset.part === 0) {

@@ -1,5 +1,5 @@
 // The memory snapshot as the page carries it: packed in Node at build time (py/pagebuild/snapshot.mjs),
-// unpacked in the page's workers as its bytes stream in.
+// unpacked in the page's decoding worker as its bytes stream in.
 //
 // The wasm's data segment (4.6 MB, 98% of it unchanged when the snapshot is taken) is XOR-ed out of the
 // snapshot's memory, which turns those bytes into zeros: 1.5 MB less in the page after gzip.
@@ -67,53 +67,42 @@ export function packSnapshot(snapshot, segment, header, base) {
 }
 
 /**
- * Rebuild the Pyodide snapshot from its packed form as the packed bytes stream in: `buffer` resolves
- * with the snapshot's full-length buffer as soon as the preamble is read (the rest is written into it
- * as it arrives); `done` resolves with it once all of it is in and the wasm's data `segment` (or a
- * promise of it) is XOR-ed back.
+ * Read the packed snapshot from `stream`: `length` resolves with the snapshot's length as soon as the
+ * preamble is in, `done` with the snapshot once all of it is (see unpackSnapshot; `segment` may be a promise).
  */
-export function streamSnapshot(packedStream, segment) {
-  const reader = packedStream.getReader();
-  let snapshot = null;
-  let header = 0; // the snapshot's header length: its memory follows
-  let base = 0; // where in memory the data segment lies
-  let at = 0; // the next byte's place in `snapshot`
-
-  /** Write the next bytes of the packed form into the snapshot. */
-  function write(bytes) {
-    if (at + bytes.length > snapshot.length) throw new Error("the packed snapshot holds more than its length");
-    snapshot.set(bytes, at);
-    at += bytes.length;
-  }
-
-  const buffer = (async () => {
-    let preamble = new Uint8Array(0);
-    while (preamble.length < PREAMBLE) {
+export function streamSnapshot(stream, segment) {
+  const reader = stream.getReader();
+  const length = (async () => {
+    let start = new Uint8Array(0);
+    while (start.length < PREAMBLE) {
       const { value, done } = await reader.read();
       if (done) throw new Error("the packed snapshot ends in its preamble");
-      const joined = new Uint8Array(preamble.length + value.length);
-      joined.set(preamble);
-      joined.set(value, preamble.length);
-      preamble = joined;
+      const joined = new Uint8Array(start.length + value.length);
+      joined.set(start);
+      joined.set(value, start.length);
+      start = joined;
     }
-    const view = new DataView(preamble.buffer, preamble.byteOffset);
-    const length = view.getUint32(0, true);
-    header = view.getUint32(4, true);
-    base = view.getUint32(8, true);
-    if (!(header >= 16 && header <= length && base < length)) throw new Error("the packed snapshot's preamble is not a snapshot's");
-    snapshot = new Uint8Array(length);
-    write(preamble.subarray(PREAMBLE));
-    return snapshot;
+    return { start, length: new DataView(start.buffer).getUint32(0, true) };
   })();
-  const done = buffer.then(async () => {
-    for (let next; !(next = await reader.read()).done;) write(next.value);
-    if (at < snapshot.length) throw new Error("the packed snapshot ends before its length");
-    return xorSegment(snapshot, await segment, header, base);
+  const done = length.then(async ({ start, length: size }) => {
+    const packed = new Uint8Array(PREAMBLE + size);
+    let at = 0;
+    for (let next = { value: start }; !next.done; next = await reader.read()) {
+      if (at + next.value.length > packed.length) throw new Error("the packed snapshot holds more than its length");
+      packed.set(next.value, at);
+      at += next.value.length;
+    }
+    return unpackSnapshot(packed.subarray(0, at), await segment);
   });
-  return { buffer, done };
+  return { length: length.then(({ length: size }) => size), done };
 }
 
-/** The Pyodide snapshot that `packed` stands for, all at once (see streamSnapshot). */
-export function unpackSnapshot(packed, wasm) {
-  return streamSnapshot(new Blob([packed]).stream(), dataSegment(wasm)).done;
+/** The Pyodide snapshot that `packed` stands for (a view into it, XOR-ed back in place), whose wasm's data is `segment`. */
+export function unpackSnapshot(packed, segment) {
+  if (packed.length < PREAMBLE) throw new Error("the packed snapshot ends in its preamble");
+  const view = new DataView(packed.buffer, packed.byteOffset, PREAMBLE);
+  const [length, header, base] = [0, 4, 8].map((at) => view.getUint32(at, true));
+  if (!(header >= 16 && header <= length && base < length)) throw new Error("the packed snapshot's preamble is not a snapshot's");
+  if (packed.length - PREAMBLE !== length) throw new Error(`the packed snapshot holds ${packed.length - PREAMBLE} bytes, not its ${length}`);
+  return xorSegment(packed.subarray(PREAMBLE), segment, header, base);
 }

@@ -5,9 +5,10 @@
 // The internals used: importing pyodide.asm.js defines `globalThis._createPyodideModule`, so that
 // loadPyodide does not import() it from indexURL (a made-up origin, which the page's CSP refuses);
 // the memory snapshot options `_makeSnapshot` / `_loadSnapshot` and `makeMemorySnapshot()`, and the
-// snapshot's layout (a header whose length is its second word, then the wasm's whole memory); and of
-// the Emscripten module, where its data segment lies in memory (`___memory_base`) and
-// `_emscripten_builtin_malloc`, `_emscripten_builtin_free` and `HEAPU8`, to zero the C heap's free memory.
+// snapshot's layout (a header whose length is its second word, then the wasm's whole memory); of the
+// Emscripten module, where its data segment lies in memory (`___memory_base`) and
+// `_emscripten_builtin_malloc`, `_emscripten_builtin_free` and `HEAPU8`, to zero the C heap's free
+// memory; and Pyodide's one `WebAssembly.instantiateStreaming` call, for pyodide.asm.wasm.
 
 import "pyodide/pyodide.asm.js";
 import { loadPyodide, version } from "pyodide";
@@ -62,4 +63,17 @@ export function takeSnapshot(pyodide) {
   const bytes = pyodide.makeMemorySnapshot();
   const headerLength = new DataView(bytes.buffer, bytes.byteOffset, 8).getUint32(4, true);
   return { bytes, headerLength, memoryBase: pyodide._module.___memory_base.value };
+}
+
+/**
+ * Hand Pyodide's one instantiateStreaming call (for pyodide.asm.wasm) the module `compiled` (a promise),
+ * compiled from the wasm's bytes as they arrived, before Pyodide's own code had even loaded.
+ */
+export function instantiateFrom(compiled) {
+  const instantiateStreaming = WebAssembly.instantiateStreaming;
+  WebAssembly.instantiateStreaming = async (source, imports) => {
+    WebAssembly.instantiateStreaming = instantiateStreaming; // one call only: Pyodide's, for its wasm
+    const module = await compiled;
+    return { module, instance: await WebAssembly.instantiate(module, imports) };
+  };
 }

@@ -1,19 +1,16 @@
-// The Python worker: boots Pyodide from the assets the page hands over (the wasm's and the snapshot's
-// bytes come decoded from the decoding worker, see decoder.js), answers calls to lesson.api, and
+// The Python worker: boots Pyodide from the assets the page hands over (the wasm, the snapshot and
+// NumPy's wheel come decoded from the decoding worker, see decoder.js), answers calls to lesson.api, and
 // once Python is ready loads NumPy (when the page carries it) without holding up those calls.
 // Bundled (with Pyodide's loader) into one ES module that a data: URL worker imports from a blob: URL.
 // Pyodide fetches three files, served from memory: its lock file, the standard library and its wasm.
 
 import { dataBlocks } from "./assembly.js";
-import { streamSnapshot } from "./memory.js";
-import { bootPyodide } from "./pyodide-internals.js";
+import { bootPyodide, instantiateFrom } from "./pyodide-internals.js";
 import { afterRestore, importLesson, installInSitePackages, unpackFiles, writeSources } from "./python.js";
 
 // A made-up origin: Pyodide fetches its files from here and `serveAssets` answers from memory.
 const ASSET_BASE = "https://lesson-assets.invalid/";
-const CONTENT_TYPES = { wasm: "application/wasm", zip: "application/zip", json: "application/json" };
 const WASM = "pyodide.asm.wasm";
-const SNAPSHOT = "snapshot.bin";
 const NUMPY_PYC = "numpy-pyc.bin"; // NumPy's modules compiled at build time (py/pagebuild/snapshot.mjs)
 
 // Boot milestones, [name, ms since the epoch]: sent (and emptied) with "ready" and NumPy's "ready" for
@@ -44,102 +41,85 @@ function serveAssets(files) {
     if (!url.startsWith(ASSET_BASE)) return networkFetch(input, init);
     const name = url.slice(ASSET_BASE.length).split(/[?#]/)[0];
     if (!(name in files)) return new Response(`${name} is not embedded in this page`, { status: 404 });
-    const bytes = await files[name];
-    const type = CONTENT_TYPES[name.split(".").pop()] ?? "application/octet-stream";
-    // Without Content-Type application/wasm, instantiateStreaming fails and Pyodide waits forever.
-    return new Response(bytes, { headers: { "Content-Type": type } });
+    return new Response(await files[name]);
   };
 }
 
 /**
- * What the decoding worker sends over `port` (see decoder.js): streams of the wasm's and of the packed
- * snapshot's bytes as they are decoded, a promise of the wasm's data segment, and a promise of the
- * wheel's sha256 and files once it is unzipped.
+ * What the decoding worker sends (see decoder.js), as this worker's first code (bridge.js's workerStub)
+ * took it: the wasm, compiled as its bytes came; the snapshot, as `buffer`, a full-length buffer as soon
+ * as its length is known, which is filled in when it is whole (`done`); and the wheel's sha256 and
+ * files. Each promise fails with the decoder's reason if it could not make its part.
  */
-function fromDecoder(port) {
-  const [segment, wheel] = [Promise.withResolvers(), Promise.withResolvers()];
-  for (const { promise } of [segment, wheel]) promise.catch(() => {}); // whoever awaits one sees its error
-  const sinks = {};
-  const stream = (name) => new ReadableStream({ start(controller) { sinks[name] = controller; } });
-  const decoded = { wasm: stream(WASM), snapshot: stream(SNAPSHOT), segment: segment.promise, wheel: wheel.promise };
-  port.onmessage = ({ data }) => {
-    if (data.type === "bytes") sinks[data.name].enqueue(data.chunk);
-    else if (data.type === "end") sinks[data.name].close();
-    else if (data.type === "segment") segment.resolve(data.segment);
-    else if (data.type === "wheel") wheel.resolve(data);
+function fromDecoder() {
+  const [buffer, done, wheel] = [Promise.withResolvers(), Promise.withResolvers(), Promise.withResolvers()];
+  for (const { promise } of [buffer, done, wheel]) promise.catch(() => {}); // whoever awaits one sees its error
+  let snapshot = null;
+  globalThis.takeDecoderMessages((data) => {
+    if (data.type === "snapshot-length") buffer.resolve((snapshot = new Uint8Array(data.length)));
+    else if (data.type === "snapshot") {
+      snapshot.set(data.bytes);
+      milestone("snapshot-decoded");
+      done.resolve(snapshot);
+    } else if (data.type === "wheel") wheel.resolve(data);
+    else if (data.type === "failed" && data.name.endsWith(".whl")) wheel.reject(new Error(data.message));
     else if (data.type === "failed") {
-      const error = new Error(data.message);
-      if (data.name.endsWith(".whl")) wheel.reject(error);
-      else sinks[data.name].error(error);
-      if (data.name === WASM) segment.reject(error);
+      buffer.reject(new Error(data.message));
+      done.reject(new Error(data.message));
     }
-  };
-  return decoded;
-}
-
-/**
- * The snapshot, rebuilt as its packed bytes stream in (see memory.js): `buffer` as soon as its preamble
- * is read, `done` once all of it is in.
- */
-function readSnapshot(stream, segment) {
-  const { buffer, done: whole } = streamSnapshot(stream, segment);
-  const done = whole.then((snapshot) => {
-    milestone("snapshot-unpacked");
-    progress("restore");
-    return snapshot;
   });
-  buffer.catch(() => {});
-  done.catch(() => {}); // a bad snapshot is reported by the boot, which awaits both
-  return { buffer, done };
+  return { wasm: globalThis.earlyWasm, snapshot: { buffer: buffer.promise, done: done.promise }, wheel: wheel.promise };
 }
 
 const never = () => new Promise(() => {});
 
-async function boot({ useSnapshot, decoder }) {
+async function boot({ useSnapshot }) {
   const started = performance.now();
   progress("decode");
-  const decoded = fromDecoder(decoder);
-  const snapshot = useSnapshot ? readSnapshot(decoded.snapshot, decoded.segment) : null;
+  const decoded = fromDecoder();
+  decoded.wasm.then(() => milestone("wasm-compiled"), () => {});
+  instantiateFrom(decoded.wasm);
   const lock = await assetJson("pyodide-lock.json");
   const stdlib = assetBytes("python_stdlib.zip");
-  // Pyodide creates and instantiates its module once it has the snapshot's buffer, while the rest of
-  // it still streams in, and copies the snapshot into memory after it has the stdlib: so the stdlib is
-  // handed over only once the snapshot is complete (never if it is bad: the boot fails below).
+  // Pyodide creates and instantiates its module once it has the snapshot's buffer, while the snapshot
+  // is still decoded, and copies the snapshot into memory after it has the stdlib: so the stdlib is
+  // handed over only once the snapshot is whole (never if it is bad: the boot fails below).
   const files = {
     "pyodide-lock.json": assetBytes("pyodide-lock.json"),
-    [WASM]: decoded.wasm, // a stream: Pyodide compiles the wasm as the decoding worker's bytes arrive
-    "python_stdlib.zip": snapshot ? snapshot.done.then(() => stdlib, never) : stdlib,
+    [WASM]: new Uint8Array(0), // fetched by Pyodide, but instantiated from the module compiled as it came
+    "python_stdlib.zip": useSnapshot ? decoded.snapshot.done.then(() => stdlib, never) : stdlib,
   };
   const sources = assetJson("sources.json");
+  if (useSnapshot) decoded.snapshot.done.then(() => progress("restore"), () => {});
   progress("compile");
   serveAssets(files);
   const pyodide = await Promise.race([
     bootPyodide({
       indexURL: ASSET_BASE,
-      snapshot: snapshot?.buffer,
+      snapshot: useSnapshot ? decoded.snapshot.buffer : undefined,
       stdout: (line) => console.log(line),
       stderr: (line) => console.warn(line),
     }),
-    // A wasm that could not be decoded: Pyodide would log its failed instantiation and wait forever.
-    decoded.segment.then(never),
-    // A snapshot that turns out bad after its header: Pyodide would wait for the stdlib forever.
-    ...(snapshot ? [snapshot.done.then(never)] : []),
+    // A wasm that could not be decoded or compiled: Pyodide would log its failed instantiation and wait
+    // forever; and for a snapshot that turns out bad, for the stdlib.
+    decoded.wasm.then(never),
+    decoded.snapshot.done.then(never),
   ]);
   milestone("pyodide-loaded");
   // A snapshot has the lesson imported already (build.py makes none where a module fails to import);
   // without one, it is imported from the source files.
-  if (!snapshot) writeSources(pyodide, await sources);
-  const failures = snapshot ? {} : importLesson(pyodide);
-  if (snapshot) afterRestore(pyodide);
+  if (!useSnapshot) writeSources(pyodide, await sources);
+  const failures = useSnapshot ? {} : importLesson(pyodide);
+  if (useSnapshot) afterRestore(pyodide);
   api = pyodide.pyimport("lesson.api");
   milestone("lesson-imported");
   // Tracebacks and inspect read the sources from files, which no call needs before Python is ready:
   // written right after "ready" is posted, before any call is read. NumPy loads after that.
   const afterReady = async () => {
-    if (snapshot) writeSources(pyodide, await sources);
+    if (useSnapshot) writeSources(pyodide, await sources);
     await loadNumpy(pyodide, lock.packages.numpy, decoded.wheel);
   };
-  return { ready: { snapshot: Boolean(snapshot), failures, ms: performance.now() - started, milestones: milestones.splice(0) }, afterReady };
+  return { ready: { snapshot: useSnapshot, failures, ms: performance.now() - started, milestones: milestones.splice(0) }, afterReady };
 }
 
 /**
