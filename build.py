@@ -91,13 +91,13 @@ def main(argv=None) -> None:
 
     # 6. The memory snapshot: Pyodide booted in Node with the lesson imported (cached by its inputs' hash);
     #    then NumPy installed there from the wheel as the page installs it, imported (or the build fails), and
-    #    its modules compiled to .pyc files.
+    #    its modules compiled to .pyc files: its block in the page carries the wheel's files and those.
     snapshot = cached_snapshot(CACHE, PYODIDE, stdlib, sources, wheel)
     if snapshot.failures:  # the page would show these widgets dead: stop here, naming them
         raise SystemExit("\n".join(f"lesson.api.{name} does not import in Pyodide: {error}" for name, error in snapshot.failures.items())
                          + "\n(a stdlib module missing? add it to py/pagebuild/stdlib.py)")
     log(f"snapshot {snapshot.size / 1e6:.1f} MB, packed {len(snapshot.packed) / 1e6:.1f} MB {'(cached)' if snapshot.cached else '(made)'}"
-        + (f"; NumPy imports, {snapshot.numpy['pyc']} modules compiled" if wheel else ""), t)
+        + (f"; NumPy imports: {snapshot.numpy['files']} files, {snapshot.numpy['pyc']} modules compiled" if wheel else ""), t)
     if wheel and snapshot.numpy["stdlibNotInSnapshot"]:
         print(f"  note: NumPy imports stdlib modules the snapshot has not: {snapshot.numpy['stdlibNotInSnapshot']}"
               " (add them to NUMPY_STDLIB in py/pagebuild/snapshot.mjs)", flush=True)
@@ -117,8 +117,7 @@ def main(argv=None) -> None:
         *data_blocks("snapshot.bin", gz(snapshot.packed), gzip=True),
         *data_blocks("python_stdlib.zip", stdlib, gzip=False),  # deflated per file: Python inflates what it imports
         *data_blocks("sources.json", gz(json.dumps(sources).encode("utf-8")), gzip=True),
-        *(data_blocks(wheel[0], wheel[1], gzip=False) if wheel else []),  # a zip already
-        *(data_blocks("numpy-pyc.bin", gz(snapshot.numpy_pyc), gzip=True) if wheel else []),
+        *(data_blocks("numpy.bin", gz(snapshot.numpy_files), gzip=True) if wheel else []),  # decoded once Python is ready
         *data_blocks("lesson.ipynb", gz(notebook), gzip=True, page=True),  # last: needed only when asked for
     ]
     log("packed the assets", t)

@@ -577,7 +577,7 @@ def test_cells_say_whether_they_run_live(lesson):
 PYODIDE_RUNNER = """
 import { loadPyodide } from "%(pyodide)s";
 import { installInSitePackages } from "%(runtime)s/python.js";
-import { unzip } from "%(runtime)s/wheel.js";
+import { unzip } from "%(pagebuild)s/unzip.mjs";
 import fs from "fs";
 const [cellsFile, pyDir, stdLibURL, wheel] = process.argv.slice(2);
 const py = await loadPyodide({ stdLibURL });
@@ -610,7 +610,8 @@ def run_cells_in_pyodide(cells, tmp_path, wheel=None):
     from pagebuild.stdlib import trim_stdlib
     (tmp_path / "cells.json").write_text(json.dumps(cells), encoding="utf-8")
     runtime = (render.REPO / "web" / "js" / "runtime").as_uri()
-    (tmp_path / "run.mjs").write_text(PYODIDE_RUNNER % {"pyodide": pyodide.as_uri(), "runtime": runtime}, encoding="utf-8")
+    (tmp_path / "run.mjs").write_text(PYODIDE_RUNNER % {"pyodide": pyodide.as_uri(), "runtime": runtime,
+                                                        "pagebuild": (render.REPO / "py" / "pagebuild").as_uri()}, encoding="utf-8")
     (tmp_path / "stdlib.zip").write_bytes(trim_stdlib((pyodide.parent / "python_stdlib.zip").read_bytes()))
     done = subprocess.run(["node", tmp_path / "run.mjs", tmp_path / "cells.json", render.REPO / "py", tmp_path / "stdlib.zip",
                            *([wheel] if wheel else [])],

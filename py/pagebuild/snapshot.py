@@ -1,4 +1,5 @@
-"""Make the Pyodide memory snapshot (in Node, with the lesson imported) and NumPy's .pyc files, cached by their inputs' hash."""
+"""Make the Pyodide memory snapshot (in Node, with the lesson imported) and NumPy's block (its wheel's files and
+their .pyc files), cached by their inputs' hash."""
 
 import hashlib
 import json
@@ -11,19 +12,19 @@ from pagebuild.cache import read_cached, write_cached
 
 MAKER = Path(__file__).with_name("snapshot.mjs")
 RUNTIME_JS = Path(__file__).parents[2] / "web" / "js" / "runtime"
-SHARED_JS = [RUNTIME_JS / name for name in ("python.js", "pyodide-internals.js", "memory.js", "wheel.js")]
+SHARED_JS = [*(RUNTIME_JS / name for name in ("python.js", "pyodide-internals.js", "memory.js")), MAKER.with_name("unzip.mjs")]
 
 
 @dataclass
 class Snapshot:
     """What the maker made: the snapshot packed as the page carries it, its unpacked size, the lesson's
-    import failures ({api name: error}), NumPy's .pyc files packed (None without NumPy), and the maker's
-    report on NumPy."""
+    import failures ({api name: error}), NumPy's files and .pyc files packed (None without NumPy), and
+    the maker's report on NumPy."""
 
     packed: bytes
     size: int
     failures: dict
-    numpy_pyc: bytes | None
+    numpy_files: bytes | None
     numpy: dict | None
     cached: bool
 
@@ -40,7 +41,7 @@ def snapshot_key(pyodide_dir: Path, stdlib: bytes, sources: dict, wheel: bytes |
 
 def make_snapshot(pyodide_dir: Path, stdlib: bytes, sources: dict, wheel: tuple[str, bytes] | None) -> tuple[bytes, dict, bytes | None]:
     """Boot Pyodide in Node with `stdlib`, import the lesson from `sources` and take the snapshot; then, given
-    NumPy's `wheel` (name, bytes), install and import NumPy and compile its .pyc files: (snapshot, report, pyc)."""
+    NumPy's `wheel` (name, bytes), install and import NumPy and compile its .pyc files: (snapshot, report, NumPy's files)."""
     with tempfile.TemporaryDirectory() as tmp:
         stdlib_path, sources_path = Path(tmp, "stdlib.zip"), Path(tmp, "sources.json")
         stdlib_path.write_bytes(stdlib)
@@ -55,22 +56,22 @@ def make_snapshot(pyodide_dir: Path, stdlib: bytes, sources: dict, wheel: tuple[
         if done.returncode != 0:
             raise RuntimeError(f"making the Pyodide snapshot in Node failed:\n{done.stderr[-3000:]}")
         report = json.loads(done.stdout.strip().splitlines()[-1])
-        pyc = Path(tmp, "numpy-pyc.bin").read_bytes() if wheel else None
-        return Path(tmp, "snapshot.bin").read_bytes(), report, pyc
+        numpy = Path(tmp, "numpy.bin").read_bytes() if wheel else None
+        return Path(tmp, "snapshot.bin").read_bytes(), report, numpy
 
 
 def cached_snapshot(cache_dir: Path, pyodide_dir: Path, stdlib: bytes, sources: dict, wheel: tuple[str, bytes] | None) -> Snapshot:
-    """The snapshot (and NumPy's .pyc files) for these inputs from `cache_dir`, made and cached if absent."""
+    """The snapshot (and NumPy's block) for these inputs from `cache_dir`, made and cached if absent."""
     entry = Path(cache_dir) / f"snapshot-{snapshot_key(pyodide_dir, stdlib, sources, wheel and wheel[1])}"
-    paths = {"snapshot": entry.with_suffix(".bin"), "report": entry.with_suffix(".json"), "pyc": entry.with_suffix(".pyc.bin")}
+    paths = {"snapshot": entry.with_suffix(".bin"), "report": entry.with_suffix(".json"), "numpy": entry.with_suffix(".numpy.bin")}
     cached = {name: read_cached(path) for name, path in paths.items()}
-    was_cached = cached["snapshot"] is not None and cached["report"] is not None and (cached["pyc"] is not None or not wheel)
+    was_cached = cached["snapshot"] is not None and cached["report"] is not None and (cached["numpy"] is not None or not wheel)
     if was_cached:
-        snapshot, report, pyc = cached["snapshot"], json.loads(cached["report"]), cached["pyc"]
+        snapshot, report, numpy = cached["snapshot"], json.loads(cached["report"]), cached["numpy"]
     else:
-        snapshot, report, pyc = make_snapshot(pyodide_dir, stdlib, sources, wheel)
+        snapshot, report, numpy = make_snapshot(pyodide_dir, stdlib, sources, wheel)
         write_cached(paths["snapshot"], snapshot)
         write_cached(paths["report"], json.dumps(report).encode())
-        if pyc is not None:
-            write_cached(paths["pyc"], pyc)
-    return Snapshot(snapshot, report["bytes"], report["failures"], pyc if wheel else None, report.get("numpy"), was_cached)
+        if numpy is not None:
+            write_cached(paths["numpy"], numpy)
+    return Snapshot(snapshot, report["bytes"], report["failures"], numpy if wheel else None, report.get("numpy"), was_cached)

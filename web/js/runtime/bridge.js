@@ -11,7 +11,7 @@ import { PageAssets } from "./page-assets.js";
  * soon as the boot order hands it the decoding worker's port, it compiles Pyodide's wasm as the decoder
  * sends its bytes (`earlyWasm`, a promise of the module), while the bundle (Pyodide's megabyte of
  * JavaScript) still loads; the decoder's other messages are kept until the bundle asks for them, and
- * any later ones, with `takeDecoderMessages(handler)`.
+ * any later ones, with `takeDecoderMessages(handler)`, which returns the port (to ask for NumPy).
  */
 function workerStub() {
   const compileAsItComes = (port) => {
@@ -20,6 +20,7 @@ function workerStub() {
     globalThis.takeDecoderMessages = (handle) => {
       handler = handle;
       for (const data of kept.splice(0)) handle(data);
+      return port;
     };
     let wasm;
     const stream = new ReadableStream({ start(controller) { wasm = controller; } });
@@ -52,8 +53,7 @@ const BOOT_TIMEOUT_MS = 60000; // a wasm that fails to instantiate makes Pyodide
 
 const WORKER_CODE = "worker.js"; // the data block holding the Python worker's own (gzipped) bundle
 const DECODER_CODE = "decoder.js"; // the data block holding the decoding worker's code (a small ES module)
-// The blocks the decoding worker takes: the wasm, the snapshot, and wheels (it unzips them).
-const decoded = (name) => name === "pyodide.asm.wasm" || name === "snapshot.bin" || name.endsWith(".whl");
+const DECODED = new Set(["pyodide.asm.wasm", "snapshot.bin", "numpy.bin"]); // the blocks the decoding worker takes
 const SNAPSHOT = "snapshot.bin";
 
 /**
@@ -126,7 +126,7 @@ export class Bridge extends EventTarget {
   /** Hand a data block's part to the worker that reads it (none wants the snapshot once it failed). */
   post(asset) {
     if (asset.name === SNAPSHOT && !this.useSnapshot) return;
-    (decoded(asset.name) ? this.decoder : this.worker)?.postMessage({ type: "asset", asset });
+    (DECODED.has(asset.name) ? this.decoder : this.worker)?.postMessage({ type: "asset", asset });
   }
 
   /** Start the two workers and boot Python: from the snapshot, or without it if that failed before. */

@@ -1,5 +1,5 @@
 // The Python worker: boots Pyodide from the assets the page hands over (the wasm, the snapshot and
-// NumPy's wheel come decoded from the decoding worker, see decoder.js), answers calls to lesson.api, and
+// NumPy come decoded from the decoding worker, see decoder.js), answers calls to lesson.api, and
 // once Python is ready loads NumPy (when the page carries it) without holding up those calls.
 // Bundled (with Pyodide's loader) into one ES module that a data: URL worker imports from a blob: URL.
 // Pyodide fetches three files, served from memory: its lock file, the standard library and its wasm.
@@ -11,7 +11,7 @@ import { afterRestore, importLesson, installInSitePackages, unpackFiles, writeSo
 // A made-up origin: Pyodide fetches its files from here and `serveAssets` answers from memory.
 const ASSET_BASE = "https://lesson-assets.invalid/";
 const WASM = "pyodide.asm.wasm";
-const NUMPY_PYC = "numpy-pyc.bin"; // NumPy's modules compiled at build time (py/pagebuild/snapshot.mjs)
+const NUMPY = "numpy.bin"; // NumPy's files and their .pyc files (py/pagebuild/snapshot.mjs)
 
 // Boot milestones, [name, ms since the epoch]: sent (and emptied) with "ready" and NumPy's "ready" for
 // the page's performance timeline, where bench/bench_page.py reads where a boot spends its time.
@@ -48,27 +48,32 @@ function serveAssets(files) {
 /**
  * What the decoding worker sends (see decoder.js), as this worker's first code (bridge.js's workerStub)
  * took it: the wasm, compiled as its bytes came; the snapshot, as `buffer`, a full-length buffer as soon
- * as its length is known, which is filled in when it is whole (`done`); and the wheel's sha256 and
- * files. Each promise fails with the decoder's reason if it could not make its part.
+ * as its length is known, which is filled in when it is whole (`done`); and `numpy()`, which asks for
+ * NumPy's block and returns a promise of its bytes. Each promise fails with the decoder's reason if it
+ * could not make its part.
  */
 function fromDecoder() {
-  const [buffer, done, wheel] = [Promise.withResolvers(), Promise.withResolvers(), Promise.withResolvers()];
-  for (const { promise } of [buffer, done, wheel]) promise.catch(() => {}); // whoever awaits one sees its error
+  const [buffer, done, numpy] = [Promise.withResolvers(), Promise.withResolvers(), Promise.withResolvers()];
+  for (const { promise } of [buffer, done, numpy]) promise.catch(() => {}); // whoever awaits one sees its error
   let snapshot = null;
-  globalThis.takeDecoderMessages((data) => {
+  const port = globalThis.takeDecoderMessages((data) => {
     if (data.type === "snapshot-length") buffer.resolve((snapshot = new Uint8Array(data.length)));
     else if (data.type === "snapshot") {
       snapshot.set(data.bytes);
       milestone("snapshot-decoded");
       done.resolve(snapshot);
-    } else if (data.type === "wheel") wheel.resolve(data);
-    else if (data.type === "failed" && data.name.endsWith(".whl")) wheel.reject(new Error(data.message));
+    } else if (data.type === "numpy") numpy.resolve(data.bytes);
+    else if (data.type === "failed" && data.name === NUMPY) numpy.reject(new Error(data.message));
     else if (data.type === "failed") {
       buffer.reject(new Error(data.message));
       done.reject(new Error(data.message));
     }
   });
-  return { wasm: globalThis.earlyWasm, snapshot: { buffer: buffer.promise, done: done.promise }, wheel: wheel.promise };
+  const askForNumpy = () => {
+    port.postMessage({ type: "numpy" });
+    return numpy.promise;
+  };
+  return { wasm: globalThis.earlyWasm, snapshot: { buffer: buffer.promise, done: done.promise }, numpy: askForNumpy };
 }
 
 const never = () => new Promise(() => {});
@@ -117,33 +122,24 @@ async function boot({ useSnapshot }) {
   // written right after "ready" is posted, before any call is read. NumPy loads after that.
   const afterReady = async () => {
     if (useSnapshot) writeSources(pyodide, await sources);
-    await loadNumpy(pyodide, lock.packages.numpy, decoded.wheel);
+    if (lock.packages.numpy) await loadNumpy(pyodide, decoded.numpy);
+    else postMessage({ type: "numpy", state: "off" });
   };
   return { ready: { snapshot: useSnapshot, failures, ms: performance.now() - started, milestones: milestones.splice(0) }, afterReady };
 }
 
 /**
- * Install NumPy if the page carries it (`numpy`: its entry in Pyodide's lock file; `wheel`: the decoding
- * worker's promise of the wheel's sha256 and files) and import it, telling the page
- * {type: "numpy", state: off|loading|ready|failed}. Calls to lesson.api run between its steps (the
- * import itself is one step: a call made meanwhile waits for it).
- * The wheel is installed as Pyodide's loadPackage would, less what loadPackage adds for packages in
- * general: the files are written from the browser's own unzip (it inflates them while Python starts),
- * and NumPy's compiled modules load when `import numpy` asks for them.
+ * Install NumPy and import it, telling the page {type: "numpy", state: loading|ready|failed}; `files()`
+ * asks the decoding worker for NumPy's block: the files of NumPy's wheel, which the build refused unless
+ * it was the one Pyodide's lock names, and the .pyc files of the modules `import numpy` runs. They are
+ * installed as Pyodide's loadPackage would install the wheel (NumPy's compiled modules load when the
+ * import asks for them). Calls to lesson.api run between its steps (the import itself is one step: a
+ * call made meanwhile waits for it).
  */
-async function loadNumpy(pyodide, numpy, wheel) {
-  if (!numpy) {
-    postMessage({ type: "numpy", state: "off" });
-    return;
-  }
+async function loadNumpy(pyodide, files) {
   postMessage({ type: "numpy", state: "loading", stage: "install" });
   try {
-    const { sha256, files } = await wheel;
-    if (sha256 !== numpy.sha256) {
-      throw new Error(`the page's ${numpy.file_name} is not the wheel Pyodide's lock names: its sha256 is ${sha256}, not ${numpy.sha256}`);
-    }
-    installInSitePackages(pyodide, [...files, ...unpackFiles(await assetBytes(NUMPY_PYC))]);
-    files.length = 0; // the file system has its own copies: let these 12 MB go (the promise keeps the array)
+    installInSitePackages(pyodide, unpackFiles(await files()));
     milestone("numpy-installed");
     postMessage({ type: "numpy", state: "loading", stage: "import" });
     await new Promise((resolve) => setTimeout(resolve)); // let the page show the stage, and calls waiting run

@@ -1,12 +1,5 @@
-// A wheel (a zip file) read in JavaScript: its sha256, and its files inflated by the browser's own
-// DecompressionStream. The page's decoding worker unzips NumPy's wheel with it while Python starts,
-// and the build's snapshot maker in Node installs it the same way.
-
-/** The sha256 of `bytes` as hex. */
-export async function sha256Hex(bytes) {
-  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes));
-  return Array.from(digest, (byte) => byte.toString(16).padStart(2, "0")).join("");
-}
+// A wheel (a zip file) read in JavaScript, its files inflated by DecompressionStream: the snapshot maker
+// installs NumPy's wheel into Pyodide with it (in Node), as the page then installs the same files.
 
 /** The files of the zip `bytes`, in its order: [{path, bytes}] (folders left out; stored or deflated entries only). */
 export async function unzip(bytes) {
