@@ -256,3 +256,42 @@ def test_number_of_variables_is_limited():
 def test_input_that_is_not_text_is_refused():
     with pytest.raises(ExprError, match="must be text, not int"):
         parse(42)
+
+
+# One table of operations (autodiff.ops): a new function is the engine's method plus one row.
+
+NEW_FUNCTION = """
+import json, math
+from autodiff import ops
+from autodiff.value import Value, _op_node
+
+def sin(self):
+    return _op_node(math.sin(self.data), (self,), (math.cos(self.data),), "sin")
+
+Value.sin = sin
+ops.OPS["sin"] = ops.Op(("∂{out}/∂{0} = cos({0})",), term=True, function=True)
+from lesson.expr import parse
+from lesson.playground import playground
+result = playground("sin(x) * 2", {"x": 0.5})
+try:
+    parse("cos(x)")
+except ValueError as error:
+    refused = str(error)
+print(json.dumps({"grad": result["variables"][0]["grad"], "texts": [s["text"] for s in result["backward"]],
+                  "refused": refused}))
+"""
+
+
+def test_a_function_added_to_the_engine_and_the_table_reaches_the_parser_rules_and_texts():
+    import json
+    import subprocess
+    import sys
+    from pathlib import Path
+    root = Path(__file__).resolve().parent.parent
+    done = subprocess.run([sys.executable, "-c", NEW_FUNCTION], capture_output=True, text=True, timeout=60,
+                          env={"PYTHONPATH": str(root / "py"), "PATH": ""})
+    assert done.returncode == 0, done.stderr
+    printed = json.loads(done.stdout)
+    assert printed["grad"] == 2 * __import__("math").cos(0.5)
+    assert printed["texts"][-1].startswith("At sin(x), upstream ∂f/∂sin(x) = 2; rule: ∂sin(x)/∂x = cos(x).")
+    assert printed["refused"] == "unknown function 'cos': the functions are tanh, relu, exp, log, sigmoid and sin"

@@ -84,7 +84,12 @@ def test_the_prose_is_markdown_with_its_math_and_the_widgets_as_captions(noteboo
     assert markdown.startswith("# Module 02: Autograd")
     assert r"$$" in markdown and r"\dfrac{\partial c}{\partial x}" in markdown  # math as the lesson writes it
     assert "::: " not in markdown and ":::\n" not in markdown  # every directive was turned into Markdown
-    assert markdown.count("**Interactive figure** (in the lesson's web page):") == 7
+    assert markdown.count("**Interactive figure** (in the lesson's web page):") == 9  # broadcasting's among them
+    # A task is its statement and its starter code; an exercise its question, then its worked explanation.
+    assert markdown.count("> **Task** (in the lesson's web page, where **Check** runs your code against the engine):") == 5
+    assert "> ### Task 1: add and multiply" in markdown and "> ```python\n> import math" in markdown
+    question = markdown.index("What is $\\dfrac{dy}{dx}$ for $y = x^3$ at $x = 2$?")
+    assert markdown.index("**The worked explanation**", question) < markdown.index("The power rule gives", question)
     assert "> **Tip: Accumulation has a second face**" in markdown
     # An engine listing is the engine's own source, as on the page.
     assert "`Value.__mul__` in `py/autodiff/value.py`" in markdown and "def __mul__(self, other):" in markdown

@@ -9,10 +9,11 @@ from pathlib import Path
 import pytest
 
 from pagebuild import render
+from lesson.tasks import TASKS, starter
 from pagebuild.render import LessonError, render_lesson, source_hash, toc_html
 
 WIDGETS = ("forward-steps", "compute-graph", "grad-accumulation", "neuron-training", "explore", "nn-backprop",
-           "playground")
+           "broadcast", "playground", "task-progress")
 
 
 class Element:
@@ -374,6 +375,39 @@ def test_widget_directive_needs_a_name(tmp_path):
         render_lesson(tmp_path, numpy_live=False)
 
 
+def test_task_directive_makes_a_section_with_the_statement_then_the_starter_code(tmp_path):
+    write_lesson(tmp_path, "# T\n\n::: task add-mul\n### Task 1\nFill in **both**.\n:::\n")
+    tree = parse(render_lesson(tmp_path, numpy_live=False).body_html)
+    [section] = tree.find("section", class_="task")
+    assert (section.attrs["id"], section.attrs["data-task"]) == ("task-add-mul", "add-mul")
+    assert section.find("div", class_="task-statement")[0].find("strong")[0].text == "both"
+    assert section.find("div", class_="task-source")[0].find("code")[0].text == starter("add-mul")
+    [mount] = section.find("div", class_="task-controls")
+    assert mount.attrs["data-widget"] == "task" and not mount.children
+
+
+def test_exercise_directive_puts_the_answer_box_before_the_hidden_explanation(tmp_path):
+    write_lesson(tmp_path, "# E\n\n:::: exercise cube\nWhat is it?\n\n::: explanation\nIt is *12*.\n:::\n::::\n")
+    tree = parse(render_lesson(tmp_path, numpy_live=False).body_html)
+    [section] = tree.find("section", class_="exercise")
+    assert (section.attrs["id"], section.attrs["data-exercise"]) == ("exercise-cube", "cube")
+    question, mount, explanation = section.children
+    assert question.text == "What is it?" and mount.attrs["data-widget"] == "exercise"
+    assert "hidden" in explanation.attrs and explanation.find("em")[0].text == "12"
+
+
+@pytest.mark.parametrize("text, message", [
+    ("::: task nope\nx\n:::\n", "write '::: task NAME' with NAME one of add-mul, more-ops, backward, accumulate, train"),
+    ("::: task add-mul\nx\n:::\n\n::: task add-mul\ny\n:::\n", "the id 'task-add-mul' is used twice"),
+    (":::: exercise cube\nWhat?\n::::\n", "exercise 'cube' needs a '::: explanation' inside it"),
+    ("::: explanation\nx\n:::\n", "'::: explanation' belongs inside an exercise, once"),
+])
+def test_task_and_exercise_directives_refuse_what_they_cannot_render(tmp_path, text, message):
+    write_lesson(tmp_path, "# D\n\n" + text)
+    with pytest.raises(LessonError, match=re.escape(message)):
+        render_lesson(tmp_path, numpy_live=False)
+
+
 def test_callouts(tmp_path):
     write_lesson(tmp_path, "# C\n\n::: tip Remember\nGradients *add*.\n:::\n\n::: note\nPlain.\n:::\n")
     tree = parse(render_lesson(tmp_path, numpy_live=False).body_html)
@@ -454,6 +488,16 @@ def test_internal_links_point_at_headings_that_exist(page):
     links = [a.attrs["href"] for a in page.find("a") if a.attrs.get("href", "").startswith("#")]
     assert links and [link for link in links if link[1:] not in ids] == []
     assert not [a for a in page.find("a") if not a.attrs.get("href", "").startswith("#")]  # no external links
+
+
+def test_the_lesson_holds_the_five_tasks_in_order_and_the_three_exercises(page, lesson):
+    assert [section.attrs["data-task"] for section in page.find("section", class_="task")] == list(TASKS)
+    assert [section.attrs["data-exercise"] for section in page.find("section", class_="exercise")] == [
+        "cube", "softmax", "relu-tanh"]
+    ids = [anchor for _, anchor, _ in lesson.toc]
+    assert ids.index("code-walkthrough-a-scalar-engine") < ids.index("build-your-own-value") < ids.index("scalar-to-tensor")
+    for section in page.find("section", class_="exercise"):  # the answers wait behind the learner's own
+        assert "hidden" in section.find("div", class_="exercise-explanation")[0].attrs
 
 
 def test_the_lesson_prints_its_own_numbers(page):
@@ -544,15 +588,33 @@ def test_the_walkthrough_shows_the_engines_own_source(page):
              for figure in page.find("figure", class_="engine-source")}
     every_value_op = {f"Value.{name}" for name in ("__init__", "__add__", "__sub__", "__mul__", "__truediv__", "__pow__",
                                                    "__neg__", "tanh", "relu", "exp", "log", "backward")}
-    assert every_value_op | {"_op_node", "topo_order", "Tensor.__matmul__", "_unbroadcast"} <= set(shown)
+    assert every_value_op | {"topo_order", "Tensor.__matmul__", "_unbroadcast"} <= set(shown)
     # The Tensor class as the seed shows it: its fields (grad None, _prev, _op, _backward), shape and zero_grad.
-    assert {"Tensor.__init__", "_fill", "Tensor.shape", "Tensor.zero_grad"} <= set(shown)
-    assert all(field in shown["_fill"] for field in ("tensor.grad = None", "tensor._prev = ()", "tensor._op", "tensor._backward"))
+    assert {"Tensor.__init__", "Tensor.shape", "Tensor.zero_grad"} <= set(shown)
+    assert all(field in shown["Tensor.__init__"] for field in ("self.grad = None", "self._prev = ()", "self._op",
+                                                                "self._backward"))
     assert "self.grad = None" in shown["Tensor.zero_grad"] and "return self.data.shape" in shown["Tensor.shape"]
     assert shown["Value.__mul__"] == textwrap.dedent(inspect.getsource(Value.__mul__)).rstrip("\n")
-    assert "_LoopFreed" in shown["_op_node"]
-    [note] = [aside for aside in page.find("aside") if "Freeing deep graphs" in aside.text]
-    assert "_reach" in note.text and "_LoopFreed" in note.text
+
+
+# The deep-graph bookkeeping (graph.py), the in-place bookkeeping and the node makers: none is part of the lesson.
+INTERNALS = ("_reach", "FREE_DEPTH", "LoopFreed", "_serial", "_versions", "_saved", "_record", "node_makers")
+
+
+def test_the_walkthrough_shows_no_engineering_internals_and_needs_no_note_excusing_them(page):
+    shown = {figure.find("figcaption")[0].find("code")[0].text: figure.find("pre")[0].text
+             for figure in page.find("figure", class_="engine-source")}
+    found = {name: re.findall(r"\b(?:" + "|".join(INTERNALS) + r")\b", code) for name, code in shown.items()}
+    assert {name: words for name, words in found.items() if words} == {}
+    walkthrough = [aside.text for aside in page.find("aside") if "engineer" in aside.text.lower()]
+    assert walkthrough == []
+
+
+def test_every_engine_listing_fits_79_columns(page):
+    # What fits the lesson's column at 1280 px without scrolling (tests/browser checks the pixels).
+    wide = {figure.find("figcaption")[0].find("code")[0].text: max(len(line) for line in figure.find("pre")[0].text.split("\n"))
+            for figure in page.find("figure", class_="engine-source")}
+    assert {name: width for name, width in wide.items() if width > 79} == {}
 
 
 def test_the_lessons_formulas_use_only_what_browsers_draw(lesson):

@@ -649,6 +649,42 @@ def test_backward_errors():
         y.backward("ab")
 
 
+@pytest.mark.parametrize("bad, index", [(np.nan, " at index (1,)"), (np.inf, " at index (1,)"), (-np.inf, " at index (1,)")])
+def test_backward_refuses_a_gradient_that_is_not_finite(bad, index):
+    x = t([1.0, 2.0])
+    y = x * 2
+    with pytest.raises(ValueError, match=r"^backward\(gradient\): the gradient must be finite, got "
+                                         + re.escape(f"{bad}{index}") + "$"):
+        y.backward(np.array([1.0, bad]))
+    with pytest.raises(ValueError, match=r"^backward\(gradient\): the gradient must be finite, got "
+                                         + re.escape(f"{bad}") + "$"):
+        y.sum().backward(bad)
+    assert x.grad is None and y.grad is None
+
+
+def test_a_backward_that_fails_midway_leaves_every_gradient_as_it_was():
+    a = t([1.0, 2.0])
+    scale = Tensor([3.0, 4.0])
+    later = (a * scale).sum()   # saves scale, which changes below
+    first = (a * 3).sum()       # backward reaches this one before `later`, adding to a.grad
+    out = later + first
+    (a * 1).sum().backward()
+    kept = a.grad
+    scale.add_(1)
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        out.backward()
+    assert a.grad is kept and a.grad.tolist() == [1.0, 1.0]
+    assert out.grad is None and first.grad is None, "an intermediate's grad as it was (none yet)"
+
+
+@pytest.mark.parametrize("flag", ["no", 1, 0, None, 1.0])
+def test_requires_grad_must_be_a_bool(flag):
+    with pytest.raises(TypeError, match=r"^Tensor requires_grad must be True or False, got "
+                                        + re.escape(f"{type(flag).__name__}: {flag!r}") + "$"):
+        Tensor([1.0], requires_grad=flag)
+    assert Tensor([1.0], requires_grad=np.True_).requires_grad is True  # a NumPy bool is a bool
+
+
 # Every op against central finite differences (float64) and against PyTorch, over values and shapes.
 
 WIDE = st.floats(-2.0, 2.0)

@@ -255,3 +255,45 @@ def test_the_backward_record_replays_the_seed_that_backward_was_given():
             final[entry["to"]] = entry["after"]
     assert final["a"] == a.grad == 1.5
     assert final["b"] == b.grad == 4.0
+
+
+# The table of operations (autodiff.ops): every op either engine records has its row.
+
+def every_value_op():
+    """One graph using every operation Value has (each once at least)."""
+    x, y = Value(0.5, label="x"), Value(2.0, label="y")
+    terms = [x + y, x - y, x * y, x / y, -x, x ** 3, x.tanh(), x.relu(), x.exp(), y.log(), x.sigmoid()]
+    return sum(terms[1:], terms[0])
+
+
+def every_tensor_op():
+    """One graph using every operation Tensor has, in-place ones included."""
+    import numpy as np
+    from autodiff.tensor import Tensor
+    a = Tensor(np.arange(1.0, 7.0).reshape(2, 3), requires_grad=True)
+    b = Tensor(np.ones((3, 2)), requires_grad=True)
+    h = (a @ b).tanh() + (a / 2 - a.T.reshape(2, 3) * 3) @ b ** 2
+    h = -h.relu().sigmoid().exp().log() + h.softmax().log_softmax().mean(axis=1, keepdims=True)
+    changed = h * 1.0
+    changed += 1
+    changed -= 2
+    changed *= 3
+    return changed.sum() + (h * 0).zero_().sum()
+
+
+def test_every_op_either_engine_records_has_a_row_with_a_rule_per_operand():
+    from autodiff.graph import topo_order
+    from autodiff.ops import row
+    graphs = [every_value_op()] + ([] if TENSOR_MISSING else [every_tensor_op()])
+    seen = {}
+    for graph in graphs:
+        for node in topo_order(graph):
+            if node._prev:
+                seen[node._op] = len(node._prev)
+    expected = {"+", "-", "*", "/", "neg", "**3", "tanh", "relu", "exp", "log", "sigmoid"}
+    if not TENSOR_MISSING:
+        expected |= {"@", "**2", "T", "reshape", "softmax", "log_softmax", "mean", "sum", "add_", "sub_",
+                     "mul_", "zero_"}
+    assert set(seen) == expected
+    for op, operands in seen.items():
+        assert row(op) is not None and len(row(op).rule) == operands, op

@@ -2,6 +2,7 @@
 
 import gc
 import math
+import re
 import shutil
 import subprocess
 import sys
@@ -472,6 +473,49 @@ def test_a_gradient_that_overflows_in_backward_is_an_error():
     y = x * 1e200 * 1e200  # forward stays finite (1e100); d y / d x = 1e400 does not
     with pytest.raises(OverflowError, match="gradient of .*overflowed"):
         y.backward()
+
+
+def test_a_backward_that_overflows_leaves_every_gradient_as_it_was():
+    x = Value(10.0, label="x")
+    with pytest.raises(OverflowError, match="overflowed during backward"):
+        (x * x).backward(1e307)
+    assert x.grad == 0.0
+    target = Value(3.0, label="target", requires_grad=False)
+    square = x * x
+    y = square + target
+    y.backward()
+    nodes = (x, square, target, y)
+    assert [node.grad for node in nodes] == [20.0, 1.0, 0.0, 1.0]
+    with pytest.raises(OverflowError, match="overflowed during backward"):
+        y.backward(1e307)  # x.grad would be 20 + 2e308
+    assert [node.grad for node in nodes] == [20.0, 1.0, 0.0, 1.0], "leaves, intermediates and constants alike"
+
+
+class Interrupting(float):
+    """A local derivative whose product raises, as a cell stopped in the middle of backward() does."""
+
+    def __mul__(self, other):
+        raise KeyboardInterrupt
+
+
+def test_a_backward_stopped_midway_leaves_every_gradient_as_it_was():
+    a, b = Value(2.0, label="a"), Value(3.0, label="b")
+    product = a * b
+    out = product + a
+    out.backward()
+    nodes = (a, b, product, out)
+    assert [node.grad for node in nodes] == [4.0, 2.0, 1.0, 1.0]
+    product._local = (3.0, Interrupting(2.0))  # a gets its 3 from product, then b's product raises
+    with pytest.raises(KeyboardInterrupt):
+        out.backward(5.0)
+    assert [node.grad for node in nodes] == [4.0, 2.0, 1.0, 1.0]
+
+
+@pytest.mark.parametrize("flag", ["no", 1, 0, None, 1.0])
+def test_requires_grad_must_be_a_bool(flag):
+    with pytest.raises(TypeError, match=r"^Value requires_grad must be True or False, got "
+                                        + re.escape(f"{type(flag).__name__}: {flag!r}") + "$"):
+        Value(1.0, requires_grad=flag)
 
 
 def test_backward_on_a_constant_is_refused():

@@ -354,7 +354,7 @@ def test_steps_skip_a_tensor_computed_from_constants_alone():
 def test_initial_state_has_every_widget_and_is_plain_json():
     state = widgets.initial_state()
     assert set(state) == {"forward-steps", "compute-graph", "grad-accumulation",
-                          "neuron-training", "explore", "nn-backprop", "playground"}
+                          "neuron-training", "explore", "nn-backprop", "broadcast", "playground"}
     assert json.loads(json.dumps(state, allow_nan=False)) == state
 
 

@@ -1,9 +1,11 @@
 """Tensor: a NumPy array that remembers how it was computed, with PyTorch's autograd semantics.
 
-Each operation computes its result and, right beside it, `chain`: a function from the
-result's gradient to one contribution per input (already summed back over broadcast axes,
-None where an input needs no gradient). `backward()` is one generic loop over the graph in
-reverse topological order; it is the only place where gradients are added up.
+The same shape as value.py. Each operation computes its result and, right beside it, `chain`:
+a function from the result's gradient to one contribution per input (already summed back over
+broadcast axes, None where an input needs no gradient), where a Value keeps numbers (a Jacobian
+would be too large). `backward()` is one generic loop over the graph in reverse topological
+order; `_add_grad` is the only place where gradients are added up. What a Tensor accepts is
+checked in tensor_checks.py; how an operation becomes a node is `_op_node` at the end.
 
 Dtype: float32 unless `dtype=np.float64` is asked for (no other); numbers and arrays that meet a
 Tensor take its dtype, and every result keeps it (gradcheck runs the whole graph in float64).
@@ -30,14 +32,15 @@ operation already used (backward names the op).
 
 import functools
 import itertools
-import numbers
 
 import numpy as np
 
 from autodiff import grad_mode
+from autodiff.checks import as_flag, as_label
 from autodiff.grad_mode import no_grad
-from autodiff.graph import FREE_DEPTH, LoopFreed, topo_order
-from autodiff.value import MIX_ERROR, Value, as_exponent, too_large
+from autodiff.graph import FREE_DEPTH, BackwardPass, LoopFreed, Node, topo_order
+from autodiff.tensor_checks import as_array, finite_seed, float_dtype, matmul, tensor_exponent
+from autodiff.value import Value
 
 __all__ = ["Tensor", "no_grad"]  # no_grad lives in grad_mode (shared with Value); kept here for old imports
 
@@ -47,21 +50,26 @@ _quiet = functools.partial(np.errstate, all="ignore")  # a fresh one per use: er
 _VIEW_OPS = ("reshape", "T")
 
 
-class Tensor:
+class Tensor(Node):
     """An n-dimensional array node: `data` (ndarray), `grad` (ndarray or None), and its inputs."""
 
     __slots__ = ("data", "grad", "label", "requires_grad", "_op", "_prev", "_backward", "_saved",
-                 "_version", "_serial", "_reach")
+                 "_version", "_serial")
     # NumPy must hand `array + tensor` to Tensor.__radd__ instead of looping over the tensor.
     __array_ufunc__ = None
 
     def __init__(self, data, requires_grad=False, dtype=np.float32, label=""):
-        dtype = np.dtype(dtype)
-        if dtype.type is not np.float32 and dtype.type is not np.float64:  # float16 is too coarse for gradients
-            raise TypeError(f"Tensor dtype must be float32 or float64, got {dtype}")
-        if not isinstance(label, str):
-            raise TypeError(f"Tensor label must be a str, got {type(label).__name__}")
-        _fill(self, _to_array(data.data if isinstance(data, Tensor) else data, dtype), bool(requires_grad), label)
+        dtype = float_dtype(dtype)       # float32 or float64
+        self.label = as_label(label, "Tensor")
+        if isinstance(data, Tensor):
+            data = data.data
+        self.data = as_array(data, dtype)  # a new array of that dtype
+        self.grad = None                 # d(output)/d(self), after backward()
+        self.requires_grad = as_flag(requires_grad, "Tensor")
+        self._op = ""                    # the op that made it ('' for a leaf)
+        self._prev = ()                  # that operation's inputs, in order
+        self._backward = None            # its chain: grad in, one per input out
+        _start_versions(self)            # to catch in-place changes (pitfall 2)
 
     def __repr__(self):
         body = np.array2string(self.data, separator=", ")
@@ -110,79 +118,71 @@ class Tensor:
         return out
 
     def zero_grad(self):
-        """Forget the accumulated gradient (grad becomes None, as PyTorch's default)."""
+        """Forget the accumulated gradient (None, as in PyTorch)."""
         self.grad = None
 
-    # Element-wise binary operations; each input's gradient goes through _unbroadcast.
+    # Element-wise binary operations: each input's gradient goes through
+    # _unbroadcast, and is computed only for an input that requires grad.
 
     def __add__(self, other):
         """f(a, b) = a + b; df/da = 1, df/db = 1."""
         other = _lift(other, self)
         a, b = self.data, other.data
-        out = _result(a + b)
-        if grad_mode.enabled and (self.requires_grad or other.requires_grad):
-            ra, rb = self.requires_grad, other.requires_grad
+        ra, rb = self.requires_grad, other.requires_grad
 
-            def chain(g):
-                return (_unbroadcast(g, a) if ra else None, _unbroadcast(g, b) if rb else None)
-            _record(out, "+", (self, other), chain, ())
-        return out
-
-    def __radd__(self, other):
-        """f(c, a) = c + a for a number or array c."""
-        return _lift(other, self) + self
+        def chain(g):
+            return (_unbroadcast(g, a) if ra else None,
+                    _unbroadcast(g, b) if rb else None)
+        return _op_node(a + b, (self, other), chain, "+")
 
     def __sub__(self, other):
         """f(a, b) = a - b; df/da = 1, df/db = -1."""
         other = _lift(other, self)
         a, b = self.data, other.data
-        out = _result(a - b)
-        if grad_mode.enabled and (self.requires_grad or other.requires_grad):
-            ra, rb = self.requires_grad, other.requires_grad
+        ra, rb = self.requires_grad, other.requires_grad
 
-            def chain(g):
-                return (_unbroadcast(g, a) if ra else None, _unbroadcast(-g, b) if rb else None)
-            _record(out, "-", (self, other), chain, ())
-        return out
-
-    def __rsub__(self, other):
-        """f(c, a) = c - a for a number or array c."""
-        return _lift(other, self) - self
+        def chain(g):
+            return (_unbroadcast(g, a) if ra else None,
+                    _unbroadcast(-g, b) if rb else None)
+        return _op_node(a - b, (self, other), chain, "-")
 
     def __mul__(self, other):
         """f(a, b) = a * b; df/da = b, df/db = a."""
         other = _lift(other, self)
         a, b = self.data, other.data
-        out = _result(a * b)
-        if grad_mode.enabled and (self.requires_grad or other.requires_grad):
-            ra, rb = self.requires_grad, other.requires_grad
+        ra, rb = self.requires_grad, other.requires_grad
 
-            def chain(g):
-                return (_unbroadcast(g * b, a) if ra else None, _unbroadcast(g * a, b) if rb else None)
-            # Each input's gradient reads the other input: save only those.
-            _record(out, "*", (self, other), chain, _versions((other,) * ra + (self,) * rb))
-        return out
-
-    def __rmul__(self, other):
-        """f(c, a) = c * a for a number or array c."""
-        return _lift(other, self) * self
+        def chain(g):
+            return (_unbroadcast(g * b, a) if ra else None,
+                    _unbroadcast(g * a, b) if rb else None)
+        reads = (other,) * ra + (self,) * rb  # b for a's gradient, a for b's
+        return _op_node(a * b, (self, other), chain, "*", reads)
 
     def __truediv__(self, other):
         """f(a, b) = a / b; df/da = 1/b, df/db = -a/b^2 = -f/b."""
         other = _lift(other, self)
         a, b = self.data, other.data
+        ra, rb = self.requires_grad, other.requires_grad
         with _quiet():
-            q = a / b
-        out = _result(q)
-        if grad_mode.enabled and (self.requires_grad or other.requires_grad):
-            ra, rb = self.requires_grad, other.requires_grad
+            f = a / b
 
-            def chain(g):
-                g_over_b = g / b
-                return (_unbroadcast(g_over_b, a) if ra else None,
-                        _unbroadcast(-g_over_b * q, b) if rb else None)
-            _record(out, "/", (self, other), chain, _versions((other,) + (out,) * rb))
-        return out
+        def chain(g):
+            g_over_b = g / b
+            return (_unbroadcast(g_over_b, a) if ra else None,
+                    _unbroadcast(-g_over_b * f, b) if rb else None)
+        return _op_node(f, (self, other), chain, "/", (other,), reads_out=rb)
+
+    def __radd__(self, other):
+        """f(c, a) = c + a for a number or array c."""
+        return _lift(other, self) + self
+
+    def __rsub__(self, other):
+        """f(c, a) = c - a for a number or array c."""
+        return _lift(other, self) - self
+
+    def __rmul__(self, other):
+        """f(c, a) = c * a for a number or array c."""
+        return _lift(other, self) * self
 
     def __rtruediv__(self, other):
         """f(c, a) = c / a for a number or array c."""
@@ -190,25 +190,21 @@ class Tensor:
 
     def __neg__(self):
         """f(a) = -a; df/da = -1."""
-        out = _result(-self.data)
-        if grad_mode.enabled and self.requires_grad:
-            _record(out, "neg", (self,), lambda g: (-g,), ())
-        return out
+        return _op_node(-self.data, (self,), lambda g: (-g,), "neg")
 
     def __pow__(self, exponent):
         """f(a) = a ** p for a number p; df/da = p * a ** (p - 1)."""
-        p = _exponent(exponent)
+        p = tensor_exponent(exponent, Tensor)
         a = self.data
         with _quiet():
-            out = _result(a ** p)
-        if grad_mode.enabled and self.requires_grad:
-            def chain(g):
-                if p == 0:  # d(a**0)/da is 0 everywhere, even where a**-1 is inf
-                    return (np.zeros_like(g),)
-                with _quiet():
-                    return (g * (p * a ** (p - 1)),)
-            _record(out, f"**{p:g}", (self,), chain, _versions((self,)))
-        return out
+            f = a ** p
+
+        def chain(g):
+            if p == 0:  # d(a**0)/da is 0 everywhere, even where a**-1 is inf
+                return (np.zeros_like(g),)
+            with _quiet():
+                return (g * (p * a ** (p - 1)),)
+        return _op_node(f, (self,), chain, f"**{p:g}", (self,))
 
     def __rpow__(self, base):
         """c ** a is refused: only a number exponent is supported."""
@@ -218,22 +214,18 @@ class Tensor:
     # Matrix product.
 
     def __matmul__(self, other):
-        """C = A @ B as np.matmul defines it (batched, 1-D promoted); dA = dC @ B^T, dB = A^T @ dC."""
+        """C = A @ B (also batched, or 1-D); dA = dC @ B^T, dB = A^T @ dC."""
         other = _lift(other, self)
         a, b = self.data, other.data
-        out = _result(_matmul(a, b))
-        if grad_mode.enabled and (self.requires_grad or other.requires_grad):
-            ra, rb = self.requires_grad, other.requires_grad
-            # The fast path's products keep the result's dtype; mixed dtypes go through the general
-            # path, whose _unbroadcast gives each input its own dtype back.
-            if a.ndim == 2 and b.ndim == 2 and a.dtype is b.dtype:
-                def chain(g):
-                    return (g @ b.T if ra else None, a.T @ g if rb else None)
-            else:
-                def chain(g):
-                    return _matmul_grads(g, a, b, ra, rb)
-            _record(out, "@", (self, other), chain, _versions((other,) * ra + (self,) * rb))
-        return out
+        ra, rb = self.requires_grad, other.requires_grad
+        if a.ndim == 2 and b.ndim == 2 and a.dtype is b.dtype:
+            def chain(g):
+                return (g @ b.T if ra else None, a.T @ g if rb else None)
+        else:  # batches, vectors or mixed dtypes: the same, shapes undone
+            def chain(g):
+                return _matmul_grads(g, a, b, ra, rb)
+        reads = (other,) * ra + (self,) * rb  # B for A's gradient, A for B's
+        return _op_node(matmul(a, b), (self, other), chain, "@", reads)
 
     def __rmatmul__(self, other):
         """C = c @ A for an array c."""
@@ -246,100 +238,83 @@ class Tensor:
     # Element-wise functions.
 
     def relu(self):
-        """f(a) = max(a, 0); df/da = 1 where a > 0, else 0 (0 at a = 0, as in PyTorch)."""
+        """f(a) = max(a, 0); df/da = 1 where a > 0, else 0 (0 at a = 0)."""
         r = np.maximum(self.data, 0)
-        out = _result(r)
-        if grad_mode.enabled and self.requires_grad:
-            _record(out, "relu", (self,), lambda g: (g * (r > 0),), _versions((out,)))
-        return out
+        chain = lambda g: (g * (r > 0),)  # noqa: E731
+        return _op_node(r, (self,), chain, "relu", reads_out=True)
 
     def tanh(self):
         """f(a) = tanh(a); df/da = 1 - f^2."""
         t = np.tanh(self.data)
-        out = _result(t)
-        if grad_mode.enabled and self.requires_grad:
-            _record(out, "tanh", (self,), lambda g: (g * (1 - t * t),), _versions((out,)))
-        return out
+        chain = lambda g: (g * (1 - t * t),)  # noqa: E731
+        return _op_node(t, (self,), chain, "tanh", reads_out=True)
 
     def sigmoid(self):
         """f(a) = 1 / (1 + exp(-a)); df/da = f * (1 - f)."""
         with _quiet():
             s = np.exp(-np.logaddexp(0, -self.data))  # never overflows, keeps tiny values for a << 0
-        out = _result(s)
-        if grad_mode.enabled and self.requires_grad:
-            _record(out, "sigmoid", (self,), lambda g: (g * (s * (1 - s)),), _versions((out,)))
-        return out
+        return _op_node(s, (self,), lambda g: (g * (s * (1 - s)),), "sigmoid", reads_out=True)
 
     def exp(self):
         """f(a) = exp(a); df/da = f."""
         with _quiet():
             e = np.exp(self.data)
-        out = _result(e)
-        if grad_mode.enabled and self.requires_grad:
-            _record(out, "exp", (self,), lambda g: (g * e,), _versions((out,)))
-        return out
+        return _op_node(e, (self,), lambda g: (g * e,), "exp", reads_out=True)
 
     def log(self):
         """f(a) = ln(a); df/da = 1 / a."""
         a = self.data
         with _quiet():
-            out = _result(np.log(a))
-        if grad_mode.enabled and self.requires_grad:
-            def chain(g):
-                with _quiet():
-                    return (g / a,)
-            _record(out, "log", (self,), chain, _versions((self,)))
-        return out
+            f = np.log(a)
+
+        def chain(g):
+            with _quiet():
+                return (g / a,)
+        return _op_node(f, (self,), chain, "log", (self,))
 
     def softmax(self, axis=-1):
         """s = exp(a) / sum(exp(a)) along axis; da = s * (g - sum(g * s)). Shifted by the max: never overflows."""
         with _quiet():
             e = np.exp(self.data - self.data.max(axis=axis, keepdims=True))
             s = e / e.sum(axis=axis, keepdims=True)
-        out = _result(s)
-        if grad_mode.enabled and self.requires_grad:
-            def chain(g):
-                return (s * (g - (g * s).sum(axis=axis, keepdims=True)),)
-            _record(out, "softmax", (self,), chain, _versions((out,)))
-        return out
+
+        def chain(g):
+            return (s * (g - (g * s).sum(axis=axis, keepdims=True)),)
+        return _op_node(s, (self,), chain, "softmax", reads_out=True)
 
     def log_softmax(self, axis=-1):
         """f = a - max - log(sum(exp(a - max))) along axis; da = g - exp(f) * sum(g)."""
         with _quiet():
             shifted = self.data - self.data.max(axis=axis, keepdims=True)
             f = shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
-        out = _result(f)
-        if grad_mode.enabled and self.requires_grad:
-            def chain(g):
-                with _quiet():
-                    return (g - np.exp(f) * g.sum(axis=axis, keepdims=True),)
-            _record(out, "log_softmax", (self,), chain, _versions((out,)))
-        return out
+
+        def chain(g):
+            with _quiet():
+                return (g - np.exp(f) * g.sum(axis=axis, keepdims=True),)
+        return _op_node(f, (self,), chain, "log_softmax", reads_out=True)
 
     # Reductions and shape changes.
 
     def sum(self, axis=None, keepdims=False):
-        """f = sum of a over axis; df/da_i = 1 (the gradient is copied back to every summed element)."""
-        out = _result(self.data.sum(axis=axis, keepdims=keepdims))
-        if grad_mode.enabled and self.requires_grad:
-            shape = self.data.shape
-            _record(out, "sum", (self,), lambda g: (_expand(g, shape, axis, keepdims),), ())
-        return out
+        """f = sum of a over axis; df/da_i = 1: g is copied to each element."""
+        shape = self.data.shape
+        total = self.data.sum(axis=axis, keepdims=keepdims)
+
+        def chain(g):
+            return (_expand(g, shape, axis, keepdims),)
+        return _op_node(total, (self,), chain, "sum")
 
     def mean(self, axis=None, keepdims=False):
         """f = sum over axis / n; df/da_i = 1/n."""
-        a = self.data
-        total = a.sum(axis=axis, keepdims=keepdims)  # as np.mean computes it, without its Python-level overhead
-        n = a.size // max(total.size, 1)
-        out = _result(total / n if n else total * np.nan)  # the mean of nothing is nan, as in NumPy
-        if grad_mode.enabled and self.requires_grad:
-            shape = a.shape
-            scale = 1 / n if n else 0.0
+        shape = self.data.shape
+        total = self.data.sum(axis=axis, keepdims=keepdims)  # as np.mean does
+        n = self.data.size // max(total.size, 1)  # elements in each mean
+        scale = 1 / n if n else 0.0
 
-            def chain(g):
-                return (_expand(g * scale, shape, axis, keepdims),)
-            _record(out, "mean", (self,), chain, ())
-        return out
+        def chain(g):
+            return (_expand(g * scale, shape, axis, keepdims),)
+        mean = total / n if n else total * np.nan  # of nothing: nan, as NumPy
+        return _op_node(mean, (self,), chain, "mean")
 
     def reshape(self, *shape):
         """The same elements in a new shape (`reshape(2, 3)` or `reshape((2, 3))`); the gradient is reshaped back."""
@@ -439,7 +414,8 @@ class Tensor:
     # The backward pass.
 
     def _chain(self, upstream):
-        """What this node adds to each input's grad given its own grad; checks saved data is unchanged."""
+        """What this node adds to each input's grad, given its own grad; refuses a history that an
+        in-place change has made stale: data the chain reads, or an input rewritten after this use."""
         if self._backward is None:
             return ()
         for counter, version, shape in self._saved:
@@ -449,92 +425,116 @@ class Tensor:
                     f"inplace operation: Tensor of shape {shape} is at version {counter[0]}; "
                     f"expected version {version} (saved by {self._op!r}). Use an out-of-place op "
                     "(y = y + 1) instead of the in-place one (y.add_(1)).")
+        for parent in self._prev:
+            if parent._serial > self._serial and parent.requires_grad:
+                raise RuntimeError(
+                    f"a Tensor of shape {parent.shape} used by {self._op!r} was later changed in place "
+                    f"by {parent._op!r}, so its history no longer matches that use; apply in-place "
+                    "ops before using a tensor, or use an out-of-place op")
         return self._backward(upstream)
 
     def backward(self, gradient=None):
-        """Fill `grad` of every node that requires it with d(self)/d(node), seeded by `gradient`.
+        """Set each node's grad to gradient * d(self)/d(node): the chain rule.
 
-        `gradient` (same shape as self) is required unless self holds one element. Leaves add to
-        their grad; non-leaf nodes hold this pass only.
+        `gradient` (of self's shape) may be left out when self holds one
+        element. Leaves add to the grad they hold, as in PyTorch; the other
+        nodes hold this pass only.
         """
-        if not self.requires_grad:
-            raise RuntimeError("backward() on a tensor that does not require grad and has no history: "
-                               "create the inputs with requires_grad=True")
-        seed = self._seed(gradient)
-        order = topo_order(self)
-        for node in order:
-            if node._prev:
-                node.grad = None
-        _add_grad(self, seed, None)
-        with _quiet():
-            for node in reversed(order):
-                upstream = node.grad
-                if upstream is None or not node._prev:
-                    continue
-                for parent, contribution in zip(node._prev, node._chain(upstream)):
-                    if contribution is None or not parent.requires_grad:
-                        continue
-                    if parent._serial > node._serial:
-                        raise RuntimeError(
-                            f"a Tensor of shape {parent.shape} used by {node._op!r} was later changed in place "
-                            f"by {parent._op!r}, so its history no longer matches that use; apply in-place "
-                            "ops before using a tensor, or use an out-of-place op")
-                    _add_grad(parent, contribution, upstream)
-
-    def _seed(self, gradient):
-        """The gradient backward starts from: ones for a one-element tensor, else `gradient` checked."""
-        if gradient is None:
-            if self.data.size != 1:
-                raise RuntimeError(f"grad can be implicitly created only for scalar outputs: this tensor has "
-                                   f"shape {self.shape}; pass backward(gradient) with that shape")
-            return np.ones_like(self.data)
-        seed = _to_array(gradient.data if isinstance(gradient, Tensor) else gradient, self.data.dtype,
-                         "backward(gradient): the gradient")
-        if seed.shape != self.data.shape:
-            raise ValueError(f"backward(gradient): gradient has shape {seed.shape} but the tensor has "
-                             f"shape {self.shape}")
-        return seed
+        order = topo_order(self)  # every node after all of its inputs
+        with _TensorPass(self, gradient, order), _quiet():  # quiet inf and nan
+            for node in reversed(order):  # from self back to the leaves
+                if node.grad is None or not node._prev:
+                    continue  # a leaf, or a node self does not depend on
+                g = node.grad
+                for parent, part in zip(node._prev, node._chain(g)):
+                    if part is not None and parent.requires_grad:
+                        _add_grad(parent, part, g)
 
 
 class _LoopFreed(LoopFreed, Tensor):
-    """A Tensor that, when it dies, frees the inputs only it holds by a loop instead of recursion (graph.py)."""
+    """A Tensor that, when it dies, frees the inputs only it holds by a loop (graph.py)."""
 
     __slots__ = ()
 
 
+class _TensorPass(BackwardPass):
+    """The frame of Tensor.backward() (graph.BackwardPass): checks self and the seed, clears the
+    other nodes' grads to None and adds the seed to self's grad; a pass that fails is undone."""
+
+    __slots__ = ()
+
+    def __init__(self, root, gradient, order):
+        if not root.requires_grad:
+            raise RuntimeError("backward() on a tensor that does not require grad and has no history: "
+                               "create the inputs with requires_grad=True")
+        seed = _seed(root, gradient)
+        super().__init__(order, None)
+        _add_grad(root, seed, None)
+
+
+def _seed(root, gradient):
+    """The gradient backward starts from: ones for a one-element tensor, else `gradient`, checked."""
+    if gradient is None:
+        if root.data.size != 1:
+            raise RuntimeError(f"grad can be implicitly created only for scalar outputs: this tensor has "
+                               f"shape {root.shape}; pass backward(gradient) with that shape")
+        return np.ones_like(root.data)
+    seed = as_array(gradient.data if isinstance(gradient, Tensor) else gradient, root.data.dtype,
+                    "backward(gradient): the gradient")
+    if seed.shape != root.data.shape:
+        raise ValueError(f"backward(gradient): gradient has shape {seed.shape} but the tensor has "
+                         f"shape {root.shape}")
+    return finite_seed(seed)
+
+
 def _add_grad(node, contribution, upstream):
-    """The one place gradients are added: leaves accumulate across passes, non-leaf nodes within this pass."""
+    """The one place gradients are added: a leaf's add up across passes,
+    another node's within this pass (backward cleared it to None first)."""
     if node.grad is not None:
         contribution = node.grad + contribution
-    elif not node._prev and (contribution is upstream or contribution.base is not None):
-        # A leaf keeps its own array: the upstream itself, or a view, may be shared with other nodes.
+    elif not node._prev and (contribution is upstream
+                             or contribution.base is not None):
+        # A leaf keeps an array of its own: the upstream, or a view of an
+        # array, may be another node's too.
         contribution = contribution.copy()
-    # NumPy gives 0-d results as scalars; grad is always an array.
-    node.grad = contribution if type(contribution) is np.ndarray else np.asarray(contribution)
+    if type(contribution) is not np.ndarray:  # NumPy gives 0-d as scalars
+        contribution = np.asarray(contribution)
+    node.grad = contribution
 
 
-def _result(data):
-    """A new result node without history (ops add it with _record when a gradient is needed)."""
-    if type(data) is not np.ndarray:
-        data = np.asarray(data)  # NumPy returns 0-d results as scalars; data is always an array
-    out = _new(Tensor)
-    _fill(out, data, False, "")
+def _op_node(data, prev, chain, op, reads=(), reads_out=False):
+    """The result `data` of op(*prev) as a tensor, with its history where grad mode is on and an
+    input requires grad: `chain`, and the tensors chain reads (`reads`, and the result itself if
+    `reads_out`), whose versions backward checks."""
+    out = _result(data)
+    if grad_mode.enabled and (prev[0].requires_grad or len(prev) == 2 and prev[1].requires_grad):
+        _record(out, op, prev, chain, _versions(reads + (out,) * reads_out) if reads or reads_out else ())
     return out
 
 
-def _fill(tensor, data, requires_grad, label):
-    """Set every field of a new tensor: no gradient, no history, a version counter of its own."""
-    tensor.data = data
-    tensor.grad = None
-    tensor.label = label
-    tensor.requires_grad = requires_grad
-    tensor._op = ""
-    tensor._prev = ()
-    tensor._backward = None
+def _result(data):
+    """A new tensor holding `data`, without history (_record gives it one)."""
+    out = _new(Tensor)
+    out.data = data if type(data) is np.ndarray else np.asarray(data)  # NumPy gives 0-d results as scalars
+    out.grad = None
+    out.label = ""
+    out.requires_grad = False
+    out._op = ""
+    out._prev = ()
+    out._backward = None
+    out._saved = ()  # as _start_versions does (inline: an operation's hot path)
+    out._version = [0]
+    out._serial = next(_serial)
+    out._reach = 0
+    return out
+
+
+def _start_versions(tensor):
+    """A new tensor's in-place bookkeeping: a version counter of its own (bumped by in-place ops, shared
+    by views), nothing saved yet, and its place in creation order."""
     tensor._saved = ()
     tensor._version = [0]
     tensor._serial = next(_serial)
-    tensor._reach = 0
 
 
 def _view_result(data, source):
@@ -552,7 +552,7 @@ def _record(out, op, prev, chain, saved):
     out._prev = prev
     out._backward = chain
     out._saved = saved
-    # As in Value's _op_node, only for freeing deep graphs (graph.py): the levels below out down to
+    # As in Value's op_node, only for freeing deep graphs (graph.py): the levels below out down to
     # the nearest loop-freed tensor; the one that would reach FREE_DEPTH becomes loop-freed instead.
     reach = prev[0]._reach  # every op has one or two inputs
     if len(prev) == 2 and prev[1]._reach > reach:
@@ -573,15 +573,17 @@ def _versions(tensors):
 
 
 def _unbroadcast(grad, like):
-    """Sum grad over the axes NumPy broadcast `like` along, giving like's shape and dtype.
+    """grad summed back to the shape of `like` (and converted to its dtype).
 
-    The one place broadcasting is undone: leading axes that `like` lacks, and axes where it had size 1.
+    The one place broadcasting is undone: leading axes that `like` lacks,
+    and axes where it had size 1.
     """
     shape = like.shape
     if grad.shape != shape:
         lead = grad.ndim - len(shape)
-        axes = tuple(range(lead)) + tuple(lead + i for i, n in enumerate(shape) if n == 1)
-        grad = grad.sum(axis=axes, keepdims=True).reshape(shape)
+        ones = tuple(lead + i for i, n in enumerate(shape) if n == 1)
+        grad = grad.sum(axis=tuple(range(lead)) + ones, keepdims=True)
+        grad = grad.reshape(shape)
     if grad.dtype is not like.dtype:
         grad = grad.astype(like.dtype)
     return grad
@@ -592,23 +594,6 @@ def _expand(grad, shape, axis, keepdims):
     if axis is not None and not keepdims:
         grad = np.expand_dims(grad, axis)
     return np.broadcast_to(grad, shape)
-
-
-def _matmul(a, b):
-    """np.matmul(a, b), with errors that name both shapes."""
-    if a.ndim == 0 or b.ndim == 0:
-        raise ValueError(f"matmul needs tensors of at least 1 dimension, got shapes {a.shape} and {b.shape} "
-                         "(use * to multiply by a scalar)")
-    inner_b = b.shape[-2] if b.ndim > 1 else b.shape[0]
-    if a.shape[-1] != inner_b:
-        raise ValueError(f"matmul shape mismatch: {a.shape} @ {b.shape}: the last dimension of the first "
-                         f"({a.shape[-1]}) must equal the {'second-to-last' if b.ndim > 1 else 'only'} "
-                         f"dimension of the second ({inner_b})")
-    try:
-        return np.matmul(a, b)
-    except ValueError:
-        raise ValueError(f"matmul shape mismatch: the batch dimensions of {a.shape} and {b.shape} "
-                         "do not broadcast") from None
 
 
 def _matmul_grads(g, a, b, ra, rb):
@@ -628,46 +613,4 @@ def _lift(x, like):
     """x as a Tensor: a Tensor as it is; a number or array as a constant with like's dtype."""
     if isinstance(x, Tensor):
         return x
-    return _result(_to_array(x, like.data.dtype))
-
-
-def _to_array(data, dtype, what="Tensor data"):
-    """A fresh ndarray of `dtype` from numbers, nested lists or an array; errors name `what` and what was wrong."""
-    if type(data) is float or type(data) is int:
-        try:
-            return np.array(data, dtype=dtype)
-        except OverflowError:
-            raise too_large(what, data) from None
-    if isinstance(data, Value):
-        raise TypeError(MIX_ERROR)
-    try:
-        raw = np.asarray(data)
-    except ValueError as error:
-        raise ValueError(f"{what} must be rectangular (every row the same length): {error}") from None
-    if raw.dtype.kind in "iuf":
-        return raw.astype(dtype)
-    values = raw.ravel().tolist() if raw.dtype.kind == "O" else ()
-    if any(isinstance(v, Value) for v in values):
-        raise TypeError(MIX_ERROR)
-    # As for Value, an exponent and a gradient: True and False are not read as 1 and 0.
-    if raw.dtype.kind == "b" or any(isinstance(v, bool) for v in values):
-        raise TypeError(f"{what} must be real numbers, not bools (True, False): write 1.0 and 0.0, or "
-                        "convert an array with .astype(float)")
-    if raw.dtype.kind == "O" and all(isinstance(v, numbers.Real) for v in values):
-        # Plain numbers that no NumPy integer type holds ([2**70]) come as objects: convert them one by one.
-        try:
-            return raw.astype(dtype)
-        except OverflowError:
-            raise too_large(what, max(values, key=abs)) from None
-    raise TypeError(f"{what} must be real numbers (a number, nested lists of numbers or a numeric "
-                    f"array), got {type(data).__name__} of NumPy dtype {raw.dtype}")
-
-
-def _exponent(p):
-    """p as an exponent for a Tensor: a real number, an int kept an int (inf and nan allowed, as in NumPy)."""
-    if isinstance(p, Tensor):
-        raise TypeError("Tensor ** Tensor is not supported: the exponent must be a plain number "
-                        "(for a ** b write (b * a.log()).exp())")
-    if isinstance(p, Value):
-        raise TypeError(MIX_ERROR)
-    return as_exponent(p)
+    return _result(as_array(x, like.data.dtype))

@@ -7,59 +7,17 @@ both engines without importing NumPy: arrays become nested lists through their o
 import math
 
 from autodiff.graph import topo_order
+from autodiff.ops import OPS, row
 
-# Each op's derivative rule as the page shows it: one template per operand (in `_prev` order), text
-# only, no numbers from the graph. The page fills the placeholders with the nodes' own names:
-# {out} the node, {0} and {1} its operands, {root} the output backward started from.
-RULES = {
-    "+": ("∂{out}/∂{0} = 1", "∂{out}/∂{1} = 1"),
-    "-": ("∂{out}/∂{0} = 1", "∂{out}/∂{1} = -1"),
-    "*": ("∂{out}/∂{0} = {1}", "∂{out}/∂{1} = {0}"),
-    "/": ("∂{out}/∂{0} = 1/{1}", "∂{out}/∂{1} = -{0}/{1}**2"),
-    "neg": ("∂{out}/∂{0} = -1",),
-    "tanh": ("∂{out}/∂{0} = 1 - {out}**2",),
-    "relu": ("∂{out}/∂{0} = 1 if {0} > 0 else 0",),
-    "exp": ("∂{out}/∂{0} = {out}",),
-    "log": ("∂{out}/∂{0} = 1/{0}",),
-    "sigmoid": ("∂{out}/∂{0} = {out} * (1 - {out})",),
-    # Tensors: a Jacobian is not shown, so these give the gradient that flows back, from {root}'s.
-    "@": ("∂{root}/∂{0} = ∂{root}/∂{out} @ {1}.T", "∂{root}/∂{1} = {0}.T @ ∂{root}/∂{out}"),
-    "sum": ("∂{out}/∂{0} = 1 for every element: ∂{root}/∂{out} is copied to each",),
-    "mean": ("∂{out}/∂{0} = 1/n for each of the n elements: ∂{root}/∂{out} is shared among them",),
-    "T": ("∂{root}/∂{0} = (∂{root}/∂{out}).T",),
-    "reshape": ("∂{root}/∂{0} = ∂{root}/∂{out} reshaped to the shape of {0}",),
-    "softmax": ("∂{root}/∂{0} = {out} * (g - sum(g * {out})), with g = ∂{root}/∂{out}",),
-    "log_softmax": ("∂{root}/∂{0} = g - softmax({0}) * sum(g), with g = ∂{root}/∂{out}",),
-    "add_": ("∂{out}/∂{0} = 1 ({0} += {1} in place)", "∂{out}/∂{1} = 1"),
-    "sub_": ("∂{out}/∂{0} = 1 ({0} -= {1} in place)", "∂{out}/∂{1} = -1"),
-    "mul_": ("∂{out}/∂{0} = {1} ({0} *= {1} in place)", "∂{out}/∂{1} = {0} as it was before"),
-    "zero_": ("∂{out}/∂{0} = 0 ({0} set to 0 in place)",),
-}
+# Each op's derivative rule as the page shows it (autodiff.ops): op name -> one template per operand.
+RULES = {name: op.rule for name, op in OPS.items()}
 
 
 def rule(op):
     """The derivative rule templates of an op as a list (JSON-ready), one per operand ('**3' gives
     ['∂{out}/∂{0} = 3 * {0}**2']); None if unknown."""
-    if op.startswith("**"):
-        return [_power_rule(op[2:])]
-    return list(RULES[op]) if op in RULES else None
-
-
-def _power_rule(n):
-    """d(x**n)/dx = n * x**(n-1), written for this n: '2 * {0}' for n = 2, '1' for n = 1, '0' for n = 0."""
-    exponent = float(n)
-    if exponent == 0:
-        return "∂{out}/∂{0} = 0"
-    lower = exponent - 1
-    if lower == 0:
-        return "∂{out}/∂{0} = 1"
-    power = "{0}" if lower == 1 else "{0}**" + (f"({_text(lower)})" if lower < 0 else _text(lower))
-    return "∂{out}/∂{0} = " + f"{n} * {power}"
-
-
-def _text(x):
-    """A whole float without its '.0' (3.0 -> '3'), any other as Python prints it."""
-    return str(int(x)) if x.is_integer() else repr(x)
+    known = row(op)
+    return list(known.rule) if known else None
 
 
 def trace(root):

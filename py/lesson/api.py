@@ -18,11 +18,15 @@ FUNCTIONS = {
     "neuron_training": "lesson.widgets:neuron_training",
     "explore": "lesson.widgets:explore",
     "nn_backprop": "lesson.widgets:nn_backprop",
+    "broadcast": "lesson.broadcasting:broadcast",
     "playground": "lesson.playground:playground",
     "decode_state": "lesson.playground:decode_state",
     "run_cell": "lesson.api:run_cell",
     "reset_cells": "lesson.api:reset_cells",
     "warm_up": "lesson.warm_up:warm_up",
+    "check_task": "lesson.tasks:check_task",
+    "check_exercise": "lesson.exercises:check_exercise",
+    "judge_guess": "lesson.exercises:judge_guess",
 }
 
 _notebook = Notebook()  # the cells' own namespace and engine copy (see lesson.cells)

@@ -62,7 +62,7 @@ class Notebook:
         linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
         output = CappedText()
         result, error = None, None
-        with self._own_modules(), _no_input(), contextlib.redirect_stdout(output), contextlib.redirect_stderr(output):
+        with self.running(output):
             try:
                 body, last = _compile(source, filename)
                 exec(body, self.namespace)
@@ -70,8 +70,14 @@ class Notebook:
                     value = eval(last, self.namespace)
                     result = None if value is None else shorten(repr(value))
             except BaseException as exc:  # a notebook reports KeyboardInterrupt and SystemExit too
-                error = _describe(exc)
+                error = describe(exc)
         return {"stdout": output.getvalue(), "result": result, "error": error}
+
+    @contextlib.contextmanager
+    def running(self, output):
+        """Run the code inside as this notebook's cells run: its own engine copy, no input(), printing to `output`."""
+        with self._own_modules(), _no_input(), contextlib.redirect_stdout(output), contextlib.redirect_stderr(output):
+            yield
 
     @contextlib.contextmanager
     def _own_modules(self):
@@ -190,7 +196,7 @@ def _compile(source, filename):
     return compile(tree, filename, "exec", dont_inherit=True), last
 
 
-def _describe(exc):
+def describe(exc):
     """Summarise an exception with a short traceback made only of frames inside cells."""
     frames = [frame for frame in traceback.extract_tb(exc.__traceback__) if _is_cell(frame.filename)]
     lines = ["Traceback (most recent call last):\n", *_frame_lines(frames)] if frames else []

@@ -16,7 +16,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
-FUNCTIONS = ("tanh", "relu", "exp", "log", "sigmoid")
+from autodiff.ops import OPS
+
+# The engine's functions of one number (autodiff.ops), in the table's order.
+FUNCTIONS = tuple(name for name, op in OPS.items() if op.function)
 # Named constants: each is a constant leaf of the graph, never a variable with a slider.
 CONSTANTS = {"e": math.e, "pi": math.pi}
 # Names Python reads as non-finite floats: refused, since every number in the graph must be finite.
@@ -31,7 +34,7 @@ MAX_EXPONENT = 100        # |p| in x**p: x**99999999 would only ever overflow
 MAX_LITERAL = 1e15        # a literal beyond this is a typo, not a lesson (and soon overflows)
 MAX_LITERAL_LENGTH = 32
 
-_FUNCTION_LIST = "tanh, relu, exp, log and sigmoid"
+_FUNCTION_LIST = ", ".join(FUNCTIONS[:-1]) + " and " + FUNCTIONS[-1]  # "tanh, relu, exp, log and sigmoid"
 # The four binary operators, for numbers here and for the engine's Values in the playground.
 ARITHMETIC = {"+": operator.add, "-": operator.sub, "*": operator.mul, "/": operator.truediv}
 _OPERAND = "a number, a name or '('"

@@ -11,12 +11,12 @@ import re
 from autodiff import Value, no_grad
 from autodiff.graph import topo_order
 from autodiff.trace import node_ids
-from lesson.expr import ARITHMETIC, CONSTANTS, BinOp, Constant, Neg, Num, Pow, Var, children, to_source, walk
+from lesson.expr import ARITHMETIC, CONSTANTS, FUNCTIONS, BinOp, Constant, Neg, Num, Pow, Var, children, to_source, walk
 from lesson.wording import number
 
 # What the engine raises for a value outside an operation's domain (see autodiff.value).
 DOMAIN_ERRORS = (ValueError, ZeroDivisionError, OverflowError)
-_FUNCTIONS = {"tanh": Value.tanh, "relu": Value.relu, "exp": Value.exp, "log": Value.log, "sigmoid": Value.sigmoid}
+_FUNCTIONS = {name: getattr(Value, name) for name in FUNCTIONS}  # the methods the parser's names call
 # A float as Python prints it in the engine's messages ('1.0', '-2.5', '1e+200'), not part of a name.
 _FLOAT_IN_TEXT = re.compile(r"(?<![\w.])-?(?:\d+\.\d*(?:e[+-]?\d+)?|\d+e[+-]?\d+)(?![\w.])")
 

@@ -95,6 +95,8 @@ def _evaluated(tree, inputs):
                          "message": f"No gradients here: {reason}; the values are shown."}
     graph = trace(root)
     if undefined:
+        for node in graph["nodes"]:
+            node["grad"] = None  # the failed backward() left every grad as it was before it: none to show
         return _result(tree, inputs, graph, [], undefined, ({}, None))  # no gradients to check
     steps = backward_pass(graph) if root.requires_grad else []
     grads = {name: leaves[name].grad for name in inputs}  # backward's: the check need not run it again

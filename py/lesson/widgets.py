@@ -1,4 +1,4 @@
-"""The Python side of the lesson's six widgets: numbers in, JSON-ready dicts out, all from the engine.
+"""The Python side of the lesson's widgets: numbers in, JSON-ready dicts out, all from the engine.
 
 The page draws these dicts and never computes a number itself. `initial_state()` is what the build
 embeds for the first paint; `explore_grid()` (every explore setting) comes in its own data block, read
@@ -7,6 +7,7 @@ after the first paint; once Python runs in the page, the widgets call the same f
 
 from autodiff import Value
 from autodiff.trace import trace
+from lesson.broadcasting import broadcast_start
 from lesson.checks import finite_number, whole_number
 from lesson.playground import initial_state as playground_initial_state
 from lesson.steps import backward_pass, forward_pass, gradient_table
@@ -29,9 +30,31 @@ EXPLORE_START = {"a": 2.0, "b": 3.0}
 # The lesson's neuron: input 2, target 0.8, starting from w = 0.3, b = 0.1.
 NEURON = {"x": 2.0, "target": 0.8, "w": 0.3, "b": 0.1}
 NEURON_START = {"lr": 0.5, "steps": 20}
-# The nn-backprop layer's fixed inputs: a 2×2 weight, a 2×1 input, bias and target.
+# The nn-backprop layer's inputs at the lesson's setting: a 2×2 weight, a 2×1 input, bias and target.
 LAYER = {"W": [[0.5, -0.3], [0.2, 0.4]], "x": [[1.0], [2.0]],
          "b": [[0.2], [-0.1]], "t": [[0.5], [0.2]]}
+# Each entry of the layer's inputs gets a slider: its range by tensor (tanh's outputs, and so the
+# target, lie in (-1, 1)), and the group of sliders it sits in, named for what the tensor is.
+LAYER_RANGES = {"W": (-2.0, 2.0), "x": (-3.0, 3.0), "b": (-1.0, 1.0), "t": (-1.0, 1.0)}
+LAYER_GROUPS = {"W": "W, the weights (a parameter)", "x": "x, the input", "b": "b, the bias (a parameter)",
+                "t": "t, the target"}
+
+
+def _layer_sliders():
+    """A slider per entry of W, x, b and t: "W12" is labelled "W row 1, column 2"; a column's "x2", "x row 2"."""
+    sliders = []
+    for tensor, rows in LAYER.items():
+        low, high = LAYER_RANGES[tensor]
+        for i, row in enumerate(rows):
+            for j, value in enumerate(row):
+                key, label = (f"{tensor}{i + 1}{j + 1}", f"{tensor} row {i + 1}, column {j + 1}") if len(row) > 1 else (
+                    f"{tensor}{i + 1}", f"{tensor} row {i + 1}")
+                sliders.append({"name": key, "label": label, "group": LAYER_GROUPS[tensor], "tensor": tensor,
+                                "row": i, "column": j, "min": low, "max": high, "step": 0.1, "value": value})
+    return sliders
+
+
+STEPPED_SLIDERS["nn_backprop"] = _layer_sliders()
 
 
 def _stepped(root, per_path=False, mark_params=False):
@@ -43,8 +66,9 @@ def _stepped(root, per_path=False, mark_params=False):
 
 
 def _settings(widget, **values):
-    """The checked slider settings of a stepped widget, {name: float}; ValueError names a bad one."""
-    return {slider["name"]: finite_number(slider["name"], values[slider["name"]], low=slider["min"], high=slider["max"])
+    """The checked slider settings of a stepped widget, {name: float}; ValueError names a bad one by its label."""
+    return {slider["name"]: finite_number(slider.get("label", slider["name"]), values[slider["name"]],
+                                          low=slider["min"], high=slider["max"])
             for slider in STEPPED_SLIDERS[widget]}
 
 
@@ -137,28 +161,37 @@ def explore_grid():
     return {explore_key(a, b): explore(a, b) for a in ticks for b in ticks}
 
 
-def nn_backprop():
-    """y = tanh(W @ x + b), L = sum((y - t)**2) on the Tensor engine: steps, with W and b marked for update."""
+def nn_backprop(**entries):
+    """y = tanh(W @ x + b), L = sum((y - t)**2) on the Tensor engine, at the setting of its entry sliders
+    ("W12": W row 1, column 2; unset ones at the lesson's setting): steps, with W and b marked for update."""
+    names = [slider["name"] for slider in STEPPED_SLIDERS["nn_backprop"]]
+    unknown = sorted(set(entries) - set(names))
+    if unknown:
+        raise TypeError(f"nn_backprop has no input {unknown[0]!r}; its inputs are {', '.join(names)}")
+    settings = _settings("nn_backprop", **{**{name: _default("nn_backprop", name) for name in names}, **entries})
     try:
         from autodiff.tensor import Tensor
     except ImportError as error:
         raise ImportError(f"nn-backprop needs the Tensor engine, which needs NumPy: {error}") from None
-    W = _labelled(Tensor(LAYER["W"], requires_grad=True), "W")
-    x = _labelled(Tensor(LAYER["x"]), "x")
-    b = _labelled(Tensor(LAYER["b"], requires_grad=True), "b")
-    t = _labelled(Tensor(LAYER["t"]), "t")
+    inputs = {tensor: [list(row) for row in rows] for tensor, rows in LAYER.items()}
+    for slider in STEPPED_SLIDERS["nn_backprop"]:
+        inputs[slider["tensor"]][slider["row"]][slider["column"]] = settings[slider["name"]]
+    W = _labelled(Tensor(inputs["W"], requires_grad=True), "W")
+    x = _labelled(Tensor(inputs["x"]), "x")
+    b = _labelled(Tensor(inputs["b"], requires_grad=True), "b")
+    t = _labelled(Tensor(inputs["t"]), "t")
     z1 = _labelled(W @ x, "z1")
     z2 = _labelled(z1 + b, "z2")
     y = _labelled(z2.tanh(), "y")
     diff = _labelled(y - t, "diff")
     square = _labelled(diff ** 2, "sq")
     loss = _labelled(square.sum(), "L")
-    return {"inputs": LAYER, **_stepped(loss, mark_params=True)}
+    return {"inputs": inputs, **_with_sliders("nn_backprop", settings, _stepped(loss, mark_params=True))}
 
 
 def initial_state():
-    """What the page's widgets (the six and the playground) need for their first paint, by widget name
-    (the explore grid is not in it: see explore_grid)."""
+    """What the page's widgets need for their first paint, by widget name (the explore grid is not in it:
+    see explore_grid)."""
     return {
         "forward-steps": forward_steps(),
         "compute-graph": compute_graph(),
@@ -166,5 +199,6 @@ def initial_state():
         "neuron-training": neuron_training(),
         "explore": explore_start(),
         "nn-backprop": nn_backprop(),
+        "broadcast": broadcast_start(),
         "playground": playground_initial_state(),
     }

@@ -1,9 +1,10 @@
-"""How the step texts name a trace's nodes and print its numbers (never computing one)."""
+"""How the step texts name a trace's nodes and print its numbers (never computing one).
 
-# Ops printed between their two operands; every other op is printed as a function call.
-INFIX = {"+": "+", "-": "-", "*": "*", "/": "/", "@": "@"}
-# Ops printed as a function call of their one input, which needs no brackets around it.
-FUNCTION_OPS = ("tanh", "relu", "exp", "log", "sigmoid", "sum", "mean", "softmax", "log_softmax")
+Each op is written as its row in autodiff.ops says.
+"""
+
+from autodiff.ops import row
+
 # A formula longer than this is replaced by the node's id, so texts stay readable on big graphs.
 MAX_INLINE = 40
 
@@ -72,7 +73,8 @@ class Names:
             formula = self.formula(node_id)
             if len(formula) <= MAX_INLINE:
                 # A call such as tanh(z) reads as one term already; an operator needs brackets.
-                return formula if node["op"] in FUNCTION_OPS else f"({formula})"
+                op = row(node["op"])
+                return formula if op is not None and op.term else f"({formula})"
         return node_id
 
     def formula(self, node_id, name=None):
@@ -80,14 +82,10 @@ class Names:
         name = name or self.name
         node = self.nodes[node_id]
         args = [name(i) for i in self.inputs[node_id]]
-        op = node["op"]
-        if op in INFIX and len(args) == 2:
-            return f"{args[0]} {INFIX[op]} {args[1]}"
-        if op.startswith("**") and len(args) == 1:
-            return f"{args[0]}{op}"
-        if op == "neg" and len(args) == 1:
-            return f"-{args[0]}"
-        return f"{op}({', '.join(args)})"
+        op = row(node["op"])
+        if op is not None and op.written is not None and len(args) == len(op.rule):
+            return op.written.format(*args)
+        return f"{node['op']}({', '.join(args)})"
 
     def substituted(self, node_id):
         """The formula with each scalar input's value in place of its name, e.g. '0.5 * 2'."""
@@ -101,7 +99,7 @@ class Names:
 
     def rule(self, record, slots):
         """The record's derivative rule for the operands in `slots`, in the node's own names:
-        'z1 = w * x' gives '∂z1/∂w = x, ∂z1/∂x = w' (see autodiff.trace.RULES); '' if unknown."""
+        'z1 = w * x' gives '∂z1/∂w = x, ∂z1/∂x = w' (see autodiff.ops); '' if unknown."""
         templates = record["rule"]
         if not templates:
             return ""

@@ -5,7 +5,9 @@ The notebook runs top to bottom in a plain Jupyter kernel with NumPy. Its first 
 packages the lesson's cells import (`autodiff`) into a folder beside the notebook and put it on the
 path. PyTorch cells start with `%%pytorch ID`, a cell magic those first cells define: it runs the cell
 in a fresh namespace, as its output was recorded, or says why it skipped it where PyTorch is missing.
-The page's widgets appear as their captions, its callouts as quotes, engine listings as code blocks.
+The page's widgets appear as their captions, its callouts as quotes, engine listings as code blocks,
+a task as its statement with its starter code (checked in the page), an exercise as its question and
+its worked explanation.
 """
 
 import ast
@@ -16,6 +18,7 @@ from types import SimpleNamespace
 import nbformat
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
+from lesson.tasks import starter
 from pagebuild.page import python_sources
 from pagebuild.render import (CALLOUTS, LESSON_DIR, REPO, _load_recorded, _markdown, _name_headings, _parse_cell,
                               engine_listing, lesson_files)
@@ -24,6 +27,9 @@ ENGINE_FOLDER = "autograd-engine"  # beside the notebook: where its first cells 
 PACKAGES = ("autodiff", "lesson")  # the project's packages a cell may import
 TRACEBACK = "Traceback (most recent call last):\n"
 LINK_TARGET = re.compile(r"\]\(#([a-z0-9-]+)\)")
+# An exercise and its explanation hold prose and code cells: in the notebook they are opened up.
+OPENED_UP = ("container_exercise_open", "container_explanation_open")
+OPENED_UP_CLOSE = ("container_exercise_close", "container_explanation_close")
 
 INTRODUCTION = """\
 ## Before you start: the engine
@@ -123,11 +129,22 @@ def _lesson_cells(lesson_dir, outputs):
         tokens = md.parse("\n".join(lines), {})
         _name_headings(tokens, {"state": headings, "file": shown})
         at = 0
+        depth = 0  # how many exercise containers (and their explanations) are open: their insides are the lesson's
         for token in tokens:
-            if token.level != 0 or token.map is None:
+            if token.type in OPENED_UP_CLOSE and token.level == depth - 1:
+                depth -= 1
+                continue
+            if token.level != depth or token.map is None:
                 continue
             start, end = token.map
-            if token.type == "heading_open":
+            if token.type in OPENED_UP:  # its marker lines go; what it holds becomes cells as elsewhere
+                text.extend(lines[at:start])
+                if token.type == "container_explanation_open":
+                    text.extend(["**The worked explanation** (the page opens it once your answer is checked):", ""])
+                lines[end] = ""  # its closing marker line, reached as text later
+                at = start + 1
+                depth += 1
+            elif token.type == "heading_open":
                 text.extend(lines[at:start])
                 flush()
                 anchor = token.attrGet("id")
@@ -161,10 +178,14 @@ def _listing(dotted, where):
 
 
 def _quoted(words, body):
-    """A callout (`::: tip Title`) or a widget (`::: widget NAME`) as a Markdown quote with a bold first line."""
+    """A callout (`::: tip Title`), a widget (`::: widget NAME`) or a task (`::: task NAME`, with its starter
+    code) as a Markdown quote with a bold first line."""
     kind, title = words[0], " ".join(words[1:])
     if kind == "widget":
         heading = "**Interactive figure** (in the lesson's web page):"
+    elif kind == "task":
+        heading = "**Task** (in the lesson's web page, where **Check** runs your code against the engine):"
+        body = [*body, "", "```python", *starter(title).rstrip("\n").split("\n"), "```"]
     else:
         heading = f"**{CALLOUTS[kind]}{': ' + title if title else ''}**"
     return [f"> {heading}", ">", *(f"> {line}" if line else ">" for line in body), ""]

@@ -5,6 +5,11 @@ The lesson is the `*.md` files of a folder, read in name order. Beyond CommonMar
     $...$  $$...$$                  math, turned into MathML here (the browser needs no math library)
     ::: tip [title]  / ::: note     a callout, closed by :::
     ::: widget NAME                 where a widget mounts; the text inside is its caption
+    ::: task NAME                   a task of lesson.tasks: the text inside states it, its starter code follows
+    :::: exercise NAME              an exercise of lesson.exercises: the question, then its answer box, then
+    ::: explanation                 the worked explanation (shown once the learner has answered),
+    :::                             closed by ':::' and the exercise by '::::'
+    ::::
     ```python engine id=ID          a code cell: kind engine, numpy or torch; add raises=TypeName
                                     for a cell meant to fail (its traceback is then its output)
     ```source autodiff.value.Value.__mul__
@@ -176,6 +181,9 @@ def _markdown():
     for name in CALLOUTS:
         md.use(container_plugin, name=name, render=_render_callout)
     md.use(container_plugin, name="widget", render=_render_widget)
+    md.use(container_plugin, name="task", render=_render_task)
+    md.use(container_plugin, name="exercise", render=_render_exercise)
+    md.use(container_plugin, name="explanation", render=_render_explanation)
     md.add_render_rule("fence", _render_fence)
     md.add_render_rule("math_inline", lambda self, tokens, idx, options, env: _math(tokens[idx].content, False, env))
     md.add_render_rule("math_block", lambda self, tokens, idx, options, env: _math(tokens[idx].content, True, env))
@@ -316,6 +324,61 @@ def _render_widget(self, tokens, idx, options, env):
         raise LessonError(f"{env['file']}:{token.map[0] + 1}: write a widget as '::: widget NAME', got {token.info!r}")
     env["widget"] = words[1]
     return f'<figure class="widget-figure" id="widget-{words[1]}"><figcaption class="widget-caption">\n'
+
+
+def _render_task(self, tokens, idx, options, env):
+    """`::: task NAME` -> a section: the statement inside, then the task's starter code, where the page's
+    editor and its Check, Hint and Show solution buttons mount (the task widget)."""
+    from lesson.tasks import TASKS, starter
+
+    token = tokens[idx]
+    if token.nesting == -1:
+        code = _highlight(starter(env["task"]), PythonLexer(stripnl=False, ensurenl=False))
+        return (f'</div><div class="task-source"><code class="language-python">{code}</code></div>'
+                '<div class="task-controls" data-widget="task"></div></section>\n')
+    name = _directive_name(token, "task", TASKS, env)
+    env["task"] = name
+    return f'<section class="task" id="task-{name}" data-task="{name}"><div class="task-statement">\n'
+
+
+def _render_exercise(self, tokens, idx, options, env):
+    """`:::: exercise NAME` -> a section holding the question and, after it, the explanation."""
+    from lesson.exercises import EXERCISES
+
+    token = tokens[idx]
+    if token.nesting == -1:
+        name = env.pop("exercise")
+        if not env.pop("explained", False):
+            raise LessonError(f"{env['file']}: exercise {name!r} needs a '::: explanation' inside it")
+        return "</section>\n"
+    name = _directive_name(token, "exercise", EXERCISES, env)
+    env["exercise"] = name
+    return f'<section class="exercise" id="exercise-{name}" data-exercise="{name}">\n'
+
+
+def _render_explanation(self, tokens, idx, options, env):
+    """`::: explanation` inside an exercise -> its answer box (the exercise widget), then the explanation, hidden
+    until the learner has answered."""
+    token = tokens[idx]
+    if token.nesting == -1:
+        return "</div>\n"
+    if "exercise" not in env or env.get("explained"):
+        raise LessonError(f"{env['file']}:{token.map[0] + 1}: '::: explanation' belongs inside an exercise, once")
+    env["explained"] = True
+    return '<div class="exercise-answer" data-widget="exercise"></div><div class="exercise-explanation" hidden>\n'
+
+
+def _directive_name(token, kind, known, env):
+    """The NAME of `::: KIND NAME`, checked: one of `known`, its id free."""
+    words = token.info.split()
+    where = f"{env['file']}:{token.map[0] + 1}"
+    if len(words) != 2 or words[1] not in known:
+        raise LessonError(f"{where}: write '::: {kind} NAME' with NAME one of {', '.join(known)}, got {token.info!r}")
+    anchor = f"{kind}-{words[1]}"
+    if anchor in env["state"].ids:
+        raise LessonError(f"{where}: the id {anchor!r} is used twice")
+    env["state"].ids.add(anchor)
+    return words[1]
 
 
 def _render_fence(self, tokens, idx, options, env):

@@ -99,15 +99,15 @@ def check_step(widget, trace, step, phase):
     assert {i: g for i, (_, g) in drawn.items() if g is not None} == step["grads"]
 
 
-def step_through(page, widget, trace, steps, phase):
-    """Press Home, then → on the Step slider through `steps`, checking each one."""
+def step_through(page, widget, trace, steps, phase, check=check_step):
+    """Press Home, then → on the Step slider through `steps`, checking each one (with `check`, as check_step)."""
     slider = widget.get_by_role("slider", name="Step", exact=True)
     slider.focus()
     page.keyboard.press("Home")
     for index, step in enumerate(steps):
         if index:
             page.keyboard.press("ArrowRight")
-        check_step(widget, trace, step, phase)
+        check(widget, trace, step, phase)
 
 
 def set_explore(widget, a, b):
@@ -372,20 +372,6 @@ def test_backward_edge_labels_show_what_each_step_adds_with_its_sign(page):
     assert any(label.startswith("+(-") for label in labels)
 
 
-def test_nn_backprop_runs_live_once_numpy_is_ready_or_says_why_not(page):
-    wait_for_python(page)
-    all_mounted(page)
-    widget = page.locator('[data-widget="nn-backprop"]')
-    numpy = wait_until(page, "() => ['ready', 'failed', 'off'].includes(document.documentElement.dataset.numpy)"
-                             " && document.documentElement.dataset.numpy", timeout_ms=60000)
-    if numpy == "ready":
-        wait_until(page, "(w) => w.dataset.source === 'python'", widget.element_handle())
-        built = {node["id"]: node["data"] for node in widgets.nn_backprop()["trace"]["nodes"]}
-        assert drawn_nodes(widget)["W"][0] == built["W"]  # the float32 weights, as CPython's engine holds them
-    else:
-        wait_until(page, "(w) => w.querySelector('.widget-note').textContent.includes('no NumPy')", widget.element_handle())
-
-
 # The loss chart: its points are the engine's losses, and it re-trains live.
 
 def chart_points(widget):
@@ -648,7 +634,7 @@ def test_training_one_step_an_empty_field_and_the_log_scale(page):
 def test_every_widget_mounts_soon_after_load_and_the_first_paint_has_the_start_data(page):
     static_page(page)
     names = page.locator("[data-widget][data-mounted]").evaluate_all("(ws) => ws.map((w) => w.dataset.widget)")
-    assert sorted(names) == sorted(NAMES + ["playground"])
+    assert sorted(names) == sorted(NAMES + ["broadcast", "playground", "task-progress"] + ["task"] * 5 + ["exercise"] * 3)
     assert page.evaluate("performance.getEntriesByName('widgets-all-mounted').length") == 1
 
 

@@ -3,8 +3,11 @@
 
 const INDENT = "    ";
 
-export const EDITOR_HINT =
-  "Tab indents and Shift+Tab dedents. To leave the editor, press Escape, then Tab. Ctrl+Enter (\u2318+Enter on a Mac) runs the cell.";
+/** The editor's keys, for an editor whose Ctrl+Enter does `action` ("runs the cell"). */
+export const editorHint = (action) =>
+  `Tab indents and Shift+Tab dedents. To leave the editor, press Escape, then Tab. Ctrl+Enter (\u2318+Enter on a Mac) ${action}.`;
+
+export const EDITOR_HINT = editorHint("runs the cell");
 
 /** Make `code` editable; `onRun` is called on Ctrl/Cmd+Enter. `hint` is the element that explains the keys. */
 export function makeEditor(code, { label, hint, onRun }) {

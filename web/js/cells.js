@@ -11,7 +11,7 @@
 import { EDITOR_HINT, makeEditor } from "./cell-editor.js";
 import { markScrollRegion } from "./views/scroll-region.js";
 
-const TIME_LIMIT_MS = 10000;
+export const TIME_LIMIT_MS = 10000;
 // Code that needs NumPy: a NumPy cell, or any cell whose code names numpy or our Tensor (a learner's edit).
 const NEEDS_NUMPY = /\b(numpy|Tensor)\b/;
 const BUSY_NOTE_DELAY_MS = 300; // a quick cell should not flash the page-level note
@@ -19,6 +19,7 @@ const BUSY_NOTE_DELAY_MS = 300; // a quick cell should not flash the page-level 
 /**
  * Make every live `figure.cell` under `root` editable and runnable through `bridge`; say why the others
  * are not. Code too wide for its box (a cell's or a listing of the engine's source) scrolls from the keyboard.
+ * Returns the notebook, whose queue other runs of learners' code share (`runAlone`).
  */
 export function mountCells({ bridge, root = document }) {
   const notebook = new Notebook(bridge);
@@ -28,6 +29,7 @@ export function mountCells({ bridge, root = document }) {
     else if (!figure.querySelector(".cell-note")) addNote(figure, "This cell's output was computed when the page was built.");
   }
   focusWhileScrolling(root);
+  return notebook;
 }
 
 /**
@@ -97,6 +99,25 @@ class Notebook {
         }
       }
       return this.execute(cell, cell.source(), "run");
+    });
+  }
+
+  /**
+   * Run `call()`, a call to Python for something other than a cell (a task's Check), in the cells' queue: after
+   * what is queued before it, under the page-level note saying `doing`, whose Stop stops it. Resolves with
+   * {result} or {error}, never rejects (a rejection would end up in the queue's console error).
+   */
+  runAlone(doing, call) {
+    return this.enqueue(async () => {
+      this.running = call;
+      this.note.say(doing);
+      try {
+        return { result: await call() };
+      } catch (error) {
+        return { error };
+      } finally {
+        this.running = null;
+      }
     });
   }
 

@@ -23,9 +23,11 @@ function mount() {
   // The explore widget's grid of every setting has its own data block, read after the first paint;
   // without one (an older page carries it in initialState), explore waits for Python instead.
   const grid = bridge.assetJson("explore-grid.json").catch((error) => { console.warn(error.message); return null; });
-  mountWidgets({ bridge, initialState, root: lessonRoot, grid });
+  // The tasks run their checks in the code cells' queue, made once the widgets have painted.
+  const cells = Promise.withResolvers();
+  mountWidgets({ bridge, initialState, root: lessonRoot, grid, cells: cells.promise });
   performance.mark("widgets-mounted"); // for the benchmark: the first paint has the build's numbers from here
-  mountCells({ bridge, root: lessonRoot });
+  cells.resolve(mountCells({ bridge, root: lessonRoot }));
   holdFragmentTarget(lessonRoot);
   warmUpPython(bridge);
   offerNotebook(bridge);

@@ -62,11 +62,12 @@ const isUndefined = (node) => node.data === null;
 const isCause = (node) => node.cause === node.id;
 
 /**
- * The text lines of a node: its name, then its value, then its gradient (a row per matrix row).
+ * The text lines of a node: its name (and a tensor's shape), then its value, then its gradient (a row per matrix row).
  * A compact graph leaves out a constant's "no gradient" line: its dashed box already says so.
  */
 function nodeLines(node, step, compact) {
-  const name = node.label || (node.kind === "const" ? "constant" : opSymbol(node.op));
+  const named = node.label || (node.kind === "const" ? "constant" : opSymbol(node.op));
+  const name = node.shape?.length ? `${named} (${node.shape.join("×")})` : named; // a tensor says its shape
   const shown = valueShown(node, step);
   const value = formatLines(node.data);
   const valueLines = value.map((text, i) => ({ cls: "value", text: shown ? (i ? "  " : "= ") + text : i ? "" : "= ?" }));

@@ -5,7 +5,8 @@
 
 import { createGradientTable } from "../views/gradient-table.js";
 import { createGraphView } from "../views/graph.js";
-import { element, followPython, pythonMessage, rangeField } from "./controls.js";
+import { element, rangeField } from "./controls.js";
+import { liveCall } from "./live.js";
 
 const SOURCES = {
   static: "Numbers from the engine, computed for every slider setting when the page was built.",
@@ -15,7 +16,7 @@ const SOURCES = {
 };
 
 /** The grid key of a slider setting, as Python's lesson.widgets.explore_key writes it ("2,3", "-4.5,0"). */
-const gridKey = (a, b) => `${a},${b}`;
+const gridKey = ({ a, b }) => `${a},${b}`;
 
 /**
  * Mount the explore widget from lesson.widgets.explore_start() ({slider, start, result}); `grid` is
@@ -25,10 +26,6 @@ const gridKey = (a, b) => `${a},${b}`;
 export function mountExplore(root, { state, bridge, grid = state.grid }) {
   const { slider, start } = state;
   let settings = grid && typeof grid.then !== "function" ? grid : null; // the grid, once it is here
-  const arriving = settings ? null : Promise.resolve(grid ?? null).then((loaded) => {
-    settings = loaded;
-    root.dataset.grid = loaded ? "ready" : "none";
-  });
   root.replaceChildren();
   // data-grid: whether settings other than the start can be drawn before Python is live.
   root.dataset.grid = settings ? "ready" : grid ? "loading" : "none";
@@ -41,70 +38,36 @@ export function mountExplore(root, { state, bridge, grid = state.grid }) {
   const insight = element(root, "p", "widget-insight");
   const table = createGradientTable({ caption: "How each gradient of c is built in the backward pass" });
   root.append(table.element);
-  const status = element(root, "p", "widget-note");
-  status.setAttribute("role", "status");
-  let python = "static";
-  let latest = 0; // only the answer to the newest slider move is drawn
 
-  function show(result, source) {
-    view.update(result.trace);
-    table.update(result.rows);
-    insight.textContent = result.insight;
-    Object.assign(root.dataset, { a: String(result.a), b: String(result.b), source });
-  }
-
-  /** Draw a setting from the build's grid: at once if it is here, else when it arrives (if still the newest). */
-  function showFromBuild(aValue, bValue, ticket) {
-    if (settings) {
-      show(settings[gridKey(aValue, bValue)], "static");
-      return;
-    }
-    root.dataset.busy = "true";
-    arriving.then(() => {
-      if (ticket !== latest) return;
-      delete root.dataset.busy;
-      if (settings) show(settings[gridKey(aValue, bValue)], "static");
-      else askPython(aValue, bValue, ticket); // no grid on this page: Python answers once it is live
-    });
-  }
-
-  function askPython(aValue, bValue, ticket) {
-    root.dataset.busy = "true";
-    bridge.call("explore", { a: aValue, b: bValue }).then(
-      (result) => { if (ticket === latest) show(result, "python"); },
-      (error) => {
-        if (ticket !== latest) return;
-        if (settings) show(settings[gridKey(aValue, bValue)], "static");
-        status.textContent = `Python did not answer (${pythonMessage(error)}); these numbers come from the build.`;
-      },
-    ).finally(() => { if (ticket === latest) delete root.dataset.busy; });
-  }
+  const live = liveCall(root, {
+    bridge, name: "explore", status: element(root, "p", "widget-note"), notes: SOURCES,
+    describe: ({ a: aValue, b: bValue }) => `a = ${aValue}, b = ${bValue}`,
+    fromBuild: (setting) => settings?.[gridKey(setting)] ?? (gridKey(setting) === gridKey(start) ? state.result : undefined),
+    draw: (result) => {
+      view.update(result.trace);
+      table.update(result.rows);
+      insight.textContent = result.insight;
+      Object.assign(root.dataset, { a: String(result.a), b: String(result.b) });
+    },
+  });
 
   function onMove() {
-    const [aValue, bValue] = [Number(a.input.value), Number(b.input.value)];
     a.echo();
     b.echo();
-    const ticket = ++latest;
-    if (python !== "ready") {
-      showFromBuild(aValue, bValue, ticket);
-      return;
-    }
-    // A code cell keeps Python busy (<html data-cells>): the answer waits behind it, maybe for
-    // seconds, so the build's numbers for this setting are drawn meanwhile and Python's replace them.
-    if (settings && document.documentElement.dataset.cells) show(settings[gridKey(aValue, bValue)], "static");
-    askPython(aValue, bValue, ticket);
+    live.request({ a: Number(a.input.value), b: Number(b.input.value) });
   }
 
+  if (!settings && grid) {
+    Promise.resolve(grid).then((loaded) => {
+      settings = loaded;
+      root.dataset.grid = loaded ? "ready" : "none";
+      if (loaded && !live.ready) live.retry(); // a setting waiting for Python can be drawn from the build now
+    });
+  }
   a.input.addEventListener("input", onMove);
   b.input.addEventListener("input", onMove);
-  followPython(bridge, (now) => {
-    const was = python;
-    python = now;
-    status.textContent = SOURCES[now] ?? SOURCES.static;
-    if (now === "ready" && was !== "ready") onMove(); // redraw the current setting from live Python
-  });
   a.echo();
   b.echo();
-  if (python !== "ready") show(state.result ?? settings[gridKey(start.a, start.b)], "static");
+  live.start({ a: start.a, b: start.b });
   return { element: root };
 }

@@ -6,14 +6,18 @@
 import { whenPrinting } from "../print.js";
 import { fragmentId } from "../runtime/hold-fragment.js";
 import { idle } from "../runtime/idle.js";
+import { mountBroadcast } from "./broadcast.js";
 import { mountComputeGraph } from "./compute-graph.js";
 import { element } from "./controls.js";
+import { mountExercise } from "./exercise.js";
 import { mountExplore } from "./explore.js";
 import { mountForwardSteps } from "./forward-steps.js";
 import { mountGradAccumulation } from "./grad-accumulation.js";
 import { mountNeuronTraining } from "./neuron-training.js";
 import { mountNnBackprop } from "./nn-backprop.js";
 import { mountPlayground } from "./playground/playground.js";
+import { mountTask } from "./tasks/task.js";
+import { mountTaskProgress } from "./tasks/task-progress.js";
 
 const WIDGETS = {
   "forward-steps": mountForwardSteps,
@@ -22,21 +26,26 @@ const WIDGETS = {
   "neuron-training": mountNeuronTraining,
   explore: mountExplore,
   "nn-backprop": mountNnBackprop,
+  broadcast: mountBroadcast,
   playground: mountPlayground,
+  task: mountTask,
+  "task-progress": mountTaskProgress,
+  exercise: mountExercise,
 };
 const NEAR = 600; // px above or below the viewport within which a widget counts as near it
 const OFFSCREEN_MOUNT_WAIT_MS = 3000; // off-screen widgets wait this long at most for Python's boot
 
 /**
- * Mount each `[data-widget]` element under `root` that names a known widget (the lesson's six and
- * the playground). A widget that fails says so in place; the rest still mount. `grid` is the explore
- * widget's grid of every setting (an object or a Promise of one; see lesson.widgets.explore_grid).
+ * Mount each `[data-widget]` element under `root` that names a known widget (WIDGETS). A widget that
+ * fails says so in place; the rest still mount. `grid` is the explore widget's grid of every setting (an
+ * object or a Promise of one; see lesson.widgets.explore_grid). `cells` is a Promise of the code cells'
+ * notebook, whose queue the tasks' checks join.
  * Returns {mounted: [{name, element, widget}] as they mount, all: a Promise resolved once every one is}.
  * Each mounted root gets `data-mounted`; the performance mark "widgets-all-mounted" is set at the end.
  * Performance measures, for the benchmark: "widget-mount NAME" per widget, "widgets-mount-now" for
  * the work done before this returns (what holds up the first paint).
  */
-export function mountWidgets({ bridge, initialState, root = document, grid }) {
+export function mountWidgets({ bridge, initialState, root = document, grid, cells }) {
   const started = performance.now();
   const mounted = [];
   const waiting = new Set([...root.querySelectorAll("[data-widget]")].filter((node) => Object.hasOwn(WIDGETS, node.dataset.widget)));
@@ -56,7 +65,7 @@ export function mountWidgets({ bridge, initialState, root = document, grid }) {
     const start = performance.now();
     try {
       if (!initialState?.[name]) throw new Error(`the page carries no data for the "${name}" widget`);
-      const widget = WIDGETS[name](node, { state: initialState[name], bridge, grid });
+      const widget = WIDGETS[name](node, { state: initialState[name], bridge, grid, cells });
       mounted.push({ name, element: node, widget });
     } catch (error) {
       console.error(`widget ${name}:`, error);

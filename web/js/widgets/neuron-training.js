@@ -4,9 +4,17 @@
 
 import { formatNumber } from "../views/format.js";
 import { createLossChart } from "../views/loss-chart.js";
-import { element, followPython, inputField, pythonMessage, radioGroup } from "./controls.js";
+import { element, inputField, radioGroup } from "./controls.js";
+import { liveCall } from "./live.js";
 
 const SCALES = [{ value: "linear", label: "Linear" }, { value: "log", label: "Log" }];
+const BUILT = "The chart shows the run the engine made when the page was built";
+const HINTS = {
+  static: `${BUILT}; once Python is running you can train again.`,
+  booting: `${BUILT}; once Python is running you can train again.`,
+  ready: "Change the learning rate or the number of steps and train again: the engine runs in your browser.",
+  failed: `${BUILT}: Python could not start here, so it cannot train again.`,
+};
 
 /** A field's number for Python, or null when it is empty (Python's message then says so). */
 const fieldNumber = (input) => (input.value.trim() === "" ? null : Number(input.value));
@@ -34,7 +42,7 @@ export function mountNeuronTraining(root, { state, bridge }) {
   const alert = element(root, "p", "widget-error");
   alert.setAttribute("role", "alert");
 
-  function show(result, source) {
+  function show(result) {
     chart.update(result.history);
     const first = result.history[0];
     const last = result.history.at(-1);
@@ -43,25 +51,22 @@ export function mountNeuronTraining(root, { state, bridge }) {
     summary.textContent = `${count} at learning rate ${result.lr}: the loss goes from ` +
       `${formatNumber(first.loss)} to ${formatNumber(last.loss)}, and the neuron's output y from ` +
       `${formatNumber(first.y)} to ${formatNumber(last.y)} (target ${result.target}).`;
-    Object.assign(root.dataset, { source, lr: String(result.lr), steps: String(result.steps) });
+    Object.assign(root.dataset, { lr: String(result.lr), steps: String(result.steps) });
   }
+
+  const live = liveCall(root, {
+    bridge, name: "neuron_training", status: hint, notes: HINTS, draw: show,
+    fromBuild: (args) => (args.lr === state.lr && args.steps === state.steps ? state : undefined),
+    refresh: false, // the build's run is the lesson's: it is re-run when the learner asks
+    refused: (message) => { alert.textContent = message; }, // Python checks the fields: its message names the problem
+    onEngine: (now) => { for (const control of [lr, steps, run]) control.disabled = now !== "ready"; },
+  });
 
   form.addEventListener("submit", (event) => {
     event.preventDefault();
     alert.textContent = "";
-    root.dataset.busy = "true";
-    bridge.call("neuron_training", { lr: fieldNumber(lr), steps: fieldNumber(steps) })
-      .then((result) => show(result, "python"), (error) => { alert.textContent = pythonMessage(error); })
-      .finally(() => delete root.dataset.busy);
+    live.request({ lr: fieldNumber(lr), steps: fieldNumber(steps) });
   });
-
-  followPython(bridge, (python) => {
-    const ready = python === "ready";
-    for (const control of [lr, steps, run]) control.disabled = !ready;
-    hint.textContent = ready
-      ? "Change the learning rate or the number of steps and train again: the engine runs in your browser."
-      : "The chart shows the run the engine made when the page was built; once Python is running you can train again.";
-  });
-  show(state, "static");
+  live.start({ lr: state.lr, steps: state.steps });
   return { element: root };
 }

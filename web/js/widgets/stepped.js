@@ -5,7 +5,8 @@
 import { whenPrinting } from "../print.js";
 import { setText } from "../views/changed.js";
 import { createGraphView } from "../views/graph.js";
-import { element, liveSliders, radioGroup, rangeField, stepLabel } from "./controls.js";
+import { element, radioGroup, rangeField, stepLabel } from "./controls.js";
+import { liveCall } from "./live.js";
 
 const PASSES = [{ value: "forward", label: "Forward" }, { value: "backward", label: "Backward" }];
 
@@ -14,10 +15,10 @@ const PASSES = [{ value: "forward", label: "Forward" }, { value: "backward", lab
  * Forward/Backward choice picks the pass and the Step slider runs over it; without, one slider runs
  * through the forward steps and on into the backward ones. `label` and `gapAlong` go to the graph
  * view. A state with `sliders` (see lesson.widgets.STEPPED_SLIDERS) gets a slider per input, and each
- * move re-runs Python's `call` through `bridge` (see liveSliders); the step shown stays where it was.
- * Returns {update(state)} for new data.
+ * move re-runs Python's `call` through `bridge` (see liveSliders; `needs` "numpy" for the Tensor engine);
+ * the step shown stays where it was. Returns {update(state)} for new data.
  */
-export function mountSteppedGraph(root, { state, passToggle = false, label, gapAlong, bridge, call }) {
+export function mountSteppedGraph(root, { state, passToggle = false, label, gapAlong, bridge, call, needs }) {
   root.replaceChildren();
   root.classList.add("widget", "widget-stepped");
   const inputs = state.sliders ? element(root, "div", "widget-controls widget-inputs") : null;
@@ -56,8 +57,11 @@ export function mountSteppedGraph(root, { state, passToggle = false, label, gapA
     setText(caption, step.text);
   }
 
-  render();
-  // On paper the graph is finished: its last step, with every value and gradient.
+  const update = (next) => { data = next; render(); };
+  if (inputs) liveSliders(root, inputs, element(root, "p", "widget-note"), { bridge, call, needs, state, draw: update });
+  else render();
+  // On paper the graph is finished: its last step, with every value and gradient (drawn after the first
+  // paint above, as a widget mounted for printing gets it at once).
   whenPrinting({
     before: () => {
       const last = data.backward.at(-1) ?? data.forward.at(-1);
@@ -66,7 +70,73 @@ export function mountSteppedGraph(root, { state, passToggle = false, label, gapA
     },
     after: render,
   });
-  const update = (next) => { data = next; render(); };
-  if (inputs) liveSliders(root, inputs, element(root, "p", "widget-note"), { bridge, call, state, draw: update });
   return { update };
+}
+
+const FROM_BUILD = "These numbers were computed by the engine when the page was built";
+const AT_BUILD = "so the sliders stay at the setting the page was built with.";
+/** What the note under a widget's sliders says in each state of the engine it needs (see followEngine). */
+const sliderNotes = (engine) => ({
+  static: `${FROM_BUILD}; moving a slider runs it live once ${engine} is ready.`,
+  booting: `Python is starting in the page. ${FROM_BUILD}; moving a slider runs it live once ${engine} is ready.`,
+  loading: `NumPy is loading in the page (the Tensor engine needs it). ${FROM_BUILD}; moving a slider runs it live once NumPy is ready.`,
+  ready: `Each slider move re-runs the engine live, in Python${engine === "NumPy" ? " with NumPy" : ""} in your browser.`,
+  failed: `Python could not start here, ${AT_BUILD}`,
+  "numpy-failed": `NumPy could not load here, ${AT_BUILD}`,
+  off: "The sliders stay at the setting the page was built with: this copy of the lesson has no NumPy, which the Tensor engine needs.",
+});
+const DESCRIBED_IN_FULL = 3; // sliders: with more, a setting is described by the ones moved from the build's
+
+/**
+ * Sliders (in `parent`) for the inputs of a widget's Python function `call`, re-run live through `bridge`
+ * (see liveCall). `state` is the build's result of `call`: {sliders: [{name, label?, group?, min, max, step}],
+ * settings: {name: value}, ...}; sliders of one `group` share a fieldset it names. Each move asks for the
+ * sliders' values and `draw(result)` draws the answer; `root` gets, per slider, the value of the setting
+ * drawn (`data-x="2"`). Where the engine cannot run (Python failed, no NumPy) the sliders go back to the
+ * build's setting and are disabled.
+ */
+function liveSliders(root, parent, note, { bridge, call, needs = "python", state, draw }) {
+  const groups = new Map();
+  const fieldFor = (group) => {
+    if (!group) return parent;
+    if (!groups.has(group)) {
+      const fieldset = element(parent, "fieldset", "slider-group");
+      element(fieldset, "legend", null, group);
+      groups.set(group, fieldset);
+    }
+    return groups.get(group);
+  };
+  const sliders = state.sliders.map(({ name, label = name, group, min, max, step }) => ({
+    name, label, ...rangeField(fieldFor(group), { label, min, max, step, value: state.settings[name] }) }));
+  const current = () => Object.fromEntries(sliders.map(({ name, input }) => [name, Number(input.value)]));
+  const isBuilt = (settings) => sliders.every(({ name }) => settings[name] === state.settings[name]);
+  const describe = (settings) => {
+    const named = sliders.filter(({ name }) => sliders.length <= DESCRIBED_IN_FULL || settings[name] !== state.settings[name]);
+    return named.length ? named.map(({ name, label }) => `${label} = ${settings[name]}`).join(", ") : "its starting inputs";
+  };
+
+  const live = liveCall(root, {
+    bridge, name: call, needs, status: note, notes: sliderNotes(needs === "numpy" ? "NumPy" : "Python"), describe,
+    fromBuild: (settings) => (isBuilt(settings) ? state : undefined),
+    draw: (result) => {
+      draw(result);
+      for (const [name, value] of Object.entries(result.settings)) root.dataset[name] = String(value);
+    },
+    onEngine: (now) => {
+      const usable = ["static", "booting", "loading", "ready"].includes(now);
+      for (const { input } of sliders) input.disabled = !usable;
+      if (usable) return;
+      for (const { name, input } of sliders) input.value = String(state.settings[name]);
+      onMove();
+    },
+  });
+
+  function onMove() {
+    for (const slider of sliders) slider.echo();
+    live.request(current());
+  }
+
+  for (const { input } of sliders) input.addEventListener("input", onMove);
+  for (const slider of sliders) slider.echo();
+  live.start(current());
 }

@@ -1,14 +1,14 @@
 // The playground's table of gradients: each variable's autograd gradient beside central differences and
-// whether the two agree. While predicting, the gradients wait behind the learner's guesses until revealed;
-// while stepping, each row shows only what the backward pass has reached.
+// whether the two agree. While predicting, the gradients wait behind the learner's guesses until revealed,
+// and Python judges each guess (lesson.exercises.judge_guess, as the exercises' answers are judged); while
+// stepping, each row shows only what the backward pass has reached.
 
 import { select } from "d3";
 import { changed, setText } from "../../views/changed.js";
 import { attributeText, formatNumber } from "../../views/format.js";
 import { element } from "../controls.js";
+import { pythonMessage } from "../live.js";
 
-// A guess is read as the expression field reads a number (lesson.expr), with a sign; nothing else.
-const GUESS_NUMBER = /^[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?$/;
 // The table's cells after the variable's name: [class, column heading].
 const CELLS = [["value", "Value"], ["grad", "Autograd"], ["numerical", "Numerical"], ["difference", "Difference"], ["guess", "Your guess"]];
 const COLUMNS = ["Variable", ...CELLS.map(([, heading]) => heading)];
@@ -16,17 +16,21 @@ const COLUMNS = ["Variable", ...CELLS.map(([, heading]) => heading)];
 /**
  * The table, then its notes (no variables; why the check differs), appended to `root`. `onReveal()` runs
  * when the learner asks for the gradients held back for predicting (Reveal, or Enter in a guess), so that
- * the graph can show them too. Returns {update(result, mode, step), hides(mode), reset()}.
+ * the graph can show them too. `judge(guess, gradient)` resolves with Python's verdict on a guess.
+ * Returns {update(result, mode, step), hides(mode), reset()}.
  */
-export function createGradientCheckTable(root, { onReveal }) {
+export function createGradientCheckTable(root, { onReveal, judge }) {
   const { wrapper, table, caption, body, reveal } = frame(root);
   const noInputs = element(root, "p", "widget-note playground-no-inputs",
     "The expression has no variables, so there is no gradient to check: every number in it is a constant.");
   const checkNote = element(root, "p", "widget-note playground-check-note");
   let revealed = false;
   const guesses = new Map(); // variable name -> the text of its guess
+  const verdicts = new Map(); // variable name -> {guess, text}: Python's verdict on that guess
+  let judging = 0; // bumped by reset(): a verdict on the guesses of an earlier expression is dropped
   let mode = "all";
   let result = null;
+  let step = null;
 
   /** Whether the gradients are held back for predicting, in mode `inMode`. */
   const hides = (inMode) => inMode === "predict" && !revealed;
@@ -35,6 +39,8 @@ export function createGradientCheckTable(root, { onReveal }) {
   function reset() {
     revealed = false;
     guesses.clear();
+    verdicts.clear();
+    judging++;
   }
 
   /** A row as shown: while predicting, nothing of the gradient; while stepping, the gradient so far (`shownGrad`,
@@ -59,9 +65,10 @@ export function createGradientCheckTable(root, { onReveal }) {
   }
 
   /** Fill the table from Python's `newResult` in mode `newMode`, at backward step `step` ({index, grads}) or null. */
-  function update(newResult, newMode, step) {
+  function update(newResult, newMode, newStep) {
     result = newResult;
     mode = newMode;
+    step = newStep;
     const predicting = mode === "predict";
     const hidden = hides(mode);
     const rows = result.variables.map((r) => shownRow(r, hidden, step));
@@ -91,7 +98,10 @@ export function createGradientCheckTable(root, { onReveal }) {
             .attr("type", "text")
             .attr("inputmode", "decimal")
             .attr("size", 8)
-            .on("input", function (_, r) { guesses.set(r.name, this.value); })
+            .on("input", function (_, r) {
+              guesses.set(r.name, this.value);
+              if (revealed) judgeGuess(r);
+            })
             .on("keydown", (event) => { if (event.key === "Enter") revealGradients(); });
         guess.append("span").attr("class", "guess-result");
         return tr;
@@ -127,23 +137,33 @@ export function createGradientCheckTable(root, { onReveal }) {
     return `∂${result?.trace.output ?? "f"}/∂${name}`;
   }
 
-  /** What to say of the learner's guess beside a revealed gradient: right, right as shown, off by how much, or not a number. */
+  /** What Python said of the learner's guess beside a revealed gradient (right, close, off by how much, or unreadable). */
   function guessVerdict(row, hidden) {
     const guess = guesses.get(row.name);
     if (hidden || guess === undefined || guess.trim() === "" || row.grad === null) return "";
-    const text = guess.trim().replace(/^\u2212/, "-"); // a typographic minus reads as "-"
-    if (!GUESS_NUMBER.test(text)) return " (not a number: type a decimal such as -0.25 or 1e-3)";
-    const number = Number(text);
-    if (number === row.grad) return " (exactly right)";
-    if (formatNumber(number) === formatNumber(row.grad)) return " (right to the digits shown)";
-    return ` (off by ${formatNumber(Math.abs(number - row.grad))})`;
+    const verdict = verdicts.get(row.name);
+    return verdict?.guess === guess ? ` (${verdict.text})` : " (checking\u2026)";
   }
 
-  /** Show the gradients held back for predicting, judging each guess. */
+  /** Ask Python to judge the guess for `row`'s gradient; redraw with its verdict, unless the guess or expression changed meanwhile. */
+  function judgeGuess(row) {
+    const guess = guesses.get(row.name);
+    if (guess === undefined || guess.trim() === "" || row.grad === null) return;
+    const round = judging;
+    const settle = (text) => {
+      if (round !== judging || guesses.get(row.name) !== guess) return;
+      verdicts.set(row.name, { guess, text });
+      update(result, mode, step);
+    };
+    judge(guess, row.grad).then((verdict) => settle(verdict.summary), (error) => settle(`not judged: ${pythonMessage(error)}`));
+  }
+
+  /** Show the gradients held back for predicting, and have Python judge each guess. */
   function revealGradients() {
     if (mode !== "predict" || revealed) return;
     revealed = true;
     onReveal();
+    for (const row of result.variables) judgeGuess(row);
   }
 
   reveal.addEventListener("click", revealGradients);

@@ -1,12 +1,14 @@
 // Widget "playground": any scalar expression the learner types becomes the engine's graph, live.
 // Python parses the text (it is never run as Python), builds the graph, runs backward and checks the
 // gradients numerically (lesson.playground); these modules lay out what comes back and compute nothing.
-// This one mounts the parts, keeps the state (one call to Python at a time) and the shareable link.
+// This one mounts the parts, keeps the state (one call to Python at a time, see liveCall) and the
+// shareable link.
 
 import { whenPrinting } from "../../print.js";
 import { setText } from "../../views/changed.js";
 import { createGraphView } from "../../views/graph.js";
-import { element, followPython, pythonMessage, radioGroup, rangeField, stepLabel } from "../controls.js";
+import { element, radioGroup, rangeField, stepLabel } from "../controls.js";
+import { liveCall, pythonMessage } from "../live.js";
 import { createExpressionField } from "./expression-field.js";
 import { createGradientCheckTable } from "./gradient-check-table.js";
 import { createVariableSliders } from "./variable-sliders.js";
@@ -46,40 +48,25 @@ export function mountPlayground(root, { state, bridge }) {
   const undefinedNote = element(root, "p", "widget-error playground-undefined");
   undefinedNote.setAttribute("role", "status");
 
-  const check = createGradientCheckTable(root, { onReveal: draw });
-  const status = element(root, "p", "widget-note");
-  status.setAttribute("role", "status");
-
+  const judge = (guess, gradient) => bridge.call("judge_guess", { guess, expected: gradient });
+  const check = createGradientCheckTable(root, { onReveal: draw, judge });
   const view = { mode: "all", result: null };
-  let python = "static";
   let touched = false; // the URL fragment is ours to write only once the learner has used the playground
   let pendingLink = location.hash.startsWith(LINK_PREFIX) ? location.hash : null;
-  let inFlight = false; // at most one call to Python at a time: a drag sends the newest values, not every one
-  const waiting = []; // resolvers of run() calls the next call answers
+  const built = { expression: state.expression, values: state.values };
+  const status = element(root, "p", "widget-note");
+  const live = liveCall(root, {
+    bridge, name: "playground", status, notes: SOURCES,
+    fromBuild: (args) => (JSON.stringify(args) === JSON.stringify(built) ? state.result : undefined),
+    draw: (result, { source, args, superseded }) => show(result, args.expression, source, superseded),
+    // Once Python is ready: a linked state if the page was opened with one, else the current one, live.
+    refresh: false,
+    onEngine: (now) => { if (now === "ready") (pendingLink ? openLink(pendingLink) : run()); },
+  });
 
   /** Run the current expression at the current values in Python: resolves once an answer sent after this
    * call is drawn. One call is in flight at a time; edits meanwhile are sent together, as the newest state. */
-  function run() {
-    const done = new Promise((resolve) => waiting.push(resolve));
-    if (!inFlight) send();
-    return done;
-  }
-
-  function send() {
-    inFlight = true;
-    root.dataset.busy = "true";
-    const answered = waiting.splice(0);
-    const text = expression.text;
-    bridge.call("playground", { expression: text, values: sliders.values() }).then(
-      (result) => show(result, text, "python"),
-      (error) => { status.textContent = `Python did not answer: ${pythonMessage(error)}`; },
-    ).finally(() => {
-      inFlight = false;
-      for (const resolve of answered) resolve();
-      if (waiting.length) send();
-      else delete root.dataset.busy;
-    });
-  }
+  const run = () => live.request({ expression: expression.text, values: sliders.values() });
 
   function edited() {
     touched = true;
@@ -87,18 +74,17 @@ export function mountPlayground(root, { state, bridge }) {
     return run();
   }
 
-  function show(result, text, source) {
-    root.dataset.source = source;
+  function show(result, text, source, superseded) {
     if (result.error) {
       root.dataset.state = "error";
-      expression.refuse(result.error, text, { now: source !== "python", superseded: waiting.length > 0 });
+      expression.refuse(result.error, text, { now: source !== "python", superseded });
       return; // the last good graph stays, so a typo does not blank the page
     }
     expression.accept(result.normalized);
     // A new expression starts its backward pass at step 0; new values for the same one keep the step.
     if (view.result?.normalized !== result.normalized) stepper.input.value = "0";
     view.result = result;
-    sliders.sync(result.variables, waiting.length > 0);
+    sliders.sync(result.variables, superseded);
     root.dataset.expression = result.normalized;
     root.dataset.link = result.link ?? "";
     root.dataset.state = result.undefined ? "undefined" : "ok";
@@ -174,13 +160,7 @@ export function mountPlayground(root, { state, bridge }) {
   window.addEventListener("hashchange", () => {
     if (location.hash.startsWith(LINK_PREFIX) && location.hash !== `#${view.result?.link}`) openLink(location.hash);
   });
-  followPython(bridge, (now) => {
-    python = now;
-    status.textContent = SOURCES[now] ?? SOURCES.static;
-    if (now === "ready") (pendingLink ? openLink(pendingLink) : run()); // redraw from live Python
-  });
-
-  show(state.result, state.expression, "static");
-  if (pendingLink) status.textContent = `${SOURCES[python] ?? ""} The linked expression opens once Python is ready.`;
+  live.start(built); // the build's graph; once Python is ready, onEngine asks for the live one
+  if (pendingLink && !live.ready) status.textContent += " The linked expression opens once Python is ready.";
   return { element: root, run };
 }
