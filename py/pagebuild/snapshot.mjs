@@ -8,7 +8,7 @@
 // memory), so the snapshot has the standard library modules that importing it needs already imported;
 // then, after the snapshot is taken, NumPy is installed from the wheel as the page installs it,
 // imported, and its modules compiled to .pyc files by this same Python: the page carries the wheel's
-// files and those .pyc files as one block, which installs with one gunzip (the wheel's 338 entries each
+// files (less BUILD_ONLY's) and those .pyc files as one block, which installs with one gunzip (the wheel's 338 entries each
 // inflated took it longer).
 
 import { readFileSync, writeFileSync } from "node:fs";
@@ -16,6 +16,11 @@ import { dataSegment, packSnapshot } from "../../web/js/runtime/memory.js";
 import { bootPyodide, takeSnapshot } from "../../web/js/runtime/pyodide-internals.js";
 import { importLesson, installInSitePackages, packFiles, writeSources } from "../../web/js/runtime/python.js";
 import { unzip } from "./unzip.mjs";
+
+// Files of NumPy's wheel that Python never reads when it runs NumPy: type stubs, and the C headers,
+// static libraries, Cython declarations and C sources for building against NumPy, which a page cannot.
+// Left out of the page's block (0.3 MB of it), as of the install here, which shows NumPy imports without them.
+const BUILD_ONLY = /\.(pyi|h|a|pxd|c)$/;
 
 // Imported by `import numpy` on Pyodide 0.27.7 (measured: the stdlib modules in sys.modules after it,
 // less those before); the report lists any it missed.
@@ -57,7 +62,7 @@ json.dumps(sorted({name.partition(".")[0] for name, module in list(sys.modules.i
  * Fails unless NumPy imports.
  */
 async function compileNumpy(wheel) {
-  const wheelFiles = await unzip(wheel);
+  const wheelFiles = (await unzip(wheel)).filter(({ path }) => !BUILD_ONLY.test(path));
   installInSitePackages(pyodide, wheelFiles);
   pyodide.pyimport("numpy");
   const missed = stdlibModules().filter((name) => !stdlibBefore.has(name));
