@@ -83,14 +83,16 @@ DRAWN_JS = """async () => {
 }"""
 
 # The sliders whose latency is measured: (table label, widget name, the slider's accessible name, the
-# widget root's data- attribute that shows the value drawn, the p95 target in ms). A widget's root
+# key in the widget root's dataset that shows the value drawn, the p95 target in ms). A widget's root
 # carries data-source="python" once Python's answer is drawn.
 SLIDERS = [
     ("explore slider", "explore", "a", "a", 8),
+    ("nn-backprop slider", "nn-backprop", "W row 1, column 2", "W12", 16),
 ]
 
 # In the page: move a widget's slider `count` times; for each, ms from the input event until the
-# widget shows Python's answer for that value (its data-KEY attribute, set after drawing).
+# widget shows Python's answer for that value (root.dataset[KEY], set after drawing, compared with the
+# slider's value as the slider reads it back: 0.1 steps summed are not the values it holds).
 # `paced`: each move waits for the next animation frame, as a dragged slider's input events come (one
 # per frame at most, at its start, so the frame that follows renders the move before Python answers);
 # otherwise each move follows the last answer at once, the harder case: a move's answer often waits
@@ -100,19 +102,21 @@ SLIDER_JS = """async ([widget, name, key, count, paced]) => {
   root.scrollIntoView();
   const slider = [...root.querySelectorAll('input[type="range"]')].find((s) => s.labels[0]?.textContent.trim().startsWith(name)
                  || s.getAttribute("aria-label") === name);
+  const attribute = "data-" + key.replace(/[A-Z]/g, (letter) => "-" + letter.toLowerCase()); // as dataset names it
   const values = []; for (let v = Number(slider.min); v <= Number(slider.max); v += Number(slider.step)) values.push(v);
   const times = [];
   for (let i = 0; i < count; i++) {
     const value = values[(i * 7 + 3) % values.length] === Number(slider.value) ? values[(i * 7 + 4) % values.length] : values[(i * 7 + 3) % values.length];
-    const shown = new Promise((resolve) => {
-      const observer = new MutationObserver(() => {
-        if (root.dataset[key] === String(value) && root.dataset.source === "python") { observer.disconnect(); resolve(); }
-      });
-      observer.observe(root, { attributes: true, attributeFilter: [`data-${key}`, "data-source"] });
-    });
     if (paced) await new Promise((resolve) => requestAnimationFrame(resolve));
     const start = performance.now();
     slider.value = String(value);
+    const held = slider.value;
+    const shown = new Promise((resolve) => {
+      const observer = new MutationObserver(() => {
+        if (root.dataset[key] === held && root.dataset.source === "python") { observer.disconnect(); resolve(); }
+      });
+      observer.observe(root, { attributes: true, attributeFilter: [attribute, "data-source"] });
+    });
     slider.dispatchEvent(new Event("input", { bubbles: true }));
     await shown;
     times.push(performance.now() - start);
