@@ -67,7 +67,7 @@ TIMELINE = [
     ("snapshot decoded (by the decoding worker)", "python:snapshot-decoded"),
     ("Pyodide loaded from the snapshot", "python:pyodide-loaded"),
     ("data-python=ready", "python-ready"),
-    ("NumPy's files written (unzipped by the decoding worker)", "python:numpy-installed"),
+    ("NumPy's files written (gunzipped by the decoding worker when asked)", "python:numpy-installed"),
     ("NumPy imported", "python:numpy-imported"),
     ("data-numpy=ready", "numpy-ready"),
 ]
