@@ -21,8 +21,7 @@ export const EDITOR_HINT = editorHint("runs the cell");
 export function makeEditor(code, { label, hint, onRun }) {
   code.contentEditable = "plaintext-only";
   code.tabIndex = 0; // focusable as contenteditable already; said explicitly so checkers see the scrolling box's focusable content
-  const box = code.closest("pre");
-  if (box) markScrollRegion(box, false); // the editor is the box's focusable content: one Tab stop, not two
+  markScrollRegion(code.parentElement, false); // the editor is its scrolling box's focusable content: one Tab stop, not two
   code.spellcheck = false;
   code.setAttribute("role", "textbox");
   code.setAttribute("aria-multiline", "true");

@@ -15,14 +15,15 @@ export function markScrollRegion(node, scrolls, label) {
 }
 
 /**
- * Keep every code block and table under `root` (a `<pre>` but a cell's output, which wraps; a `.table-scroll`) reachable from the keyboard
- * while it scrolls sideways, each region named after what it holds. A box the browser has not laid out
+ * Keep every code block and table under `root` (a `<pre>` but a cell's output, which wraps; a task's code
+ * before its editor is made; a `.table-scroll`) reachable from the keyboard while it scrolls sideways,
+ * each region named after what it holds. A box the browser has not laid out
  * yet (content-visibility skips blocks far from the viewport) cannot be measured: it counts as scrolling
  * until it is, so Tab never misses one; a change of the lesson's width puts the unmeasured ones back so.
  * A box holding an editor is left alone: the editor is its focusable content.
  */
 export function keepScrollingBoxesReachable(root) {
-  const boxes = [...root.querySelectorAll("pre:not(.cell-output), .table-scroll")];
+  const boxes = [...root.querySelectorAll("pre:not(.cell-output), .table-scroll, .task-source")];
   const labels = regionLabels(boxes);
   const laidOut = (box) => (box.firstElementChild ?? box).checkVisibility({ contentVisibilityAuto: true });
   const update = (box, measure) => {
