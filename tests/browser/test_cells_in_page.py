@@ -252,7 +252,8 @@ def test_code_too_wide_for_its_box_shows_it_and_scrolls_from_the_keyboard(page, 
     blocks = page.evaluate(CODE_BLOCKS_JS)
     assert all(block["shadow"] for block in blocks)  # the edge shadow that says more is there
     wide = [block for block in blocks if block["scrolls"]]
-    assert all((b["tabindex"], b["name"]) == ("0", "Code, scrolls sideways") for b in wide), wide
+    assert all(b["tabindex"] == "0" and b["name"].endswith(", scrolls sideways") for b in wide), wide
+    assert len({b["name"] for b in wide}) == len(wide), wide  # each region named after its cell or function
     assert all(b["tabindex"] is None for b in blocks if not b["scrolls"])  # no needless Tab stops
     listings = [b["listing"] for b in blocks if b["listing"]]
     assert len(listings) > 20
