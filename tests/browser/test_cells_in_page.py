@@ -314,6 +314,7 @@ CODE_BLOCKS_JS = """async () => {
     if (pre.querySelector('[contenteditable]')) continue;  // an editable cell's code is focusable already
     pre.scrollIntoView({block: 'center', behavior: 'instant'});
     for (let i = 0; i < 3; i++) await frame();
+    pre.dataset.scanned = index;  // widgets and tasks add blocks while mounting: find this one again by its mark
     const listing = pre.closest('figure.engine-source');
     found.push({index, listing: listing ? listing.id : null, scrolls: pre.scrollWidth > pre.clientWidth + 1,
                 tabindex: pre.getAttribute('tabindex'), name: pre.getAttribute('aria-label'),
@@ -341,7 +342,7 @@ def test_code_too_wide_for_its_box_shows_it_and_scrolls_from_the_keyboard(page, 
         assert "source-autodiff-tensor-Tensor-init" in [b["listing"] for b in wide]  # longer than a phone is wide
     if not wide:
         return  # nothing scrolls at this width, so there is no scrolling to try
-    listing = page.locator(".lesson pre").nth(wide[0]["index"])
+    listing = page.locator(f'.lesson pre[data-scanned="{wide[0]["index"]}"]')
     listing.scroll_into_view_if_needed()
     listing.screenshot(path=str(screenshot_dir / f"code-scrolls-{width}.png"))
     listing.focus()
