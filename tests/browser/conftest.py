@@ -8,7 +8,8 @@ console error or on any request leaving dist/.
     def test_other(http_page): ...       # the same page over a local static server
     def test_both(lesson_page): ...      # parametrized over both
     def test_read(static_lesson): ...    # a shared page with Python held back, reloaded for each test
-    def test_live(live_lesson): ...      # a shared page with Python ready (its module's; reset it yourself)
+    def test_live(live_lesson): ...      # a shared page with Python ready (its module's; set back what you change)
+    def test_live_both(live_lessons): ...  # the same from file:// and over http
 
 A test marked `fresh_browser` gets a Chromium of its own with a fresh profile (for tests of the boot or
 of a fault, where nothing may be left over from another test). A shared page's guard is checked after
@@ -150,13 +151,13 @@ def file_alone(browser):
 class SharedPage:
     """A lesson page kept open across a module's tests, with its own guard."""
 
-    def __init__(self, browser, dist, http_root, init_script=None):
-        self.guard = Guard(allowed_places(dist, http_root))
+    def __init__(self, browser, url, allowed, init_script=None):
+        self.guard = Guard(allowed)
         self.context = browser.new_context()
         if init_script:
             self.context.add_init_script(init_script)
         self.guard.watch(self.context)
-        self.page = open_page(self.context, (dist / "lesson.html").as_uri())
+        self.page = open_page(self.context, url)
 
     def check(self):
         """Fail on what the guard saw since the last check, and start afresh."""
@@ -178,8 +179,8 @@ class SharedPage:
 
 @pytest.fixture(scope="module")
 def shared_static(browser, dist, http_root):
-    """The lesson with Python held back, for a module's tests."""
-    shared = SharedPage(browser, dist, http_root, HOLD_PYTHON_BACK)
+    """The lesson from file:// with Python held back, for a module's tests."""
+    shared = SharedPage(browser, (dist / "lesson.html").as_uri(), allowed_places(dist, http_root), HOLD_PYTHON_BACK)
     yield shared
     shared.close()
     shared.check()
@@ -196,25 +197,48 @@ def static_lesson(shared_static):
     shared_static.check()
 
 
-@pytest.fixture(scope="module")
-def shared_live(browser, dist, http_root):
-    """The lesson with Python ready, for a module's tests."""
-    shared = SharedPage(browser, dist, http_root)
+def booted(browser, url, allowed):
+    """A shared page at `url` once Python is ready in it, closed (and its guard checked) at the end."""
+    shared = SharedPage(browser, url, allowed)
     wait_for_python(shared.page)
     yield shared
     shared.close()
     shared.check()
 
 
+@pytest.fixture(scope="module")
+def shared_live(browser, dist, http_root):
+    """The lesson from file:// with Python ready, for a module's tests."""
+    yield from booted(browser, (dist / "lesson.html").as_uri(), allowed_places(dist, http_root))
+
+
+@pytest.fixture(scope="module")
+def shared_live_http(browser, dist, http_root):
+    """The lesson over http with Python ready, for a module's tests."""
+    yield from booted(browser, http_root + "lesson.html", allowed_places(dist, http_root))
+
+
+def lend(request, shared):
+    """Lend a shared page to one test: afterwards its screen is set back, it is reloaded if the test failed
+    or the guard saw an error (the next test gets a working page), and the guard is checked."""
+    yield shared.page
+    shared.set_back()
+    if failed(request) or shared.guard.errors:
+        shared.page.reload()
+        wait_for_python(shared.page)
+    shared.check()
+
+
 @pytest.fixture
 def live_lesson(request, shared_live):
-    """The shared page with Python ready. A test puts back what it changes; after a failure it is reloaded."""
-    yield shared_live.page
-    shared_live.set_back()
-    if failed(request) or shared_live.guard.errors:
-        shared_live.page.reload()
-        wait_for_python(shared_live.page)
-    shared_live.check()
+    """The shared page from file:// with Python ready. A test puts back what it changes."""
+    yield from lend(request, shared_live)
+
+
+@pytest.fixture(params=["file", "http"])
+def live_lessons(request):
+    """The shared page with Python ready from file:// and, in a second run of the test, over http."""
+    yield from lend(request, request.getfixturevalue({"file": "shared_live", "http": "shared_live_http"}[request.param]))
 
 
 def pytest_collection_modifyitems(items):
