@@ -229,6 +229,7 @@ def test_packed_snapshot_keeps_only_non_zero_pages_and_unpacks_exactly():
     assert unpack_snapshot(packed, wasm) == snapshot
 
 
+@pytest.mark.slow
 def test_javascript_unpacks_the_snapshot_from_the_same_wasm(tmp_path):
     """memory.js rebuilds the snapshot from its packed form streamed in small uneven chunks, and makes the
     same initial memory image from the real wasm as the build does."""
@@ -271,6 +272,7 @@ def test_initial_memory_refuses_what_is_not_wasm():
         initial_memory(b"PK\3\4 a zip")
 
 
+@pytest.mark.slow
 def test_build_refuses_a_numpy_wheel_that_is_not_the_locked_one(tmp_path):
     lock = json.loads((PYODIDE / "pyodide-lock.json").read_text())
     (tmp_path / lock["packages"]["numpy"]["file_name"]).write_bytes(b"not numpy")
@@ -280,6 +282,7 @@ def test_build_refuses_a_numpy_wheel_that_is_not_the_locked_one(tmp_path):
     assert "but pyodide-lock.json expects" in done.stderr and "Traceback" not in done.stderr
 
 
+@pytest.mark.slow
 def test_build_names_the_missing_numpy_wheel(tmp_path):
     done = subprocess.run([sys.executable, str(ROOT / "build.py"), "--pyodide-packages", str(tmp_path)],
                           capture_output=True, text=True)

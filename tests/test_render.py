@@ -659,6 +659,7 @@ json.dumps({"version": sys.version_info[:2], "numpy": "numpy" in sys.modules,
 """
 
 
+@pytest.mark.slow
 def test_engine_cells_print_the_same_in_pyodide_as_at_build_time(page, tmp_path):
     import shutil
     import subprocess
@@ -734,6 +735,7 @@ def chromium(lesson, tmp_path_factory):
         yield open_page
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 def test_at_375_px_only_code_scrolls_sideways(chromium, scheme):
     context, page = chromium(375, scheme)
@@ -752,6 +754,7 @@ def test_at_375_px_only_code_scrolls_sideways(chromium, scheme):
     assert overflow["tocOpen"] is False  # the contents start collapsed on a phone
 
 
+@pytest.mark.slow
 def test_theme_follows_the_system_until_the_toggle_pins_it(chromium):
     state = """() => ({theme: document.documentElement.dataset.theme ?? null,
                       pressed: document.getElementById('theme-toggle').getAttribute('aria-pressed'),
@@ -773,6 +776,7 @@ def test_theme_follows_the_system_until_the_toggle_pins_it(chromium):
         context.close()
 
 
+@pytest.mark.slow
 def test_the_theme_toggle_shows_its_state_in_words_and_looks(chromium):
     look = """() => { const button = document.getElementById('theme-toggle');
                       const mark = button.querySelector('.theme-toggle-state');
@@ -792,6 +796,7 @@ def test_the_theme_toggle_shows_its_state_in_words_and_looks(chromium):
         context.close()
 
 
+@pytest.mark.slow
 def test_the_contents_sidebar_fits_the_screen_below_the_header(chromium):
     boxes = """() => { const toc = document.querySelector('.toc').getBoundingClientRect();
                        const header = document.querySelector('.site-header').getBoundingClientRect();
@@ -812,6 +817,7 @@ def test_the_contents_sidebar_fits_the_screen_below_the_header(chromium):
         context.close()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("width", [375, 1280])
 def test_no_line_starts_with_the_punctuation_after_a_formula(chromium, width):
     context, page = chromium(width, "light")
