@@ -366,3 +366,16 @@ def test_cached_files_are_written_whole(tmp_path):
     write_cached(tmp_path / "entry.bin", b"x" * 1000)
     assert [p.name for p in tmp_path.iterdir()] == ["entry.bin"]  # no partial file left behind
     assert read_cached(tmp_path / "entry.bin") == b"x" * 1000
+
+
+def test_static_figures_follow_each_widget_and_insert_text_as_text():
+    from lesson.widgets import initial_state
+    from pagebuild.noscript import with_static_figures
+
+    state = initial_state()
+    state["playground"]["result"]["normalized"] = "<script>alert(1)</script>"
+    body = '<div class="widget" data-widget="playground"></div><div class="widget" data-widget="forward-steps"></div>'
+    page = with_static_figures(body, state)
+    assert page.count("<noscript>") == 2
+    assert "<script>" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert with_static_figures('<div class="widget" data-widget="task"></div>', {}) == '<div class="widget" data-widget="task"></div>'

@@ -23,15 +23,17 @@ def lesson_content(numpy_live: bool) -> LessonContent:
     """Render the lesson (running its cells on CPython) and compute the widgets' state for the first paint."""
     from lesson import exercises, tasks
     from lesson.widgets import explore_grid, initial_state
+    from pagebuild.noscript import with_static_figures
     from pagebuild.render import render_lesson, toc_html
 
     rendered = render_lesson(numpy_live=numpy_live)
     # The tasks' hints and solutions and the track's order ("task", "task-progress"), the exercises' answer parts.
     state = {**initial_state(), **tasks.initial_state(), "exercise": exercises.initial_state()}
     # The explore grid (every slider setting) is most of the widgets' data and not needed to paint:
-    # it has its own block, read after the first paint (older initial states still carry it inline).
-    assets = {} if "grid" in state["explore"] else {"explore-grid.json": explore_grid()}
-    return LessonContent(rendered.title, toc_html(rendered.toc), rendered.body_html, state, assets, rendered.outputs)
+    # it has its own block, read after the first paint.
+    assets = {"explore-grid.json": explore_grid()}
+    body = with_static_figures(rendered.body_html, state)  # what a reader with JavaScript off sees in each figure
+    return LessonContent(rendered.title, toc_html(rendered.toc), body, state, assets, rendered.outputs)
 
 
 def index_page(target: str) -> bytes:
