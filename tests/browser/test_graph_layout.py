@@ -5,7 +5,7 @@ stepping scrolls the step's nodes into view inside the graph's own scroller, nev
 
 import pytest
 
-from harness import wait_until
+from harness import after_frames, wait_until
 from lesson import widgets
 from test_playground_page import live, open_link
 from test_widgets_in_page import all_mounted, check_readable, drawn_nodes, screenshot_dir  # noqa: F401 (a fixture used by name)
@@ -185,7 +185,6 @@ def test_at_1280_px_the_whole_nn_backprop_graph_is_on_screen(static_lesson, scre
 # or a CSS animation or transition running on it.
 GLIDING = """(w) => [...w.querySelectorAll('[data-node], [data-node] *')].some((n) => n.__transition)
                    || w.getAnimations({subtree: true}).length > 0"""
-AFTER_FRAMES = """(count) => new Promise((done) => { const next = (left) => left ? requestAnimationFrame(() => next(left - 1)) : done(true); next(count); })"""
 
 
 def test_resizing_turns_the_graph_and_back_without_changing_what_it_shows(static_lesson):
@@ -201,7 +200,7 @@ def test_resizing_turns_the_graph_and_back_without_changing_what_it_shows(static
         transforms = "(w) => [...w.querySelectorAll('[data-node]')].map((n) => n.getAttribute('transform'))"
         now = widget.evaluate(transforms)
         assert not widget.evaluate(GLIDING), f"the boxes glide after turning {direction}"
-        page.evaluate(AFTER_FRAMES, 10)   # a glide would have moved them on every frame
+        after_frames(page, 10)   # a glide would have moved them on every frame
         assert widget.evaluate(transforms) == now, f"the boxes moved after turning {direction}"
         shown[direction] = drawn_nodes(widget), widget.locator("[data-node]").evaluate_all(
             "(nodes) => nodes.map((n) => [n.dataset.node, n.dataset.active, n.dataset.kind])")
