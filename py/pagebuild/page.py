@@ -77,7 +77,7 @@ def fill_page(template: str, *, title: str, styles: list[str], toc: str, body: s
         "toc": ascii_html(toc),
         "body": ascii_html(body),
         "initial_state": json_script("initial-state", initial_state),
-        "numpy": "live" if numpy_live else "static",
+        "numpy": "loading" if numpy_live else "off",
         "page_script": f"<script>{page_script}</script>",
         "mount_script": f"<script>{MOUNT_SCRIPT}</script>",
     }

@@ -47,10 +47,8 @@ REPO = Path(__file__).resolve().parents[2]
 LESSON_DIR = REPO / "web" / "lesson"
 TORCH_OUTPUTS = "torch_outputs.json"
 RECORD_COMMAND = "python -m pagebuild.record_torch"
-# The note (HTML) on a NumPy cell of a build without NumPy: what the learner sees, and why.
-NUMPY_NOT_LIVE = ("This cell shows its build-time output: the in-browser Python has no NumPy in this build"
-                  " (NumPy ships only in Pyodide's full distribution;"
-                  " <code>python build.py --pyodide-packages DIR</code> bundles it)")
+# The note (HTML) on a NumPy cell of a page built without NumPy: what the learner sees, and why.
+NUMPY_NOT_LIVE = "This copy of the lesson has no NumPy, so this cell shows what it printed when the page was built."
 CELL_KINDS = ("engine", "numpy", "torch")
 CALLOUTS = {"tip": "Tip", "note": "Note"}
 NAME = re.compile(r"[a-z0-9][a-z0-9-]*\Z")

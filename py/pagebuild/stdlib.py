@@ -3,32 +3,32 @@
 import io
 import zipfile
 
-# Imported while Pyodide boots (measured: sys.modules after a plain loadPyodide in Node).
+# Imported while Pyodide 0.27.7 boots and the lesson imports (measured: sys.modules after a plain
+# loadPyodide in Node and `import lesson.api`), and what Pyodide's own modules may import later.
 NEEDED_TO_BOOT = {
-    "__future__", "_collections_abc", "_colorize", "_compat_pickle", "_opcode_metadata", "_py_warnings",
-    "_pyodide", "_ssl", "_weakrefset",
-    "_sitebuiltins", "_sysconfigdata__emscripten_wasm32-emscripten", "abc", "annotationlib", "ast",
-    "asyncio", "base64", "bisect", "bz2", "codecs", "codeop", "collections", "compression",
-    "concurrent", "contextlib", "contextvars", "copy", "copyreg", "dataclasses", "dis", "encodings",
-    "enum", "fnmatch", "functools", "genericpath", "glob", "heapq", "importlib", "inspect", "io",
-    "keyword", "linecache", "locale", "logging", "lzma", "ntpath", "opcode", "operator", "os",
-    "pathlib", "posixpath", "pyodide", "random", "re", "reprlib", "selectors", "shutil", "signal",
-    "site", "socket", "ssl", "stat", "string", "struct", "subprocess", "sysconfig", "tempfile",
-    "textwrap", "threading", "token", "tokenize", "traceback", "types", "typing", "warnings",
-    "weakref", "zipfile", "zipimport", "site-packages",
+    "_collections_abc", "_compression", "_pyodide", "_sitebuiltins", "_sysconfigdata__emscripten_wasm32-emscripten",
+    "_weakrefset", "abc", "ast", "asyncio", "bisect", "bz2", "codecs", "collections", "concurrent", "contextlib",
+    "contextvars", "copy", "copyreg", "dataclasses", "dis", "encodings", "enum", "fnmatch", "functools",
+    "genericpath", "glob", "heapq", "importlib", "inspect", "io", "ipaddress", "json", "keyword", "linecache",
+    "locale", "logging", "ntpath", "numbers", "opcode", "operator", "os", "pathlib", "posixpath", "pyodide",
+    "random", "re", "reprlib", "selectors", "shutil", "signal", "site", "socket", "stat", "string", "struct",
+    "subprocess", "sysconfig", "tempfile", "textwrap", "threading", "token", "tokenize", "traceback", "types",
+    "typing", "urllib", "warnings", "weakref", "zipfile", "zipimport", "site-packages",
 }
+# Imported by `import numpy` and by numpy.random's seeding (secrets, hmac, base64), measured likewise;
+# py_compile makes NumPy's .pyc files at build time.
+FOR_NUMPY = {"__future__", "_compat_pickle", "base64", "ctypes", "hmac", "pickle", "platform", "py_compile", "secrets"}
 # What a learner editing a cell may reasonably import, and what the lesson's own code uses.
 FOR_LEARNERS = {
-    "array", "cmath", "datetime", "_pydatetime", "decimal", "_pydecimal", "fractions", "itertools",
-    "json", "numbers", "pprint", "statistics", "timeit", "difflib", "graphlib", "hashlib",
-    "colorsys", "_strptime", "calendar", "queue", "urllib", "ipaddress",
+    "calendar", "datetime", "_pydatetime", "_pydecimal", "_pylong", "decimal", "fractions", "pprint", "statistics", "timeit",
+    "difflib", "graphlib", "hashlib", "colorsys", "_strptime", "queue",
 }
 # Codecs Python needs to start and to read source files; the other ~120 codecs are dropped.
 ENCODINGS = {
     "__init__", "aliases", "utf_8", "utf_8_sig", "ascii", "latin_1", "utf_16", "utf_16_le",
     "utf_16_be", "utf_32", "unicode_escape", "raw_unicode_escape", "cp1252", "idna", "punycode",
 }
-KEEP = NEEDED_TO_BOOT | FOR_LEARNERS
+KEEP = NEEDED_TO_BOOT | FOR_NUMPY | FOR_LEARNERS
 
 
 def keeps(path: str) -> bool:

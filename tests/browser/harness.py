@@ -19,7 +19,7 @@ DIST = ROOT / "dist"
 CHROMIUM = os.environ.get("LESSON_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-BUILD_INPUTS = ["build.py", "package-lock.json", "py", "web"]
+BUILD_INPUTS = ["build.py", "package-lock.json", "requirements/pyodide-numpy.txt", "py", "web"]
 PYTHON_READY_TIMEOUT_MS = 60000
 
 
@@ -51,12 +51,10 @@ def build_lock():
 
 
 def ensure_dist() -> Path:
-    """dist/, rebuilt first if missing or stale (LESSON_PYODIDE_PACKAGES=DIR bundles NumPy)."""
+    """dist/, rebuilt first if missing or stale."""
     with build_lock():
         if build_is_stale():
-            packages = os.environ.get("LESSON_PYODIDE_PACKAGES")
-            subprocess.run([sys.executable, "build.py", *(["--pyodide-packages", packages] if packages else [])],
-                           cwd=ROOT, check=True, stdout=sys.stderr)
+            subprocess.run([sys.executable, "build.py"], cwd=ROOT, check=True, stdout=sys.stderr)
     return DIST
 
 
@@ -147,6 +145,13 @@ def wait_for_python(page, timeout_ms=PYTHON_READY_TIMEOUT_MS):
     state = wait_until(page, "() => ['ready', 'failed'].includes(document.documentElement.dataset.python)"
                              " && document.documentElement.dataset.python", timeout_ms=timeout_ms)
     assert state == "ready", f"Python did not start: data-python={state}"
+
+
+def wait_for_numpy(page, timeout_ms=PYTHON_READY_TIMEOUT_MS):
+    """Wait until NumPy is live (`<html data-numpy="ready">`); fail at once if it failed to load or the page has none."""
+    state = wait_until(page, "() => ['ready', 'failed', 'off'].includes(document.documentElement.dataset.numpy)"
+                             " && document.documentElement.dataset.numpy", timeout_ms=timeout_ms)
+    assert state == "ready", f"NumPy did not load: data-numpy={state}"
 
 
 def python_call(page, name, args=None):

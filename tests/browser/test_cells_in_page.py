@@ -1,14 +1,15 @@
-"""Code cells in the built page: a learner's cell cannot change what the widgets compute, tracebacks and
-output stay short, input() explains itself, Python's restart restores the cells one entry per cell under
-the time limit, a running cell shows it, and the editor works from the keyboard (screenshots are saved
-for a person to look at)."""
+"""Code cells in the built page: every engine and NumPy cell prints live what it printed on CPython at build
+time, a learner's cell cannot change what the widgets compute, tracebacks and output stay short, input()
+explains itself, Python's restart restores the cells one entry per cell under the time limit (NumPy cells
+once NumPy is back), a running cell shows it, and the editor works from the keyboard (screenshots are
+saved for a person to look at)."""
 
 import json
 import re
 
 import pytest
 
-from harness import python_call, wait_for_python, wait_for_rest, wait_until
+from harness import python_call, wait_for_numpy, wait_for_python, wait_for_rest, wait_until
 from lesson import api
 from test_widgets_in_page import screenshot_dir  # noqa: F401 (a fixture: $LESSON_SCREENSHOTS or a temporary folder)
 
@@ -214,6 +215,82 @@ def test_running_a_later_cell_first_runs_the_cells_above_it(page):
         const at = cells.findIndex((c) => c.dataset.cell === 'value-product');
         return cells.slice(0, at).map((c) => c.dataset.state); }""")
     assert above and set(above) == {"done"}
+
+
+def test_every_live_cell_prints_what_cpython_printed_at_build_time(page):
+    """Run the last NumPy cell, which runs every cell above it, then the last cell: engine cells, and NumPy
+    cells on our Tensor in Pyodide's NumPy, each print exactly their build-time output (from CPython, with
+    this machine's NumPy), tracebacks of the cells meant to fail included."""
+    built = page.evaluate("""() => [...document.querySelectorAll('figure.cell[data-live="true"]')]
+        .map((c) => [c.dataset.cell, c.dataset.kind, c.querySelector('.cell-output').textContent])""")
+    assert {kind for _, kind, _ in built} == {"engine", "numpy"}
+    wait_for_numpy(page)
+    last_numpy = [cell_id for cell_id, kind, _ in built if kind == "numpy"][-1]
+    for cell_id in (last_numpy, built[-1][0]):  # a NumPy cell runs every cell above it, an engine cell the engine cells
+        cell = cell_of(page, cell_id)
+        cell.locator(".cell-run").click()
+        settle(cell, timeout_ms=120000)
+    idle(page)
+    for cell_id, kind, text in built:
+        assert output(cell_of(page, cell_id)) == text, f"{kind} cell {cell_id}"
+        expected = "error" if cell_of(page, cell_id).get_attribute("data-raises") else "done"
+        assert cell_of(page, cell_id).get_attribute("data-state") == expected, cell_id
+
+
+def test_an_engine_cell_that_imports_numpy_asked_for_at_once_waits_for_numpy(page):
+    """Run before Python is even ready: the cell names numpy, so it waits for NumPy instead of failing."""
+    cell = cell_of(page, "chain-42")
+    cell.locator(".cell-source code").fill("import numpy as np\nprint(np.arange(3).sum())")
+    cell.locator(".cell-source code").press("Control+Enter")
+    assert page.evaluate("document.documentElement.dataset.numpy") == "loading"  # asked for while NumPy was not there
+    settle(cell)
+    assert (cell.get_attribute("data-state"), output(cell)) == ("done", "3\n")
+
+
+# The XOR section's tip: set learning_rate to 0.5 and print every 10 steps instead of 50.
+XOR_TIP = [("learning_rate = 0.2", "learning_rate = 0.5"), ("step % 50 == 0", "step % 10 == 0")]
+
+
+def test_the_learning_rate_tip_shows_the_loss_jump_back_up(page):
+    """Done as the tip says, the cell shows what the tip describes, in this browser's NumPy too."""
+    tip = page.locator(".callout", has_text="Why the learning rate is 0.2").text_content()
+    wait_for_numpy(page)
+    cell = cell_of(page, "xor-engine")
+    source = cell.locator(".cell-source code").text_content()
+    assert all(words in tip for words in ("learning_rate", "0.5", "step % 50", "step % 10")), tip
+    for old, new in XOR_TIP:
+        assert old in source
+        source = source.replace(old, new)
+    text = run(cell, source)
+    losses = [float(m) for m in re.findall(r"loss = ([0-9.]+)", text)]
+    assert len(losses) == 20, text
+    assert all(a > b for a, b in zip(losses[:8], losses[1:8])), losses  # falls for about 70 steps...
+    assert max(losses[8:12]) > 10 * losses[7], losses  # ...then jumps back up
+
+
+def test_a_numpy_cell_cannot_change_what_the_widgets_compute(page):
+    """A NumPy cell patches the Tensor engine (its notebook's own copy): the page's calls keep the real one."""
+    wait_for_numpy(page)
+    before = python_call(page, "nn_backprop")
+    patch = ("from autodiff import Tensor\n"
+             "Tensor.tanh = lambda self: self\n"
+             "Tensor.backward = lambda self, gradient=None: None\n"
+             "x = Tensor([0.5], requires_grad=True)\n"
+             "print(x.tanh() is x)")
+    assert run(cell_of(page, "mean-gradient"), patch) == "True\n"
+    assert python_call(page, "nn_backprop") == before
+    assert python_call(page, "explore", {"a": 1.0, "b": 2.0}) == json.loads(api.call("explore", '{"a": 1.0, "b": 2.0}'))
+
+
+def test_a_stopped_numpy_cell_restarts_python_and_numpy_and_replays_the_cells(page):
+    wait_for_numpy(page)
+    first, second = cell_of(page, "unbroadcast-bias"), cell_of(page, "matmul-2x2")
+    assert run(first, "kept = Tensor([1.0, 2.0]) * 3\nkept.data.tolist()") == "[3.0, 6.0]\n"
+    stop_a_never_ending_cell(second)
+    assert output(second).startswith("Stopped (stopped by you). Python was restarted")
+    wait_for_numpy(page)
+    idle(page)
+    assert run(second, "kept.data.tolist(), np.ones(2) @ kept.data") == "([3.0, 6.0], np.float64(9.0))\n"
 
 
 # ---- 6-7. long lines wrap; a running cell shows it ----

@@ -1,12 +1,12 @@
 """lesson.html on its own, as someone who was mailed it saves it: a folder of its own, another name
-(with a space), nothing beside it. Python still gets ready, a slider runs the engine live, and the
-page asks for nothing outside its own file."""
+(with a space), nothing beside it. Python still gets ready, a slider runs the engine live, NumPy loads
+and a tensor cell runs on it, and the page asks for nothing outside its own file."""
 
 import shutil
 
 import pytest
 
-from harness import Guard, launch, wait_for_python, wait_until
+from harness import Guard, launch, python_call, wait_for_numpy, wait_for_python, wait_until
 from lesson.widgets import explore
 from test_widgets_in_page import drawn_nodes
 
@@ -30,4 +30,8 @@ def test_the_lesson_file_alone_works_from_another_folder(playwright, dist, tmp_p
                    widget.element_handle())
         expected = {node["id"]: (node["data"], node["grad"]) for node in explore(a=-2.5, b=3.0)["trace"]["nodes"]}
         assert drawn_nodes(widget) == expected
+        wait_for_numpy(page)
+        source = "A = Tensor([[1., 2.], [3., 4.]], requires_grad=True)\n(A @ A).sum().backward()\nA.grad.tolist()"
+        assert python_call(page, "run_cell", {"source": "from autodiff import Tensor\n" + source})["result"] == \
+            "[[7.0, 11.0], [9.0, 13.0]]"
     guard.check()

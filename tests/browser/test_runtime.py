@@ -1,30 +1,39 @@
-"""The page's runtime in Chromium: Python boots from file:// and http, the bridge returns what CPython
-returns, cells fail, loop and stop without breaking the page, a bad snapshot falls back, the CSP holds."""
+"""The page's runtime in Chromium: Python boots from file:// and http, then NumPy loads, the bridge returns
+what CPython returns, cells fail, loop and stop without breaking the page, a bad snapshot falls back, the
+CSP holds, and a page built without NumPy says so."""
 
 import gzip
 import json
 import os
 import re
 import subprocess
-from pathlib import Path
+import sys
 
 import pytest
 
-from harness import ROOT, after_frames, open_page, python_call, wait_for_python, wait_for_rest, wait_until
+from harness import ROOT, Guard, after_frames, launch, open_page, python_call, wait_for_numpy, wait_for_python, wait_for_rest, wait_until
 from lesson import api
-from pagebuild.blocks import pack
+from pagebuild.blocks import pack, unpack
 from pagebuild.page import data_blocks
 
 pytestmark = pytest.mark.timeout(180)
 
 
-def test_python_gets_ready_from_file_and_http(lesson_page):
+LOADING_NUMPY = "Python is live. Loading NumPy for the tensor cells\u2026"
+ALL_LIVE = "Python and NumPy are live: sliders and code cells run in your browser."
+
+
+def test_python_then_numpy_get_ready_from_file_and_http(lesson_page):
     assert lesson_page.evaluate("document.documentElement.dataset.python") in ("static", "booting", "ready")
+    assert lesson_page.evaluate("document.documentElement.dataset.numpy") in ("loading", "ready")
     wait_for_python(lesson_page)
     status = lesson_page.locator("#python-status")
+    # What is live, and no more: engine cells at once, tensor cells once NumPy is; PyTorch cells never.
+    assert status.text_content().strip() in (LOADING_NUMPY, ALL_LIVE)
+    wait_for_numpy(lesson_page)
     assert status.get_attribute("data-stage") == "ready"
-    # What is live, and no more: PyTorch cells (and NumPy ones in a build without NumPy) are not.
-    assert status.text_content().strip() == "Python is live: sliders and engine cells now run in your browser."
+    assert status.text_content().strip() == ALL_LIVE
+    assert lesson_page.evaluate("() => lesson.bridge.whenNumpy().then(() => lesson.bridge.numpy)") == "ready"
 
 
 # Installed before the page's own scripts: every data-stage the indicator takes, with its bar and text.
@@ -40,19 +49,25 @@ new MutationObserver((records) => {
 """
 
 
-def test_the_progress_indicator_shows_the_boot_stage_by_stage(context, dist):
+def test_the_progress_indicator_shows_the_boot_stage_by_stage_then_numpys(context, dist):
     context.add_init_script(RECORD_BOOT_STAGES)
     page = open_page(context, (dist / "lesson.html").as_uri())
-    wait_for_python(page)
+    wait_for_numpy(page)
     seen = page.evaluate("bootStages")
     stages = [entry["stage"] for entry in seen]
-    assert stages[-1] == "ready" and stages.count("ready") == 1, stages
-    between = [entry for entry in seen if entry["stage"] in ("decode", "compile", "restore")]
+    python = stages[:stages.index("numpy-install")]  # once Python is live, the bar shows NumPy's loading
+    assert set(python) <= {"static", "booting", "decode", "compile", "restore", "ready"} and stages[-1] == "ready", stages
+    between = [entry for entry in seen[:len(python)] if entry["stage"] in ("decode", "compile", "restore")]
     assert between, f"no stage between the start and ready: {stages}"
     for entry in between:  # each shown with its own words and a partly filled bar
         assert entry["text"].startswith("Starting Python: ") and 0 < entry["bar"] < 4, entry
-    assert seen[-1]["bar"] == 4
-    assert page.locator("#python-status progress").is_hidden()  # the bar goes once Python is live
+    numpy = seen[len(python):-1]
+    assert [stage for n, stage in enumerate(stages[len(python):-1]) if stages[len(python) + n - 1] != stage] == [
+        "numpy-install", "numpy-import"], stages  # each once, as the attribute may be set again to the same stage
+    for entry in numpy:  # NumPy's steps fill the bar again while Python is already live
+        assert entry["text"] == LOADING_NUMPY and entry["bar"] > 0, entry
+    assert seen[-1]["text"] == ALL_LIVE
+    assert page.locator("#python-status progress").is_hidden()  # the bar goes once NumPy is live
 
 
 @pytest.mark.parametrize("a, b", [(2.0, -1.0), (-3.5, 4.5), (0.0, 0.0)])
@@ -252,37 +267,20 @@ def test_every_byte_survives_the_html_parser(context, dist, tmp_path):
     assert [bytes(d) for d in decoded] == payloads
 
 
-NUMPY_BUNDLED = bool(os.environ.get("LESSON_PYODIDE_PACKAGES"))
-
-
-@pytest.mark.skipif(NUMPY_BUNDLED, reason="NumPy is bundled (LESSON_PYODIDE_PACKAGES), so its cells are live")
-def test_cells_that_cannot_run_live_say_why(page):
+def test_only_pytorch_cells_are_not_live_and_each_says_why(page):
     notes = page.evaluate("""() => [...document.querySelectorAll('figure.cell:not([data-live="true"])')]
         .map((cell) => [cell.dataset.kind, [...cell.querySelectorAll('.cell-note')].map((n) => n.textContent)])""")
-    kinds = {kind for kind, _ in notes}
-    assert kinds == {"numpy", "torch"}
-    for kind, texts in notes:
-        assert len(texts) == 1, texts
-        assert ("PyTorch cannot run in the browser" if kind == "torch" else "NumPy") in texts[0]
+    assert {kind for kind, _ in notes} == {"torch"}
+    for _, texts in notes:
+        assert len(texts) == 1 and "PyTorch cannot run in the browser" in texts[0], texts
     assert page.locator('figure.cell:not([data-live="true"]) .cell-run').count() == 0
+    assert page.locator('figure.cell[data-kind="numpy"][data-live="true"]').count() == 11
 
 
-# Why CI skips live NumPy, and how to run it (the wheel ships only in Pyodide's full distribution).
-NUMPY_SKIP = ("live NumPy in the browser is not tested: no Pyodide NumPy wheel is reachable here (PyPI has none; "
-              "npm's pyodide package holds only the core; no npm package matching Pyodide 314 carries it). "
-              "To run it, unpack Pyodide's full distribution and set LESSON_PYODIDE_PACKAGES=DIR to the folder "
-              "holding the NumPy wheel named in pyodide-lock.json (the build then bundles it: "
-              "python build.py --pyodide-packages DIR)")
-
-
-@pytest.mark.skipif(not NUMPY_BUNDLED, reason=NUMPY_SKIP)
-def test_numpy_cells_run_live_when_bundled(page):
-    wait_for_python(page)
-    assert page.evaluate("document.documentElement.dataset.numpy") == "live"
-    cell = page.locator('figure.cell[data-kind="numpy"][data-live="true"]').first
-    run_cell(cell, "import numpy as np\nnp.arange(4) @ np.arange(4)")
-    wait_for_state(cell, "done", timeout_ms=60000)
-    assert cell.locator(".cell-output").text_content() == "np.int64(14)\n"
+def settled(page, engine):
+    """<html data-ENGINE> (python or numpy) once it is ready or failed, within a minute."""
+    return wait_until(page, f"() => ['ready', 'failed'].includes(document.documentElement.dataset.{engine})"
+                            f" && document.documentElement.dataset.{engine}", timeout_ms=60000)
 
 
 @pytest.mark.fresh_browser
@@ -293,12 +291,92 @@ def test_when_python_cannot_start_the_page_says_so_and_stays_usable(context, dis
     broken.write_bytes(html)
     try:
         page = open_page(context, broken.as_uri())
-        state = wait_until(page, "() => ['ready', 'failed'].includes(document.documentElement.dataset.python)"
-                                 " && document.documentElement.dataset.python", timeout_ms=60000)
-        assert state == "failed"
+        assert settled(page, "python") == "failed"
         assert "Python could not start" in page.locator("#python-status").text_content()
         explore = page.locator('[data-widget="explore"]')
         explore.scroll_into_view_if_needed()  # widgets mount as they near the viewport
         explore.locator("[data-node]").first.wait_for(state="visible", timeout=10000)  # still drawn from the build
     finally:
         broken.unlink()
+
+
+@pytest.fixture(scope="module")
+def no_numpy_dist(dist, tmp_path_factory):
+    """The lesson built without NumPy (python build.py --no-numpy), in a folder of its own."""
+    out = tmp_path_factory.mktemp("no-numpy") / "dist"
+    subprocess.run([sys.executable, "build.py", "--no-numpy", "--out", str(out)], cwd=ROOT, check=True, stdout=sys.stderr)
+    return out
+
+
+def test_a_page_built_without_numpy_says_so_in_a_learners_words_and_the_rest_is_live(playwright, no_numpy_dist):
+    guard = Guard([no_numpy_dist.as_uri() + "/"])
+    html = (no_numpy_dist / "lesson.html").read_bytes()
+    assert b'data-numpy="off"' in html and b"numpy-2.0.2" not in html and b"python build" not in html
+    with launch(playwright) as context:
+        guard.watch(context)
+        page = open_page(context, (no_numpy_dist / "lesson.html").as_uri())
+        assert page.evaluate("document.documentElement.dataset.numpy") == "off"
+        wait_for_python(page)
+        assert page.locator("#python-status").text_content().strip() == (
+            "Python is live. This copy of the lesson has no NumPy: tensor cells show what they printed when it was built.")
+        notes = page.evaluate("""() => [...document.querySelectorAll('figure.cell[data-kind="numpy"]')]
+            .map((cell) => [cell.dataset.live, cell.querySelector('.cell-note').textContent, !!cell.querySelector('.cell-run')])""")
+        assert len(notes) == 11 and set(map(tuple, notes)) == {
+            ("false", "This copy of the lesson has no NumPy, so this cell shows what it printed when the page was built.", False)}
+        assert page.evaluate("() => lesson.bridge.whenNumpy().then(() => 'ready', (e) => e.message)") == "this copy of the lesson has no NumPy"
+        widget = page.locator('[data-widget="nn-backprop"]')
+        widget.scroll_into_view_if_needed()
+        wait_until(page, "(w) => w.querySelector('.widget-note')?.textContent.includes('this copy of the lesson has no NumPy')",
+                   widget.element_handle())
+        cell = live_cell(page)  # an engine cell still runs
+        run_cell(cell, "6 * 7")
+        wait_for_state(cell, "done")
+        assert cell.locator(".cell-output").text_content() == "42\n"
+        assert page.evaluate("document.documentElement.dataset.numpy") == "off"
+    guard.check()
+    assert len(html) < (ROOT / "dist" / "lesson.html").stat().st_size - 3_000_000  # without the wheel, its .pyc files and more
+
+
+NUMPY_BLOCK = re.compile(rb'<script type="application/octet-stream" data-asset="numpy\.bin"[^>]*>(.*?)</script>', re.S)
+
+
+def damage_numpy(html: bytes) -> bytes:
+    """The page with one byte of NumPy's block changed (in its first part)."""
+    first = NUMPY_BLOCK.search(html)
+    data = bytearray(unpack(first.group(1).decode("cp1252")))
+    data[1000] ^= 1
+    return html[:first.start(1)] + pack(bytes(data)) + html[first.end(1):]
+
+
+def drop_numpy(html: bytes) -> bytes:
+    """The page without NumPy's block (as a copy cut short or edited might be), still saying it carries NumPy."""
+    return NUMPY_BLOCK.sub(b"", html)
+
+
+@pytest.mark.parametrize("change, problem", [
+    (damage_numpy, "this copy of the lesson has a damaged NumPy (its numpy.bin block: "),
+    (drop_numpy, "this copy of the lesson is missing part of NumPy (its numpy.bin block)"),
+], ids=["damaged", "missing"])
+def test_a_damaged_or_missing_numpy_block_fails_numpy_saying_why_and_the_rest_stays_live(context, guard, dist, change, problem):
+    html = (dist / "lesson.html").read_bytes()
+    changed = change(html)
+    assert changed != html and b'data-numpy="loading"' in changed
+    broken = dist / "lesson-broken-numpy.html"  # inside dist/ so the request guard allows it
+    broken.write_bytes(changed)
+    try:
+        page = open_page(context, broken.as_uri())
+        assert settled(page, "numpy") == "failed"
+        assert page.locator("#python-status").text_content().strip() == (
+            "Python is live, but NumPy could not load: tensor cells show what they printed when the page was built.")
+        cell = page.locator('figure.cell[data-cell="tensor-dot"]')  # the first NumPy cell
+        cell.locator(".cell-run").click()
+        wait_for_state(cell, "error")
+        assert cell.locator(".cell-output").text_content().startswith(f"Could not run: NumPy could not load: {problem}")
+        assert python_call(page, "explore", {"a": 1.5, "b": -2.0}) == json.loads(api.call("explore", '{"a": 1.5, "b": -2.0}'))
+        engine_cell = live_cell(page)  # an engine cell still runs
+        run_cell(engine_cell, "6 * 7")
+        wait_for_state(engine_cell, "done")
+        assert engine_cell.locator(".cell-output").text_content() == "42\n"
+    finally:
+        broken.unlink()
+    assert any(line.startswith(f"warning: NumPy could not load: {problem}") for line in guard.console)

@@ -16,13 +16,15 @@ from test_widgets_in_page import screenshot_dir  # noqa: F401 (a fixture: $LESSO
 pytestmark = pytest.mark.timeout(300)
 
 FOREVER = "while True:\n    pass\n"
-# Wraps the bridge once per page (a shared page is asked again by each test), starting a new record each time.
+# The page's own calls are left out: the warm-up's, and the Tensor widgets' (nn-backprop and broadcast
+# re-run live once NumPy is ready, which may come while a test runs). The bridge is wrapped once per page
+# (a shared page is asked again by each test); each call of this starts a new record.
 RECORD_CALLS = """() => {
   window.pythonCalls = [];
   if (lesson.bridge.recorded) return;
   const call = lesson.bridge.call.bind(lesson.bridge);
   lesson.bridge.call = (name, args, options) => {
-    if (name !== "warm_up") pythonCalls.push([name, args, options?.timeoutMs ?? null]);
+    if (!["warm_up", "nn_backprop", "broadcast"].includes(name)) pythonCalls.push([name, args, options?.timeoutMs ?? null]);
     return call(name, args, options);
   };
   lesson.bridge.recorded = true;

@@ -2,14 +2,18 @@
 //
 // The page side of the notebook. Runs are queued, so Python sees cells in the order they were asked for.
 // Running a cell first runs the live cells above it that have not run yet (the lesson's cells build on
-// each other, as the page's build-time outputs do). After Python restarts (Stop, or the time limit) each
-// cell's last successful code runs again, in the order the cells last ran, under the same time limit.
-// Reset puts back a cell's code and output and starts Python's notebook afresh (a fresh engine copy too).
+// each other, as the page's build-time outputs do; an engine cell needs only the engine cells above it,
+// which the build checks). A NumPy cell waits for NumPy, which loads after Python is ready. After Python
+// restarts (Stop, or the time limit) each cell's last successful code runs again, in the order the cells
+// last ran, under the same time limit. Reset puts back a cell's code and output and starts Python's
+// notebook afresh (a fresh engine copy too).
 
 import { EDITOR_HINT, makeEditor } from "./cell-editor.js";
 import { markScrollRegion } from "./views/scroll-region.js";
 
 export const TIME_LIMIT_MS = 10000;
+// Code that needs NumPy: a NumPy cell, or any cell whose code names numpy or our Tensor (a learner's edit).
+const NEEDS_NUMPY = /\b(numpy|Tensor)\b/;
 const BUSY_NOTE_DELAY_MS = 300; // a quick cell should not flash the page-level note
 
 /**
@@ -82,12 +86,12 @@ class Notebook {
     return done;
   }
 
-  /** Run `cell`'s code, after the live cells above it that have not run in this notebook. */
+  /** Run `cell`'s code, after the live cells above it that have not run in this notebook (an engine cell: the engine cells). */
   run(cell) {
     cell.showQueued();
     return this.enqueue(async () => {
       for (const earlier of this.cells.slice(0, this.cells.indexOf(cell))) {
-        if (this.attempted.has(earlier.id)) continue;
+        if (this.attempted.has(earlier.id) || (cell.kind === "engine" && earlier.kind !== "engine")) continue;
         const outcome = await this.execute(earlier, earlier.source(), "above");
         if (outcome === "stopped" || outcome === "failed") {
           cell.showNotRun(`Not run: cell ${earlier.id} above it did not finish.`);
@@ -156,12 +160,19 @@ class Notebook {
    * page-level note says `doing`. Returns "done", "error", "stopped" or "failed" (Python could not start).
    */
   async execute(cell, source, how, doing = "A code cell is running: the widgets update when it finishes.") {
-    const ready = this.bridge.state === "ready";
+    // A NumPy cell waits for NumPy (and fails without it); a cell whose code names it waits while it loads.
+    const waitsForNumpy = cell.kind === "numpy" || (this.bridge.numpy === "loading" && NEEDS_NUMPY.test(source));
+    const ready = this.bridge.state === "ready" && (!waitsForNumpy || this.bridge.numpy === "ready");
     this.attempted.add(cell.id);
     this.running = cell;
-    this.note.say(ready ? doing : "A code cell runs once Python has started.");
-    cell.showRunning(how, ready);
+    this.note.say(ready ? doing : waitsForNumpy ? "A cell that needs NumPy runs once NumPy has loaded." : "A code cell runs once Python has started.");
+    cell.showRunning(how, ready, waitsForNumpy);
     try {
+      if (waitsForNumpy) {
+        await (cell.kind === "numpy" ? this.bridge.whenNumpy() : this.bridge.whenNumpy().catch(() => {}));
+        this.note.say(doing);
+        cell.showRunning(how, true, waitsForNumpy);
+      }
       const result = await this.bridge.call("run_cell", { source, cell_id: cell.id }, { timeoutMs: TIME_LIMIT_MS });
       if (!result.error) {
         this.succeeded.delete(cell.id); // re-inserted: the order is the order cells last ran
@@ -183,6 +194,7 @@ class LiveCell {
   constructor(figure, notebook) {
     this.figure = figure;
     this.id = figure.dataset.cell;
+    this.kind = figure.dataset.kind; // engine or numpy
     this.code = figure.querySelector(".cell-source code");
     this.output = figure.querySelector(".cell-output")
       ?? figure.appendChild(Object.assign(document.createElement("pre"), { className: "cell-output" }));
@@ -231,10 +243,11 @@ class LiveCell {
     this.setState("queued", "waiting for the cells before it\u2026");
   }
 
-  showRunning(how, pythonReady) {
-    this.before = { state: this.figure.dataset.state, text: this.state.textContent };
+  showRunning(how, pythonReady, waitsForNumpy) {
+    if (this.figure.dataset.state !== "running") this.before = { state: this.figure.dataset.state, text: this.state.textContent };
     const doing = how === "replay" ? "running again after the restart\u2026" : how === "above" ? "running (a later cell needs it)\u2026" : "running\u2026";
-    this.setState("running", pythonReady ? doing : "waiting for Python to start\u2026");
+    const waiting = waitsForNumpy ? "waiting for NumPy to load\u2026" : "waiting for Python to start\u2026";
+    this.setState("running", pythonReady ? doing : waiting);
   }
 
   showResult(result, how) {

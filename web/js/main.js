@@ -11,7 +11,8 @@ import { warmUpPython } from "./runtime/warm-up.js";
 import { initTheme } from "./theme.js";
 import { mountWidgets } from "./widgets/index.js";
 
-const bridge = new Bridge();
+// build.py writes whether this page carries NumPy: <html data-numpy="loading"> if it does, "off" if not.
+const bridge = new Bridge({ withNumpy: document.documentElement.dataset.numpy !== "off" });
 
 /** Draw the lesson: widgets from the state the engine computed on CPython at build time, live cells. */
 function mount() {

@@ -9,11 +9,13 @@ import { unpack } from "./blocks.js";
  * gunzip if the block is gzipped), so decoding the first parts overlaps with the page still parsing
  * the next ones. Its reader asks before the first part arrives: `stream()` for the decoded bytes as
  * they come, `bytes()` for all of them once complete, or both; a block nobody asked for by then is
- * collected for a later `bytes()`. `endAll()`: the page is parsed, so an incomplete block fails.
+ * collected for a later `bytes()`. `endAll()`: the page is parsed, so an incomplete block fails, and
+ * so does one asked for later that never came.
  * `onComplete(name)` is told when a block's bytes are all collected.
  */
 export function dataBlocks(onComplete = () => {}) {
   const incoming = new Map();
+  let ended = false;
 
   function receive(name) {
     if (incoming.has(name)) return incoming.get(name);
@@ -56,12 +58,16 @@ export function dataBlocks(onComplete = () => {}) {
       },
     };
     incoming.set(name, assembly);
+    if (ended) assembly.fail(missing(name));
     return assembly;
   }
 
+  const missing = (name) => new Error(`the page's ${name} data block is missing or incomplete`);
+
   function endAll() {
+    ended = true;
     for (const [name, assembly] of incoming) {
-      if (!assembly.complete) assembly.fail(new Error(`the page's ${name} data block is missing or incomplete`));
+      if (!assembly.complete) assembly.fail(missing(name));
     }
   }
 

@@ -3,35 +3,76 @@
 import { unpack } from "./blocks.js";
 import { PageAssets } from "./page-assets.js";
 
-// From file:// only a module worker from a data: URL starts. It receives the gzipped worker bundle (a Blob),
-// makes its own blob: URL and imports it; the bundle then takes over `onmessage`. Messages that arrive
-// meanwhile (the boot order, the first assets) wait in `queuedMessages` for the bundle to read.
-const WORKER_STUB = `onmessage = async ({ data }) => {
-  const queued = (globalThis.queuedMessages = []);
-  onmessage = (event) => queued.push(event.data);
-  try {
-    const code = await new Response(data.stream().pipeThrough(new DecompressionStream("gzip"))).text();
-    await import(URL.createObjectURL(new Blob([code], { type: "text/javascript" })));
-  } catch (error) {
-    postMessage({ type: "failed", error: { message: "the Python worker's code did not load: " + error.message } });
-  }
-};`;
+/**
+ * The Python worker's first code, started from a data: URL (the only kind of worker that starts from
+ * file://) as `(${workerStub})()`, so it refers to nothing outside itself. It receives the gzipped
+ * worker bundle (a Blob), makes its own blob: URL and imports it; the bundle then takes over
+ * `onmessage`. Messages that arrive meanwhile wait in `queuedMessages` for the bundle to read. And as
+ * soon as the boot order hands it the decoding worker's port, it compiles Pyodide's wasm as the decoder
+ * sends its bytes (`earlyWasm`, a promise of the module), while the bundle (Pyodide's megabyte of
+ * JavaScript) still loads; the decoder's other messages are kept until the bundle asks for them, and
+ * any later ones, with `takeDecoderMessages(handler)`, which returns the port (to ask for NumPy).
+ */
+function workerStub() {
+  const compileAsItComes = (port) => {
+    const kept = [];
+    let handler = null;
+    globalThis.takeDecoderMessages = (handle) => {
+      handler = handle;
+      for (const data of kept.splice(0)) handle(data);
+      return port;
+    };
+    let wasm;
+    const stream = new ReadableStream({ start(controller) { wasm = controller; } });
+    port.onmessage = ({ data }) => {
+      if (data.type === "bytes") wasm.enqueue(data.chunk);
+      else if (data.type === "end") wasm.close();
+      else if (handler) handler(data);
+      else kept.push(data);
+    };
+    const compiled = WebAssembly.compileStreaming(new Response(stream, { headers: { "Content-Type": "application/wasm" } }));
+    compiled.catch(() => {}); // the boot awaits it, and reports its error
+    return compiled;
+  };
+  onmessage = async ({ data: bundle }) => {
+    const queued = (globalThis.queuedMessages = []);
+    onmessage = ({ data }) => {
+      if (data.type === "boot") globalThis.earlyWasm = compileAsItComes(data.decoder);
+      queued.push(data);
+    };
+    try {
+      const code = await new Response(bundle.stream().pipeThrough(new DecompressionStream("gzip"))).text();
+      await import(URL.createObjectURL(new Blob([code], { type: "text/javascript" })));
+    } catch (error) {
+      postMessage({ type: "failed", error: { message: "the Python worker's code did not load: " + error.message } });
+    }
+  };
+}
+const WORKER_STUB = `(${workerStub})()`;
 const BOOT_TIMEOUT_MS = 60000; // a wasm that fails to instantiate makes Pyodide wait forever
 
 const WORKER_CODE = "worker.js"; // the data block holding the Python worker's own (gzipped) bundle
 const DECODER_CODE = "decoder.js"; // the data block holding the decoding worker's code (a small ES module)
-const DECODED = new Set(["pyodide.asm.wasm", "snapshot.bin"]); // the blocks the decoding worker takes
+const DECODED = new Set(["pyodide.asm.wasm", "snapshot.bin", "numpy.bin"]); // the blocks the decoding worker takes
 const SNAPSHOT = "snapshot.bin";
 
 /**
  * Python in a worker, beside a decoding worker that unpacks, gunzips and compiles the wasm and the
  * snapshot for it (see decoder.js). Events: "state" (detail: static|booting|ready|failed), "progress" (detail: a boot
- * stage), "restart" (detail: reason). Calls made before Python is ready (static or booting) wait for it.
+ * stage), "restart" (detail: reason), "numpy" (detail: loading|ready|failed|off, see `numpy`).
+ * Calls made before Python is ready (static or booting) wait for it.
+ *
+ * NumPy loads after Python is ready, without holding up calls: `numpy` is "off" in a page built
+ * without it, else "loading" until it is "ready" (or "failed"), and "loading" again after a restart.
+ * A call to a function that needs NumPy should wait for `whenNumpy()`.
  */
 export class Bridge extends EventTarget {
-  constructor() {
+  /** `withNumpy`: whether this page carries NumPy (build.py says so in `<html data-numpy>`). */
+  constructor({ withNumpy = false } = {}) {
     super();
     this.state = "static";
+    this.numpy = withNumpy ? "loading" : "off";
+    this.numpyProblem = null; // why NumPy failed, once it has
     this.calls = new Map(); // id -> {name, args, resolve, reject, timeoutMs, timer, sent}
     this.nextId = 0;
     this.worker = null;
@@ -103,6 +144,7 @@ export class Bridge extends EventTarget {
       if (data.type === "progress") this.emit("progress", data.stage);
       else if (data.type === "result") this.settle(data);
       else if (data.type === "ready") { clearTimeout(timer); this.booted(data); }
+      else if (data.type === "numpy") this.numpyLoaded(data);
       else if (data.type === "failed") { clearTimeout(timer); this.bootFailed(worker, useSnapshot, data.error.message); }
     };
     // The decoder sends the Python worker what it decodes over a channel of their own.
@@ -134,6 +176,7 @@ export class Bridge extends EventTarget {
     }
     console.warn(`Python could not start: ${message}`);
     this.setState("failed");
+    if (this.numpy !== "off") this.setNumpy("failed", "Python could not start");
     this.rejectAll(Object.assign(new Error(`Python could not start: ${message}`), { type: "BootError" }));
   }
 
@@ -167,6 +210,7 @@ export class Bridge extends EventTarget {
   restart(reason) {
     this.stop();
     this.rejectAll(Object.assign(new Error(`stopped: ${reason}`), { type: "Stopped" }));
+    if (this.numpy !== "off") this.setNumpy("loading");
     this.start();
     this.emit("restart", reason); // listeners may queue calls to restore state: they run first once ready
   }
@@ -184,6 +228,37 @@ export class Bridge extends EventTarget {
       };
       this.addEventListener("state", onState);
     });
+  }
+
+  /** The worker's news of NumPy: {state: loading|ready|failed|off, stage, message, milestones}. */
+  numpyLoaded({ state, stage, message, milestones = [] }) {
+    for (const [name, at] of milestones) performance.mark(`python:${name}`, { startTime: at - performance.timeOrigin });
+    if (state === "failed") console.warn(`NumPy could not load: ${message}`);
+    if (state === "loading") this.emit("numpy-progress", stage);
+    if (state !== this.numpy) this.setNumpy(state, message);
+  }
+
+  /** Resolves once NumPy is ready (at once if it is); rejects, saying why, if it failed or this page has none. */
+  whenNumpy() {
+    return new Promise((resolve, reject) => {
+      const settle = () => {
+        if (this.numpy === "loading") return false;
+        if (this.numpy === "ready") resolve();
+        else reject(Object.assign(new Error(this.numpy === "off" ? "this copy of the lesson has no NumPy"
+          : `NumPy could not load: ${this.numpyProblem}`), { type: "NoNumpy" }));
+        return true;
+      };
+      if (settle()) return;
+      const onNumpy = () => { if (settle()) this.removeEventListener("numpy", onNumpy); };
+      this.addEventListener("numpy", onNumpy);
+    });
+  }
+
+  setNumpy(state, problem = null) {
+    this.numpy = state;
+    this.numpyProblem = problem;
+    performance.mark(`numpy-${state}`); // for tools and the benchmark, as python-* marks
+    this.emit("numpy", state);
   }
 
   stop() {

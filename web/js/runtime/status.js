@@ -1,30 +1,61 @@
-// Shows Python's state to the reader: <html data-python=...> and the boot progress indicator.
+// Shows Python's and NumPy's state to the reader: <html data-python=... data-numpy=...> and the
+// progress indicator in the page's header.
 
 const STAGES = ["booting", "decode", "compile", "restore", "ready"];
+const NUMPY_STAGES = ["install", "import"];
 const MESSAGES = {
   booting: "Starting Python\u2026 (the page already works with the numbers computed at build time)",
   decode: "Starting Python: unpacking\u2026",
   compile: "Starting Python: compiling\u2026",
   restore: "Starting Python: restoring the lesson\u2026",
-  // Not "every cell": PyTorch cells (and NumPy ones, unless the build bundled NumPy) stay as built.
-  ready: "Python is live: sliders and engine cells now run in your browser.",
   failed: "Python could not start in this browser, so the page stays static: the numbers shown were computed when it was built.",
 };
+// What is live once Python is, by NumPy's state (PyTorch cells are never live: they show recorded output).
+const WITH_NUMPY = {
+  loading: "Python is live. Loading NumPy for the tensor cells\u2026",
+  ready: "Python and NumPy are live: sliders and code cells run in your browser.",
+  failed: "Python is live, but NumPy could not load: tensor cells show what they printed when the page was built.",
+  off: "Python is live. This copy of the lesson has no NumPy: tensor cells show what they printed when it was built.",
+};
 
-/** Keep `<html data-python>` and the indicator `element` in step with `bridge`'s state and boot progress. */
+/**
+ * Keep `<html data-python>`, `<html data-numpy>` and the indicator `element` in step with `bridge`'s
+ * states and progress: Python's boot stages, then NumPy's.
+ */
 export function showPythonStatus(bridge, element, root = document.documentElement) {
   const bar = element.querySelector("progress");
   const text = element.querySelector(".python-status-text");
-  const show = (stage) => {
-    if (stage in MESSAGES) text.textContent = MESSAGES[stage];
-    bar.value = Math.max(0, STAGES.indexOf(stage));
-    element.dataset.stage = stage;
+  let pythonStage = bridge.state;
+  let numpyStage = NUMPY_STAGES[0];
+  const show = () => {
+    const live = bridge.state === "ready";
+    const loadingNumpy = live && bridge.numpy === "loading";
+    text.textContent = live ? WITH_NUMPY[bridge.numpy] : MESSAGES[pythonStage] ?? text.textContent;
+    // One bar: Python's boot, then (once Python is live) NumPy's loading; hidden when neither is under way.
+    bar.max = loadingNumpy ? NUMPY_STAGES.length : STAGES.length - 1;
+    bar.value = loadingNumpy ? NUMPY_STAGES.indexOf(numpyStage) + 1 : Math.max(0, STAGES.indexOf(pythonStage));
+    bar.setAttribute("aria-label", loadingNumpy ? "NumPy loading" : "Python start-up");
+    element.dataset.stage = loadingNumpy ? `numpy-${numpyStage}` : pythonStage;
   };
-  const showState = (state) => {
-    root.dataset.python = state;
-    show(state);
-  };
-  bridge.addEventListener("state", ({ detail: state }) => showState(state));
-  bridge.addEventListener("progress", ({ detail: stage }) => show(stage));
-  showState(bridge.state); // Python may have started booting before this ran
+  bridge.addEventListener("state", ({ detail: state }) => {
+    root.dataset.python = pythonStage = state;
+    show();
+  });
+  bridge.addEventListener("progress", ({ detail: stage }) => {
+    pythonStage = stage;
+    show();
+  });
+  bridge.addEventListener("numpy", ({ detail: state }) => {
+    root.dataset.numpy = state;
+    numpyStage = NUMPY_STAGES[0];
+    show();
+  });
+  bridge.addEventListener("numpy-progress", ({ detail: stage }) => {
+    numpyStage = stage;
+    show();
+  });
+  // Python may have started booting before this ran
+  root.dataset.python = bridge.state;
+  root.dataset.numpy = bridge.numpy;
+  show();
 }

@@ -1,28 +1,25 @@
-// The Python worker: boots Pyodide from the assets the page hands over (the wasm's and the snapshot's
-// bytes come decoded from the decoding worker, see decoder.js), then answers calls to lesson.api.
+// The Python worker: boots Pyodide from the assets the page hands over (the wasm, the snapshot and
+// NumPy come decoded from the decoding worker, see decoder.js), answers calls to lesson.api, and
+// once Python is ready loads NumPy (when the page carries it) without holding up those calls.
 // Bundled (with Pyodide's loader) into one ES module that a data: URL worker imports from a blob: URL.
+// Pyodide fetches three files, served from memory: its lock file, the standard library and its wasm.
 
-import { loadPyodide } from "pyodide";
-import createPyodideModule from "pyodide/pyodide.asm.mjs";
 import { dataBlocks } from "./assembly.js";
-import { streamSnapshot } from "./memory.js";
-import { afterRestore, importLesson, writeSources } from "./python.js";
+import { bootPyodide, instantiateFrom } from "./pyodide-internals.js";
+import { afterRestore, importLesson, installInSitePackages, unpackFiles, writeSources } from "./python.js";
 
 // A made-up origin: Pyodide fetches its files from here and `serveAssets` answers from memory.
 const ASSET_BASE = "https://lesson-assets.invalid/";
-const CONTENT_TYPES = { wasm: "application/wasm", zip: "application/zip", whl: "application/zip", json: "application/json" };
-const SNAPSHOT_MAGIC = 1886286592; // the first word of every Pyodide memory snapshot
 const WASM = "pyodide.asm.wasm";
-const SNAPSHOT = "snapshot.bin";
+const NUMPY = "numpy.bin"; // NumPy's files and their .pyc files (py/pagebuild/snapshot.mjs)
 
-// Boot milestones, [name, ms since the epoch]: sent with "ready" for the page's performance timeline,
-// where bench/bench_page.py reads where a boot spends its time.
+// Boot milestones, [name, ms since the epoch]: sent (and emptied) with "ready" and NumPy's "ready" for
+// the page's performance timeline, where bench/bench_page.py reads where a boot spends its time.
 const milestones = [];
 const milestone = (name) => milestones.push([name, performance.timeOrigin + performance.now()]);
 milestone("code-loaded");
 
 let api = null; // lesson.api, once Python is up
-let wasmCompiled = null; // the wasm's compilation, once started
 const blocks = dataBlocks((name) => milestone(`got ${name}`)); // the data blocks this worker reads itself
 
 /** The bytes of the page's data block `name`, once all its parts have arrived (and are gunzipped). */
@@ -44,122 +41,114 @@ function serveAssets(files) {
     if (!url.startsWith(ASSET_BASE)) return networkFetch(input, init);
     const name = url.slice(ASSET_BASE.length).split(/[?#]/)[0];
     if (!(name in files)) return new Response(`${name} is not embedded in this page`, { status: 404 });
-    const type = CONTENT_TYPES[name.split(".").pop()] ?? "application/octet-stream";
-    // Without Content-Type application/wasm, instantiateStreaming fails and Pyodide waits forever.
-    return new Response(await files[name], { headers: { "Content-Type": type } });
+    return new Response(await files[name]);
   };
 }
 
 /**
- * What the decoding worker sends over `port` (see decoder.js): streams of the wasm's and of the packed
- * snapshot's bytes as they are decoded, and a promise of the wasm's initial memory image.
+ * What the decoding worker sends (see decoder.js), as this worker's first code (bridge.js's workerStub)
+ * took it: the wasm, compiled as its bytes came; the snapshot, as `buffer`, a full-length buffer as soon
+ * as its length is known, which is filled in when it is whole (`done`); and `numpy()`, which asks for
+ * NumPy's block and returns a promise of its bytes. Each promise fails with the decoder's reason if it
+ * could not make its part.
  */
-function fromDecoder(port) {
-  const image = Promise.withResolvers();
-  image.promise.catch(() => {}); // whoever awaits it sees its error; an unused one is none
-  const sinks = {};
-  const stream = (name) => new ReadableStream({ start(controller) { sinks[name] = controller; } });
-  const decoded = { wasm: stream(WASM), snapshot: stream(SNAPSHOT), image: image.promise };
-  port.onmessage = ({ data }) => {
-    if (data.type === "bytes") sinks[data.name].enqueue(data.chunk);
-    else if (data.type === "end") sinks[data.name].close();
-    else if (data.type === "image") image.resolve(data.image);
+function fromDecoder() {
+  const [buffer, done, numpy] = [Promise.withResolvers(), Promise.withResolvers(), Promise.withResolvers()];
+  for (const { promise } of [buffer, done, numpy]) promise.catch(() => {}); // whoever awaits one sees its error
+  let snapshot = null;
+  const port = globalThis.takeDecoderMessages((data) => {
+    if (data.type === "snapshot-length") buffer.resolve((snapshot = new Uint8Array(data.length)));
+    else if (data.type === "snapshot") {
+      snapshot.set(data.bytes);
+      milestone("snapshot-decoded");
+      done.resolve(snapshot);
+    } else if (data.type === "numpy") numpy.resolve(data.bytes);
+    else if (data.type === "failed" && data.name === NUMPY) numpy.reject(new Error(data.message));
     else if (data.type === "failed") {
-      const error = new Error(data.message);
-      sinks[data.name].error(error);
-      if (data.name === WASM) image.reject(error);
+      buffer.reject(new Error(data.message));
+      done.reject(new Error(data.message));
     }
-  };
-  return decoded;
-}
-
-/**
- * Compile the wasm as its bytes come (V8 compiles a stream as it arrives, while the page still parses
- * the rest) and hand the module to Pyodide's one instantiateStreaming call.
- */
-function compileEarly(wasm) {
-  const compiled = (wasmCompiled = WebAssembly.compileStreaming(new Response(wasm, { headers: { "Content-Type": "application/wasm" } })));
-  compiled.then(() => { milestone("wasm-compiled"); progress("restore"); }, () => {});
-  const instantiateStreaming = WebAssembly.instantiateStreaming;
-  WebAssembly.instantiateStreaming = async (source, imports) => {
-    WebAssembly.instantiateStreaming = instantiateStreaming; // one call only: Pyodide's, for this wasm
-    const module = await compiled;
-    const instance = await WebAssembly.instantiate(module, imports);
-    milestone("instantiated");
-    return { module, instance };
-  };
-}
-
-/**
- * The snapshot, rebuilt as its packed pages stream in (see memory.js): `buffer` as soon as its header
- * is read (a Pyodide snapshot's, or an error saying it is not one), `done` once every page is in.
- */
-function readSnapshot(stream, image) {
-  const { buffer: header, done: pages } = streamSnapshot(stream, image);
-  const buffer = header.then((snapshot) => {
-    if (new DataView(snapshot.buffer).getUint32(0, true) !== SNAPSHOT_MAGIC) {
-      throw new Error("the embedded memory snapshot is not a Pyodide snapshot");
-    }
-    return snapshot;
   });
-  const done = Promise.all([buffer, pages]).then(([snapshot]) => {
-    milestone("snapshot-unpacked");
-    return snapshot;
-  });
-  buffer.catch(() => {});
-  done.catch(() => {}); // a bad snapshot is reported by the boot, which awaits both
-  return { buffer, done };
+  const askForNumpy = () => {
+    port.postMessage({ type: "numpy" });
+    return numpy.promise;
+  };
+  return { wasm: globalThis.earlyWasm, snapshot: { buffer: buffer.promise, done: done.promise }, numpy: askForNumpy };
 }
 
 const never = () => new Promise(() => {});
 
-async function boot({ useSnapshot, decoder }) {
+async function boot({ useSnapshot }) {
   const started = performance.now();
   progress("decode");
-  const decoded = fromDecoder(decoder);
-  compileEarly(decoded.wasm);
-  const snapshot = useSnapshot ? readSnapshot(decoded.snapshot, decoded.image) : null;
+  const decoded = fromDecoder();
+  decoded.wasm.then(() => milestone("wasm-compiled"), () => {});
+  instantiateFrom(decoded.wasm);
   const lock = await assetJson("pyodide-lock.json");
   const stdlib = assetBytes("python_stdlib.zip");
-  // Pyodide creates and instantiates its module once it has the snapshot's buffer, while the pages
-  // still stream in, and copies the snapshot into memory after it has the stdlib: so the stdlib is
-  // handed over only once the snapshot is complete (never if it is bad: the boot fails below).
+  // Pyodide creates and instantiates its module once it has the snapshot's buffer, while the snapshot
+  // is still decoded, and copies the snapshot into memory after it has the stdlib: so the stdlib is
+  // handed over only once the snapshot is whole (never if it is bad: the boot fails below).
   const files = {
-    [WASM]: new Uint8Array(0), // fetched by Pyodide, but instantiated from the module compiled early
-    "python_stdlib.zip": snapshot ? snapshot.done.then(() => stdlib, never) : stdlib,
+    "pyodide-lock.json": assetBytes("pyodide-lock.json"),
+    [WASM]: new Uint8Array(0), // fetched by Pyodide, but instantiated from the module compiled as it came
+    "python_stdlib.zip": useSnapshot ? decoded.snapshot.done.then(() => stdlib, never) : stdlib,
   };
-  for (const { file_name } of Object.values(lock.packages)) files[file_name] = assetBytes(file_name);
   const sources = assetJson("sources.json");
+  if (useSnapshot) decoded.snapshot.done.then(() => progress("restore"), () => {});
   progress("compile");
   serveAssets(files);
   const pyodide = await Promise.race([
-    loadPyodide({
+    bootPyodide({
       indexURL: ASSET_BASE,
-      packageBaseUrl: ASSET_BASE,
-      lockFileContents: lock,
-      createPyodideModule,
-      _loadSnapshot: snapshot?.buffer,
+      snapshot: useSnapshot ? decoded.snapshot.buffer : undefined,
       stdout: (line) => console.log(line),
       stderr: (line) => console.warn(line),
     }),
-    // Pyodide only logs a failed instantiation and then waits forever: fail the boot instead.
-    wasmCompiled.then(never),
-    // A snapshot that turns out bad after its header: Pyodide would wait for the stdlib forever.
-    ...(snapshot ? [snapshot.done.then(never)] : []),
+    // A wasm that could not be decoded or compiled: Pyodide would log its failed instantiation and wait
+    // forever; and for a snapshot that turns out bad, for the stdlib.
+    decoded.wasm.then(never),
+    decoded.snapshot.done.then(never),
   ]);
   milestone("pyodide-loaded");
   // A snapshot has the lesson imported already (build.py makes none where a module fails to import);
   // without one, it is imported from the source files.
-  if (!snapshot) writeSources(pyodide, await sources);
-  const failures = snapshot ? {} : importLesson(pyodide);
-  if (snapshot) afterRestore(pyodide);
-  if (lock.packages.numpy) await pyodide.loadPackage("numpy"); // bundled only when the build was given it
+  if (!useSnapshot) writeSources(pyodide, await sources);
+  const failures = useSnapshot ? {} : importLesson(pyodide);
+  if (useSnapshot) afterRestore(pyodide);
   api = pyodide.pyimport("lesson.api");
   milestone("lesson-imported");
   // Tracebacks and inspect read the sources from files, which no call needs before Python is ready:
-  // written right after "ready" is posted, before any call is read.
-  const writeLater = snapshot ? async () => writeSources(pyodide, await sources) : async () => {};
-  return { ready: { snapshot: Boolean(snapshot), failures, ms: performance.now() - started, milestones }, writeLater };
+  // written right after "ready" is posted, before any call is read. NumPy loads after that.
+  const afterReady = async () => {
+    if (useSnapshot) writeSources(pyodide, await sources);
+    if (lock.packages.numpy) await loadNumpy(pyodide, decoded.numpy);
+    else postMessage({ type: "numpy", state: "off" });
+  };
+  return { ready: { snapshot: useSnapshot, failures, ms: performance.now() - started, milestones: milestones.splice(0) }, afterReady };
+}
+
+/**
+ * Install NumPy and import it, telling the page {type: "numpy", state: loading|ready|failed}; `files()`
+ * asks the decoding worker for NumPy's block: the files of NumPy's wheel, which the build refused unless
+ * it was the one Pyodide's lock names, and the .pyc files of the modules `import numpy` runs. They are
+ * installed as Pyodide's loadPackage would install the wheel (NumPy's compiled modules load when the
+ * import asks for them). Calls to lesson.api run between its steps (the import itself is one step: a
+ * call made meanwhile waits for it).
+ */
+async function loadNumpy(pyodide, files) {
+  postMessage({ type: "numpy", state: "loading", stage: "install" });
+  try {
+    installInSitePackages(pyodide, unpackFiles(await files()));
+    milestone("numpy-installed");
+    postMessage({ type: "numpy", state: "loading", stage: "import" });
+    await new Promise((resolve) => setTimeout(resolve)); // let the page show the stage, and calls waiting run
+    pyodide.pyimport("numpy");
+    milestone("numpy-imported");
+    postMessage({ type: "numpy", state: "ready", milestones: milestones.splice(0) });
+  } catch (error) {
+    postMessage({ type: "numpy", state: "failed", message: describe(error).message });
+  }
 }
 
 function call({ id, name, args }) {
@@ -182,13 +171,15 @@ async function onMessage({ data }) {
   else if (data.type === "asset") blocks.receive(data.asset.name).add(data.asset);
   else if (data.type === "all-assets") blocks.endAll();
   else if (data.type === "boot") {
+    let booted;
     try {
-      const { ready, writeLater } = await boot(data);
-      postMessage({ type: "ready", ...ready });
-      await writeLater();
+      booted = await boot(data);
     } catch (error) {
       postMessage({ type: "failed", snapshot: data.useSnapshot, error: describe(error) });
+      return;
     }
+    postMessage({ type: "ready", ...booted.ready });
+    await booted.afterReady();
   }
 }
 

@@ -1,0 +1,79 @@
+// Every use of Pyodide's internals, for the one version they were written against (checked by the
+// build's snapshot maker in Node and by the page's worker at boot). The rest of the runtime uses
+// only loadPyodide's documented options and the public API.
+//
+// The internals used: importing pyodide.asm.js defines `globalThis._createPyodideModule`, so that
+// loadPyodide does not import() it from indexURL (a made-up origin, which the page's CSP refuses);
+// the memory snapshot options `_makeSnapshot` / `_loadSnapshot` and `makeMemorySnapshot()`, and the
+// snapshot's layout (a header whose length is its second word, then the wasm's whole memory); of the
+// Emscripten module, where its data segment lies in memory (`___memory_base`) and
+// `_emscripten_builtin_malloc`, `_emscripten_builtin_free` and `HEAPU8`, to zero the C heap's free
+// memory; and Pyodide's one `WebAssembly.instantiateStreaming` call, for pyodide.asm.wasm.
+
+import "pyodide/pyodide.asm.js";
+import { loadPyodide, version } from "pyodide";
+
+export const PYODIDE_VERSION = "0.27.7";
+
+/** Fail unless the Pyodide this code was bundled or run with is the version its internals were read in. */
+export function checkPyodideVersion() {
+  if (version !== PYODIDE_VERSION) {
+    throw new Error(`this runtime uses Pyodide ${PYODIDE_VERSION}'s internals, but Pyodide ${version} is installed`);
+  }
+}
+
+/**
+ * loadPyodide with the internal snapshot options: `snapshot` (a Uint8Array or a promise of one) to
+ * restore memory from, or `makeSnapshot` to allow makeSnapshot() later.
+ */
+export function bootPyodide({ snapshot, makeSnapshot = false, ...options }) {
+  checkPyodideVersion();
+  return loadPyodide({ ...options, ...(snapshot ? { _loadSnapshot: snapshot } : {}), _makeSnapshot: makeSnapshot });
+}
+
+
+/**
+ * Zero the C heap's free memory (it holds whatever freed objects left there): allocate every free
+ * chunk with memory growth forbidden, fill it with zeros and free it again. The snapshot's pages then
+ * compress smaller, and the page carries, parses and inflates that much less.
+ */
+function zeroFreeMemory(module) {
+  const size = module.HEAPU8.length;
+  const grow = WebAssembly.Memory.prototype.grow;
+  WebAssembly.Memory.prototype.grow = () => { throw new RangeError("the heap may not grow while it is zeroed"); };
+  const taken = [];
+  try {
+    for (let chunk = 1 << 24; chunk >= 16; chunk >>= 1) {
+      for (let at; (at = module._emscripten_builtin_malloc(chunk)); taken.push(at)) module.HEAPU8.fill(0, at, at + chunk);
+    }
+  } finally {
+    WebAssembly.Memory.prototype.grow = grow;
+    for (const at of taken) module._emscripten_builtin_free(at);
+  }
+  if (module.HEAPU8.length !== size) throw new Error("the heap grew while its free memory was zeroed");
+}
+
+/**
+ * The memory snapshot of a Pyodide booted with `makeSnapshot`, its C heap's free memory zeroed first:
+ * {bytes, headerLength (its memory follows), memoryBase (where the wasm's data segment lies in it)}.
+ */
+export function takeSnapshot(pyodide) {
+  pyodide.runPython("import gc; gc.collect()"); // free what importing left unreachable, then zero it
+  zeroFreeMemory(pyodide._module);
+  const bytes = pyodide.makeMemorySnapshot();
+  const headerLength = new DataView(bytes.buffer, bytes.byteOffset, 8).getUint32(4, true);
+  return { bytes, headerLength, memoryBase: pyodide._module.___memory_base.value };
+}
+
+/**
+ * Hand Pyodide's one instantiateStreaming call (for pyodide.asm.wasm) the module `compiled` (a promise),
+ * compiled from the wasm's bytes as they arrived, before Pyodide's own code had even loaded.
+ */
+export function instantiateFrom(compiled) {
+  const instantiateStreaming = WebAssembly.instantiateStreaming;
+  WebAssembly.instantiateStreaming = async (source, imports) => {
+    WebAssembly.instantiateStreaming = instantiateStreaming; // one call only: Pyodide's, for its wasm
+    const module = await compiled;
+    return { module, instance: await WebAssembly.instantiate(module, imports) };
+  };
+}
