@@ -693,6 +693,7 @@ def test_engine_cells_print_the_same_in_pyodide_as_at_build_time(page, tmp_path)
 WHEEL = render.REPO / "build-cache" / "wheels" / "numpy-2.0.2-cp312-cp312-pyodide_2024_0_wasm32.whl"  # where build.py keeps it
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not WHEEL.is_file(), reason="NumPy's Pyodide wheel is not in build-cache/wheels yet: run python build.py once")
 def test_numpy_cells_print_the_same_in_pyodide_as_at_build_time(page, tmp_path):
     """Engine and NumPy cells in page order on Pyodide's NumPy (no BLAS), as the live page runs them, against CPython's."""
