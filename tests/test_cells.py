@@ -237,6 +237,7 @@ def test_mutual_recursion_keeps_the_first_and_last_frames(notebook):
     assert len(error["traceback"]) < 2000
 
 
+@pytest.mark.slow
 def test_printed_output_is_capped_with_a_note(notebook):
     run = notebook.run("for i in range(200_000):\n    print(i)\n'end'")
     lines = run["stdout"].splitlines()

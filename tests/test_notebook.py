@@ -12,7 +12,7 @@ import pytest
 from pagebuild.notebook import ENGINE_FOLDER, lesson_notebook, notebook_bytes
 from pagebuild.render import LESSON_DIR, _load_recorded, lesson_cells, render_lesson
 
-pytestmark = pytest.mark.timeout(300)
+pytestmark = [pytest.mark.timeout(300), pytest.mark.slow]  # runs the lesson in a Jupyter kernel
 
 
 @pytest.fixture(scope="module")

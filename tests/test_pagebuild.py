@@ -257,6 +257,7 @@ def test_packed_snapshot_xors_out_the_data_segment_and_unpacks_exactly(tmp_path)
     assert packed[12:] == bytes(range(header)) + bytes(xored)
 
 
+@pytest.mark.slow
 def test_the_real_wasms_data_segment_is_xored_out_of_a_snapshot_shaped_like_pyodides(tmp_path):
     out = run_js(tmp_path, "memory.js", """
 const wasm = new Uint8Array(readFileSync(process.argv[2]));
@@ -314,6 +315,7 @@ console.log(JSON.stringify({ back, cut }));
 CACHED_WHEEL = ROOT / "build-cache" / "wheels" / "numpy-2.0.2-cp312-cp312-pyodide_2024_0_wasm32.whl"
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not CACHED_WHEEL.is_file(), reason="NumPy's Pyodide wheel is not in build-cache/wheels yet: run python build.py once")
 def test_build_refuses_a_numpy_wheel_with_one_byte_changed_naming_the_file_and_both_hashes(tmp_path):
     wheel = bytearray(CACHED_WHEEL.read_bytes())
@@ -328,6 +330,7 @@ def test_build_refuses_a_numpy_wheel_with_one_byte_changed_naming_the_file_and_b
     assert not (tmp_path / "dist").exists()
 
 
+@pytest.mark.slow
 def test_build_names_the_missing_numpy_wheel(tmp_path):
     done = subprocess.run([sys.executable, str(ROOT / "build.py"), "--pyodide-packages", str(tmp_path), "--out", str(tmp_path / "dist")],
                           capture_output=True, text=True)

@@ -690,6 +690,7 @@ def run_cells_in_pyodide(cells, tmp_path, wheel=None):
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
+@pytest.mark.slow
 def test_engine_cells_print_the_same_in_pyodide_as_at_build_time(page, tmp_path):
     cells = [{"id": c.id, "source": c.source} for c in render.lesson_cells() if c.kind == "engine"]
     live = run_cells_in_pyodide(cells, tmp_path)
@@ -701,6 +702,7 @@ def test_engine_cells_print_the_same_in_pyodide_as_at_build_time(page, tmp_path)
 WHEEL = render.REPO / "build-cache" / "wheels" / "numpy-2.0.2-cp312-cp312-pyodide_2024_0_wasm32.whl"  # where build.py keeps it
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not WHEEL.is_file(), reason="NumPy's Pyodide wheel is not in build-cache/wheels yet: run python build.py once")
 def test_numpy_cells_print_the_same_in_pyodide_as_at_build_time(page, tmp_path):
     """Engine and NumPy cells in page order on Pyodide's NumPy (no BLAS), as the live page runs them, against CPython's."""
@@ -768,6 +770,7 @@ def chromium(lesson, tmp_path_factory):
         yield open_page
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 def test_at_375_px_only_code_scrolls_sideways(chromium, scheme):
     context, page = chromium(375, scheme)
@@ -786,6 +789,7 @@ def test_at_375_px_only_code_scrolls_sideways(chromium, scheme):
     assert overflow["tocOpen"] is False  # the contents start collapsed on a phone
 
 
+@pytest.mark.slow
 def test_theme_follows_the_system_until_the_toggle_pins_it(chromium):
     state = """() => ({theme: document.documentElement.dataset.theme ?? null,
                       pressed: document.getElementById('theme-toggle').getAttribute('aria-pressed'),
@@ -807,6 +811,7 @@ def test_theme_follows_the_system_until_the_toggle_pins_it(chromium):
         context.close()
 
 
+@pytest.mark.slow
 def test_the_theme_toggle_shows_its_state_in_words_and_looks(chromium):
     look = """() => { const button = document.getElementById('theme-toggle');
                       const mark = button.querySelector('.theme-toggle-state');
@@ -826,6 +831,7 @@ def test_the_theme_toggle_shows_its_state_in_words_and_looks(chromium):
         context.close()
 
 
+@pytest.mark.slow
 def test_the_contents_sidebar_fits_the_screen_below_the_header(chromium):
     boxes = """() => { const toc = document.querySelector('.toc').getBoundingClientRect();
                        const header = document.querySelector('.site-header').getBoundingClientRect();
@@ -846,6 +852,7 @@ def test_the_contents_sidebar_fits_the_screen_below_the_header(chromium):
         context.close()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("width", [375, 1280])
 def test_no_line_starts_with_the_punctuation_after_a_formula(chromium, width):
     context, page = chromium(width, "light")

@@ -411,6 +411,7 @@ def test_a_node_used_twice_gets_both_contributions():
     assert a.grad.tolist() == [6]
 
 
+@pytest.mark.slow
 def test_deep_chains_do_not_hit_the_recursion_limit_and_free():
     x = t(1.0, dtype=np.float64)
     y = x

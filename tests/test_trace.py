@@ -175,6 +175,7 @@ def test_plain_turns_non_finite_numbers_into_none():
     assert plain(np.float32(0.5)) == (0.5, True)
 
 
+@pytest.mark.slow
 def test_trace_of_a_deep_chain_does_not_recurse():
     x = Value(0.5, label="x")
     y = x

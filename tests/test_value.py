@@ -217,6 +217,7 @@ def test_repr_shows_data_grad_and_label_when_set():
 CHAIN = 1_000_000
 
 
+@pytest.mark.slow
 def test_a_chain_of_a_million_nodes_builds_runs_backward_prints_and_frees():
     x = Value(0.5, label="x")
     y = x
@@ -273,6 +274,7 @@ PYODIDE_MISSING = (None if shutil.which("node") and PYODIDE.exists()
                    else "needs node and node_modules/pyodide (npm install)")
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(PYODIDE_MISSING is not None, reason=str(PYODIDE_MISSING))
 def test_under_pyodide_a_long_chain_frees_without_overflowing_the_stack():
     # CPython's recursion guard cannot see the JS engine's stack there: a plain chain of about

@@ -1,11 +1,19 @@
-"""Playwright fixtures for tests against the built page: dist/ built once, Chromium with a fresh profile,
-the lesson opened from file:// or over http://127.0.0.1, and guards that fail a test on any console
-error or on any request leaving dist/.
+"""Playwright fixtures for tests against the built page: dist/ built once, one Chromium for the session
+(a fresh, isolated browser context per test), the lesson opened from file:// or over http://127.0.0.1,
+shared pages for tests that only read or reset what they change, and guards that fail a test on any
+console error or on any request leaving dist/.
 
     def test_something(page):            # dist/lesson.html from file://, Python not awaited
         wait_for_python(page)            # until <html data-python="ready">
     def test_other(http_page): ...       # the same page over a local static server
     def test_both(lesson_page): ...      # parametrized over both
+    def test_read(static_lesson): ...    # a shared page with Python held back, reloaded for each test
+    def test_live(live_lesson): ...      # a shared page with Python ready (its module's; set back what you change)
+    def test_live_both(live_lessons): ...  # the same from file:// and over http
+
+A test marked `fresh_browser` gets a Chromium of its own with a fresh profile (for tests of the boot or
+of a fault, where nothing may be left over from another test). A shared page's guard is checked after
+every test that used it, and the page is reloaded after a test that failed on it.
 """
 
 import functools
@@ -18,7 +26,25 @@ import pytest
 
 playwright_api = pytest.importorskip("playwright.sync_api", reason="Playwright is not installed (pip install -r requirements/dev.txt)")
 
-from harness import CHROMIUM, Guard, QuietHandler, ensure_dist, launch, open_page  # noqa: E402
+from harness import (CHROMIUM, CHROMIUM_ARGS, Guard, QuietHandler, ensure_dist, launch, open_page,  # noqa: E402
+                     wait_for_python, wait_until)
+
+# A Worker that never starts: Python stays "booting", so the page runs on the build's numbers alone.
+HOLD_PYTHON_BACK = "window.Worker = class { postMessage() {} terminate() {} };"
+SCREEN = {"width": 1280, "height": 720}  # Playwright's default viewport, which a shared page is set back to
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport(item, call):
+    """Keep each phase's report on the test, so a shared page's fixture can tell that its test failed."""
+    report = yield
+    setattr(item, f"report_{report.when}", report)
+    return report
+
+
+def failed(request):
+    """Whether the test using this fixture failed in its setup or its call."""
+    return any(getattr(getattr(request.node, f"report_{when}", None), "failed", False) for when in ("setup", "call"))
 
 
 @pytest.fixture(scope="session")
@@ -40,27 +66,47 @@ def http_root(dist) -> str:
     server.server_close()
 
 
-@pytest.fixture(scope="module")
-def playwright():
-    """Playwright, per test module: its sync API runs once at a time, and other suites start their own."""
+@pytest.fixture(scope="session")
+def playwright(dist):
+    """Playwright, once for the session (its sync API belongs to one thread: run the tests in one)."""
     with playwright_api.sync_playwright() as running:
         yield running
+
+
+@pytest.fixture(scope="session")
+def browser(playwright):
+    """One Chromium for the session; each test gets its own context in it (storage and cache isolated)."""
+    chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+    yield chromium
+    chromium.close()
+
+
+def allowed_places(dist, http_root):
+    """Where a page may load from: dist/ by file:// and the local server."""
+    return [dist.as_uri() + "/", http_root]
 
 
 @pytest.fixture
 def guard(dist, http_root):
     """The guard every page fixture installs: checked when the test ends."""
-    watcher = Guard([dist.as_uri() + "/", http_root])
+    watcher = Guard(allowed_places(dist, http_root))
     yield watcher
     watcher.check()
 
 
 @pytest.fixture
-def context(playwright, guard):
-    """A fresh Chromium (new profile) whose pages are guarded."""
-    with launch(playwright) as browser_context:
-        guard.watch(browser_context)
-        yield browser_context
+def context(request, playwright, browser, guard):
+    """A fresh browser context whose pages are guarded: in the session's Chromium, or for a test marked
+    `fresh_browser` in a Chromium of its own with a fresh profile."""
+    if request.node.get_closest_marker("fresh_browser"):
+        with launch(playwright) as browser_context:
+            guard.watch(browser_context)
+            yield browser_context
+        return
+    browser_context = browser.new_context()
+    guard.watch(browser_context)
+    yield browser_context
+    browser_context.close()
 
 
 @pytest.fixture
@@ -80,3 +126,124 @@ def lesson_page(request, context, dist, http_root):
     """The lesson from file:// and, in a second run of the test, over http."""
     url = (dist / "lesson.html").as_uri() if request.param == "file" else http_root + "lesson.html"
     return open_page(context, url)
+
+
+@pytest.fixture
+def file_alone(browser):
+    """Opens a copy of the lesson (a path) in a new context whose guard allows that file alone, as a
+    mailed copy saved anywhere; returns (page, guard). Each guard is checked when the test ends."""
+    opened = []
+
+    def open_alone(path):
+        guard = Guard([path.as_uri()])  # not even its own folder: only the file itself
+        browser_context = browser.new_context()
+        guard.watch(browser_context)
+        opened.append((browser_context, guard))
+        return open_page(browser_context, path.as_uri()), guard
+    yield open_alone
+    for browser_context, guard in opened:
+        browser_context.close()
+        guard.check()
+
+
+# Shared pages: opened once per module, guarded after every test that uses them.
+
+class SharedPage:
+    """A lesson page kept open across a module's tests, with its own guard."""
+
+    def __init__(self, browser, url, allowed, init_script=None):
+        self.guard = Guard(allowed)
+        self.context = browser.new_context()
+        if init_script:
+            self.context.add_init_script(init_script)
+        self.guard.watch(self.context)
+        self.page = open_page(self.context, url)
+
+    def check(self):
+        """Fail on what the guard saw since the last check, and start afresh."""
+        outside, errors = list(self.guard.outside), list(self.guard.errors)
+        self.guard.outside.clear()
+        self.guard.errors.clear()
+        self.guard.console.clear()
+        assert outside == [], f"requests outside dist/: {outside}"
+        assert errors == [], "\n".join(errors)
+
+    def set_back(self):
+        """The screen a fresh page has: default viewport, no emulated media."""
+        self.page.set_viewport_size(SCREEN)
+        self.page.emulate_media(media="null", color_scheme="null", reduced_motion="null")
+
+    def close(self):
+        self.context.close()
+
+
+@pytest.fixture(scope="module")
+def shared_static(browser, dist, http_root):
+    """The lesson from file:// with Python held back, for a module's tests."""
+    shared = SharedPage(browser, (dist / "lesson.html").as_uri(), allowed_places(dist, http_root), HOLD_PYTHON_BACK)
+    yield shared
+    shared.close()
+    shared.check()
+
+
+@pytest.fixture
+def static_lesson(shared_static):
+    """The shared page with Python held back, reloaded so it is as the build drew it, every widget mounted."""
+    shared_static.set_back()
+    shared_static.page.reload()
+    assert shared_static.page.evaluate("document.documentElement.dataset.python") == "booting"
+    wait_until(shared_static.page, "() => document.querySelectorAll('[data-widget]:not([data-mounted])').length === 0")
+    yield shared_static.page
+    shared_static.check()
+
+
+def booted(browser, url, allowed):
+    """A shared page at `url` once Python is ready in it, closed (and its guard checked) at the end."""
+    shared = SharedPage(browser, url, allowed)
+    wait_for_python(shared.page)
+    yield shared
+    shared.close()
+    shared.check()
+
+
+@pytest.fixture(scope="module")
+def shared_live(browser, dist, http_root):
+    """The lesson from file:// with Python ready, for a module's tests."""
+    yield from booted(browser, (dist / "lesson.html").as_uri(), allowed_places(dist, http_root))
+
+
+@pytest.fixture(scope="module")
+def shared_live_http(browser, dist, http_root):
+    """The lesson over http with Python ready, for a module's tests."""
+    yield from booted(browser, http_root + "lesson.html", allowed_places(dist, http_root))
+
+
+def lend(request, shared):
+    """Lend a shared page to one test: afterwards its screen is set back, it is reloaded if the test failed
+    or the guard saw an error (the next test gets a working page), and the guard is checked."""
+    yield shared.page
+    shared.set_back()
+    if failed(request) or shared.guard.errors:
+        shared.page.reload()
+        wait_for_python(shared.page)
+    shared.check()
+
+
+@pytest.fixture
+def live_lesson(request, shared_live):
+    """The shared page from file:// with Python ready. A test puts back what it changes."""
+    yield from lend(request, shared_live)
+
+
+@pytest.fixture(params=["file", "http"])
+def live_lessons(request):
+    """The shared page with Python ready from file:// and, in a second run of the test, over http."""
+    yield from lend(request, request.getfixturevalue({"file": "shared_live", "http": "shared_live_http"}[request.param]))
+
+
+def pytest_collection_modifyitems(items):
+    """Every test in this folder drives Chromium, which takes seconds: all of them are `slow`."""
+    here = Path(__file__).parent
+    for item in items:
+        if here in item.path.parents:
+            item.add_marker(pytest.mark.slow)

@@ -157,3 +157,17 @@ def wait_for_numpy(page, timeout_ms=PYTHON_READY_TIMEOUT_MS):
 def python_call(page, name, args=None):
     """Call lesson.api function `name` through the page's bridge; return its JSON result."""
     return page.evaluate("([name, args]) => window.lesson.bridge.call(name, args)", [name, args or {}])
+
+
+def wait_for_rest(page, position, arg=None, timeout_ms=5000):
+    """Wait until the JS function `position(arg)` gives the same value two animation frames apart: a smooth
+    scroll (or anything else that moves) has come to rest."""
+    still = (f"(arg) => new Promise((done) => {{ const at = ({position})(arg);"
+             f" requestAnimationFrame(() => requestAnimationFrame(() => done(({position})(arg) === at))); }})")
+    wait_until(page, still, arg, timeout_ms)
+
+
+def after_frames(page, count=2):
+    """Return once `count` animation frames have been drawn (what a layout change sets off has run by then)."""
+    page.evaluate("(count) => new Promise((done) => { const next = (left) => left ? requestAnimationFrame(() => next(left - 1))"
+                  " : done(true); next(count); })", count)

@@ -9,7 +9,7 @@ import re
 
 import pytest
 
-from harness import python_call, wait_for_numpy, wait_for_python, wait_until
+from harness import python_call, wait_for_numpy, wait_for_python, wait_for_rest, wait_until
 from lesson import api
 from test_widgets_in_page import screenshot_dir  # noqa: F401 (a fixture: $LESSON_SCREENSHOTS or a temporary folder)
 
@@ -348,8 +348,8 @@ def test_code_too_wide_for_its_box_shows_it_and_scrolls_from_the_keyboard(page, 
     listing.focus()
     for _ in range(8):
         page.keyboard.press("ArrowRight")
-    wait_until(page, "(p) => p.scrollLeft > 0", listing.element_handle(), timeout_ms=2000)
-    page.wait_for_timeout(300)  # the smooth scroll comes to rest
+    wait_until(page, "(p) => p.scrollLeft > 0", listing.element_handle())  # 2 s was too short on a busy machine
+    wait_for_rest(page, "(p) => p.scrollLeft", listing.element_handle())  # the smooth scroll comes to rest
     listing.screenshot(path=str(screenshot_dir / f"code-scrolled-{width}.png"))
 
 

@@ -5,10 +5,10 @@ stepping scrolls the step's nodes into view inside the graph's own scroller, nev
 
 import pytest
 
-from harness import wait_for_python, wait_until
+from harness import after_frames, wait_until
 from lesson import widgets
 from test_playground_page import live, open_link
-from test_widgets_in_page import all_mounted, check_readable, drawn_nodes, screenshot_dir, static_page  # noqa: F401 (a fixture used by name)
+from test_widgets_in_page import all_mounted, check_readable, drawn_nodes, screenshot_dir  # noqa: F401 (a fixture used by name)
 
 pytestmark = pytest.mark.timeout(240)
 
@@ -87,8 +87,8 @@ def wait_for_direction(widget, direction):
 # A phone: every lesson graph fits its column, in the direction that fits, readable at every step.
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
-def test_at_390_px_every_lesson_graph_fits_its_column_and_stays_readable(page, scheme, screenshot_dir):
-    static_page(page)
+def test_at_390_px_every_lesson_graph_fits_its_column_and_stays_readable(static_lesson, scheme, screenshot_dir):
+    page = static_lesson
     page.emulate_media(color_scheme=scheme, reduced_motion="reduce")
     page.set_viewport_size({"width": 390, "height": 900})
     for name in LESSON_GRAPHS:
@@ -104,9 +104,9 @@ def test_at_390_px_every_lesson_graph_fits_its_column_and_stays_readable(page, s
 
 # Edge labels: beside their edge, clear of every box.
 
-def test_edge_labels_sit_clear_of_the_boxes_left_to_right_too(page):
+def test_edge_labels_sit_clear_of_the_boxes_left_to_right_too(static_lesson):
     """compute-graph's '+0.3' and '+1.2' touched the boxes of w, x and z1 at 1280 px."""
-    static_page(page)
+    page = static_lesson
     page.set_viewport_size({"width": 1280, "height": 900})
     widget = page.locator('[data-widget="compute-graph"]')
     widget.scroll_into_view_if_needed()
@@ -141,8 +141,8 @@ def depth_of(trace):
 
 
 @pytest.mark.parametrize("width, direction, axis", [(1280, "right", ("left", "right")), (390, "down", ("top", "bottom"))])
-def test_each_layer_is_a_column_or_a_row_by_depth(page, width, direction, axis):
-    static_page(page)
+def test_each_layer_is_a_column_or_a_row_by_depth(static_lesson, width, direction, axis):
+    page = static_lesson
     page.set_viewport_size({"width": width, "height": 900})
     widget = page.locator('[data-widget="compute-graph"]')
     widget.scroll_into_view_if_needed()
@@ -161,8 +161,8 @@ def test_each_layer_is_a_column_or_a_row_by_depth(page, width, direction, axis):
 
 # A laptop: nn-backprop, which scrolled even at 1280 px, is whole on screen.
 
-def test_at_1280_px_the_whole_nn_backprop_graph_is_on_screen(page, screenshot_dir):
-    static_page(page)
+def test_at_1280_px_the_whole_nn_backprop_graph_is_on_screen(static_lesson, screenshot_dir):
+    page = static_lesson
     page.set_viewport_size({"width": 1280, "height": 900})
     widget = page.locator('[data-widget="nn-backprop"]')
     widget.get_by_role("radio", name="Backward").check()
@@ -181,8 +181,14 @@ def test_at_1280_px_the_whole_nn_backprop_graph_is_on_screen(page, screenshot_di
 
 # The direction follows the column's width, and nothing else.
 
-def test_resizing_turns_the_graph_and_back_without_changing_what_it_shows(page):
-    static_page(page)
+# Whether any box is still moving: a d3 transition pending on it (d3 keeps them in the node's __transition)
+# or a CSS animation or transition running on it.
+GLIDING = """(w) => [...w.querySelectorAll('[data-node], [data-node] *')].some((n) => n.__transition)
+                   || w.getAnimations({subtree: true}).length > 0"""
+
+
+def test_resizing_turns_the_graph_and_back_without_changing_what_it_shows(static_lesson):
+    page = static_lesson
     widget = page.locator('[data-widget="compute-graph"]')
     widget.get_by_role("radio", name="Backward").check()
     widget.get_by_role("slider", name="Step", exact=True).fill("2")
@@ -193,7 +199,8 @@ def test_resizing_turns_the_graph_and_back_without_changing_what_it_shows(page):
         # Turned at once, not gliding: the boxes are where they end up, and stay there.
         transforms = "(w) => [...w.querySelectorAll('[data-node]')].map((n) => n.getAttribute('transform'))"
         now = widget.evaluate(transforms)
-        page.wait_for_timeout(400)
+        assert not widget.evaluate(GLIDING), f"the boxes glide after turning {direction}"
+        after_frames(page, 10)   # a glide would have moved them on every frame
         assert widget.evaluate(transforms) == now, f"the boxes moved after turning {direction}"
         shown[direction] = drawn_nodes(widget), widget.locator("[data-node]").evaluate_all(
             "(nodes) => nodes.map((n) => [n.dataset.node, n.dataset.active, n.dataset.kind])")
@@ -201,33 +208,42 @@ def test_resizing_turns_the_graph_and_back_without_changing_what_it_shows(page):
     assert shown["right"] == shown["down"]   # the same nodes, numbers and highlights, whichever way they are drawn
 
 
-def test_a_slider_drag_never_turns_the_graph(page):
-    wait_for_python(page)
-    all_mounted(page)
+def test_a_slider_drag_never_turns_the_graph(live_lesson):
+    page = all_mounted(live_lesson)
     page.set_viewport_size({"width": 390, "height": 900})
     widget = page.locator('[data-widget="compute-graph"]')
     widget.scroll_into_view_if_needed()
     wait_for_direction(widget, "down")
     # Every direction the graph had before a write of the attribute (a write with the same value counts too).
     widget.evaluate("""(w) => { window.directions = [];
-        new MutationObserver((records) => { window.directions.push(...records.map((r) => r.oldValue)); })
-          .observe(w.querySelector('.graph-view svg'), {attributeFilter: ['data-direction'], attributeOldValue: true}); }""")
+        window.directionWatch = new MutationObserver((records) => { window.directions.push(...records.map((r) => r.oldValue)); });
+        directionWatch.observe(w.querySelector('.graph-view svg'), {attributeFilter: ['data-direction'], attributeOldValue: true}); }""")
     slider = widget.get_by_role("slider", name="x", exact=True)
-    for value in ["-3", "-1.5", "0", "0.5", "1.5", "3", "2"]:
+    start = slider.input_value()
+    for value in ["-3", "-1.5", "0", "0.5", "1.5", "3", "2", start]:   # ending where it began, for the next test
         slider.fill(value)
         wait_until(page, "([w, x]) => w.dataset.source === 'python' && !w.dataset.busy && Number(w.dataset.x) === x",
                    [widget.element_handle(), float(value)])
+    page.evaluate("() => directionWatch.disconnect()")
     assert set(page.evaluate("window.directions")) <= {"down"}
     assert geometry(widget)["direction"] == "down"
 
 
+def open_afresh(page, expression):
+    """open_link on the shared page, by way of another link: the same link twice changes nothing, so the
+    graph would not be drawn again for this test's screen."""
+    open_link(page, "x", {})
+    return open_link(page, expression, {})
+
+
 # Stepping a graph that still scrolls (the playground's 20 nodes on a phone) keeps the step in view.
 
-def test_stepping_scrolls_the_steps_nodes_into_view_inside_the_graph_only(page, screenshot_dir):
+def test_stepping_scrolls_the_steps_nodes_into_view_inside_the_graph_only(live_lesson, screenshot_dir):
+    page = live_lesson
     widget = live(page)
     page.emulate_media(reduced_motion="reduce")   # scrolls at once
     page.set_viewport_size({"width": 390, "height": 900})
-    engine = open_link(page, PLAYGROUND_20, {})
+    engine = open_afresh(page, PLAYGROUND_20)
     widget.get_by_role("radio", name="Backward, step by step").check()
     stepper = widget.get_by_role("slider", name="Backward step")
     stepper.focus()
@@ -244,16 +260,18 @@ def test_stepping_scrolls_the_steps_nodes_into_view_inside_the_graph_only(page, 
         assert all(inside(node) for node in wanted), f"step {index}: {wanted} not all in view"
         assert page.evaluate("() => [scrollX, scrollY]") == page_scroll, "stepping scrolled the page"
     widget.screenshot(path=str(screenshot_dir / "layout-playground-20-backward-390.png"))
+    widget.get_by_role("radio", name="Values and gradients").check()   # the mode a fresh page shows
 
 
 # Names and op badges: a compact box had them 9 px apart, reading as one word ("f tanh").
 
 @pytest.mark.parametrize("expression", [TANH_CHAIN, "tanh(w*x + b)", PLAYGROUND_20])
 @pytest.mark.parametrize("width", [390, 1280])
-def test_a_nodes_name_stays_clear_of_its_op_badge(page, expression, width):
+def test_a_nodes_name_stays_clear_of_its_op_badge(live_lesson, expression, width):
+    page = live_lesson
     widget = live(page)
     page.set_viewport_size({"width": width, "height": 900})
-    open_link(page, expression, {})
+    open_afresh(page, expression)
     gaps = widget.evaluate("""(w) => [...w.querySelectorAll('[data-node]')]
         .filter((n) => n.querySelector('text.op-badge').textContent)
         .map((n) => { const name = n.querySelector('tspan.name').getBoundingClientRect();

@@ -12,7 +12,7 @@ import shutil
 import nbformat
 import pytest
 
-from harness import Guard, launch, wait_until
+from harness import wait_until
 
 pytestmark = pytest.mark.timeout(180)
 
@@ -31,8 +31,8 @@ HEAD = """() => {
 }"""
 
 
-def test_the_head_describes_the_lesson_for_search_previews_and_browsers(page):
-    head = page.evaluate(HEAD)
+def test_the_head_describes_the_lesson_for_search_previews_and_browsers(static_lesson):
+    head = static_lesson.evaluate(HEAD)
     assert head["title"] == "Module 02: Autograd" and head["lang"] == "en"
     [(_, description)] = head["description"]
     assert 50 <= len(description) <= 160 and "automatic differentiation" in description
@@ -46,9 +46,9 @@ def test_the_head_describes_the_lesson_for_search_previews_and_browsers(page):
     assert icon.startswith("data:image/svg+xml,")
 
 
-def test_the_favicon_is_a_real_image_the_pages_policy_lets_it_load(page):
+def test_the_favicon_is_a_real_image_the_pages_policy_lets_it_load(static_lesson):
     """Decoded as an image inside the page, under its Content-Security-Policy (img-src data:)."""
-    size = page.evaluate("""async () => {
+    size = static_lesson.evaluate("""async () => {
       const image = new Image();
       image.src = document.querySelector('link[rel~="icon"]').href;
       await image.decode();
@@ -81,36 +81,26 @@ def test_download_as_notebook_over_http_and_from_file(lesson_page, dist):
     check_notebook(*download_notebook(lesson_page), dist)
 
 
-def test_download_as_notebook_from_a_mailed_copy_with_nothing_beside_it(playwright, dist, tmp_path):
+def test_download_as_notebook_from_a_mailed_copy_with_nothing_beside_it(file_alone, dist, tmp_path):
     saved = tmp_path / "Downloads" / "autograd lesson.html"
     saved.parent.mkdir()
     shutil.copyfile(dist / "lesson.html", saved)
-    guard = Guard([saved.as_uri()])
-    with launch(playwright) as context:
-        guard.watch(context)
-        page = context.pages[0] if context.pages else context.new_page()
-        page.goto(saved.as_uri())
-        check_notebook(*download_notebook(page), dist)
-    guard.check()
+    page, _ = file_alone(saved)
+    check_notebook(*download_notebook(page), dist)
 
 
-def test_without_the_notebooks_block_the_link_stays_hidden_in_its_place(playwright, dist, tmp_path):
+def test_without_the_notebooks_block_the_link_stays_hidden_in_its_place(file_alone, dist, tmp_path):
     """A copy that lost the notebook's data block: no dead link, nothing moves, the console says why."""
     page_bytes = (dist / "lesson.html").read_bytes()
     cut = re.sub(rb'<script type="application/octet-stream" data-asset="lesson.ipynb"[^>]*>[^<]*</script>', b"", page_bytes)
     assert len(cut) < len(page_bytes)
     copy = tmp_path / "lesson.html"
     copy.write_bytes(cut)
-    guard = Guard([copy.as_uri()])
-    with launch(playwright) as context:
-        guard.watch(context)
-        page = context.pages[0] if context.pages else context.new_page()
-        page.goto(copy.as_uri())
-        wait_until(page, "() => document.readyState === 'complete'")
-        state = page.evaluate("""() => {
-          const link = document.getElementById("notebook-download");
-          return [link.hasAttribute("href"), getComputedStyle(link).visibility, link.getBoundingClientRect().height > 0];
-        }""")
-        assert state == [False, "hidden", True]
-        assert any("Download as notebook: this page carries no complete lesson.ipynb data block" in line for line in guard.console)
-    guard.check()
+    page, guard = file_alone(copy)
+    wait_until(page, "() => document.readyState === 'complete'")
+    state = page.evaluate("""() => {
+      const link = document.getElementById("notebook-download");
+      return [link.hasAttribute("href"), getComputedStyle(link).visibility, link.getBoundingClientRect().height > 0];
+    }""")
+    assert state == [False, "hidden", True]
+    assert any("Download as notebook: this page carries no complete lesson.ipynb data block" in line for line in guard.console)

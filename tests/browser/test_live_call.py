@@ -38,21 +38,26 @@ PAGE_JS = """(needs) => {
 }"""
 
 
-@pytest.fixture
-def bare(context, dist):
-    """A page holding live.js alone (bundled by esbuild) and the fake bridge; returns a function opening it."""
+@pytest.fixture(scope="module")
+def bare_file(dist):
+    """A page holding live.js alone (bundled by esbuild once for the module), inside dist/ so the guard allows it."""
     bundle = subprocess.run([str(ROOT / "node_modules/.bin/esbuild"), str(ROOT / "web/js/widgets/live.js"),
                              "--bundle", "--format=iife", "--global-name=live"], capture_output=True, check=True).stdout
-    page_file = dist / "live-call-test.html"  # inside dist/ so the request guard allows it
+    page_file = dist / "live-call-test.html"
     page_file.write_bytes(b'<!doctype html><meta charset="utf-8"><div id="w"></div><p id="status"></p><script>'
                           + bundle + b"</script>")
+    yield page_file
+    page_file.unlink()
 
+
+@pytest.fixture
+def bare(context, bare_file):
+    """A function opening the bare page in a fresh context with the fake bridge."""
     def open_bare(needs="python"):
-        page = open_page(context, page_file.as_uri())
+        page = open_page(context, bare_file.as_uri())
         page.evaluate(PAGE_JS, needs)
         return page
-    yield open_bare
-    page_file.unlink()
+    return open_bare
 
 
 def state(page):

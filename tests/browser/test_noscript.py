@@ -3,24 +3,23 @@
 import pytest
 
 from autodiff import Value
-from harness import CHROMIUM, CHROMIUM_ARGS, Guard
+from harness import Guard
 from lesson.wording import number
 
 FIGURES = ["forward-steps", "compute-graph", "grad-accumulation", "neuron-training", "explore", "nn-backprop", "broadcast", "playground"]
 
 
 @pytest.fixture(scope="module", params=[(1280, "light"), (390, "dark")], ids=["1280-light", "390-dark"])
-def page_without_js(request, playwright, dist):
-    """dist/lesson.html from file:// in a guarded context with JavaScript disabled."""
+def page_without_js(request, browser, dist):
+    """dist/lesson.html from file:// in a guarded context (of the session's Chromium) with JavaScript disabled."""
     width, scheme = request.param
-    browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
     context = browser.new_context(java_script_enabled=False, viewport={"width": width, "height": 900}, color_scheme=scheme)
     guard = Guard([dist.as_uri() + "/"])
     guard.watch(context)
     page = context.new_page()
     page.goto((dist / "lesson.html").as_uri())
     yield page
-    browser.close()
+    context.close()
     guard.check()
 
 

@@ -22,7 +22,6 @@ from test_playground import height, trees  # noqa: E402
 pytestmark = pytest.mark.timeout(300)
 
 WIDGET = "[data-widget=playground]"
-HOLD_PYTHON_BACK = "window.Worker = class { postMessage() {} terminate() {} };"
 # Pyodide's libm and glibc differ in the last bit of tanh (about 2% of inputs) and exp (0.05%), measured
 # on 20,000 points; so numbers after those functions agree to rounding, not bit for bit.
 CLOSE = {"rel": 1e-9, "abs": 1e-12}
@@ -96,12 +95,34 @@ def live(page):
     return widget
 
 
+def set_back(page):
+    """Leave the playground on the module's shared page as a later test may expect it: values and
+    gradients shown, nothing revealed or guessed, and showing the expression "x", which no test opens as a
+    link (opening the link already shown would change nothing). Tests that edit a range keep to fresh
+    pages: an edited range stays in every link after it."""
+    widget = page.locator(WIDGET)
+    widget.get_by_role("radio", name="Values and gradients").check()
+    type_expression(page, widget, "x")   # an edit forgets guesses and a reveal (opening a link keeps them)
+
+
+@pytest.fixture
+def playground_page(live_lesson):
+    """The module's shared page with Python ready, its playground set back after the test."""
+    yield live_lesson
+    set_back(live_lesson)
+
+
+@pytest.fixture
+def playground_pages(live_lessons):
+    """playground_page from file:// and, in a second run of the test, over http."""
+    yield live_lessons
+    set_back(live_lessons)
+
+
 # First paint and live numbers.
 
-def test_first_paint_is_the_builds_graph_before_python_is_up(page):
-    page.add_init_script(HOLD_PYTHON_BACK)
-    page.reload()
-    widget = widget_of(page)
+def test_first_paint_is_the_builds_graph_before_python_is_up(static_lesson):
+    widget = widget_of(static_lesson)
     state = initial_state()
     assert widget.get_attribute("data-source") == "static"
     assert_same_numbers(drawn(widget), expected(state["result"]))
@@ -117,9 +138,9 @@ def test_first_paint_is_the_builds_graph_before_python_is_up(page):
     ("tanh(w*x + b)", {"w": -1.5, "x": 0.3, "b": 2.0}),
     ("x*x*x", {"x": 2.0}),
 ])
-def test_the_lessons_expressions_draw_the_engines_numbers(lesson_page, expression, values):
-    widget = live(lesson_page)
-    engine = open_link(lesson_page, expression, values)
+def test_the_lessons_expressions_draw_the_engines_numbers(playground_pages, expression, values):
+    widget = live(playground_pages)
+    engine = open_link(playground_pages, expression, values)
     assert widget.get_attribute("data-expression") == engine["normalized"]
     assert_same_numbers(drawn(widget), expected(engine), exact=False)
     rows = {r["name"]: r for r in engine["variables"]}
@@ -129,7 +150,8 @@ def test_the_lessons_expressions_draw_the_engines_numbers(lesson_page, expressio
         assert attribute(row.get_attribute("data-numerical")) == pytest.approx(rows[name]["numerical"], rel=1e-6)
 
 
-def test_softmax_shows_the_lessons_numbers(page):
+def test_softmax_shows_the_lessons_numbers(playground_page):
+    page = playground_page
     widget = live(page)
     open_link(page, "exp(x)/(exp(x)+exp(z))", {"x": 1.0, "z": 2.0})
     output = widget.locator("[data-node].is-output")
@@ -140,7 +162,8 @@ def test_softmax_shows_the_lessons_numbers(page):
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(tree=trees().filter(lambda t: height(t) <= 8),
        point=st.fixed_dictionaries({n: st.floats(-3, 3) for n in ["a", "b", "x", "y", "w"]}))
-def test_random_expressions_draw_what_cpython_computes(page, tree, point):
+def test_random_expressions_draw_what_cpython_computes(playground_page, tree, point):
+    page = playground_page
     widget = live(page)
     expression = to_source(tree)
     engine = open_link(page, expression, point)
@@ -168,7 +191,8 @@ def table_rows(widget):
 
 # Sliders, steps and predictions, from the keyboard.
 
-def test_a_slider_moved_by_keyboard_updates_the_nodes_in_place(page):
+def test_a_slider_moved_by_keyboard_updates_the_nodes_in_place(playground_page):
+    page = playground_page
     widget = live(page)
     open_link(page, "(a+b)*b", {"a": 2.0, "b": 3.0})
     # Mark the drawn node elements: after the move the same elements must carry the new numbers.
@@ -185,7 +209,7 @@ def test_a_slider_moved_by_keyboard_updates_the_nodes_in_place(page):
         "(nodes) => nodes.every((n) => n.playgroundMark === n.dataset.node)")
 
 
-def test_a_slider_range_can_be_edited(page):
+def test_a_slider_range_can_be_edited(page):   # a fresh page: an edited range stays in the links for good
     widget = live(page)
     open_link(page, "x*x", {"x": 1.0})
     widget.get_by_label("x max", exact=True).fill("100")
@@ -238,7 +262,8 @@ def test_a_bound_python_would_refuse_is_refused_on_its_field(page, bound, text):
     assert slider.get_attribute(bound) == ("1000000000000000" if bound == "max" else "-1000000000000000")
 
 
-def test_the_backward_pass_steps_from_the_keyboard(page):
+def test_the_backward_pass_steps_from_the_keyboard(playground_page):
+    page = playground_page
     widget = live(page)
     engine = open_link(page, "(a+b)*b", {"a": 2.0, "b": 3.0})
     widget.get_by_role("radio", name="Values and gradients").focus()
@@ -257,7 +282,8 @@ def test_the_backward_pass_steps_from_the_keyboard(page):
     assert any("+=" in text and "paths" in text for text in texts)   # b's two paths meet
 
 
-def test_stepping_shows_only_the_gradients_reached_so_far(page):
+def test_stepping_shows_only_the_gradients_reached_so_far(playground_page):
+    page = playground_page
     widget = live(page)
     engine = open_link(page, "(a+b)*b", {"a": 2.0, "b": 3.0})
     widget.get_by_role("radio", name="Backward, step by step").check()
@@ -278,7 +304,8 @@ def test_stepping_shows_only_the_gradients_reached_so_far(page):
     assert "✓ agree" in cells("b")[3]
 
 
-def test_predict_then_reveal(page):
+def test_predict_then_reveal(playground_page):
+    page = playground_page
     widget = live(page)
     open_link(page, "(a+b)*b", {"a": 2.0, "b": 3.0})
     widget.get_by_role("radio", name="Predict first").check()
@@ -308,7 +335,8 @@ def judged(widget, variable):
     ("0x8", "'0x8' is not a number: write decimals like 0.5 or 1e-3, and put '*' between a number and a name (2*x)"),
     ("Infinity", "'Infinity' is not allowed: every number here must be finite"),
 ])
-def test_a_guess_is_read_and_judged_by_python(page, guess, verdict):
+def test_a_guess_is_read_and_judged_by_python(playground_page, guess, verdict):
+    page = playground_page
     widget = live(page)
     open_link(page, "(a+b)*b", {"a": 2.0, "b": 3.0})
     widget.get_by_role("radio", name="Predict first").check()
@@ -325,7 +353,8 @@ def test_a_guess_is_read_and_judged_by_python(page, guess, verdict):
         assert verdict.startswith(judgement["verdict"])
 
 
-def test_a_guess_right_to_the_digits_shown_is_right(page):
+def test_a_guess_right_to_the_digits_shown_is_right(playground_page):
+    page = playground_page
     widget = live(page)
     engine = open_link(page, "exp(x)/(exp(x)+exp(z))", {"x": 1.0, "z": 2.0})
     widget.get_by_role("radio", name="Predict first").check()
@@ -348,7 +377,8 @@ def test_a_guess_right_to_the_digits_shown_is_right(page):
     ("sum(x for x in y)", "unknown function 'sum'", "sum"),
     ("(x for x in y)", "'for' is a Python keyword", "for"),
 ])
-def test_bad_input_is_refused_in_an_alert_that_points_at_it(page, text, message, marked):
+def test_bad_input_is_refused_in_an_alert_that_points_at_it(playground_page, text, message, marked):
+    page = playground_page
     widget = live(page)
     before = drawn(widget)
     page.on("dialog", lambda dialog: pytest.fail(f"a dialog opened: {dialog.message}"))
@@ -364,7 +394,8 @@ def test_bad_input_is_refused_in_an_alert_that_points_at_it(page, text, message,
     assert widget.get_attribute("data-expression") == "x*y"
 
 
-def test_a_huge_paste_is_refused_for_its_whole_length(page):
+def test_a_huge_paste_is_refused_for_its_whole_length(playground_page):
+    page = playground_page
     widget = live(page)
     type_expression(page, widget, "x+" * 50_000 + "x")   # the field keeps all of it: nothing cut silently
     assert widget.get_by_label("Expression", exact=True).evaluate("(f) => f.value.length") == 100_001
@@ -379,7 +410,8 @@ def test_a_huge_paste_is_refused_for_its_whole_length(page):
     ("x $ ‮⁦y", "$", "x $ ⟨U+202E⟩⟨U+2066⟩y"),      # after the mark too
     ("x😀", "⟨U+1F600⟩", "x⟨U+1F600⟩"),
 ])
-def test_invisible_and_bidi_characters_are_shown_by_code_point(page, text, marked, reads):
+def test_invisible_and_bidi_characters_are_shown_by_code_point(playground_page, text, marked, reads):
+    page = playground_page
     widget = live(page)
     type_expression(page, widget, text)
     source = widget.locator("[role=alert] .playground-source")
@@ -437,7 +469,8 @@ def test_a_slow_answer_does_not_announce_what_typing_has_gone_past(page):
     assert widget.get_attribute("data-expression") == "tanh(w*x + b)"
 
 
-def test_a_domain_error_shows_undefined_nodes_and_the_page_recovers(page):
+def test_a_domain_error_shows_undefined_nodes_and_the_page_recovers(playground_page):
+    page = playground_page
     widget = live(page)
     engine = open_link(page, "log(x) + exp(y)", {"x": -2.0, "y": 1.0})
     reason = "log is defined only for positive numbers, got log(-2)"
@@ -536,7 +569,8 @@ def test_the_graph_sizes_are_as_named():
 
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
-def test_graphs_up_to_50_nodes_stay_readable_left_to_right(page, scheme, screenshot_dir):
+def test_graphs_up_to_50_nodes_stay_readable_left_to_right(playground_page, scheme, screenshot_dir):
+    page = playground_page
     widget = live(page)
     page.emulate_media(color_scheme=scheme, reduced_motion="reduce")  # no glide: boxes are where they end up
     for width in (1280, 375):
@@ -556,7 +590,8 @@ def test_graphs_up_to_50_nodes_stay_readable_left_to_right(page, scheme, screens
 # The form's look: styled text boxes in both themes.
 
 @pytest.mark.parametrize("scheme, surface", [("light", "rgb(246, 248, 250)"), ("dark", "rgb(22, 27, 34)")])
-def test_expression_and_guess_fields_are_styled_in_both_themes(page, scheme, surface):
+def test_expression_and_guess_fields_are_styled_in_both_themes(playground_page, scheme, surface):
+    page = playground_page
     widget = live(page)
     page.emulate_media(color_scheme=scheme)
     widget.get_by_role("radio", name="Predict first").check()
@@ -599,7 +634,8 @@ def test_the_playground_anchor_lands_on_the_playground(context, dist):
     wait_until(page, f"() => Math.abs(document.querySelector('{WIDGET}').getBoundingClientRect().top) < 100")
 
 
-def test_moving_a_slider_keeps_the_backward_step(page):
+def test_moving_a_slider_keeps_the_backward_step(playground_page):
+    page = playground_page
     widget = live(page)
     engine = open_link(page, "(a+b)*b", {"a": 2.0, "b": 3.0})
     widget.get_by_role("radio", name="Backward, step by step").check()
@@ -617,7 +653,8 @@ def test_moving_a_slider_keeps_the_backward_step(page):
     assert stepper.input_value() == "0"
 
 
-def test_constants_names_and_messages_read_as_the_lesson_writes_them(page):
+def test_constants_names_and_messages_read_as_the_lesson_writes_them(playground_page):
+    page = playground_page
     widget = live(page)
     type_expression(page, widget, "x*e + pi")
     assert attribute(widget.locator("[data-node=e]").get_attribute("data-value")) == pytest.approx(2.718281828459045)
@@ -648,7 +685,8 @@ def box_style(widget, node_id):
 
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
-def test_an_undefined_node_is_marked_and_the_message_names_it(page, scheme, screenshot_dir):
+def test_an_undefined_node_is_marked_and_the_message_names_it(playground_page, scheme, screenshot_dir):
+    page = playground_page
     widget = live(page)
     page.emulate_media(color_scheme=scheme, reduced_motion="reduce")
     engine = open_link(page, "log(x) + exp(y)", {"x": 0.0, "y": 1.0})
@@ -674,7 +712,8 @@ def test_an_undefined_node_is_marked_and_the_message_names_it(page, scheme, scre
     assert widget.locator("[data-node].is-undefined, [data-node].is-cause").count() == 0
 
 
-def test_where_only_the_derivative_fails_the_values_show_and_the_gradient_says_undefined(page):
+def test_where_only_the_derivative_fails_the_values_show_and_the_gradient_says_undefined(playground_page):
+    page = playground_page
     widget = live(page)
     engine = open_link(page, "(y-1)**0.5 + x", {"y": 1.0, "x": 2.0})
     cause = engine["undefined"]["node"]
@@ -691,7 +730,8 @@ def test_where_only_the_derivative_fails_the_values_show_and_the_gradient_says_u
         "(y - 1)**0.5: its derivative is infinite where y - 1 = 0")
 
 
-def test_an_expression_without_variables_says_so_instead_of_an_empty_table(page):
+def test_an_expression_without_variables_says_so_instead_of_an_empty_table(playground_page):
+    page = playground_page
     widget = live(page)
     type_expression(page, widget, "2**3 - 1")
     assert drawn(widget) == {"f": (7.0, None)}
@@ -706,7 +746,8 @@ def test_an_expression_without_variables_says_so_instead_of_an_empty_table(page)
     assert widget.locator(".playground-table").is_visible() and widget.locator(".playground-no-inputs").is_hidden()
 
 
-def test_relu_at_its_kink_marks_the_disagreement_and_explains_it(page):
+def test_relu_at_its_kink_marks_the_disagreement_and_explains_it(playground_page):
+    page = playground_page
     widget = live(page)
     engine = open_link(page, "relu(x)*w", {"x": 0.0, "w": 1.0})
     rows = table_rows(widget)
@@ -767,7 +808,8 @@ def press(page, key, times):
     return focused(page)
 
 
-def test_tab_goes_through_the_controls_in_reading_order_and_enter_submits(page):
+def test_tab_goes_through_the_controls_in_reading_order_and_enter_submits(playground_page):
+    page = playground_page
     widget = live(page)
     open_link(page, "x*x", {"x": 3.0})
     widget.get_by_role("radio", name="Predict first").check()
@@ -867,8 +909,9 @@ def test_copy_link_keeps_values_and_ranges_and_the_link_opens_them(context, dist
     assert link_field(opened).input_value() == link
 
 
-def test_accumulation_labels_on_the_page_are_cpythons(page):
+def test_accumulation_labels_on_the_page_are_cpythons(playground_page):
     """Where a node feeds several others, each path's edge carries its share and the node the sum."""
+    page = playground_page
     widget = live(page)
     for expression, values in (("x*y + x", {"x": 2.0, "y": 3.0}), ("(a+b)*b", {"a": -1.25, "b": 0.75}),
                                ("tanh(x)*x*x", {"x": 0.3})):
@@ -895,7 +938,8 @@ def test_accumulation_labels_on_the_page_are_cpythons(page):
 
 
 @pytest.mark.parametrize("width", [1280, 390])
-def test_the_table_text_fits_its_cells(page, width, screenshot_dir):
+def test_the_table_text_fits_its_cells(playground_page, width, screenshot_dir):
+    page = playground_page
     page.set_viewport_size({"width": width, "height": 900})
     widget = live(page)
     open_link(page, "exp(x)/(exp(x)+exp(z)) + q*r", {"x": 1.0, "z": 2.0, "q": -1234.5678, "r": 0.000123456})

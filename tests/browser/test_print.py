@@ -13,7 +13,7 @@ import subprocess
 
 import pytest
 
-from harness import Guard, launch, open_page, wait_until
+from harness import Guard, open_page, wait_until
 from lesson.widgets import initial_state
 
 pytestmark = pytest.mark.timeout(240)
@@ -57,12 +57,13 @@ def poppler():
 
 
 @pytest.fixture(scope="module")
-def page(playwright, dist):
+def page(browser, dist):
     """One lesson page (file://, Python left to boot) for the module: printing it takes a while."""
     guard = Guard([dist.as_uri() + "/"])
-    with launch(playwright) as context:
-        guard.watch(context)
-        yield open_page(context, (dist / "lesson.html").as_uri())
+    context = browser.new_context()
+    guard.watch(context)
+    yield open_page(context, (dist / "lesson.html").as_uri())
+    context.close()
     guard.check()
 
 

@@ -11,7 +11,7 @@ import sys
 
 import pytest
 
-from harness import ROOT, Guard, launch, open_page, python_call, wait_for_numpy, wait_for_python, wait_until
+from harness import ROOT, Guard, after_frames, launch, open_page, python_call, wait_for_numpy, wait_for_python, wait_for_rest, wait_until
 from lesson import api
 from pagebuild.blocks import pack, unpack
 from pagebuild.page import data_blocks
@@ -71,13 +71,15 @@ def test_the_progress_indicator_shows_the_boot_stage_by_stage_then_numpys(contex
 
 
 @pytest.mark.parametrize("a, b", [(2.0, -1.0), (-3.5, 4.5), (0.0, 0.0)])
-def test_bridge_returns_what_cpython_returns(page, a, b):
+def test_bridge_returns_what_cpython_returns(live_lesson, a, b):
+    page = live_lesson
     wait_for_python(page)
     assert python_call(page, "explore", {"a": a, "b": b}) == json.loads(api.call("explore", json.dumps({"a": a, "b": b})))
 
 
-def test_the_pages_own_blocks_are_read_on_the_page(page):
+def test_the_pages_own_blocks_are_read_on_the_page(live_lesson):
     """The explore grid comes from its own data block (not the first-paint state), equal to CPython's."""
+    page = live_lesson
     from lesson.widgets import explore_grid, initial_state
     if "grid" in initial_state()["explore"]:
         pytest.skip("this lesson's first-paint state still carries the explore grid inline")
@@ -86,7 +88,8 @@ def test_the_pages_own_blocks_are_read_on_the_page(page):
     assert error == "this page carries no complete nothing.json data block"
 
 
-def test_bridge_refuses_unknown_functions_with_pythons_message(page):
+def test_bridge_refuses_unknown_functions_with_pythons_message(live_lesson):
+    page = live_lesson
     wait_for_python(page)
     error = page.evaluate("() => lesson.bridge.call('open', {}).then(() => null, (e) => [e.type, e.message])")
     assert error[0] == "UnknownFunction"
@@ -177,6 +180,7 @@ def truncate_snapshot(html: bytes) -> bytes:
     return html[:last] + html[end:]
 
 
+@pytest.mark.fresh_browser   # a boot that fails: in a Chromium of its own, as a reader's would be
 @pytest.mark.parametrize("spoil", [corrupt_snapshot, truncate_snapshot], ids=["not a snapshot", "truncated"])
 def test_a_bad_snapshot_falls_back_to_a_normal_boot_and_says_so(context, guard, dist, spoil):
     broken = dist / f"lesson-{spoil.__name__}.html"  # inside dist/ so the request guard allows it
@@ -219,7 +223,9 @@ TARGET_TOP_JS = "(id) => document.getElementById(id).getBoundingClientRect().top
 def test_a_links_target_stays_in_view_while_widgets_mount_above_it(context, dist, target):
     page = open_page(context, f"{(dist / 'lesson.html').as_uri()}#{target}")
     wait_for_python(page)
-    page.wait_for_timeout(500)  # widgets still mounting above the target would push it down
+    # Every widget has mounted (each one above the target would have pushed it down), and laid out.
+    wait_until(page, "() => performance.getEntriesByName('widgets-all-mounted').length === 1")
+    after_frames(page)
     assert 0 <= page.evaluate(TARGET_TOP_JS, target) <= 120  # under the sticky header
 
 
@@ -229,11 +235,12 @@ def test_the_target_is_let_go_once_the_reader_scrolls(context, dist):
     page.mouse.move(600, 400)
     page.mouse.wheel(0, 400)
     wait_until(page, "([id, top]) => document.getElementById(id).getBoundingClientRect().top < top - 300", ["common-pitfalls", held])
-    page.wait_for_timeout(300)  # the wheel's smooth scroll comes to rest
+    wait_for_rest(page, "() => scrollY")  # the wheel's smooth scroll comes to rest
     scrolled = page.evaluate(TARGET_TOP_JS, "common-pitfalls")
     # The lesson grows (as when a widget mounts): a held target would be scrolled back into view.
     page.evaluate("() => document.getElementById('lesson').append(Object.assign(document.createElement('div'), {style: 'height: 300px'}))")
-    page.wait_for_timeout(200)
+    after_frames(page)   # a held target would be scrolled back by now, or be on its way
+    wait_for_rest(page, "() => scrollY")
     assert page.evaluate(TARGET_TOP_JS, "common-pitfalls") == pytest.approx(scrolled, abs=2)
 
 
@@ -276,6 +283,7 @@ def settled(page, engine):
                             f" && document.documentElement.dataset.{engine}", timeout_ms=60000)
 
 
+@pytest.mark.fresh_browser
 def test_when_python_cannot_start_the_page_says_so_and_stays_usable(context, dist):
     """A page whose CSP forbids the worker's own import: boot fails (snapshot, then plain), clearly."""
     html = (dist / "lesson.html").read_bytes().replace(b"'wasm-unsafe-eval' blob:", b"'wasm-unsafe-eval'", 1)

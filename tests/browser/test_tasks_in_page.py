@@ -17,14 +17,17 @@ pytestmark = pytest.mark.timeout(300)
 
 FOREVER = "while True:\n    pass\n"
 # The page's own calls are left out: the warm-up's, and the Tensor widgets' (nn-backprop and broadcast
-# re-run live once NumPy is ready, which may come while a test runs).
+# re-run live once NumPy is ready, which may come while a test runs). The bridge is wrapped once per page
+# (a shared page is asked again by each test); each call of this starts a new record.
 RECORD_CALLS = """() => {
   window.pythonCalls = [];
+  if (lesson.bridge.recorded) return;
   const call = lesson.bridge.call.bind(lesson.bridge);
   lesson.bridge.call = (name, args, options) => {
     if (!["warm_up", "nn_backprop", "broadcast"].includes(name)) pythonCalls.push([name, args, options?.timeoutMs ?? null]);
     return call(name, args, options);
   };
+  lesson.bridge.recorded = true;
 }"""
 
 
@@ -94,8 +97,11 @@ def test_check_hint_and_show_solution_work(page):
     assert editor(section).text_content() == solution("add-mul")
 
 
-def test_a_mistake_gets_the_checkers_message_and_details(page):
-    wait_for_python(page)
+# The tests on the module's shared live page (live_lesson) each use a task or an exercise that no other
+# test on it uses, so they need nothing set back.
+
+def test_a_mistake_gets_the_checkers_message_and_details(live_lesson):
+    page = live_lesson
     section = task_of(page, "add-mul")
     page.evaluate(RECORD_CALLS)
     code = solution("add-mul").replace("(other.data, self.data)", "(self.data, other.data)")
@@ -110,8 +116,8 @@ def test_a_mistake_gets_the_checkers_message_and_details(page):
     assert (name, args["name"], args["source"].rstrip("\n"), time_limit) == ("check_task", "add-mul", code.rstrip("\n"), 10000)
 
 
-def test_the_training_task_draws_the_learners_loss_curve(page):
-    wait_for_python(page)
+def test_the_training_task_draws_the_learners_loss_curve(live_lesson):
+    page = live_lesson
     section = task_of(page, "train")
     section.get_by_role("button", name="Show solution").click()
     outcome, message = check(section)
@@ -221,8 +227,8 @@ def test_a_patch_is_reported_and_the_widgets_keep_their_engine(page):
     assert explore_grads(page, 3.0, 3.0)["b"] == 9.0
 
 
-def test_code_that_raises_says_where(page):
-    wait_for_python(page)
+def test_code_that_raises_says_where(live_lesson):
+    page = live_lesson
     section = task_of(page, "backward")
     code = solution("backward").replace("        return order", "        return order.missing")
     outcome, message = check(section, code)
@@ -255,8 +261,8 @@ def answer(section, text):
     ("softmax", "0.25", "0.1966"),
     ("relu-tanh", "0, 0, 1, 1, 0.5, 0.5, 0.5, 0.5", "0, 0, 1, 1, 0.0707, 0.786, 0.786, 0.0707"),
 ])
-def test_the_exercises_are_judged_by_python_and_explained_after_an_attempt(page, name, wrong, right):
-    wait_for_python(page)
+def test_the_exercises_are_judged_by_python_and_explained_after_an_attempt(live_lesson, name, wrong, right):
+    page = live_lesson
     section = exercise_of(page, name)
     explanation = section.locator(".exercise-explanation")
     assert explanation.is_hidden()

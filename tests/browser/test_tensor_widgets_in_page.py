@@ -10,7 +10,7 @@ import pytest
 
 from harness import wait_for_python, wait_until
 from test_widgets_in_page import (active_nodes, all_mounted, drawn_nodes, engine_nodes, expected_steps,  # noqa: F401
-                                  screenshot_dir, static_page, step_through)
+                                  screenshot_dir, step_through)
 
 np = pytest.importorskip("numpy", reason="the reference results need the Tensor engine, which needs NumPy")
 
@@ -91,6 +91,35 @@ def check_step_to_float32(widget, trace, step, phase):
     assert_same_to_float32(drawn_nodes(widget), expected)
 
 
+def set_back(page):
+    """Put both widgets back as a fresh page shows them (the next test on the shared page expects that):
+    nn-backprop forward at the lesson's setting, broadcasting at its first pair with all-ones upstream."""
+    nn = page.locator(NN)
+    nn.get_by_role("radio", name="Forward").check()
+    set_layer(nn, {s["name"]: s["value"] for s in LAYER_SLIDERS})
+    wait_for_layer(nn, {})
+    broadcasting = page.locator(BROADCAST)
+    broadcasting.get_by_role("radio", name="all ones").check()
+    choose_pair(broadcasting, "(3, 4)", "(4,)")
+    wait_for_shapes(broadcasting, "(3, 4)", "(4,)", "ones")
+
+
+@pytest.fixture
+def numpy_page(live_lesson):
+    """The module's shared page once NumPy is live in it (skipped where it is not), set back afterwards."""
+    numpy_live(live_lesson)
+    yield live_lesson
+    set_back(live_lesson)
+
+
+@pytest.fixture
+def numpy_pages(live_lessons):
+    """numpy_page from file:// and, in a second run of the test, over http."""
+    numpy_live(live_lessons)
+    yield live_lessons
+    set_back(live_lessons)
+
+
 def last_backward_step(page, widget):
     """Show the last backward step: every value and every gradient."""
     widget.get_by_role("radio", name="Backward").check()
@@ -101,8 +130,8 @@ def last_backward_step(page, widget):
 
 # nn-backprop
 
-def test_nn_backprop_has_a_named_slider_per_entry_at_the_lessons_setting(page):
-    static_page(page)
+def test_nn_backprop_has_a_named_slider_per_entry_at_the_lessons_setting(static_lesson):
+    page = static_lesson
     widget = page.locator(NN)
     for slider in LAYER_SLIDERS:
         control = layer_slider(widget, slider)
@@ -118,8 +147,8 @@ def test_nn_backprop_has_a_named_slider_per_entry_at_the_lessons_setting(page):
     assert sorted(marked) == ["W", "b"]
 
 
-def test_nn_backprop_before_numpy_draws_the_build_and_says_it_waits(page):
-    static_page(page)
+def test_nn_backprop_before_numpy_draws_the_build_and_says_it_waits(static_lesson):
+    page = static_lesson
     widget = page.locator(NN)
     note = widget.locator(".widget-note")
     set_layer(widget, {"W12": 0.7})
@@ -132,7 +161,8 @@ def test_nn_backprop_before_numpy_draws_the_build_and_says_it_waits(page):
     assert widget.get_attribute("data-busy") is None and "computing live" not in note.text_content()
 
 
-def test_nn_backprop_says_so_where_the_page_has_no_numpy(page):
+def test_nn_backprop_says_so_where_the_page_has_no_numpy(live_lesson):
+    page = live_lesson
     state = numpy_state(page)
     widget = all_mounted(page).locator(NN)
     note = widget.locator(".widget-note").text_content()
@@ -146,9 +176,8 @@ def test_nn_backprop_says_so_where_the_page_has_no_numpy(page):
 
 
 @pytest.mark.parametrize("settings", LAYER_SETTINGS)
-def test_nn_backprop_live_equals_the_cpython_engine(lesson_page, settings):
-    page = lesson_page  # from file:// and over http
-    numpy_live(page)
+def test_nn_backprop_live_equals_the_cpython_engine(numpy_pages, settings):
+    page = numpy_pages  # from file:// and over http
     widget = page.locator(NN)
     set_layer(widget, settings)
     full = wait_for_layer(widget, settings)
@@ -162,8 +191,8 @@ def test_nn_backprop_live_equals_the_cpython_engine(lesson_page, settings):
     assert widget.locator(".step-text").text_content() == result["backward"][-1]["text"]
 
 
-def test_nn_backprop_sliders_work_from_the_keyboard_live(page):
-    numpy_live(page)
+def test_nn_backprop_sliders_work_from_the_keyboard_live(numpy_page):
+    page = numpy_page
     widget = page.locator(NN)
     wait_for_layer(widget, {})
     control = layer_slider(widget, LAYER_SLIDERS[1])  # W row 1, column 2: -0.3
@@ -225,8 +254,8 @@ def wait_for_shapes(widget, x, b, upstream, source="python"):
                [widget.element_handle(), x, b, upstream, source])
 
 
-def test_broadcast_draws_the_builds_numbers_for_every_pair_offered_before_numpy(page):
-    static_page(page)
+def test_broadcast_draws_the_builds_numbers_for_every_pair_offered_before_numpy(static_lesson):
+    page = static_lesson
     widget = page.locator(BROADCAST)
     start = broadcast_start()
     assert by_order(drawn_arrays(widget)) == by_order(expected_arrays(start["results"]["(3, 4)|(4,)|ones"]))
@@ -242,8 +271,8 @@ def test_broadcast_draws_the_builds_numbers_for_every_pair_offered_before_numpy(
             assert by_order(drawn_arrays(widget)) == by_order(expected_arrays(result)), (x, b, upstream)
 
 
-def test_the_refused_pair_gets_numpys_message_and_the_widget_keeps_working(page):
-    static_page(page)
+def test_the_refused_pair_gets_numpys_message_and_the_widget_keeps_working(static_lesson):
+    page = static_lesson
     widget = page.locator(BROADCAST)
     before = drawn_arrays(widget)
     choose_pair(widget, "(3, 4)", "(3,)")
@@ -258,8 +287,8 @@ def test_the_refused_pair_gets_numpys_message_and_the_widget_keeps_working(page)
     assert widget.get_by_label("Shape of x", exact=True).get_attribute("aria-invalid") is None
 
 
-def test_following_an_entry_marks_its_copies_and_the_gradients_it_sums(page):
-    static_page(page)
+def test_following_an_entry_marks_its_copies_and_the_gradients_it_sums(static_lesson):
+    page = static_lesson
     widget = page.locator(BROADCAST)
     choose_pair(widget, "(2, 3, 4)", "(3, 1)")
     widget.get_by_role("radio", name="1, 2, 3").check()
@@ -288,8 +317,8 @@ def test_following_an_entry_marks_its_copies_and_the_gradients_it_sums(page):
     assert widget.locator(".broadcast-sum").text_content() == result["inputs"][0]["sums"][0]
 
 
-def test_shapes_of_your_own_wait_for_numpy_saying_so(page):
-    static_page(page)
+def test_shapes_of_your_own_wait_for_numpy_saying_so(static_lesson):
+    page = static_lesson
     widget = page.locator(BROADCAST)
     type_shapes(widget, "(4,)", "(3, 4)")
     assert widget.get_attribute("data-busy") == "true"
@@ -298,9 +327,8 @@ def test_shapes_of_your_own_wait_for_numpy_saying_so(page):
 
 
 @pytest.mark.parametrize("upstream", ["ones", "counting"])
-def test_broadcast_live_equals_the_cpython_engine_for_every_pair_and_more(lesson_page, upstream):
-    page = lesson_page
-    numpy_live(page)
+def test_broadcast_live_equals_the_cpython_engine_for_every_pair_and_more(numpy_pages, upstream):
+    page = numpy_pages
     widget = page.locator(BROADCAST)
     widget.get_by_role("radio", name={"ones": "all ones", "counting": "1, 2, 3"}[upstream]).check()
     typed = [("(4,)", "(3, 4)"), ("()", "(2, 3)"), ("2, 1, 4", "(3, 1)"), ("(5, 1, 6)", "(6,)")]
@@ -320,8 +348,8 @@ def test_broadcast_live_equals_the_cpython_engine_for_every_pair_and_more(lesson
         assert widget.locator(".broadcast-sum").text_content() == result["inputs"][1]["sums"][0]
 
 
-def test_a_refused_shape_live_names_its_field_and_the_next_one_works(page):
-    numpy_live(page)
+def test_a_refused_shape_live_names_its_field_and_the_next_one_works(numpy_page):
+    page = numpy_page
     widget = page.locator(BROADCAST)
     for x, b in [("(3, 4)", "(7,)"), ("3; 4", "(4,)"), ("(3, 4)", "(3,)")]:
         type_shapes(widget, x, b)
@@ -336,8 +364,8 @@ def test_a_refused_shape_live_names_its_field_and_the_next_one_works(page):
     assert by_order(drawn_arrays(widget)) == by_order(expected_arrays(broadcast("(3, 1)", "(1, 4)")))
 
 
-def test_broadcast_from_the_keyboard(page):
-    static_page(page)
+def test_broadcast_from_the_keyboard(static_lesson):
+    page = static_lesson
     widget = page.locator(BROADCAST)
     widget.get_by_label("Shape of b", exact=True).focus()
     page.keyboard.press("Tab")  # Show
@@ -356,8 +384,8 @@ def test_broadcast_from_the_keyboard(page):
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 @pytest.mark.parametrize("width", [1280, 390])
-def test_tensor_widgets_fit_a_phone_and_both_themes(page, scheme, width, screenshot_dir):
-    static_page(page)
+def test_tensor_widgets_fit_a_phone_and_both_themes(static_lesson, scheme, width, screenshot_dir):
+    page = static_lesson
     page.emulate_media(color_scheme=scheme)
     page.set_viewport_size({"width": width, "height": 900})
     widget = page.locator(BROADCAST)

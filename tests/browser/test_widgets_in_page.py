@@ -14,8 +14,6 @@ from lesson import widgets
 
 pytestmark = pytest.mark.timeout(240)
 
-# A Worker that never starts: Python stays "booting", so the page runs on the build's numbers alone.
-HOLD_PYTHON_BACK = "window.Worker = class { postMessage() {} terminate() {} };"
 EXPLORE_SETTINGS = [(2.0, 3.0), (-3.5, 4.5), (0.0, 0.0), (5.0, -5.0), (-0.5, 1.5), (4.5, -2.0)]
 NAMES = ["forward-steps", "compute-graph", "grad-accumulation", "neuron-training", "explore", "nn-backprop"]
 
@@ -46,14 +44,6 @@ def all_mounted(page):
     """Wait until every widget is mounted (those off screen mount when idle, within a second or two)."""
     wait_until(page, "() => document.querySelectorAll('[data-widget]:not([data-mounted])').length === 0")
     return page
-
-
-def static_page(page):
-    """The page reloaded with Python held back, so every widget draws the build's numbers."""
-    page.add_init_script(HOLD_PYTHON_BACK)
-    page.reload()
-    assert page.evaluate("document.documentElement.dataset.python") == "booting"
-    return all_mounted(page)
 
 
 def explore_grid_or_skip(widget):
@@ -118,16 +108,16 @@ def set_explore(widget, a, b):
 
 # explore: every node equals the CPython engine, before Python is up and live.
 
-def test_explore_first_paint_is_the_start_setting_before_python_is_up(page):
-    static_page(page)
+def test_explore_first_paint_is_the_start_setting_before_python_is_up(static_lesson):
+    page = static_lesson
     widget = page.locator('[data-widget="explore"]')
     assert (widget.get_attribute("data-source"), widget.get_attribute("data-a"), widget.get_attribute("data-b")) == (
         "static", "2", "3")
     assert drawn_nodes(widget) == engine_nodes(widgets.explore(2.0, 3.0)["trace"])
 
 
-def test_explore_draws_the_engines_numbers_before_python_is_up(page):
-    static_page(page)
+def test_explore_draws_the_engines_numbers_before_python_is_up(static_lesson):
+    page = static_lesson
     widget = page.locator('[data-widget="explore"]')
     explore_grid_or_skip(widget)
     for a, b in EXPLORE_SETTINGS:
@@ -140,20 +130,26 @@ def test_explore_draws_the_engines_numbers_before_python_is_up(page):
         assert rows == [row["text"] for row in widgets.explore(a, b)["rows"]]
 
 
-def test_explore_runs_the_engine_live_once_python_is_ready(lesson_page):
-    page = lesson_page  # from file:// and over http
-    wait_for_python(page)
+def wait_for_explore(widget, a, b):
+    """Wait until explore draws Python's answer for (a, b)."""
+    wait_until(widget.page, "([w, a, b]) => w.dataset.source === 'python' && !w.dataset.busy"
+                            " && Number(w.dataset.a) === a && Number(w.dataset.b) === b", [widget.element_handle(), a, b])
+
+
+def test_explore_runs_the_engine_live_once_python_is_ready(live_lessons):
+    page = live_lessons  # from file:// and over http
     widget = page.locator('[data-widget="explore"]')
     for a, b in EXPLORE_SETTINGS[1:]:
         set_explore(widget, a, b)
-        wait_until(page, "([w, a, b]) => w.dataset.source === 'python' && !w.dataset.busy"
-                         " && Number(w.dataset.a) === a && Number(w.dataset.b) === b", [widget.element_handle(), a, b])
+        wait_for_explore(widget, a, b)
         assert (float(widget.get_attribute("data-a")), float(widget.get_attribute("data-b"))) == (a, b)
         assert drawn_nodes(widget) == engine_nodes(widgets.explore(a, b)["trace"])
+    set_explore(widget, *EXPLORE_SETTINGS[0])  # back to the lesson's setting, for the next test on this page
+    wait_for_explore(widget, *EXPLORE_SETTINGS[0])
 
 
-def test_explore_sliders_work_from_the_keyboard(page):
-    static_page(page)
+def test_explore_sliders_work_from_the_keyboard(static_lesson):
+    page = static_lesson
     widget = page.locator('[data-widget="explore"]')
     explore_grid_or_skip(widget)
     slider = widget.get_by_role("slider", name="b", exact=True)
@@ -170,8 +166,8 @@ def test_explore_sliders_work_from_the_keyboard(page):
     ("forward-steps", widgets.forward_steps, False),
     ("grad-accumulation", widgets.grad_accumulation, True),
 ])
-def test_one_slider_widgets_step_forward_then_backward_in_the_engines_order(page, name, make, per_path):
-    static_page(page)
+def test_one_slider_widgets_step_forward_then_backward_in_the_engines_order(static_lesson, name, make, per_path):
+    page = static_lesson
     widget = page.locator(f'[data-widget="{name}"]')
     trace = make()["trace"]
     forward, backward = expected_steps(trace, per_path)
@@ -184,10 +180,10 @@ def test_one_slider_widgets_step_forward_then_backward_in_the_engines_order(page
 
 
 @pytest.mark.parametrize("name, make", [("compute-graph", widgets.compute_graph), ("nn-backprop", widgets.nn_backprop)])
-def test_toggle_widgets_step_each_pass_in_the_engines_order(page, name, make):
+def test_toggle_widgets_step_each_pass_in_the_engines_order(static_lesson, name, make):
     if name == "nn-backprop":
         pytest.importorskip("numpy", reason="the reference trace needs the Tensor engine, which needs NumPy")
-    static_page(page)
+    page = static_lesson
     widget = page.locator(f'[data-widget="{name}"]')
     trace = make()["trace"]
     forward, backward = expected_steps(trace)
@@ -225,11 +221,22 @@ def wait_for_live(widget, settings):
     wait_until(widget.page, SHOWN_SETTING_JS, [widget.element_handle(), settings])
 
 
+def set_back_stepped(widget, make):
+    """Put a stepped widget back as a fresh page shows it (for the next test on a shared page): the
+    lesson's setting, the forward pass where it has a toggle, step 0."""
+    start = {slider["name"]: slider["value"] for slider in make()["sliders"]}
+    set_sliders(widget, start)
+    wait_for_live(widget, start)
+    forward = widget.get_by_role("radio", name="Forward")
+    if forward.count():
+        forward.check()
+    widget.get_by_role("slider", name="Step", exact=True).fill("0")
+
+
 @pytest.mark.parametrize("name", list(STEPPED_LIVE))
-def test_stepped_widgets_rerun_live_at_several_settings_in_the_engines_order(page, name):
+def test_stepped_widgets_rerun_live_at_several_settings_in_the_engines_order(live_lesson, name):
     make, settings_list = STEPPED_LIVE[name]
-    wait_for_python(page)
-    all_mounted(page)
+    page = all_mounted(live_lesson)
     widget = page.locator(f'[data-widget="{name}"]')
     # A slider per input, named by its variable, starting at the lesson's setting.
     for slider in make()["sliders"]:
@@ -252,11 +259,11 @@ def test_stepped_widgets_rerun_live_at_several_settings_in_the_engines_order(pag
         # The caption is Python's text for the step the stepping ended on, at this setting.
         ended = result["forward"][0] if name == "compute-graph" else result["backward"][-1]
         assert widget.locator(".step-text").text_content() == ended["text"]
+    set_back_stepped(widget, make)
 
 
-def test_compute_graph_keeps_the_lessons_numbers_at_its_default_setting_live(page):
-    wait_for_python(page)
-    all_mounted(page)
+def test_compute_graph_keeps_the_lessons_numbers_at_its_default_setting_live(live_lesson):
+    page = all_mounted(live_lesson)
     widget = page.locator('[data-widget="compute-graph"]')
     wait_for_live(widget, {"x": 2.0, "w": 0.5, "b": 0.1})
     widget.get_by_role("radio", name="Backward").check()
@@ -269,12 +276,13 @@ def test_compute_graph_keeps_the_lessons_numbers_at_its_default_setting_live(pag
     assert drawn["loss"][0] == pytest.approx(0.09, rel=1e-12)
     assert {i: drawn[i][1] for i in ("diff", "z2", "z1", "b", "x", "w")} == pytest.approx(
         {"diff": 0.6, "z2": 0.6, "z1": 0.6, "b": 0.6, "x": 0.3, "w": 1.2}, rel=1e-12)
+    set_back_stepped(widget, widgets.compute_graph)
 
 
 @pytest.mark.parametrize("name", list(STEPPED_LIVE))
-def test_before_python_is_up_another_setting_waits_for_it_saying_so(page, name):
+def test_before_python_is_up_another_setting_waits_for_it_saying_so(static_lesson, name):
     make, settings_list = STEPPED_LIVE[name]
-    static_page(page)
+    page = static_lesson
     widget = page.locator(f'[data-widget="{name}"]')
     built = make()
     first_step = expected_steps(built["trace"], per_path=name == "grad-accumulation")[0][0]
@@ -294,11 +302,14 @@ def test_before_python_is_up_another_setting_waits_for_it_saying_so(page, name):
 
 DELAY_CALLS_JS = """(delayed) => {
   const call = lesson.bridge.call.bind(lesson.bridge);
+  window.lateAnswered = false;
   // An answer that comes late (as behind a busy worker): the newer one must win however they arrive.
   lesson.bridge.call = (name, args, options) => {
     const answer = call(name, args, options);
     const late = JSON.stringify(args) === JSON.stringify(delayed);
-    return late ? answer.then((result) => new Promise((done) => setTimeout(() => done(result), 500))) : answer;
+    // Once the late answer is handed over, the widget's own handlers run; the flag is raised after them.
+    const handOver = (result, done) => { done(result); setTimeout(() => { lateAnswered = true; }, 0); };
+    return late ? answer.then((result) => new Promise((done) => setTimeout(() => handOver(result, done), 500))) : answer;
   };
 }"""
 
@@ -314,7 +325,7 @@ def test_only_the_newest_answer_is_drawn(page):
     set_sliders(widget, {"x": -3.0})
     set_sliders(widget, {"x": 1.0})
     wait_for_live(widget, {"x": 1.0})
-    page.wait_for_timeout(700)  # the late answer for x = -3 has arrived by now
+    wait_until(page, "() => lateAnswered")  # the late answer for x = -3 has arrived and been handled
     assert widget.get_attribute("data-x") == "1"
     assert drawn_nodes(widget) == engine_nodes(widgets.forward_steps(1.0)["trace"])
 
@@ -341,8 +352,8 @@ def test_the_step_slider_stays_in_range_when_a_new_graph_has_fewer_steps(context
         page_file.unlink()
 
 
-def test_compute_graph_shows_the_lessons_gradients_and_no_gradient_for_the_target(page):
-    static_page(page)
+def test_compute_graph_shows_the_lessons_gradients_and_no_gradient_for_the_target(static_lesson):
+    page = static_lesson
     widget = page.locator('[data-widget="compute-graph"]')
     widget.get_by_role("radio", name="Backward").check()
     widget.get_by_role("slider", name="Step", exact=True).fill("4")
@@ -353,10 +364,9 @@ def test_compute_graph_shows_the_lessons_gradients_and_no_gradient_for_the_targe
     assert "∂loss/∂w += 2 × 0.6 = 1.2." in widget.locator(".step-text").text_content()
 
 
-def test_backward_edge_labels_show_what_each_step_adds_with_its_sign(page):
+def test_backward_edge_labels_show_what_each_step_adds_with_its_sign(live_lesson):
     settings = {"x": -2.0, "w": 0.5, "b": 0.1}  # y = -0.9 is below the target: negative gradients
-    wait_for_python(page)
-    all_mounted(page)
+    page = all_mounted(live_lesson)
     widget = page.locator('[data-widget="compute-graph"]')
     set_sliders(widget, settings)
     wait_for_live(widget, settings)
@@ -370,6 +380,7 @@ def test_backward_edge_labels_show_what_each_step_adds_with_its_sign(page):
         assert sorted(labels) == sorted(f"+({a:.4g})" if a < 0 else f"+{a:.4g}" for a in added)
         assert not any("+-" in label for label in labels)
     assert any(label.startswith("+(-") for label in labels)
+    set_back_stepped(widget, widgets.compute_graph)
 
 
 def edge_labels(widget):
@@ -388,8 +399,8 @@ def keyed(edges):
     return {f"{e['source']}>{e['target']}#{e['slot']}": e["label"] for e in edges}
 
 
-def test_grad_accumulations_last_step_shows_both_paths_and_their_sum(page):
-    static_page(page)
+def test_grad_accumulations_last_step_shows_both_paths_and_their_sum(static_lesson):
+    page = static_lesson
     widget = page.locator('[data-widget="grad-accumulation"]')
     widget.get_by_role("slider", name="Step", exact=True).focus()
     page.keyboard.press("End")
@@ -434,16 +445,30 @@ def chart_points(widget):
         "(points) => points.map((p) => ({step: p.dataset.step, loss: p.dataset.loss}))")]
 
 
-def test_loss_chart_points_are_the_engines_training_losses(page):
-    static_page(page)
+def test_loss_chart_points_are_the_engines_training_losses(static_lesson):
+    page = static_lesson
     widget = page.locator('[data-widget="neuron-training"]')
     assert chart_points(widget) == list(enumerate(widgets.neuron_training()["losses"]))
     assert widget.get_by_role("button", name="Train again").is_disabled()
 
 
-def test_training_reruns_live_and_reports_pythons_error(page):
-    wait_for_python(page)
-    all_mounted(page)
+def train(widget, lr, steps):
+    """Train with the learning rate and steps given (Enter in Steps submits) and wait for Python's run."""
+    widget.get_by_label("Learning rate").fill(str(lr))
+    widget.get_by_label("Steps").fill(str(steps))
+    widget.get_by_label("Steps").press("Enter")
+    wait_until(widget.page, "([w, steps]) => w.dataset.source === 'python' && w.dataset.steps === steps && !w.dataset.busy",
+               [widget.element_handle(), str(steps)])
+
+
+def set_back_training(widget):
+    """The lesson's run, for the next test on a shared page (now Python's: equal to the build's to rounding)."""
+    train(widget, widgets.NEURON_START["lr"], widgets.NEURON_START["steps"])
+    assert [loss for _, loss in chart_points(widget)] == pytest.approx(widgets.neuron_training()["losses"], rel=1e-12)
+
+
+def test_training_reruns_live_and_reports_pythons_error(live_lesson):
+    page = all_mounted(live_lesson)
     widget = page.locator('[data-widget="neuron-training"]')
     widget.get_by_label("Learning rate").fill("0.1")
     widget.get_by_label("Steps").fill("7")
@@ -461,6 +486,7 @@ def test_training_reruns_live_and_reports_pythons_error(page):
     # Python's message, without its class name ("ValueError: ...").
     assert widget.get_by_role("alert").text_content() == "learning rate must be between 0.001 and 10, got -1"
     assert widget.get_attribute("data-steps") == "7"  # the last good run stays drawn
+    set_back_training(widget)
 
 
 # Themes and a phone-sized screen.
@@ -475,8 +501,8 @@ def screenshot_dir(tmp_path_factory):
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 @pytest.mark.parametrize("width", [1100, 375])
-def test_widgets_render_in_both_themes_at_desktop_and_phone_width(page, scheme, width, screenshot_dir):
-    static_page(page)
+def test_widgets_render_in_both_themes_at_desktop_and_phone_width(static_lesson, scheme, width, screenshot_dir):
+    page = static_lesson
     page.emulate_media(color_scheme=scheme)
     page.set_viewport_size({"width": width, "height": 900})
     fills = set()
@@ -502,14 +528,11 @@ THEME_JS = "() => [document.documentElement.dataset.theme ?? null, document.getE
 
 
 def settled_colours(widget):
-    """The widget's SVG colours once their transitions are over (two reads 150 ms apart agree)."""
-    now = widget.evaluate(SVG_COLOURS_JS)
-    for _ in range(20):
-        widget.page.wait_for_timeout(150)
-        now, before = widget.evaluate(SVG_COLOURS_JS), now
-        if now == before:
-            return now
-    raise AssertionError(f"the colours keep changing: {now}")
+    """The widget's SVG colours once their transitions are over (no CSS transition left running in it;
+    asking for them flushes the styles, so a transition the last change started is counted)."""
+    wait_until(widget.page, "(w) => w.getAnimations({subtree: true}).every((a) => !(a instanceof CSSTransition))",
+               widget.element_handle(), timeout_ms=5000)
+    return widget.evaluate(SVG_COLOURS_JS)
 
 
 def test_the_theme_toggle_on_the_built_page_from_the_keyboard(page, screenshot_dir):
@@ -546,8 +569,8 @@ def test_the_theme_toggle_on_the_built_page_from_the_keyboard(page, screenshot_d
 # One numbering for steps; one minus sign; table formulas on one line.
 
 @pytest.mark.parametrize("name, forward_last, backward_last", [("forward-steps", 3, 3), ("grad-accumulation", 1, 2)])
-def test_the_step_counter_and_its_accessible_value_agree(page, name, forward_last, backward_last):
-    static_page(page)
+def test_the_step_counter_and_its_accessible_value_agree(static_lesson, name, forward_last, backward_last):
+    page = static_lesson
     widget = page.locator(f'[data-widget="{name}"]')
     slider = widget.get_by_role("slider", name="Step", exact=True)
     slider.focus()
@@ -577,8 +600,8 @@ def test_numbers_use_one_minus_sign_and_formulas_stay_on_one_line(page):
 
 
 @pytest.mark.parametrize("width", [1280, 390])
-def test_table_formulas_never_break_inside_and_the_table_still_fits(page, width):
-    static_page(page)
+def test_table_formulas_never_break_inside_and_the_table_still_fits(static_lesson, width):
+    page = static_lesson
     page.set_viewport_size({"width": width, "height": 900})
     widget = page.locator('[data-widget="explore"]')
     widget.scroll_into_view_if_needed()
@@ -632,9 +655,9 @@ def check_readable(page, widget, label):
     return scrolls
 
 
-def test_nn_backprop_reads_in_order_with_its_update_badges_off_the_edges(page, screenshot_dir):
+def test_nn_backprop_reads_in_order_with_its_update_badges_off_the_edges(static_lesson, screenshot_dir):
     pytest.importorskip("numpy", reason="the reference trace needs the Tensor engine, which needs NumPy")
-    static_page(page)
+    page = static_lesson
     widget = page.locator('[data-widget="nn-backprop"]')
     widget.get_by_role("radio", name="Backward").check()
     widget.get_by_role("slider", name="Step", exact=True).fill(str(len(widgets.nn_backprop()["backward"]) - 1))
@@ -657,7 +680,7 @@ def test_nn_backprop_reads_in_order_with_its_update_badges_off_the_edges(page, s
 # The loss chart: one step still has an axis, a title, and a log scale from the keyboard.
 
 def test_training_one_step_an_empty_field_and_the_log_scale(page):
-    wait_for_python(page)
+    wait_for_python(page)   # a fresh page: the chart is the build's, which it compares bit for bit
     all_mounted(page)
     widget = page.locator('[data-widget="neuron-training"]')
     assert widget.locator(".loss-chart-title").text_content() == "Loss decreasing during training"
@@ -685,8 +708,8 @@ def test_training_one_step_an_empty_field_and_the_log_scale(page):
 
 # Mounting: off-screen widgets mount when they come near or when the browser is idle.
 
-def test_every_widget_mounts_soon_after_load_and_the_first_paint_has_the_start_data(page):
-    static_page(page)
+def test_every_widget_mounts_soon_after_load_and_the_first_paint_has_the_start_data(static_lesson):
+    page = static_lesson
     names = page.locator("[data-widget][data-mounted]").evaluate_all("(ws) => ws.map((w) => w.dataset.widget)")
     assert sorted(names) == sorted(NAMES + ["broadcast", "playground", "task-progress"] + ["task"] * 5 + ["exercise"] * 3)
     assert page.evaluate("performance.getEntriesByName('widgets-all-mounted').length") == 1
@@ -694,9 +717,8 @@ def test_every_widget_mounts_soon_after_load_and_the_first_paint_has_the_start_d
 
 # Ids and the labels and outputs that point at them.
 
-def test_every_id_is_plain_ascii_and_every_for_finds_its_control(page):
-    wait_for_python(page)
-    all_mounted(page)
+def test_every_id_is_plain_ascii_and_every_for_finds_its_control(live_lesson):
+    page = all_mounted(live_lesson)
     found = page.evaluate(r"""() => ({
       ids: [...document.querySelectorAll('[id]')].map((e) => e.id).filter((id) => !/^[\x21-\x7e]+$/.test(id)),
       dangling: [...document.querySelectorAll('output[for], label[for]')].flatMap((e) => e.getAttribute('for')
