@@ -24,19 +24,17 @@ change) for comparison; the default is dist/.
 """
 
 import argparse
-import functools
 import os
 import statistics
 import sys
-import threading
-from http.server import ThreadingHTTPServer
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT / "py"), str(ROOT / "tests" / "browser")]
 
+from bench_page import serve  # noqa: E402  (bench/ is on the path: this script's folder)
 from browser_idle import wait_until_browser_idle  # noqa: E402
-from harness import DIST, QuietHandler, ensure_dist, launch  # noqa: E402
+from harness import ensure_dist, launch  # noqa: E402
 from playwright.sync_api import sync_playwright  # noqa: E402
 
 from lesson.widgets import explore  # noqa: E402
@@ -124,20 +122,6 @@ RESULT_JS = """() => {
            parsed: nav.domInteractive, booting: mark("python-booting"), ready: mark("python-ready"),
            gridRead: mark("explore-grid-read") };
 }"""
-
-
-class Server(ThreadingHTTPServer):
-    """A static server that stays quiet when a browser closes mid-download."""
-
-    def handle_error(self, request, client_address):
-        pass
-
-
-def serve(directory):
-    """A local static server for `directory`; returns (base URL, server)."""
-    server = Server(("127.0.0.1", 0), functools.partial(QuietHandler, directory=str(directory)))
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    return f"http://127.0.0.1:{server.server_address[1]}/", server
 
 
 def slow_load(playwright, url, timeout_s=240):
