@@ -4,7 +4,7 @@
 // before the call), and `close()` says the body is complete. Each widget paints from the build's data and
 // turns live when Python is ready. Mounting is spread out so the first paint is not held up: widgets on
 // screen (or the one a link points at) mount at once, the others as they near the viewport or when the
-// browser is idle after Python's boot.
+// browser is idle, before Python's worker starts or after its boot.
 
 import { whenPrinting } from "../print.js";
 import { fragmentId } from "../runtime/hold-fragment.js";
@@ -88,18 +88,24 @@ export function widgetMounter({ bridge, grid, cells }) {
     all.resolve(mounted);
   }
 
+  // Off-screen widgets mount in idle time while nothing else wants the cores: before Python's worker
+  // starts (on a slow link the widgets arrive seconds before its code does), and once Python is ready or
+  // has had OFFSCREEN_MOUNT_WAIT_MS to boot (mounting them meanwhile competes with the boot for the cores).
+  const mayMountOffscreen = () => bootedOrTired || bridge.state === "static";
+
   /** Mount the rest one idle slice at a time, so a slow phone keeps scrolling smoothly meanwhile. */
   function mountWhenIdle(deadline) {
     for (const node of waiting) {
+      if (!mayMountOffscreen()) break;
       mount(node);
       if (deadline.timeRemaining() < 1 && !deadline.didTimeout) break;
     }
-    idling = waiting.size > 0;
-    if (idling) idle(mountWhenIdle);
+    idling = false;
+    mountRestWhenIdle();
   }
 
   function mountRestWhenIdle() {
-    if (!bootedOrTired || idling || !waiting.size) return;
+    if (idling || !waiting.size || !mayMountOffscreen()) return;
     idling = true;
     idle(mountWhenIdle);
   }
@@ -127,8 +133,7 @@ export function widgetMounter({ bridge, grid, cells }) {
   }
 
   whenPrinting({ before: () => { for (const node of [...waiting]) mount(node); } }); // paper shows every widget
-  // Off-screen widgets wait for Python's boot (mounting them at once competes with it for the cores),
-  // but not for ever: a page whose Python is slow or blocked (or still arriving) still mounts them all.
+  // A page whose Python is slow or blocked still mounts them all.
   Promise.race([bridge.whenReady().catch(() => {}), new Promise((done) => setTimeout(done, OFFSCREEN_MOUNT_WAIT_MS))]).then(() => {
     bootedOrTired = true;
     mountRestWhenIdle();
