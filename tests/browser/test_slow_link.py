@@ -20,11 +20,12 @@ SETTING = {"a": -3.5, "b": 4.5}  # a setting the lesson never shows: only the bu
 # as the explore widget is mounted, move both its sliders to SETTING; once it draws that setting with no
 # request waiting, note its numbers and how far the page had got.
 WATCH_EXPLORE = """(setting) => {
+  let moved = false;
   const look = () => {
     const root = document.querySelector('[data-widget="explore"]');
     if (!root?.hasAttribute("data-mounted")) return;
-    if (!root.dataset.moved) {
-      root.dataset.moved = "";
+    if (!moved) {
+      moved = true;
       for (const [slider, value] of [...root.querySelectorAll('input[type="range"]')].map((s, i) => [s, [setting.a, setting.b][i]])) {
         slider.value = String(value);
         slider.dispatchEvent(new Event("input", { bubbles: true }));
