@@ -106,10 +106,10 @@ def main(argv=None) -> None:
     #    its non-zero pages, XOR-ed with the wasm's data, see web/js/runtime/memory.js).
     wasm = (PYODIDE / "pyodide.asm.wasm").read_bytes()
     gz = functools.partial(gzipped, cache_dir=CACHE)  # 31 MB at level 9 takes seconds: cache by content
-    page_assets = [block for name, value in content.page_assets.items()  # read by the page after its first paint
-                   for block in data_blocks(name, gz(json.dumps(value, separators=(",", ":")).encode("utf-8")), gzip=True, page=True)]
-    blocks = [  # then in the order the worker needs them, each part handed over as soon as it is parsed
-        *page_assets,
+    widget_blocks = {widget: [block for name, value in assets.items()  # each right after its widget, read once it has painted
+                              for block in data_blocks(name, gz(json.dumps(value, separators=(",", ":")).encode("utf-8")), gzip=True, page=True)]
+                     for widget, assets in content.widget_assets.items()}
+    blocks = [  # after the body, in the order the worker needs them, each part handed over as soon as it is parsed
         *data_blocks("decoder.js", decoder_script.encode("ascii"), gzip=False),  # a few kB: it starts at once
         *data_blocks("worker.js", gz(worker_script.encode("ascii")), gzip=True),  # both workers start on this one
         *data_blocks("pyodide-lock.json", json.dumps(trimmed_lock(lock, ["numpy"] if wheel else [])).encode("utf-8"), gzip=False),
@@ -130,7 +130,7 @@ def main(argv=None) -> None:
         styles = [(ROOT / "web" / "css" / name).read_text(encoding="utf-8") for name in STYLES]
         write(staged / "lesson.html", fill_page(
             (ROOT / "web" / "page.html").read_text(), title=content.title, styles=styles, toc=content.toc,
-            body=content.body, page_script=page_script, initial_state=content.initial_state,
+            body=content.body, page_script=page_script, states=content.states, widget_blocks=widget_blocks,
             numpy_live=bool(wheel), blocks=blocks))
         write(staged / "index.html", index_page("lesson.html"))
         write(staged / "lesson.ipynb", notebook)  # the same notebook as the page's link hands out

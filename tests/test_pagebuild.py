@@ -21,7 +21,7 @@ from pagebuild.csp import content_security_policy, source_hash
 from pagebuild.npm import npm_packages_stale
 from pagebuild.output import exchange, staging_folder, swap_in
 from pagebuild.packages import PackageError, trimmed_lock, verified_wheel, wheel_from_registry
-from pagebuild.page import ascii_css, ascii_html, data_blocks, gzipped, json_script
+from pagebuild.page import ascii_css, ascii_html, data_blocks, gzipped, state_script, with_widget_data
 from pagebuild.site import index_page
 from pagebuild.stdlib import keeps, trim_stdlib
 
@@ -112,10 +112,32 @@ def test_data_blocks_split_the_payload_into_packed_parts():
         b'<script type="application/octet-stream" data-asset="z.json" data-part="0" data-parts="1" data-page>')
 
 
+def test_each_widget_is_followed_by_its_state_a_mount_and_its_blocks_once_its_figure_or_section_closes():
+    body = ('<figure class="widget-figure"><figcaption>c</figcaption><div class="widget" data-widget="explore"></div>'
+            '<noscript>table</noscript></figure>\n<p>text</p>'
+            '<section class="exercise"><div class="exercise-answer" data-widget="exercise"></div>'
+            '<div class="exercise-explanation" hidden><p>why</p></div>\n</section>\n'
+            '<section class="exercise"><div class="exercise-answer" data-widget="exercise"></div><div>more</div></section>')
+    grid = data_blocks("explore-grid.json", b"[1]", gzip=False, page=True)
+    page = with_widget_data(body, {"explore": {"start": 1}, "exercise": {"x": "<"}}, {"explore": grid}).decode("latin-1")
+    mount, feed = "<script>lesson.mountWidgets()</script>", "<script>lesson.bridge.feed()</script>"
+    explore_state = state_script("explore", {"start": 1})
+    # the state before the mount that reads it, the grid after (the widget paints its start meanwhile), fed once parsed
+    assert page.index("</noscript></figure>") < page.index(explore_state) < page.index(mount) < page.index(grid[0].decode("latin-1")) < page.index(feed)
+    assert page.index(feed) < page.index("<p>text</p>")
+    # an exercise mounts once its section (with the explanation it reveals) has closed; its state comes once
+    exercise_state = state_script("exercise", {"x": "<"})
+    assert page.count(exercise_state) == 1 and page.count(mount) == 3
+    assert page.index("</section>") < page.index(exercise_state) < page.index("<div>more</div>")
+    assert page.endswith(f"</section>\n{mount}\n")
+    with pytest.raises(ValueError, match="not closed by </figure>"):
+        with_widget_data('<figure><div class="widget" data-widget="explore"></div>', {}, {})
+
+
 def test_text_for_a_windows_1252_page_is_ascii():
     assert ascii_html("<p>\u2202L/\u2202w \u2248 0.6</p>") == "<p>&#x2202;L/&#x2202;w &#x2248; 0.6</p>"
     assert ascii_css('a::after { content: "\u2192"; }') == 'a::after { content: "\\002192"; }'
-    script = json_script("s", {"t": "</script><b>\u00e9"})
+    script = state_script("s", {"t": "</script><b>\u00e9"})
     assert script.isascii() and "</script><b>" not in script
     assert json.loads(script.split(">", 1)[1].rsplit("<", 1)[0]) == {"t": "</script><b>\u00e9"}
 

@@ -29,10 +29,10 @@ def ascii_css(text: str) -> str:
     return re.sub(r"[^\x00-\x7f]", lambda m: f"\\{ord(m.group()):06x}", text)
 
 
-def json_script(element_id: str, value) -> str:
-    """A `<script type="application/json">` block; '<' is escaped so no text can close the element early."""
-    text = json.dumps(value, ensure_ascii=True, allow_nan=False, separators=(",", ":")).replace("<", "\\u003c")
-    return f'<script type="application/json" id="{element_id}">{text}</script>'
+def json_text(value) -> str:
+    """`value` as ASCII JSON for a `<script type="application/json">` block; '<' is escaped so no text can
+    close the element early."""
+    return json.dumps(value, ensure_ascii=True, allow_nan=False, separators=(",", ":")).replace("<", "\\u003c")
 
 
 def gzipped(data: bytes, cache_dir: Path | None = None) -> bytes:
@@ -60,32 +60,67 @@ def data_blocks(file_name: str, payload: bytes, gzip: bool, part_size: int = 1 <
 # Follows each data block: hands the blocks parsed so far to the page's bridge (web/js/runtime/bridge.js),
 # so Python boots while the rest of the page is still being read.
 FEED_SCRIPT = "lesson.bridge.feed()"
-# Follows the lesson's body: draws the widgets (web/js/main.js); the page script itself runs in <head>.
+# Follows each widget's figure (or section) and its state: mounts the widgets parsed so far (web/js/main.js),
+# so each answers as soon as its own markup, state and code have arrived. One text, so one hash in the CSP.
+WIDGET_SCRIPT = "lesson.mountWidgets()"
+# Follows the lesson's body: mounts the rest (code cells, ...); the page script itself runs in <head>.
 MOUNT_SCRIPT = "lesson.mount()"
+# A widget's element as lesson/render writes it: a figure's (class "widget", the figure closes after it and
+# its <noscript>) or a section's (a task's controls, an exercise's answer box: the section closes later).
+WIDGET_ELEMENT = re.compile(r'<div class="([a-z -]+)" data-widget="([a-z-]+)"></div>')
+
+
+def state_script(name: str, value) -> str:
+    """Widget `name`'s first-paint state as a `<script type="application/json" data-widget-state=NAME>` block."""
+    return f'<script type="application/json" data-widget-state="{name}">{json_text(value)}</script>'
+
+
+def with_widget_data(body: str, states: dict, widget_blocks: dict[str, list[bytes]]) -> bytes:
+    """`body` (ASCII) with, after the figure or section holding each widget, what it needs to answer: its state
+    and its data blocks (where its name first occurs), then WIDGET_SCRIPT, which mounts it."""
+    feed = f"<script>{FEED_SCRIPT}</script>\n".encode("ascii")
+    pieces, done, placed = [], 0, set()
+    for match in WIDGET_ELEMENT.finditer(body):
+        css_class, name = match.groups()
+        closing = "</figure>" if css_class == "widget" else "</section>"
+        end = body.find(closing, match.end())
+        if end < 0 or end < done:
+            raise ValueError(f"the {name} widget's element is not closed by {closing} before the next widget")
+        end += len(closing)
+        state = blocks = b""
+        if name not in placed:
+            placed.add(name)
+            state = state_script(name, states[name]).encode("ascii") if name in states else b""
+            blocks = b"".join(block + feed for block in widget_blocks.get(name, []))
+        # The widget mounts before its data blocks arrive: it paints its start from its state meanwhile.
+        pieces += [body[done:end].encode("ascii"), b"\n", state, f"<script>{WIDGET_SCRIPT}</script>\n".encode("ascii"), blocks]
+        done = end
+    return b"".join(pieces) + body[done:].encode("ascii")
 
 
 def fill_page(template: str, *, title: str, styles: list[str], toc: str, body: str, page_script: str,
-              initial_state: dict, numpy_live: bool, blocks: list[bytes]) -> bytes:
-    """The page (windows-1252 bytes): `template` filled in, a CSP hashing its inline code, the data blocks
-    at the end of <body>, each followed by FEED_SCRIPT."""
+              states: dict, widget_blocks: dict[str, list[bytes]], numpy_live: bool, blocks: list[bytes]) -> bytes:
+    """The page (windows-1252 bytes): `template` filled in, a CSP hashing its inline code, each widget's state
+    and data blocks after it in the body (see with_widget_data), the other data blocks at the end of <body>,
+    each followed by FEED_SCRIPT."""
     styles = [ascii_css(style) for style in styles]
     page_script = page_script.replace("</script", "<\\/script")
     values = {
         "title": ascii_html(html.escape(title)),  # the lesson's title is plain text
-        "csp": content_security_policy([page_script, FEED_SCRIPT, MOUNT_SCRIPT], styles),
+        "csp": content_security_policy([page_script, FEED_SCRIPT, WIDGET_SCRIPT, MOUNT_SCRIPT], styles),
         "styles": "\n".join(f"<style>{style}</style>" for style in styles),
         "toc": ascii_html(toc),
-        "body": ascii_html(body),
-        "initial_state": json_script("initial-state", initial_state),
         "numpy": "loading" if numpy_live else "off",
         "page_script": f"<script>{page_script}</script>",
         "mount_script": f"<script>{MOUNT_SCRIPT}</script>",
     }
     feed = f"<script>{FEED_SCRIPT}</script>\n".encode("ascii")
-    head, marker, tail = template.partition("$data_blocks")
-    if not marker:
-        raise ValueError("the page template has no $data_blocks slot for the embedded assets")
-    return fill(head, values) + b"".join(block + feed for block in blocks) + fill(tail, values)
+    head, body_marker, rest = template.partition("$body")
+    middle, blocks_marker, tail = rest.partition("$data_blocks")
+    if not body_marker or not blocks_marker:
+        raise ValueError("the page template needs a $body slot and, after it, a $data_blocks slot")
+    return (fill(head, values) + with_widget_data(ascii_html(body), states, widget_blocks) + fill(middle, values)
+            + b"".join(block + feed for block in blocks) + fill(tail, values))
 
 
 def fill(template: str, values: dict) -> bytes:

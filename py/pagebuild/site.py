@@ -8,14 +8,15 @@ from pagebuild.csp import source_hash
 @dataclass
 class LessonContent:
     """What the page template needs from the lesson: its title, table of contents, body, the widgets'
-    state for the first paint, data they read later from the page's own blocks ({file name: JSON value}),
-    and each code cell's output as the page shows it ({cell id: text}, for the notebook)."""
+    state for the first paint ({widget name: state}), data widgets read from the page's own blocks, each
+    placed right after its widget ({widget name: {file name: JSON value}}), and each code cell's output as
+    the page shows it ({cell id: text}, for the notebook)."""
 
     title: str
     toc: str
     body: str
-    initial_state: dict
-    page_assets: dict
+    states: dict
+    widget_assets: dict
     outputs: dict
 
 
@@ -30,8 +31,8 @@ def lesson_content(numpy_live: bool) -> LessonContent:
     # The tasks' hints and solutions and the track's order ("task", "task-progress"), the exercises' answer parts.
     state = {**initial_state(), **tasks.initial_state(), "exercise": exercises.initial_state()}
     # The explore grid (every slider setting) is most of the widgets' data and not needed to paint:
-    # it has its own block, read after the first paint.
-    assets = {"explore-grid.json": explore_grid()}
+    # it has its own block, right after the explore widget, read once it has painted.
+    assets = {"explore": {"explore-grid.json": explore_grid()}}
     body = with_static_figures(rendered.body_html, state)  # what a reader with JavaScript off sees in each figure
     return LessonContent(rendered.title, toc_html(rendered.toc), body, state, assets, rendered.outputs)
 

@@ -1,7 +1,10 @@
-// Mounts every widget found on the page: `mountWidgets({bridge, initialState, root, grid})`.
-// Each widget paints from the build's data (initialState[name]) and turns live when Python is ready.
-// Mounting is spread out so the first paint is not held up: widgets on screen (or the one a link
-// points at) mount at once, the others as they near the viewport or when the browser is idle.
+// Mounts the widgets as the page arrives: `widgetMounter({bridge, grid, cells})` returns a mounter whose
+// `take(root)` finds the widgets parsed so far (build.py calls it after each widget's figure, through
+// lesson.mountWidgets) with their states (<script type="application/json" data-widget-state=NAME>, written
+// before the call), and `close()` says the body is complete. Each widget paints from the build's data and
+// turns live when Python is ready. Mounting is spread out so the first paint is not held up: widgets on
+// screen (or the one a link points at) mount at once, the others as they near the viewport or when the
+// browser is idle, before Python's worker starts or after its boot.
 
 import { whenPrinting } from "../print.js";
 import { fragmentId } from "../runtime/hold-fragment.js";
@@ -36,24 +39,25 @@ const NEAR = 600; // px above or below the viewport within which a widget counts
 const OFFSCREEN_MOUNT_WAIT_MS = 3000; // off-screen widgets wait this long at most for Python's boot
 
 /**
- * Mount each `[data-widget]` element under `root` that names a known widget (WIDGETS). A widget that
- * fails says so in place; the rest still mount. `grid` is the explore widget's grid of every setting (an
+ * A mounter of the `[data-widget]` elements that name a known widget (WIDGETS). A widget that fails
+ * says so in place; the rest still mount. `grid` is the explore widget's grid of every setting (an
  * object or a Promise of one; see lesson.widgets.explore_grid). `cells` is a Promise of the code cells'
  * notebook, whose queue the tasks' checks join.
- * Returns {mounted: [{name, element, widget}] as they mount, all: a Promise resolved once every one is}.
- * Each mounted root gets `data-mounted`; the performance mark "widgets-all-mounted" is set at the end.
- * Performance measures, for the benchmark: "widget-mount NAME" per widget, "widgets-mount-now" for
- * the work done before this returns (what holds up the first paint).
+ * Returns {take(root): mount what has arrived under `root` (again is no harm), close(): no more widgets
+ * will come, mounted: [{name, element, widget}] as they mount, all: a Promise resolved once every one is,
+ * after close()}. Each mounted root gets `data-mounted`; the performance mark "widgets-all-mounted" is
+ * set at the end. Performance measures, for the benchmark: "widget-mount NAME" per widget.
  */
-export function mountWidgets({ bridge, initialState, root = document, grid, cells }) {
-  const started = performance.now();
+export function widgetMounter({ bridge, grid, cells }) {
+  const states = {}; // widget name -> its state, read from its data-widget-state block
+  const readStates = new Set(); // the state blocks read
+  const taken = new Set(); // the widget elements found so far
+  const waiting = new Set(); // those not mounted yet
   const mounted = [];
-  const waiting = new Set([...root.querySelectorAll("[data-widget]")].filter((node) => Object.hasOwn(WIDGETS, node.dataset.widget)));
-  const playground = [...waiting].find((node) => node.dataset.widget === "playground");
-  if (playground && !document.getElementById("playground")) playground.id = "playground"; // lesson.html#playground lands here
-
-  let finish;
-  const all = new Promise((resolve) => { finish = resolve; });
+  let closed = false;
+  let bootedOrTired = false; // Python is ready, or off-screen widgets waited long enough for it
+  let idling = false; // mountWhenIdle is scheduled
+  const all = Promise.withResolvers();
   const observer = new IntersectionObserver((entries) => {
     for (const entry of entries) if (entry.isIntersecting) mount(entry.target);
   }, { rootMargin: `${NEAR}px 0px` });
@@ -64,8 +68,8 @@ export function mountWidgets({ bridge, initialState, root = document, grid, cell
     const name = node.dataset.widget;
     const start = performance.now();
     try {
-      if (!initialState?.[name]) throw new Error(`the page carries no data for the "${name}" widget`);
-      const widget = WIDGETS[name](node, { state: initialState[name], bridge, grid, cells });
+      if (!states[name]) throw new Error(`the page carries no data for the "${name}" widget`);
+      const widget = WIDGETS[name](node, { state: states[name], bridge, grid, cells });
       mounted.push({ name, element: node, widget });
     } catch (error) {
       console.error(`widget ${name}:`, error);
@@ -74,37 +78,70 @@ export function mountWidgets({ bridge, initialState, root = document, grid, cell
     }
     node.dataset.mounted = "";
     performance.measure(`widget-mount ${name}`, { start });
-    if (waiting.size === 0) {
-      observer.disconnect();
-      performance.mark("widgets-all-mounted");
-      finish(mounted);
-    }
+    finishIfDone();
   }
+
+  function finishIfDone() {
+    if (!closed || waiting.size) return;
+    observer.disconnect();
+    performance.mark("widgets-all-mounted");
+    all.resolve(mounted);
+  }
+
+  // Off-screen widgets mount in idle time while nothing else wants the cores: before Python's worker
+  // starts (on a slow link the widgets arrive seconds before its code does), and once Python is ready or
+  // has had OFFSCREEN_MOUNT_WAIT_MS to boot (mounting them meanwhile competes with the boot for the cores).
+  const mayMountOffscreen = () => bootedOrTired || bridge.state === "static";
 
   /** Mount the rest one idle slice at a time, so a slow phone keeps scrolling smoothly meanwhile. */
   function mountWhenIdle(deadline) {
     for (const node of waiting) {
+      if (!mayMountOffscreen()) break;
       mount(node);
       if (deadline.timeRemaining() < 1 && !deadline.didTimeout) break;
     }
-    if (waiting.size) idle(mountWhenIdle);
+    idling = false;
+    mountRestWhenIdle();
   }
 
-  for (const node of [...waiting].filter(isTarget)) {
-    mount(node);
-    // Be there at once, without the page's smooth scrolling: a smooth scroll aims at where the widget
-    // is now, and the widgets above it, still mounting, would move it; scroll anchoring keeps it in place.
-    (document.getElementById(fragmentId(location.hash)) ?? node).scrollIntoView({ block: "start", behavior: "instant" });
+  function mountRestWhenIdle() {
+    if (idling || !waiting.size || !mayMountOffscreen()) return;
+    idling = true;
+    idle(mountWhenIdle);
   }
-  for (const node of waiting) observer.observe(node);
+
+  function take(root = document) {
+    for (const block of root.querySelectorAll("script[data-widget-state]")) {
+      if (readStates.has(block)) continue;
+      readStates.add(block);
+      states[block.dataset.widgetState] = JSON.parse(block.textContent);
+    }
+    const found = [...root.querySelectorAll("[data-widget]")].filter((node) => !taken.has(node) && Object.hasOwn(WIDGETS, node.dataset.widget));
+    for (const node of found) {
+      taken.add(node);
+      waiting.add(node);
+      if (node.dataset.widget === "playground" && !document.getElementById("playground")) node.id = "playground"; // lesson.html#playground lands here
+    }
+    for (const node of found.filter(isTarget)) {
+      mount(node);
+      // Be there at once, without the page's smooth scrolling: a smooth scroll aims at where the widget
+      // is now, and the widgets above it, still mounting, would move it; scroll anchoring keeps it in place.
+      (document.getElementById(fragmentId(location.hash)) ?? node).scrollIntoView({ block: "start", behavior: "instant" });
+    }
+    for (const node of found) if (waiting.has(node)) observer.observe(node);
+    mountRestWhenIdle();
+  }
+
   whenPrinting({ before: () => { for (const node of [...waiting]) mount(node); } }); // paper shows every widget
-  // Off-screen widgets wait for Python's boot (mounting them at once competes with it for the cores),
-  // but not for ever: a page whose Python is slow or blocked still mounts them all.
-  const booted = Promise.race([bridge.whenReady().catch(() => {}), new Promise((done) => setTimeout(done, OFFSCREEN_MOUNT_WAIT_MS))]);
-  if (waiting.size) booted.then(() => idle(mountWhenIdle));
-  else finish(mounted);
-  performance.measure("widgets-mount-now", { start: started });
-  return { mounted, all };
+  // A page whose Python is slow or blocked still mounts them all.
+  Promise.race([bridge.whenReady().catch(() => {}), new Promise((done) => setTimeout(done, OFFSCREEN_MOUNT_WAIT_MS))]).then(() => {
+    bootedOrTired = true;
+    mountRestWhenIdle();
+  });
+  return {
+    take, mounted, all: all.promise,
+    close() { closed = true; finishIfDone(); },
+  };
 }
 
 /** Whether the URL fragment points at this widget, or is a playground link and this is the playground. */
