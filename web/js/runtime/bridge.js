@@ -54,13 +54,18 @@ const BOOT_TIMEOUT_MS = 60000; // a wasm that fails to instantiate makes Pyodide
 // `js.onmessage = None` or `js.close()`, or the worker died) is replaced instead of leaving calls
 // waiting forever. The worker answers calls one at a time, in order, and says when it takes one up:
 // - TAKE_UP_MS: how long the oldest call may wait to be taken up once nothing runs ahead of it. A
-//   worker that listens reads a message within milliseconds, even on a loaded machine. Not counted
-//   while NumPy loads: its install and import keep the worker busy for seconds, and calls wait for them.
+//   worker that listens reads a message within milliseconds, even on a loaded machine. While NumPy
+//   loads, its install and import keep the worker busy for seconds and calls wait for them: then only
+//   a worker dead for as long as a boot may take (BOOT_TIMEOUT_MS) is replaced.
 // - ANSWER_MS: how long a call that sets no time limit of its own may run once taken up. The page's
 //   own calls (widgets, exercises, Reset) take milliseconds; the learner's code (cells, task checks)
 //   runs under its own limit (TIME_LIMIT_MS in cells.js), given as `timeoutMs`.
+// - A deadline's timer that fires over LATE_MS late means the page itself was held up (a long task, a
+//   throttled background tab, a laptop asleep), and the worker's answer may be queued behind it: the
+//   clocks start afresh instead.
 const TAKE_UP_MS = 5000;
 const ANSWER_MS = 10000;
+const LATE_MS = 1000;
 
 const WORKER_CODE = "worker.js"; // the data block holding the Python worker's own (gzipped) bundle
 const DECODER_CODE = "decoder.js"; // the data block holding the decoding worker's code (a small ES module)
@@ -76,7 +81,7 @@ const NEEDED = PYTHON_BLOCKS.filter((name) => name !== SNAPSHOT && name !== SOUR
 /**
  * Python in a worker, beside a decoding worker that unpacks, gunzips and compiles the wasm and the
  * snapshot for it (see decoder.js). Events: "state" (detail: static|booting|ready|failed), "progress" (detail: a boot
- * stage), "restart" (detail: reason), "numpy" (detail: loading|ready|failed|off, see `numpy`).
+ * stage), "restart" (detail: {reason, unresponsive, lastCodeRun}, see `restart`), "numpy" (detail: loading|ready|failed|off, see `numpy`).
  * Calls made before Python is ready (static or booting) wait for it.
  *
  * NumPy loads after Python is ready, without holding up calls: `numpy` is "off" in a page built
@@ -91,8 +96,9 @@ export class Bridge extends EventTarget {
     this.numpy = withNumpy ? "loading" : "off";
     this.numpyProblem = null; // why NumPy failed, once it has
     this.problem = null; // why Python cannot start, in a reader's words, where the page knows it
-    this.calls = new Map(); // id -> {name, args, resolve, reject, timeoutMs, sent, takenUp}, in the order they were made
+    this.calls = new Map(); // id -> {name, args, resolve, reject, timeoutMs, sent, sentAt, takenUp (when)}, in the order made
     this.deadline = null; // the timer of the one deadline running (see TAKE_UP_MS)
+    this.quietSince = 0; // when the worker last finished something (a call, or NumPy's loading): performance.now()
     this.lastCodeRun = null; // {name, args} of the last call with a time limit of its own (learner's code) the worker took up
     this.nextId = 0;
     this.worker = null;
@@ -249,7 +255,7 @@ export class Bridge extends EventTarget {
     if (this.state === "failed") return Promise.reject(this.bootError());
     return new Promise((resolve, reject) => {
       const id = this.nextId++;
-      const call = { name, args, resolve, reject, timeoutMs, sent: false, takenUp: false };
+      const call = { name, args, resolve, reject, timeoutMs, sent: false, sentAt: 0, takenUp: 0 };
       this.calls.set(id, call);
       if (this.state === "ready") this.send(id, call);
     });
@@ -257,6 +263,7 @@ export class Bridge extends EventTarget {
 
   send(id, call) {
     call.sent = true;
+    call.sentAt = performance.now();
     this.worker.postMessage({ type: "call", id, name: call.name, args: call.args });
     this.watch();
   }
@@ -265,37 +272,42 @@ export class Bridge extends EventTarget {
   takenUp({ id }) {
     const call = this.calls.get(id);
     if (!call) return;
-    call.takenUp = true;
+    call.takenUp = performance.now();
     if (call.timeoutMs) this.lastCodeRun = { name: call.name, args: call.args };
-    this.watch(true);
+    this.watch();
   }
 
   settle({ id, json, error }) {
     const call = this.calls.get(id);
     if (!call) return;
     this.calls.delete(id);
-    this.watch(true);
+    this.quietSince = performance.now();
+    this.watch();
     if (error) call.reject(Object.assign(new Error(error.message), error));
     else call.resolve(JSON.parse(json));
   }
 
   /**
-   * Keep the one deadline that applies (see TAKE_UP_MS): the running call's time limit, or else, for
-   * the oldest call sent, the time to be taken up. `changed`: the worker took a call up or answered
-   * one, so the clock starts afresh; otherwise a deadline already running is kept.
+   * Keep the one deadline that applies (see TAKE_UP_MS): the running call's time limit, counted from
+   * when it was taken up; or else the oldest call's time to be taken up, counted from when it was sent
+   * or the worker last finished something, whichever is later.
    */
-  watch(changed = false) {
-    if (this.deadline && !changed) return;
+  watch() {
     clearTimeout(this.deadline);
     this.deadline = null;
     const sent = [...this.calls.values()].filter((call) => call.sent);
+    if (!sent.length) return;
     const running = sent.find((call) => call.takenUp);
-    if (running) {
-      const limit = running.timeoutMs ?? ANSWER_MS;
-      this.deadline = setTimeout(() => this.restart(`${running.name} ran longer than ${limit / 1000} s`), limit);
-    } else if (sent.length && this.numpy !== "loading") {
-      this.deadline = setTimeout(() => this.unresponsive(), TAKE_UP_MS);
-    }
+    const [since, limit, missed] = running
+      ? [running.takenUp, running.timeoutMs ?? ANSWER_MS, () => this.restart(`${running.name} ran longer than ${(running.timeoutMs ?? ANSWER_MS) / 1000} s`)]
+      : [Math.max(sent[0].sentAt, this.quietSince), this.numpy === "loading" ? BOOT_TIMEOUT_MS : TAKE_UP_MS, () => this.unresponsive()];
+    const due = since + limit;
+    this.deadline = setTimeout(() => {
+      if (performance.now() - due <= LATE_MS) return missed();
+      for (const call of sent) call.takenUp &&= performance.now(); // held up: every clock starts afresh
+      this.quietSince = performance.now();
+      this.watch();
+    }, due - performance.now());
   }
 
   /** The worker took no call up in time: its message loop is broken, or it died. Replace it. */
@@ -340,8 +352,11 @@ export class Bridge extends EventTarget {
     for (const [name, at] of milestones) performance.mark(`python:${name}`, { startTime: at - performance.timeOrigin });
     if (state === "failed") console.warn(`NumPy could not load: ${message}`);
     if (state === "loading") this.emit("numpy-progress", stage);
-    if (state !== this.numpy) this.setNumpy(state, message);
-    this.watch(); // calls waiting behind NumPy's loading get their deadline once it is over
+    if (state === this.numpy) return;
+    this.setNumpy(state, message);
+    if (state === "loading") return;
+    this.quietSince = performance.now(); // calls waiting behind NumPy's loading get their deadline from now
+    this.watch();
   }
 
   /** Resolves once NumPy is ready (at once if it is); rejects, saying why, if it failed or this page has none. */
