@@ -275,3 +275,59 @@ def test_input_raises_a_clear_error_and_stdin_is_restored(notebook):
     assert run["error"]["traceback"].startswith('Traceback (most recent call last):\n  File "<cell ask>", line 1')
     assert notebook.run("import sys\nsys.stdin.read()")["error"]["message"] == run["error"]["message"]
     assert sys.stdin is stdin
+
+
+# ---- a cell's patches to shared modules stay in its notebook (lesson.patches) ----
+
+PLAYGROUND = {"expression": "tanh(w*x + b)", "values": {"w": 0.5, "x": 2.0, "b": 0.1}}
+
+
+def api_call(name, **args):
+    import lesson.api
+    return json.loads(lesson.api.call(name, json.dumps(args)))
+
+
+@pytest.fixture
+def fresh_cells():
+    """The page's cells, reset before and after the test."""
+    api_call("reset_cells")
+    yield
+    api_call("reset_cells")
+
+
+def cell_text(source):
+    return api_call("run_cell", source=source)["text"]
+
+
+def test_a_cells_patch_of_math_never_reaches_the_widgets(fresh_cells):
+    import math
+    before = api_call("playground", **PLAYGROUND)
+    assert cell_text("import math\nmath.tanh = lambda x: 0.0\nprint(math.tanh(3.0))") == "0.0\n"
+    assert math.tanh(3.0) == pytest.approx(0.9950547536867305, rel=1e-15)  # the shared module is untouched
+    assert api_call("playground", **PLAYGROUND) == before
+    assert before["trace"]["nodes"][-1]["data"] == pytest.approx(math.tanh(1.1), rel=1e-15)
+
+
+def test_a_notebooks_patches_hold_in_its_later_cells_and_reset_drops_them(fresh_cells):
+    cell_text("import math\nmath.tanh = lambda x: 0.0\ndel math.pi\nmath.answer = 42")
+    assert cell_text("print(math.tanh(3.0), hasattr(math, 'pi'), math.answer)") == "0.0 False 42\n"
+    api_call("reset_cells")
+    assert cell_text("import math\nprint(math.tanh(1.0), math.pi, hasattr(math, 'answer'))") == "0.7615941559557649 3.141592653589793 False\n"
+
+
+def test_a_patched_builtin_or_numpy_function_never_reaches_the_widgets(fresh_cells):
+    np = pytest.importorskip("numpy", reason="NumPy is not installed: the tensor widgets need it")
+    before = api_call("nn_backprop")
+    playground = api_call("playground", **PLAYGROUND)
+    cell_text("import builtins, numpy\nbuiltins.abs = lambda x: 0\nbuiltins.round = lambda *a: 0\nnumpy.tanh = lambda x: x * 0")
+    assert abs(-2) == 2 and round(2.4) == 2 and np.tanh(np.float64(1.0)) == pytest.approx(0.7615941559557649)
+    assert api_call("nn_backprop") == before
+    assert api_call("playground", **PLAYGROUND) == playground
+    assert cell_text("import numpy\nprint(abs(-2), numpy.tanh(3))") == "0 0\n"
+
+
+def test_an_import_a_cell_makes_stays_usable_outside_it(fresh_cells):
+    # `import xml.dom` sets `xml.dom` on the package as the import's own side effect, not a patch.
+    cell_text("import xml.dom.minidom")
+    import xml
+    assert xml.dom.minidom.parseString("<a/>").documentElement.tagName == "a"

@@ -293,5 +293,5 @@ def test_a_function_added_to_the_engine_and_the_table_reaches_the_parser_rules_a
     assert done.returncode == 0, done.stderr
     printed = json.loads(done.stdout)
     assert printed["grad"] == 2 * __import__("math").cos(0.5)
-    assert printed["texts"][-1].startswith("At sin(x), upstream ∂f/∂sin(x) = 2; rule: ∂sin(x)/∂x = cos(x).")
+    assert printed["texts"][-1].startswith("At z1 = sin(x), upstream ∂f/∂z1 = 2; rule: ∂z1/∂x = cos(x).")
     assert printed["refused"] == "unknown function 'cos': the functions are tanh, relu, exp, log, sigmoid and sin"

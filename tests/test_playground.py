@@ -163,7 +163,7 @@ def test_log_of_a_negative_number_is_undefined_downstream_only():
     reason = "log is defined only for positive numbers, got log(-2)"
     assert result["undefined"] == {
         "node": log_node["id"], "part": "value", "reason": reason, "named": f"log(x): {reason}",
-        "message": f"log(x) is undefined here: {reason}, and so is everything computed from it."}
+        "message": f"z1 = log(x) is undefined here: {reason}, and so is everything computed from it."}
     assert log_node["data"] is None and log_node["note"] == reason and log_node["cause"] == log_node["id"]
     assert output(result)["data"] is None and output(result)["cause"] == log_node["id"]
     assert output(result)["note"] == reason
@@ -232,23 +232,23 @@ def test_a_gradient_that_overflows_leaves_values_but_no_gradients():
 
 def test_a_failed_value_is_named_as_written():
     result = playground("2*log(x - 1)", {"x": 1})
-    assert result["undefined"]["message"] == ("log(x - 1) is undefined here: log is defined only for positive "
+    assert result["undefined"]["message"] == ("z2 = log(x - 1) is undefined here: log is defined only for positive "
                                               "numbers, got log(0), and so is everything computed from it.")
     alone = playground("log(x)", {"x": 0})
-    assert alone["undefined"]["message"] == "log(x) is undefined here: log is defined only for positive numbers, got log(0)."
+    assert alone["undefined"]["message"] == "f = log(x) is undefined here: log is defined only for positive numbers, got log(0)."
 
 
-@pytest.mark.parametrize("expression, values, failing, reason", [
-    ("(y-1)**0.5", {"y": 1}, "(y - 1)**0.5", "its derivative is infinite where y - 1 = 0"),
-    ("x**0.5 + 3", {"x": 0}, "x**0.5", "its derivative is infinite where x = 0"),
-    ("x/y", {"x": 1, "y": 1e-300}, "x/y", "its derivative is too large for a float where y = 1e-300"),
-    ("log(x)*2", {"x": 1e-320}, "log(x)", "its derivative is too large for a float where x = 9.99989e-321"),
+@pytest.mark.parametrize("expression, values, name, failing, reason", [
+    ("(y-1)**0.5", {"y": 1}, "f", "(y - 1)**0.5", "its derivative is infinite where y - 1 = 0"),
+    ("x**0.5 + 3", {"x": 0}, "z1", "x**0.5", "its derivative is infinite where x = 0"),
+    ("x/y", {"x": 1, "y": 1e-300}, "f", "x/y", "its derivative is too large for a float where y = 1e-300"),
+    ("log(x)*2", {"x": 1e-320}, "z1", "log(x)", "its derivative is too large for a float where x = 9.99989e-321"),
 ])
-def test_where_only_a_derivative_fails_the_values_are_shown(expression, values, failing, reason):
+def test_where_only_a_derivative_fails_the_values_are_shown(expression, values, name, failing, reason):
     result = playground(expression, values)
     assert result["undefined"] == {
-        "node": result["undefined"]["node"], "part": "gradient", "reason": reason, "named": f"{failing}: {reason}",
-        "message": f"{failing}: {reason}, so there are no gradients here (the values are shown)."}
+        "node": name, "part": "gradient", "reason": reason, "named": f"{failing}: {reason}",
+        "message": f"{name} = {failing}: {reason}, so there are no gradients here (the values are shown)."}
     cause = nodes(result)[result["undefined"]["node"]]
     assert cause["note"] == reason and cause["cause"] == cause["id"] and cause["data"] is not None
     # Every value is shown (the engine's, from the failing node's value on), no gradient is.
@@ -264,8 +264,8 @@ def test_past_a_failed_derivative_values_come_from_the_engine():
     # A value that fails further on is the output's cause: it has no value at all.
     worse = playground("log((y-1)**0.5)", {"y": 1})
     assert worse["undefined"]["part"] == "value" and output(worse)["data"] is None
-    assert worse["undefined"]["message"].startswith("log((y - 1)**0.5) is undefined here: log is defined only")
-    assert nodes(worse)["n3"]["data"] == 0.0 and "derivative is infinite" in nodes(worse)["n3"]["note"]
+    assert worse["undefined"]["message"].startswith("f = log((y - 1)**0.5) is undefined here: log is defined only")
+    assert nodes(worse)["z2"]["data"] == 0.0 and "derivative is infinite" in nodes(worse)["z2"]["note"]
 
 
 def test_a_constant_part_whose_derivative_alone_fails_needs_no_derivative():
@@ -352,8 +352,8 @@ def test_state_round_trips_through_the_fragment():
     values = {"w": 0.1 + 0.2, "x": -1.25, "b": 1e-07}
     fragment = encode_state("tanh(w*x + b)", values)
     assert fragment == "playground?e=tanh%28w%2Ax%20%2B%20b%29&w=0.30000000000000004&x=-1.25&b=1e-07"
-    assert decode_state("#" + fragment) == ("tanh(w*x + b)", values)
-    assert decode_state(fragment) == ("tanh(w*x + b)", values)
+    assert decode_state("#" + fragment) == ("tanh(w*x + b)", values, {})
+    assert decode_state(fragment) == ("tanh(w*x + b)", values, {})
 
 
 def test_the_result_carries_its_own_link():
@@ -363,7 +363,7 @@ def test_the_result_carries_its_own_link():
 
 
 def test_state_fills_in_defaults_and_keeps_first_appearance_order():
-    assert decode_state(encode_state("(a+b)*b", {"b": 3})) == ("(a+b)*b", {"a": DEFAULT_VALUE, "b": 3.0})
+    assert decode_state(encode_state("(a+b)*b", {"b": 3})) == ("(a+b)*b", {"a": DEFAULT_VALUE, "b": 3.0}, {})
 
 
 def test_encoding_refuses_what_the_playground_refuses():
@@ -394,6 +394,14 @@ def test_encoding_refuses_what_the_playground_refuses():
     ("#playground?e=x&x%=1", "a name in the link has a broken escape"),
     ("#playground?e=x&x=%FF", "the value of x in the link is not valid percent-encoded UTF-8"),
     ("#explore?a=1", "not a playground link"),
+    ("#playground?e=x&x.range=1", "the range of x in the link must be two numbers, min,max"),
+    ("#playground?e=x&x.range=1,2,3", "the range of x in the link must be two numbers, min,max"),
+    ("#playground?e=x&x.range=alert(1),2", "the value of x min in the link is not a number: unknown function 'alert'"),
+    ("#playground?e=x&x.range=-1,nan", "the value of x max in the link is not a number: 'nan' is not allowed"),
+    ("#playground?e=x&x.range=2,1", "the link's range: x min must be less than x max, got 2.0 and 1.0"),
+    ("#playground?e=x&x.range=0,1e16", "the value of x max in the link is not a number: the number 1e16 is too large"),
+    ("#playground?e=x&y.range=0,1", "the link sets 'y.range', which the expression does not use"),
+    ("#playground?e=x&x.range=0,1&x.range=0,2", "the link sets 'x.range' twice"),
     ("#playground?e=" + "x%2B" * 1000 + "x", "characters long: at most 4000"),
     ("#playground?e=" + "x%2B" * 300 + "x", "at most 500"),
 ])
@@ -405,7 +413,7 @@ def test_a_hostile_link_is_refused_with_a_message(fragment, message):
 
 def test_every_part_of_a_link_is_percent_decoded():
     # A link passed through a tool that escapes more than it must still opens the same state.
-    assert decode_state("#playground?%65=%78%2Ay&%78=%2D1.5&y=2%2E5e%2D1") == ("x*y", {"x": -1.5, "y": 0.25})
+    assert decode_state("#playground?%65=%78%2Ay&%78=%2D1.5&y=2%2E5e%2D1") == ("x*y", {"x": -1.5, "y": 0.25}, {})
     with pytest.raises(ValueError, match="'%' \\(remainder\\) is not supported"):
         decode_state("#playground?e=x%25")   # %25 is a '%' the learner typed: the parser's message
 
@@ -506,3 +514,47 @@ def test_negative_zero_is_zero_in_values_and_links():
     result = playground("a", {"a": -0.0})
     assert [math.copysign(1.0, row["value"]) for row in result["variables"]] == [1.0]
     assert "a=0.0" in encode_state("a", {"a": -0.0})
+
+
+def test_a_link_keeps_the_slider_ranges_the_learner_set():
+    result = playground("w*x", {"w": 3, "x": -2}, {"w": [-10, 10], "x": [-2.5, 0.5]})
+    assert result["link"] == "playground?e=w%2Ax&w=3.0&x=-2.0&w.range=-10.0,10.0&x.range=-2.5,0.5"
+    assert decode_state(result["link"]) == ("w*x", {"w": 3.0, "x": -2.0}, {"w": [-10.0, 10.0], "x": [-2.5, 0.5]})
+    # A range for a variable the expression no longer uses is dropped, as its slider is.
+    assert playground("x", {}, {"w": [0, 1]})["link"] == "playground?e=x&x=1.0"
+
+
+@pytest.mark.parametrize("ranges, message", [
+    ({"x": [1, 1]}, "x min must be less than x max, got 1.0 and 1.0"),
+    ({"x": [0]}, "the range of x must be two numbers, min and max"),
+    ({"x": ["0", 1]}, "x min must be a finite number, got '0'"),
+    ([1, 2], "ranges must map variable names to [min, max], not list"),
+])
+def test_a_bad_range_is_refused_with_a_message(ranges, message):
+    error = playground("x + 1", {}, ranges)["error"]
+    assert error["message"].startswith(message)
+
+
+def test_step_texts_name_the_nodes_as_the_graph_shows_them():
+    result = playground("tanh(w*x + b)", {"w": 0.5, "x": 2, "b": 0.1})
+    assert [n["label"] for n in result["trace"]["nodes"] if n["kind"] == "op"] == ["z1", "z2", "f"]
+    assert [step["text"].split(";")[0] for step in result["backward"][1:]] == [
+        "At f = tanh(z2), upstream ∂f/∂f = 1", "At z2 = z1 + b, upstream ∂f/∂z2 = 0.359201",
+        "At z1 = w * x, upstream ∂f/∂z1 = 0.359201"]
+    assert not any("((" in step["text"] or "∂(" in step["text"] for step in result["backward"] + result["forward"])
+    # A variable called z1 moves the step names to another letter.
+    taken = playground("z1*z2 + 1", {})
+    assert [n["label"] for n in taken["trace"]["nodes"] if n["kind"] == "op"] == ["u1", "f"]
+
+
+def test_a_node_feeding_several_others_has_its_paths_labelled_with_the_engine_s_shares():
+    result = playground("x*y + x", {"x": 2, "y": 3})
+    assert result["paths"] == {
+        "edges": [{"source": "x", "target": "f", "slot": 1, "added": 1.0, "label": "1 via +"},
+                  {"source": "x", "target": "z1", "slot": 0, "added": 3.0, "label": "3 via ×"}],
+        "sums": {"x": "1 + 3 = 4"}}
+    last = result["backward"][-1]
+    assert last["sums"] == {"x": "1 + 3 = 4"} and {e["label"] for e in last["edges"]} == {"1 via +", "3 via ×", "+2"}
+    # The same op on both paths: named by the node they come through, else numbered.
+    assert [e["label"] for e in playground("x*y * x", {"x": 2, "y": 3})["paths"]["edges"]] == ["6 via f", "6 via z1"]
+    assert [e["label"] for e in playground("x*x", {"x": 2})["paths"]["edges"]] == ["path 1: 2", "path 2: 2"]

@@ -26,10 +26,10 @@ def test_sum_times_b_nodes_edges_and_order():
     assert t["output"] == "c"
     assert t["order"] == ["a", "b", "n2", "c"]
     assert t["nodes"] == [
-        {"id": "a", "label": "a", "op": "", "kind": "leaf", "data": 2.0, "grad": 3.0},
-        {"id": "b", "label": "b", "op": "", "kind": "leaf", "data": 3.0, "grad": 8.0},
-        {"id": "n2", "label": "", "op": "+", "kind": "op", "data": 5.0, "grad": 3.0},
-        {"id": "c", "label": "c", "op": "*", "kind": "op", "data": 15.0, "grad": 1.0}]
+        {"id": "a", "label": "a", "op": "", "symbol": "", "kind": "leaf", "data": 2.0, "grad": 3.0},
+        {"id": "b", "label": "b", "op": "", "symbol": "", "kind": "leaf", "data": 3.0, "grad": 8.0},
+        {"id": "n2", "label": "", "op": "+", "symbol": "+", "kind": "op", "data": 5.0, "grad": 3.0},
+        {"id": "c", "label": "c", "op": "*", "symbol": "×", "kind": "op", "data": 15.0, "grad": 1.0}]
     assert t["edges"] == [
         {"source": "a", "target": "n2", "slot": 0}, {"source": "b", "target": "n2", "slot": 1},
         {"source": "n2", "target": "c", "slot": 0}, {"source": "b", "target": "c", "slot": 1}]
@@ -66,7 +66,7 @@ def test_loss_example_trace():
     t = trace(loss)
     assert t["order"] == ["w", "x", "z1", "b", "z2", "target", "diff", "loss"]
     nodes = {n["id"]: n for n in t["nodes"]}
-    assert nodes["target"] == {"id": "target", "label": "target", "op": "", "kind": "const",
+    assert nodes["target"] == {"id": "target", "label": "target", "op": "", "symbol": "", "kind": "const",
                                "data": 0.8, "grad": None}
     assert {name: round(nodes[name]["grad"], 12) for name in ("loss", "diff", "z2", "z1", "b", "x", "w")} == \
         {"loss": 1.0, "diff": 0.6, "z2": 0.6, "z1": 0.6, "b": 0.6, "x": 0.3, "w": 1.2}

@@ -92,8 +92,35 @@ def test_grad_accumulation_shows_two_paths_of_3_adding_to_6():
     a = nodes(result)["a"]
     assert a["grad"] == 2 * a["data"] == 6.0
     assert "∂c/∂a = 3 + 3 = 6." in result["backward"][-1]["text"]
-    assert [step["edges"] for step in result["backward"][1:]] == [
-        [{"source": "a", "target": "c", "slot": 0, "added": 3.0}], [{"source": "a", "target": "c", "slot": 1, "added": 3.0}]]
+    # The last step lights both paths at once, each edge with its share, and their sum at a (issue 10 item 4).
+    first = {"source": "a", "target": "c", "slot": 0, "added": 3.0, "label": "path 1: 3"}
+    second = {"source": "a", "target": "c", "slot": 1, "added": 3.0, "label": "path 2: 3"}
+    assert [(step["edges"], step["sums"]) for step in result["backward"][1:]] == [
+        ([first], {}), ([second, first], {"a": "3 + 3 = 6"})]
+
+
+def test_grad_accumulation_paths_follow_the_slider():
+    last = widgets.grad_accumulation(-1.5)["backward"][-1]
+    assert sorted(e["label"] for e in last["edges"]) == ["path 1: -1.5", "path 2: -1.5"]
+    assert last["sums"] == {"a": "-1.5 + (-1.5) = -3"}
+
+
+@pytest.mark.parametrize("a, b", [(2, 3), (-4.5, 0.25), (1.2345, -3.75)])
+def test_explore_labels_b_s_two_edges_with_the_engine_s_shares_and_their_sum(a, b):
+    from autodiff import Value
+    from lesson.wording import short
+    result = widgets.explore(a, b)
+    # The engine itself, without the widget: c = (a + b) * b, b's share via × is a + b, via + it is b.
+    a_v, b_v = Value(a), Value(b)
+    total = a_v + b_v
+    c = total * b_v
+    c.backward()
+    via_times, via_plus = total.data * c.grad, b_v.data * c.grad
+    assert result["paths"] == {
+        "edges": [{"source": "b", "target": "c", "slot": 1, "added": via_times, "label": f"{short(via_times)} via ×"},
+                  {"source": "b", "target": "sum", "slot": 1, "added": via_plus, "label": f"{short(via_plus)} via +"}],
+        "sums": {"b": f"{short(via_times)} + {short(via_plus) if via_plus >= 0 else f'({short(via_plus)})'} = {short(b_v.grad)}"}}
+    assert via_times + via_plus == b_v.grad
 
 
 def reference_neuron_losses(lr, steps, x=2.0, target=0.8, w=0.3, b=0.1):
@@ -412,7 +439,7 @@ def test_the_matmul_rule_names_the_layers_matrices():
 def test_negative_numbers_in_step_texts_are_bracketed():
     from lesson.playground import playground
     result = playground("x**2 * y", {"x": -3, "y": -2})
-    assert [step["text"] for step in result["forward"][1:]] == ["x**2 = (-3)**2 = 9.", "f = (x**2) * y = 9 * (-2) = -18."]
+    assert [step["text"] for step in result["forward"][1:]] == ["z1 = x**2 = (-3)**2 = 9.", "f = z1 * y = 9 * (-2) = -18."]
     assert "∂f/∂x += -6 × (-2) = 12." in result["backward"][-1]["text"]
 
 

@@ -15,22 +15,24 @@ class Op:
     the node, {0} and {1} its operands, {root} the output backward started from (the page fills
     in the nodes' names; no numbers). `written`: the formula with {0}, {1} for the operands, or
     None for a call, `op(operands)`. `term`: a call that reads as one term, needing no brackets
-    inside a larger formula. `function`: a function of one number the playground offers.
+    inside a larger formula. `function`: a function of one number the playground offers. `symbol`: how
+    the graph marks the op on its node, where that is not its name ('*' is marked ×).
     """
 
-    __slots__ = ("rule", "written", "term", "function")
+    __slots__ = ("rule", "written", "term", "function", "symbol")
 
-    def __init__(self, rule, written=None, term=False, function=False):
+    def __init__(self, rule, written=None, term=False, function=False, symbol=None):
         self.rule, self.written, self.term, self.function = rule, written, term, function
+        self.symbol = symbol
 
 
 OPS = {
     # Arithmetic, on numbers and arrays alike.
     "+": Op(("∂{out}/∂{0} = 1", "∂{out}/∂{1} = 1"), "{0} + {1}"),
-    "-": Op(("∂{out}/∂{0} = 1", "∂{out}/∂{1} = -1"), "{0} - {1}"),
-    "*": Op(("∂{out}/∂{0} = {1}", "∂{out}/∂{1} = {0}"), "{0} * {1}"),
-    "/": Op(("∂{out}/∂{0} = 1/{1}", "∂{out}/∂{1} = -{0}/{1}**2"), "{0} / {1}"),
-    "neg": Op(("∂{out}/∂{0} = -1",), "-{0}"),
+    "-": Op(("∂{out}/∂{0} = 1", "∂{out}/∂{1} = -1"), "{0} - {1}", symbol="−"),
+    "*": Op(("∂{out}/∂{0} = {1}", "∂{out}/∂{1} = {0}"), "{0} * {1}", symbol="×"),
+    "/": Op(("∂{out}/∂{0} = 1/{1}", "∂{out}/∂{1} = -{0}/{1}**2"), "{0} / {1}", symbol="÷"),
+    "neg": Op(("∂{out}/∂{0} = -1",), "-{0}", symbol="−x"),
     # Functions of one number (element-wise on a Tensor).
     "tanh": Op(("∂{out}/∂{0} = 1 - {out}**2",), term=True, function=True),
     "relu": Op(("∂{out}/∂{0} = 1 if {0} > 0 else 0",), term=True, function=True),
@@ -58,6 +60,12 @@ def row(op):
     if op.startswith("**"):
         return Op((_power_rule(op[2:]),), "{0}" + op)
     return OPS.get(op)
+
+
+def symbol(op):
+    """How the graph marks an op on its node: '×' for '*', '−x' for 'neg', any other op by its name ('' for a leaf)."""
+    known = OPS.get(op)
+    return known.symbol if known is not None and known.symbol is not None else op
 
 
 def _power_rule(n):

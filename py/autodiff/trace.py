@@ -7,7 +7,7 @@ both engines without importing NumPy: arrays become nested lists through their o
 import math
 
 from autodiff.graph import topo_order
-from autodiff.ops import OPS, row
+from autodiff.ops import OPS, row, symbol
 
 # Each op's derivative rule as the page shows it (autodiff.ops): op name -> one template per operand.
 RULES = {name: op.rule for name, op in OPS.items()}
@@ -64,7 +64,8 @@ def _node_record(node, node_id):
     kind = _kind(node)
     data, data_ok = plain(node.data)
     grad, grad_ok = plain(node.grad) if node.requires_grad else (None, True)
-    record = {"id": node_id, "label": node.label, "op": node._op, "kind": kind, "data": data, "grad": grad}
+    record = {"id": node_id, "label": node.label, "op": node._op, "symbol": symbol(node._op), "kind": kind,
+              "data": data, "grad": grad}
     if not isinstance(node.data, float):
         record["shape"] = list(node.data.shape)
     problems = [name for name, ok in (("data", data_ok), ("grad", grad_ok)) if not ok]

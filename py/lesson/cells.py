@@ -14,9 +14,11 @@ reaches modules loaded from the same source files for this notebook alone, on it
 patching them leaves `lesson.widgets` and `lesson.api` (what the page calls) untouched. The namespace
 starts empty, so it holds no handle on the page's modules either. A new Notebook (the page's reset)
 starts with no copies: its first import loads a fresh engine.
-Not isolated, because one Python cannot hold two of them: builtins, the standard library and NumPy
-(a cell that patches `math.exp` changes it for the widgets too), and whatever a cell reaches on
-purpose through frames or the garbage collector. Those are not experiments the lesson suggests.
+A cell's changes to the modules of the standard library and NumPy (`math.tanh = ...`, a tracer) are
+kept in the notebook too (see lesson.patches): they hold while its cells run and are taken out when
+each ends. Not isolated, because one Python cannot hold two of them: the insides of shared objects
+(a stdlib class's methods) and whatever a cell reaches on purpose through frames or the garbage
+collector. Those are not experiments the lesson suggests.
 
 Limits, so that no cell can flood the page: output beyond MAX_OUTPUT_LINES lines or
 MAX_OUTPUT_CHARS characters is dropped (and counted in a note), tracebacks collapse repeated frames
@@ -30,6 +32,8 @@ import io
 import linecache
 import sys
 import traceback
+
+from lesson import patches
 
 CELL_FILENAME = "<cell {}>"
 PRIVATE_PACKAGES = ("autodiff", "lesson")
@@ -47,6 +51,7 @@ class Notebook:
     def __init__(self):
         self.namespace = {"__name__": "__main__"}
         self._modules = {}  # this notebook's own copies of the project's packages, by module name
+        self._patches = {}  # what its cells changed in shared modules (math.tanh = ...), kept out of the widgets' way
         self._runs = 0
 
     def run(self, source, cell_id=None):
@@ -75,9 +80,25 @@ class Notebook:
 
     @contextlib.contextmanager
     def running(self, output):
-        """Run the code inside as this notebook's cells run: its own engine copy, no input(), printing to `output`."""
-        with self._own_modules(), _no_input(), contextlib.redirect_stdout(output), contextlib.redirect_stderr(output):
+        """Run the code inside as this notebook's cells run: its own engine copy and patches, no input(), printing to `output`."""
+        with self._own_patches(), self._own_modules(), _no_input(), contextlib.redirect_stdout(output), contextlib.redirect_stderr(output):
             yield
+
+    @contextlib.contextmanager
+    def _own_patches(self):
+        """Give the shared modules this notebook's patches while a cell runs, and take them back after (outermost:
+        what `running` itself swaps, such as sys.stdout, is back in place before the patches are collected)."""
+        noted = patches.SharedState()
+        patches.apply(self._patches)
+        try:
+            yield
+        finally:
+            self._patches = noted.changes()
+            noted.restore(self._patches)
+
+    def patched(self):
+        """What this notebook's code replaced or deleted in the modules shared with the page (['math.tanh'])."""
+        return patches.changed_names(self._patches)
 
     @contextlib.contextmanager
     def _own_modules(self):

@@ -10,6 +10,7 @@ import re
 
 from autodiff import Value, no_grad
 from autodiff.graph import topo_order
+from autodiff.ops import symbol
 from autodiff.trace import node_ids
 from lesson.expr import ARITHMETIC, CONSTANTS, FUNCTIONS, BinOp, Constant, Neg, Num, Pow, Var, children, to_source, walk
 from lesson.wording import number
@@ -128,14 +129,14 @@ def _record(node, id_of):
     node whose derivative failed, says why in `note` (where trace() puts the reason for a number it cannot
     show) and names the node that `cause`d it; one computed from a failed derivative only keeps its value."""
     if isinstance(node, Undefined):
-        record = {"id": id_of[id(node)], "label": node.label, "op": node._op, "kind": "op", "data": node.data,
-                  "grad": None}
+        record = {"id": id_of[id(node)], "label": node.label, "op": node._op, "symbol": symbol(node._op), "kind": "op",
+                  "data": node.data, "grad": None}
         if node.data is None or node.cause is node:
             record.update(note=node.reason, cause=id_of[id(node.cause)])
         return record
     kind = "op" if node._prev else ("leaf" if node.requires_grad else "const")
-    return {"id": id_of[id(node)], "label": node.label, "op": node._op, "kind": kind, "data": node.data,
-            "grad": None}
+    return {"id": id_of[id(node)], "label": node.label, "op": node._op, "symbol": symbol(node._op), "kind": kind,
+            "data": node.data, "grad": None}
 
 
 def readable(message):

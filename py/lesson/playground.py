@@ -12,12 +12,13 @@ import re
 from urllib.parse import quote, unquote
 
 from autodiff import Value
+from autodiff.graph import topo_order
 from autodiff.trace import trace
 from lesson.checks import finite_number
 from lesson.expr import MAX_LITERAL, ExprError, Num, Var, parse, to_source, variables, walk
 from lesson.expr_graph import Undefined, build_graph, shared_leaves, undefined_trace
 from lesson.numeric_check import numerical_checks
-from lesson.steps import backward_pass, forward_pass
+from lesson.steps import accumulation, backward_pass, forward_pass
 
 DEFAULT_VALUE = 1.0       # a variable the page has no value for yet
 # What the playground shows first: the lesson's neuron at the compute-graph example's numbers.
@@ -25,23 +26,28 @@ START_EXPRESSION = "tanh(w*x + b)"
 START_VALUES = {"w": 0.5, "x": 2.0, "b": 0.1}
 # The output node's name: the first of these that no variable has (there are more than MAX_VARIABLES).
 OUTPUT_NAMES = ("f", "g", "h", "out", "f1", "f2", "f3", "f4", "f5", "f6", "f7")
+# The operations between get z1, z2, ... (as the lesson names w*x and z1 + b), or the first of these letters
+# whose numbered names no variable takes (there are more of them than MAX_VARIABLES).
+STEP_PREFIXES = "zuvpqrstmkj"
 STATE_PREFIX = "playground?"
 MAX_STATE_LENGTH = 4000   # room for a 500-character expression percent-encoded, and its values
 # A '%' in a link that does not start an escape of two hex digits.
 _BROKEN_ESCAPE = re.compile(r"%(?![0-9A-Fa-f]{2})")
 
 
-def playground(expression, values=None):
+def playground(expression, values=None, ranges=None):
     """The graph of `expression` at `values` (missing ones DEFAULT_VALUE): trace, steps, per variable its value,
-    gradient, numerical gradient and their difference, and the `link` (URL fragment) that reproduces it;
-    or {"error": ...} for input that is refused."""
+    gradient, numerical gradient and their difference, and the `link` (URL fragment) that reproduces it with
+    the sliders' `ranges` ({variable: [min, max]}, the ones the learner set); or {"error": ...} for input that
+    is refused."""
     try:
         tree = parse(expression)
         inputs = _inputs(tree, values)
+        bounds = _ranges(tree, ranges)
     except ExprError as error:
         return {"error": error.as_dict()}
     try:
-        return {**_evaluated(tree, inputs), "link": _link(expression, inputs)}
+        return {**_evaluated(tree, inputs), "link": _link(expression, inputs, bounds)}
     except Exception as error:  # a bug, not the learner's input: say so rather than break the page
         return {"error": {"message": f"the playground failed on this input ({type(error).__name__}: {error})",
                           "start": 0, "end": 0}}
@@ -70,6 +76,33 @@ def _inputs(tree, values):
     return inputs
 
 
+def _ranges(tree, ranges):
+    """{variable: (min, max)} of the variables `tree` uses, each bound a number a variable can take and
+    min < max; a range for a variable the expression does not use is dropped, as its slider is."""
+    if ranges is None:
+        ranges = {}
+    if not isinstance(ranges, dict):
+        raise ExprError(f"ranges must map variable names to [min, max], not {type(ranges).__name__}", 0, 0)
+    bounds = {}
+    for name in (name for name in variables(tree) if name in ranges):
+        try:
+            bounds[name] = _range(name, ranges[name])
+        except ValueError as error:
+            raise ExprError(str(error), *_first_use(tree, name)) from None
+    return bounds
+
+
+def _range(name, pair):
+    """(min, max) for variable `name`'s slider from [min, max], or a ValueError saying what is wrong."""
+    if not isinstance(pair, (list, tuple)) or len(pair) != 2:
+        raise ValueError(f"the range of {name} must be two numbers, min and max")
+    low, high = (finite_number(f"{name} {which}", bound, low=-MAX_LITERAL, high=MAX_LITERAL) + 0.0
+                 for which, bound in zip(("min", "max"), pair))
+    if not low < high:
+        raise ValueError(f"{name} min must be less than {name} max, got {low!r} and {high!r}")
+    return low, high
+
+
 def _first_use(tree, name):
     """The span of the first occurrence of variable `name` in `tree` (where the alert points)."""
     return next(node.span for node in walk(tree) if isinstance(node, Var) and node.name == name)
@@ -82,6 +115,7 @@ def _evaluated(tree, inputs):
     if not root.label:
         # Named, so the graph, the caption and the step texts say f and ∂f/∂x, never a made-up id.
         root.label = next(name for name in OUTPUT_NAMES if name not in inputs)
+    _name_steps(root, inputs)
     if isinstance(root, Undefined):
         graph = undefined_trace(root)
         return _result(tree, inputs, graph, [], _undefined(root), ({}, None))
@@ -103,15 +137,25 @@ def _evaluated(tree, inputs):
     return _result(tree, inputs, graph, steps, None, numerical_checks(tree, inputs, grads))
 
 
+def _name_steps(root, inputs):
+    """Name every unnamed operation z1, z2, ... in the order it is computed, so the graph shows the name the
+    step texts use ('∂f/∂z2', not '∂f/∂((w * x) + b)')."""
+    prefix = next(p for p in STEP_PREFIXES if not any(re.fullmatch(rf"{p}\d+", name) for name in inputs))
+    unnamed = [node for node in topo_order(root) if node._prev and not node.label]
+    for number_, node in enumerate(unnamed, start=1):
+        node.label = f"{prefix}{number_}"
+
+
 def _undefined(root):
     """What the page says about an undefined graph: the failing node's id, whether its value or only its
     gradient failed, the reason, and a sentence naming the node as the learner wrote it."""
     cause, reason = root.cause, root.reason
+    named = f"{cause.label} = {cause.source}"  # the graph's name for it, then what the learner wrote
     if root.data is None:
         spread = "" if cause is root else ", and so is everything computed from it"
-        message = f"{cause.source} is undefined here: {reason}{spread}."
+        message = f"{named} is undefined here: {reason}{spread}."
     else:
-        message = f"{cause.source}: {reason}, so there are no gradients here (the values are shown)."
+        message = f"{named}: {reason}, so there are no gradients here (the values are shown)."
     return {"node": cause.id, "part": "value" if root.data is None else "gradient",
             "reason": reason, "named": f"{cause.source}: {reason}", "message": message}
 
@@ -133,26 +177,33 @@ def _result(tree, inputs, graph, steps, undefined, checked):
         row.update(checks.get(name, {}))
         rows.append(row)
     return {"normalized": to_source(tree), "trace": graph, "forward": forward_pass(graph),
-            "backward": steps, "variables": rows, "undefined": undefined, "check_note": check_note}
+            "backward": steps, "paths": accumulation(graph), "variables": rows, "undefined": undefined,
+            "check_note": check_note}
 
 
-# The shareable state: "playground?e=<percent-encoded expression>&x=1.5&b=-2" in the URL fragment.
+# The shareable state: "playground?e=<percent-encoded expression>&x=1.5&b=-2&b.range=-10,10" in the URL
+# fragment (a range only for a slider whose bounds the learner set).
+RANGE_SUFFIX = ".range"
 
 
-def encode_state(expression, values=None):
-    """The URL fragment (without '#') that reproduces `expression` at `values`; refuses what playground() refuses."""
-    return _link(expression, _inputs(parse(expression), values))
+def encode_state(expression, values=None, ranges=None):
+    """The URL fragment (without '#') that reproduces `expression` at `values` with the sliders' `ranges`;
+    refuses what playground() refuses."""
+    tree = parse(expression)
+    return _link(expression, _inputs(tree, values), _ranges(tree, ranges))
 
 
-def _link(expression, inputs):
-    """The fragment for an expression already parsed and its checked inputs (exact: floats as repr)."""
+def _link(expression, inputs, ranges):
+    """The fragment for an expression already parsed, its checked inputs and ranges (exact: floats as repr)."""
     parts = ["e=" + quote(expression, safe="")] + [f"{name}={value!r}" for name, value in inputs.items()]
+    parts += [f"{name}{RANGE_SUFFIX}={low!r},{high!r}" for name, (low, high) in ranges.items()]
     return STATE_PREFIX + "&".join(parts)
 
 
 def decode_state(fragment):
-    """(expression, {variable: value}) from a fragment, checked as strictly as typed input: anything else
-    (an unknown key, a repeated key, a value that is not a plain number) is a ValueError naming it."""
+    """(expression, {variable: value}, {variable: [min, max]}) from a fragment, checked as strictly as typed
+    input: anything else (an unknown key, a repeated key, a value or bound that is not a plain number, a
+    range whose min is not below its max) is a ValueError naming it."""
     if not isinstance(fragment, str):
         raise ValueError(f"a playground link must be text, not {type(fragment).__name__}")
     fragment = fragment.removeprefix("#")
@@ -174,12 +225,24 @@ def decode_state(fragment):
     expression = _unescaped(pairs.pop("e"), "the expression")
     tree = parse(expression)
     used = variables(tree)
-    values = {}
+    values, ranges = {}, {}
     for key, raw in pairs.items():
-        if key not in used:
+        name = key.removesuffix(RANGE_SUFFIX)
+        if name not in used:
             raise ValueError(f"the link sets '{key[:20]}', which the expression does not use")
-        values[key] = _number_in_link(key, _unescaped(raw, f"the value of {key}"))
-    return expression, _inputs(tree, values)
+        if name == key:
+            values[name] = _number_in_link(name, _unescaped(raw, f"the value of {name}"))
+            continue
+        bounds = _unescaped(raw, f"the range of {name}").split(",")
+        if len(bounds) != 2:
+            raise ValueError(f"the range of {name} in the link must be two numbers, min,max")
+        ranges[name] = [_number_in_link(f"{name} {which}", bound) for which, bound in zip(("min", "max"), bounds)]
+    inputs = _inputs(tree, values)
+    try:
+        bounds = _ranges(tree, ranges)
+    except ExprError as error:
+        raise ValueError(f"the link's range: {error.message}") from None
+    return expression, inputs, {name: list(pair) for name, pair in bounds.items()}
 
 
 def _unescaped(raw, what):

@@ -5,15 +5,20 @@ steps always follow the engine. A step is a snapshot the graph view draws as giv
 
     {"phase": "forward" | "backward",
      "active": [node ids highlighted now],
-     "edges": [{"source", "target", "slot"} highlighted now; backward ones add "added", the share sent back],
+     "edges": [{"source", "target", "slot"} highlighted now; backward ones add "added", the share sent back,
+               and "label", that share as the graph writes it beside the edge ("+3", "path 2: 3", "5 via ×")],
+     "sums": {id: "5 + 3 = 8"}: a gradient the paths into it have just completed, as their shares added,
      "values": [ids whose value is shown], "grads": {id: gradient shown so far},
      "marked": [parameters whose gradient is known, ready for an update], "text": "what happens"}
 
 During the backward pass a node's gradient is the running sum from the record ("after"), so a node
-reached by two paths shows the first path's share before the total.
+reached by two paths shows the first path's share before the total; the step that completes it lights
+every path into it at once, each edge with its share, and the sum at the node. accumulation(trace) gives
+the same for the whole graph, for a view with every gradient shown.
 """
 
-from lesson.wording import Names, bracketed, entries, number
+from autodiff.ops import symbol
+from lesson.wording import Names, bracketed, entries, number, short
 
 
 def forward_pass(trace):
@@ -39,36 +44,48 @@ def backward_pass(trace, per_path=False, mark_params=False):
     grads = {root: names.nodes[root]["grad"]}
     seed_text = f"Start at the output {names.name(root)}: {names.grad_symbol(root)} = {number(grads[root])}, the seed."
     steps = [_snapshot("backward", [root], [], shown, grads, _params(names, grads, mark_params), seed_text)]
-    pending = _contribution_counts(names)
+    paths = _paths(names)
+    labels = _path_labels(names, paths)
     received = {}
     for record in trace["backward"]:
         entries = [e for e in record["inputs"] if _takes_gradient(names, e["to"])]
         groups = [[e] for e in entries] if per_path else [entries]
         for group in groups:
-            texts = []
+            texts, edges, sums = [], [_edge(record["node"], e, labels) for e in group], {}
             for entry in group:
-                grads = {**grads, entry["to"]: entry["after"]}
-                received.setdefault(entry["to"], []).append(entry)
-                texts.append(_contribution_text(names, record, entry, received[entry["to"]], pending))
+                target = entry["to"]
+                grads = {**grads, target: entry["after"]}
+                received.setdefault(target, []).append(entry)
+                texts.append(_contribution_text(names, record, entry, received[target], paths[target], per_path))
+                if len(received[target]) == len(paths[target]) > 1 and entry["local"] is not None:
+                    # The last path into a node reached by several: every one of them lit, and their sum.
+                    edges += [_edge(via["node"], e, labels) for via, e in paths[target] if e not in group]
+                    sums[target] = _sum_text(paths[target])
             texts.extend(_constant_notes(names, record["node"]) if group is groups[-1] else [])
             active = [record["node"]] + [e["to"] for e in group]
-            edges = [{"source": e["to"], "target": record["node"], "slot": e["slot"], "added": e["added"]}
-                     for e in group]
             text = _step_heading(names, record, group, received if per_path else None) + " ".join(texts)
-            steps.append(_snapshot("backward", active, edges, shown, grads, _params(names, grads, mark_params), text))
+            steps.append(_snapshot("backward", active, edges, shown, grads, _params(names, grads, mark_params), text,
+                                   sums))
     return steps
+
+
+def accumulation(trace):
+    """Where gradients add up, for a graph shown with every gradient: each node reached by several paths has
+    every path's edge labelled with its share ("5 via ×", "path 1: 3") and the sum at the node ("5 + 3 = 8").
+    Returns {"edges": [{"source", "target", "slot", "added", "label"}], "sums": {id: text}}."""
+    names = Names(trace)
+    paths = _paths(names)
+    labels = _path_labels(names, paths)
+    added_up = {target: into for target, into in paths.items() if len(into) > 1 and into[0][1]["local"] is not None}
+    return {"edges": [_edge(via["node"], entry, labels) for into in added_up.values() for via, entry in into],
+            "sums": {target: _sum_text(into) for target, into in added_up.items()}}
 
 
 def gradient_table(trace):
     """One row per node with a gradient, output first: its value, its gradient and the paths that summed to it
     ("text", and the same as "parts" with its formulas marked)."""
     names = Names(trace)
-    paths = {}
-    for record in trace["backward"]:
-        for entry in (e for e in record["inputs"] if _takes_gradient(names, e["to"])):
-            paths.setdefault(entry["to"], []).append({
-                "via": record["node"], "local": entry["local"],
-                "upstream": record["upstream"], "added": entry["added"]})
+    paths = _paths(names)
     rows = []
     for node_id in reversed(trace["order"]):
         node = names.nodes[node_id]
@@ -76,15 +93,15 @@ def gradient_table(trace):
             continue
         is_output = node_id == trace["output"]
         name = names.defined(node_id) if node["kind"] == "op" else names.name(node_id)
-        how = _output_row_how(names) if is_output else _row_how(names, node_id, paths.get(node_id, []))
+        how = _output_row_how(names) if is_output else _row_how(names, node_id, paths[node_id])
         rows.append({"node": node_id, "name": name, "value": node["data"], "grad": node["grad"], **how})
     return rows
 
 
-def _snapshot(phase, active, edges, values, grads, marked, text):
+def _snapshot(phase, active, edges, values, grads, marked, text, sums=None):
     """One step as the graph view draws it (see the module docstring)."""
-    return {"phase": phase, "active": list(active), "edges": list(edges), "values": list(values),
-            "grads": dict(grads), "marked": list(marked), "text": text}
+    return {"phase": phase, "active": list(active), "edges": list(edges), "sums": dict(sums or {}),
+            "values": list(values), "grads": dict(grads), "marked": list(marked), "text": text}
 
 
 def _params(names, grads, mark_params):
@@ -100,13 +117,50 @@ def _takes_gradient(names, node_id):
     return node["kind"] != "const" and node["grad"] is not None
 
 
-def _contribution_counts(names):
-    """How many backward contributions each node receives in total (more than one: several paths)."""
-    counts = {}
+def _paths(names):
+    """Every node's paths back from the output, in the order backward took them: {id: [(record, entry)]},
+    the record of the node it came through and the entry of what that node sent it (empty for the output)."""
+    paths = {node_id: [] for node_id in names.nodes}
     for record in names.trace["backward"]:
         for entry in (e for e in record["inputs"] if _takes_gradient(names, e["to"])):
-            counts[entry["to"]] = counts.get(entry["to"], 0) + 1
-    return counts
+            paths[entry["to"]].append((record, entry))
+    return paths
+
+
+def _path_labels(names, paths):
+    """What each edge of a backward step says beside it, by (node, slot) of the entry: the share it sends
+    ("+3", "+(-0.75)"), or, into a node reached by several paths, which path it is: through the op ("5 via
+    ×") when the paths go through different ops, else through the node ("via z1"), else by number ("path 2: 3")."""
+    labels = {}
+    for into in paths.values():
+        for via, entry in into:
+            if isinstance(entry["added"], float):
+                labels[via["node"], entry["slot"]] = "+" + bracketed(short(entry["added"]))
+        if len(into) < 2:
+            continue
+        for way in (lambda node_id: symbol(names.nodes[node_id]["op"]), names.shown):
+            words = [way(via["node"]) for via, _ in into]
+            if len(set(words)) == len(words):
+                for word, (via, entry) in zip(words, into):
+                    labels[via["node"], entry["slot"]] = f"{short(entry['added'])} via {word}"
+                break
+        else:
+            for number_, (via, entry) in enumerate(into, start=1):
+                labels[via["node"], entry["slot"]] = f"path {number_}: {short(entry['added'])}"
+    return labels
+
+
+def _edge(node_id, entry, labels):
+    """The edge along which `node_id` sent `entry`'s share back, with its label where it has one."""
+    edge = {"source": entry["to"], "target": node_id, "slot": entry["slot"], "added": entry["added"]}
+    label = labels.get((node_id, entry["slot"]))
+    return {**edge, "label": label} if label is not None else edge
+
+
+def _sum_text(into):
+    """'5 + 3 = 8', '3 + (-1.5) = 1.5': the shares of the paths into a node, added, as the graph prints numbers."""
+    first, *rest = (short(entry["added"]) for _, entry in into)
+    return " + ".join([first, *map(bracketed, rest)]) + f" = {short(into[-1][1]['after'])}"
 
 
 def _inputs_text(names, inputs):
@@ -160,21 +214,25 @@ def _step_heading(names, record, group, received=None):
             f"{names.defined(node_id)}, {source} ")
 
 
-def _contribution_text(names, record, entry, received, pending):
-    """'∂c/∂a += 3 × 1 = 3 (3 → 6).' and, at the last of several paths, the sum of all of them."""
+def _contribution_text(names, record, entry, received, into, per_path):
+    """'∂c/∂a += 3 × 1 = 3.'; into a node reached by several paths, which path it is ('(path 2 of 2 to b: 5 → 8)',
+    only the running sum when each path has a step of its own) and, at the last one, the sum of all of them."""
     target = entry["to"]
-    symbol = names.grad_symbol(target)
+    symbol_ = names.grad_symbol(target)
+    several = len(into) > 1
     if entry["local"] is None:  # a tensor: the share itself, as the nodes print it (a Jacobian is not shown)
-        text = f"{symbol} += {entries(entry['added'])}"
+        text = f"{symbol_} += {entries(entry['added'])}"
         text += f" (added to what was there: now {entries(entry['after'])})." if len(received) > 1 else "."
     else:
-        text = f"{symbol} += {_product(entry['local'], record['upstream'])} = {number(entry['added'])}"
-        text += f" ({number(entry['before'])} → {number(entry['after'])})." if len(received) > 1 else "."
-    if len(received) == pending[target] > 1 and entry["local"] is not None:
+        text = f"{symbol_} += {_product(entry['local'], record['upstream'])} = {number(entry['added'])}"
+        running = f"{number(entry['before'])} → {number(entry['after'])}" if len(received) > 1 else ""
+        path = "" if per_path or not several else f"path {len(received)} of {len(into)} to {names.name(target)}"
+        text += f" ({path}{': ' if path and running else ''}{running})." if path or running else "."
+    if len(received) == len(into) > 1 and entry["local"] is not None:
         first, *rest = (number(e["added"]) for e in received)
         shares = " + ".join([first, *map(bracketed, rest)])
-        text += f" {names.name(target)} is reached by {len(received)} paths, so they add: {symbol} = {shares} = {number(entry['after'])}."
-    if names.nodes[target]["kind"] == "leaf" and len(received) == pending[target]:
+        text += f" {names.name(target)} is reached by {len(received)} paths, so they add: {symbol_} = {shares} = {number(entry['after'])}."
+    if names.nodes[target]["kind"] == "leaf" and len(received) == len(into):
         text += f" {names.name(target)}'s gradient is complete."
     return text
 
@@ -211,14 +269,14 @@ def _output_row_how(names):
 def _row_how(names, node_id, paths):
     """How a node's gradient was built: local × upstream for each path, summed when there are several."""
     pieces = [f"{len(paths)} paths: "] if len(paths) > 1 else []
-    for index, path in enumerate(paths):
+    for index, (via, entry) in enumerate(paths):
         pieces.append(" + " if index else "")
-        via = _Formula(names.defined(path["via"]))
-        if path["local"] is None:
-            pieces += ["from ", via]
+        formula = _Formula(names.defined(via["node"]))
+        if entry["local"] is None:
+            pieces += ["from ", formula]
         else:
-            pieces += [f"{number(path['added'])} from ", via, " ",
-                       _Formula(f"({_product(path['local'], path['upstream'])})")]
+            pieces += [f"{number(entry['added'])} from ", formula, " ",
+                       _Formula(f"({_product(entry['local'], via['upstream'])})")]
     if len(paths) > 1:
         pieces.append(_Formula(f" = {number(names.nodes[node_id]['grad'])}"))
     return _row_parts(*pieces)

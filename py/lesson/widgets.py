@@ -10,7 +10,7 @@ from autodiff.trace import trace
 from lesson.broadcasting import broadcast_start
 from lesson.checks import finite_number, whole_number
 from lesson.playground import initial_state as playground_initial_state
-from lesson.steps import backward_pass, forward_pass, gradient_table
+from lesson.steps import accumulation, backward_pass, forward_pass, gradient_table
 from lesson.training import train_neuron
 from lesson.wording import number
 
@@ -130,7 +130,8 @@ def neuron_training(lr=NEURON_START["lr"], steps=NEURON_START["steps"]):
 
 
 def explore(a, b):
-    """c = (a + b) * b with its trace, a row per gradient explaining it, and ∂c/∂b = a + 2b in numbers."""
+    """c = (a + b) * b with its trace, a row per gradient explaining it, b's two paths with their shares
+    (lesson.steps.accumulation: "5 via ×", "3 via +", "5 + 3 = 8") and ∂c/∂b = a + 2b in numbers."""
     a = finite_number("a", a)
     b = finite_number("b", b)
     a_v = Value(a, label="a")
@@ -139,7 +140,7 @@ def explore(a, b):
     c = _labelled(total * b_v, "c")
     c.backward()
     graph = trace(c)
-    return {"a": a, "b": b, "trace": graph, "rows": gradient_table(graph),
+    return {"a": a, "b": b, "trace": graph, "rows": gradient_table(graph), "paths": accumulation(graph),
             "insight": (f"∂c/∂a = b = {number(a_v.grad)}, and ∂c/∂b = a + 2b = {number(a)} + 2 × {number(b)}"
                         f" = {number(b_v.grad)}: b appears twice, so its gradient has two parts.")}
 

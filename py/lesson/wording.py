@@ -3,7 +3,9 @@
 Each op is written as its row in autodiff.ops says.
 """
 
-from autodiff.ops import row
+from decimal import ROUND_HALF_UP, Decimal
+
+from autodiff.ops import row, symbol
 
 # A formula longer than this is replaced by the node's id, so texts stay readable on big graphs.
 MAX_INLINE = 40
@@ -21,6 +23,25 @@ def number(x, digits=6):
         # 1e-07 -> 1e-7, the way JavaScript prints it on the graph
         text = f"{mantissa}e{int(exponent)}"
     return "0" if text == "-0" else text
+
+
+def short(x, digits=4):
+    """A number as the graph prints it on its nodes (d3's '.4~g', i.e. JavaScript's toPrecision): 4 significant
+    digits, a tie rounded away from zero, fixed from 1e-6 up to 1e4 ('0.00001', '1235'), else '1.235e+4'."""
+    exact = Decimal(x)
+    if not exact:
+        return "0"
+    places = digits - 1 - exact.adjusted()
+    rounded = exact.quantize(Decimal(1).scaleb(-places), ROUND_HALF_UP)
+    if rounded.adjusted() != exact.adjusted():  # 9999.5 rounds up to 1.000e+4: one digit fewer after the point
+        rounded = rounded.quantize(Decimal(1).scaleb(1 - places), ROUND_HALF_UP)
+    exponent = rounded.adjusted()
+    if -7 < exponent < digits:
+        text = f"{rounded:f}"
+        return text.rstrip("0").rstrip(".") if "." in text else text
+    mantissa = f"{rounded.scaleb(-exponent):f}"
+    mantissa = mantissa.rstrip("0").rstrip(".") if "." in mantissa else mantissa
+    return f"{mantissa}e{'+' if exponent > 0 else '-'}{abs(exponent)}"
 
 
 def entries(x):
@@ -76,6 +97,11 @@ class Names:
                 op = row(node["op"])
                 return formula if op is not None and op.term else f"({formula})"
         return node_id
+
+    def shown(self, node_id):
+        """How the graph names a node on its box: its label, else 'constant' or its op's symbol ('×')."""
+        node = self.nodes[node_id]
+        return node["label"] or ("constant" if node["kind"] == "const" else symbol(node["op"]))
 
     def formula(self, node_id, name=None):
         """The op applied to its inputs, e.g. 'w * x', 'b**2', 'tanh(z)'; `name` prints each input."""

@@ -270,6 +270,12 @@ def test_only_pytorch_cells_are_not_live_and_each_says_why(page):
     assert page.locator('figure.cell[data-kind="numpy"][data-live="true"]').count() == 11
 
 
+def settled(page, engine):
+    """<html data-ENGINE> (python or numpy) once it is ready or failed, within a minute."""
+    return wait_until(page, f"() => ['ready', 'failed'].includes(document.documentElement.dataset.{engine})"
+                            f" && document.documentElement.dataset.{engine}", timeout_ms=60000)
+
+
 def test_when_python_cannot_start_the_page_says_so_and_stays_usable(context, dist):
     """A page whose CSP forbids the worker's own import: boot fails (snapshot, then plain), clearly."""
     html = (dist / "lesson.html").read_bytes().replace(b"'wasm-unsafe-eval' blob:", b"'wasm-unsafe-eval'", 1)
@@ -277,9 +283,7 @@ def test_when_python_cannot_start_the_page_says_so_and_stays_usable(context, dis
     broken.write_bytes(html)
     try:
         page = open_page(context, broken.as_uri())
-        state = wait_until(page, "() => ['ready', 'failed'].includes(document.documentElement.dataset.python)"
-                                 " && document.documentElement.dataset.python", timeout_ms=60000)
-        assert state == "failed"
+        assert settled(page, "python") == "failed"
         assert "Python could not start" in page.locator("#python-status").text_content()
         explore = page.locator('[data-widget="explore"]')
         explore.scroll_into_view_if_needed()  # widgets mount as they near the viewport
@@ -353,9 +357,7 @@ def test_a_damaged_or_missing_numpy_block_fails_numpy_saying_why_and_the_rest_st
     broken.write_bytes(changed)
     try:
         page = open_page(context, broken.as_uri())
-        state = wait_until(page, "() => ['ready', 'failed'].includes(document.documentElement.dataset.numpy)"
-                                 " && document.documentElement.dataset.numpy", timeout_ms=60000)
-        assert state == "failed"
+        assert settled(page, "numpy") == "failed"
         assert page.locator("#python-status").text_content().strip() == (
             "Python is live, but NumPy could not load: tensor cells show what they printed when the page was built.")
         cell = page.locator('figure.cell[data-cell="tensor-dot"]')  # the first NumPy cell

@@ -372,6 +372,60 @@ def test_backward_edge_labels_show_what_each_step_adds_with_its_sign(page):
     assert any(label.startswith("+(-") for label in labels)
 
 
+def edge_labels(widget):
+    """{edge key: text} of the labels drawn beside the graph's edges."""
+    return widget.locator("text.edge-label").evaluate_all(
+        "(ts) => Object.fromEntries(ts.map((t) => [t.dataset.edge, t.textContent]))")
+
+
+def node_sums(widget):
+    """{node id: "3 + 3 = 6"} where the graph shows paths adding up."""
+    return widget.locator("[data-sum]").evaluate_all("(ns) => Object.fromEntries(ns.map((n) => [n.dataset.node, n.dataset.sum]))")
+
+
+def keyed(edges):
+    """Python's labelled edges as the page keys them."""
+    return {f"{e['source']}>{e['target']}#{e['slot']}": e["label"] for e in edges}
+
+
+def test_grad_accumulations_last_step_shows_both_paths_and_their_sum(page):
+    static_page(page)
+    widget = page.locator('[data-widget="grad-accumulation"]')
+    widget.get_by_role("slider", name="Step", exact=True).focus()
+    page.keyboard.press("End")
+    # The lesson's numbers: a = 3, each path brings 3, and they add to 6.
+    assert edge_labels(widget) == {"a>c#0": "path 1: 3", "a>c#1": "path 2: 3"}
+    assert node_sums(widget) == {"a": "3 + 3 = 6"}
+    assert "3 + 3 = 6" in widget.locator("[data-node=a]").text_content()
+
+
+def test_grad_accumulation_paths_follow_a_live_setting(page):
+    wait_for_python(page)
+    all_mounted(page)
+    widget = page.locator('[data-widget="grad-accumulation"]')
+    set_sliders(widget, {"a": -2.5})
+    wait_for_live(widget, {"a": -2.5})
+    widget.get_by_role("slider", name="Step", exact=True).focus()
+    page.keyboard.press("End")
+    last = widgets.grad_accumulation(-2.5)["backward"][-1]
+    assert edge_labels(widget) == keyed(last["edges"]) == {"a>c#0": "path 1: -2.5", "a>c#1": "path 2: -2.5"}
+    assert node_sums(widget) == last["sums"] == {"a": "-2.5 + (-2.5) = -5"}
+
+
+def test_explore_labels_b_s_two_paths_with_cpythons_shares(page):
+    wait_for_python(page)
+    all_mounted(page)
+    widget = page.locator('[data-widget="explore"]')
+    assert edge_labels(widget) == {"b>c#1": "5 via ×", "b>sum#1": "3 via +"}   # the lesson's a = 2, b = 3
+    assert node_sums(widget) == {"b": "5 + 3 = 8"}
+    for a, b in ((-3.5, 4.5), (4.5, -2.0), (0.5, -0.5)):
+        set_explore(widget, a, b)
+        wait_until(page, "([w, a, b]) => w.dataset.source === 'python' && !w.dataset.busy"
+                         " && Number(w.dataset.a) === a && Number(w.dataset.b) === b", [widget.element_handle(), a, b])
+        paths = widgets.explore(a, b)["paths"]
+        assert edge_labels(widget) == keyed(paths["edges"]) and node_sums(widget) == paths["sums"]
+
+
 # The loss chart: its points are the engine's losses, and it re-trains live.
 
 def chart_points(widget):

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from lesson.tasks.backprop import GRAPHS, check_backward, check_zero_grad
 from lesson.tasks.ops import add_mul_cases, check_cases, check_leaf, more_ops_cases
 from lesson.tasks.probes import Mistake, shown
-from lesson.tasks.sandbox import Learner, SharedState
+from lesson.tasks.sandbox import Learner
 from lesson.tasks.sources import BLANK, solution, starter
 from lesson.tasks.training import LESSON_SETTING, check_train
 
@@ -110,12 +110,9 @@ def check_task(name, source, seed=None):
         _refuse_unfinished(source)
     except Mistake as mistake:
         return {**result, "message": mistake.message}
-    shared = SharedState()
-    try:
-        learner = Learner(source, name)
-        checked = _checked(TASKS[name], learner, random.Random(seed))
-    finally:
-        changed = shared.restore()
+    learner = Learner(source, name)
+    checked = _checked(TASKS[name], learner, random.Random(seed))
+    changed = learner.patched()
     result.update(checked, output=learner.printed_text())
     if changed:
         result.update(verdict="fail", message=_patched(changed), details=result["message"])

@@ -5,10 +5,9 @@ its own copy of `autodiff` and `lesson` (a patch of the engine stays there), `in
 output captured. Every later call into the learner's objects goes through `Learner.call`, which runs
 it the same way and turns whatever it raises into a Mistake naming the line of the learner's code.
 
-What one Python cannot give a notebook a copy of (builtins, the standard library, NumPy) is watched
-instead: `SharedState` notes those modules' attributes before the learner's code runs, and afterwards
-puts back what the code replaced or deleted (math.tanh, builtins.print, sys.modules['json'], ...) and
-says so. Other packages are left alone: a test runner's, say, may rebind its own globals at any time.
+What one Python cannot give a notebook a copy of (builtins, the standard library, NumPy) the notebook
+watches instead (lesson.patches): what the code replaced or deleted there (math.tanh, builtins.print,
+sys.modules['json'], ...) holds only while the learner's code runs, and `Learner.patched()` names it.
 Endless loops are not caught here: the page stops a check that runs too long by restarting Python.
 """
 
@@ -36,6 +35,10 @@ class Learner:
         self.printed = run["stdout"]
         self.error = run["error"]
         self.namespace = self.notebook.namespace
+
+    def patched(self):
+        """What the learner's code replaced or deleted in modules shared with the page (['math.tanh'])."""
+        return self.notebook.patched()
 
     def printed_text(self):
         """Everything the learner's code printed: when it ran, then while it was checked."""
@@ -66,55 +69,3 @@ class Learner:
         """The line of the learner's code where `error` was raised (its innermost frame there), or None."""
         lines = [frame.lineno for frame in traceback.extract_tb(error.__traceback__) if frame.filename == self.filename]
         return lines[-1] if lines else None
-
-
-class SharedState:
-    """What every module shared with the page holds, noted now; `restore()` puts back what changed."""
-
-    def __init__(self):
-        self.modules = _shared_modules()
-        self.attributes = {name: dict(vars(module)) for name, module in self.modules.items()}
-        self.recursion_limit = sys.getrecursionlimit()
-        self.tracing = (sys.gettrace(), sys.getprofile())
-
-    def restore(self):
-        """Put back every module, module attribute, tracer and the recursion limit as noted; return the names of
-        what had been replaced or deleted (['math.tanh', "sys.modules['json']"]), in a stable order."""
-        changed = []
-        for name, module in self.modules.items():
-            if sys.modules.get(name) is not module:
-                changed.append(f"sys.modules[{name!r}]")
-                sys.modules[name] = module
-        for name, noted in self.attributes.items():
-            now = vars(self.modules[name])
-            for attribute, value in noted.items():
-                if attribute in now and now[attribute] is value:
-                    continue
-                if not (name == "sys" and attribute in _SYS_BOOKKEEPING):
-                    changed.append(f"{name}.{attribute}")
-                now[attribute] = value
-        if (sys.gettrace(), sys.getprofile()) != self.tracing:
-            changed.append("sys.settrace / sys.setprofile")
-            sys.settrace(self.tracing[0])
-            sys.setprofile(self.tracing[1])
-        sys.setrecursionlimit(self.recursion_limit)  # raised or lowered, it is the page's to set: not a mistake
-        return sorted(set(changed))
-
-
-def _shared_modules():
-    """{name: module} of the loaded modules the learner's code shares with the page and the engine: the
-    standard library's (builtins among them) and NumPy's (the project's own have a copy per notebook)."""
-    return {name: module for name, module in list(sys.modules.items())
-            if isinstance(module, types.ModuleType) and name.partition(".")[0] in SHARED_PACKAGES}
-
-
-@contextlib.contextmanager
-def watching_shared_state(report):
-    """Note the shared state, run the body, then restore it; `report(changed)` is called when anything changed."""
-    noted = SharedState()
-    try:
-        yield
-    finally:
-        changed = noted.restore()
-        if changed:
-            report(changed)

@@ -6,6 +6,8 @@
 //   parent.append(view.element);
 //   view.update(trace);          // every value and final gradient
 //   view.update(trace, step);    // one snapshot from lesson.steps: revealed values, running gradients
+//   view.update(trace, null, paths); // every value and gradient, with lesson.steps.accumulation(trace):
+//                                    // the paths into a node used several times labelled, and their sum
 //
 // Each node is <g data-node=ID data-value data-grad> with the exact numbers as text (JSON for
 // arrays, "" where not shown or not defined), so tests and tools can read the page.
@@ -17,7 +19,7 @@
 
 import { create, select } from "d3";
 import { changed, setText } from "./changed.js";
-import { attributeText, formatLines, formatNumber } from "./format.js";
+import { attributeText, formatLines } from "./format.js";
 import { edgeGeometry, edgeKey, layoutGraph, placeLabels } from "./graph-layout.js";
 import { markScrollRegion } from "./scroll-region.js";
 
@@ -35,12 +37,8 @@ const METRICS = {
   roomy: { line: 15, pad: { x: 10, y: 8 }, minWidth: 84, gapAcross: 26, gapAlong: { right: 48, down: 40 } },
   compact: { line: 14, pad: { x: 6, y: 4 }, minWidth: 52, gapAcross: 12, gapAlong: { right: 30, down: 30 } },
 };
-const OP_SYMBOLS = { "*": "×", "/": "÷", "-": "−", neg: "−x" };
 const reducedMotion = window.matchMedia("(prefers-reduced-motion: reduce)");
 let views = 0;
-
-/** How an op is written on its node: 'mul' signs as the lesson writes them, other ops as named. */
-const opSymbol = (op) => OP_SYMBOLS[op] ?? op;
 
 /** The gradient a node shows: the step's running one when stepping, else the trace's final one. */
 function shownGrad(node, step) {
@@ -48,9 +46,6 @@ function shownGrad(node, step) {
   if (!step) return node.grad;
   return Object.hasOwn(step.grads, node.id) ? step.grads[node.id] : null;
 }
-
-/** What a backward step adds along an edge: "+0.3", and "+(-0.75)" for a negative share (never "+-0.75"). */
-const addedText = (x) => (x < 0 ? `+(${formatNumber(x)})` : `+${formatNumber(x)}`);
 
 /** Whether a node's value is shown: always without a step, else once the step has revealed it. */
 const valueShown = (node, step) => !step || step.values.includes(node.id);
@@ -62,11 +57,12 @@ const isUndefined = (node) => node.data === null;
 const isCause = (node) => node.cause === node.id;
 
 /**
- * The text lines of a node: its name (and a tensor's shape), then its value, then its gradient (a row per matrix row).
- * A compact graph leaves out a constant's "no gradient" line: its dashed box already says so.
+ * The text lines of a node: its name (and a tensor's shape), then its value, then its gradient (a row per matrix row),
+ * then, where several paths' shares add up to it, their `sum` ("= 3 + 3"). A compact graph leaves out a constant's
+ * "no gradient" line: its dashed box already says so.
  */
-function nodeLines(node, step, compact) {
-  const named = node.label || (node.kind === "const" ? "constant" : opSymbol(node.op));
+function nodeLines(node, step, compact, sum) {
+  const named = node.label || (node.kind === "const" ? "constant" : node.symbol);
   const name = node.shape?.length ? `${named} (${node.shape.join("×")})` : named; // a tensor says its shape
   const shown = valueShown(node, step);
   const value = formatLines(node.data);
@@ -84,7 +80,8 @@ function nodeLines(node, step, compact) {
     gradLines = Array.from({ length: rows }, (_, i) => ({
       cls: "grad", text: text[i] === undefined ? "" : (i ? "       " : "grad ") + text[i] }));
   }
-  return [{ cls: "name", text: name }, ...valueLines, ...gradLines];
+  const sumLines = sum ? [{ cls: "grad sum", text: sum }] : [];
+  return [{ cls: "name", text: name }, ...valueLines, ...gradLines, ...sumLines];
 }
 
 /** A box just big enough for the node's lines (sized from character counts so layout is stable). */
@@ -93,7 +90,7 @@ function boxSize(node, lines, metrics) {
   const [name, ...rest] = lines.map((line) => line.text.length * (line.cls === "name" ? CHAR.name : CHAR.text));
   // The name is centred and the op badge sits in the top-right corner, pad.x / 2 from the border: room
   // for the badge and a gap on each side of the name (compact boxes, padded less, had the badge touch it).
-  const badge = node.label && node.op ? opSymbol(node.op).length * CHAR.text + pad.x / 2 + BADGE_GAP : pad.x;
+  const badge = node.label && node.op ? node.symbol.length * CHAR.text + pad.x / 2 + BADGE_GAP : pad.x;
   const width = Math.max(metrics.minWidth, name + 2 * badge, ...rest.map((text) => text + 2 * pad.x));
   return { width, height: lines.length * metrics.line + 2 * pad.y };
 }
@@ -160,11 +157,12 @@ export function createGraphView({ label = "Computational graph", gapAlong = null
    * shown now, and never shrinks while the graph keeps its shape, so stepping or dragging a slider
    * back and forth does not shuffle the layout.
    */
-  function stableSizes(trace, step, structure, lines, metrics, compact) {
+  function stableSizes(trace, step, structure, lines, metrics, compact, sums) {
     if (structure !== boxes.structure) boxes = { structure, sizes: new Map(), version: boxes.version };
     for (const node of trace.nodes) {
       const now = boxSize(node, lines.get(node.id), metrics);
-      const full = step ? boxSize(node, nodeLines(node, null, compact), metrics) : now; // without a step, now is full
+      // Fully revealed, with the sum a stepped node shows once its last path arrives.
+      const full = step ? boxSize(node, nodeLines(node, null, compact, sums[node.id]), metrics) : now;
       const before = boxes.sizes.get(node.id);
       const width = Math.max(now.width, full.width, before?.width ?? 0);
       const height = Math.max(now.height, full.height, before?.height ?? 0);
@@ -228,22 +226,28 @@ export function createGraphView({ label = "Computational graph", gapAlong = null
     scroller.node().scrollTo({ left: Math.max(0, to), behavior: reducedMotion.matches ? "auto" : "smooth" });
   }
 
-  /** Draw `trace` (at `step`); `glides` lets boxes glide to a new layout (not when a resize turns the graph). */
-  function draw(trace, step, glides) {
+  /** Draw `trace` (at `step`, or with every gradient and its `paths`); `glides` lets boxes glide to a new
+   * layout (not when a resize turns the graph). */
+  function draw(trace, step, paths, glides) {
     const compact = trace.nodes.length >= COMPACT_FROM;
     const metrics = compact ? METRICS.compact : METRICS.roomy;
     const spacing = (d) => ({ direction: d, gapAlong: (!compact && gapAlong) || metrics.gapAlong[d], gapAcross: metrics.gapAcross });
     const structure = structureOf(trace);
-    const lines = new Map(trace.nodes.map((node) => [node.id, nodeLines(node, step, compact)]));
-    const sizes = stableSizes(trace, step, structure, lines, metrics, compact);
+    // The sums shown: the step's (a node whose last path it completes), or, without a step, all of them.
+    const sums = (step ? step.sums : paths?.sums) ?? {};
+    const lines = new Map(trace.nodes.map((node) => [node.id, nodeLines(node, step, compact, sums[node.id])]));
+    const sizes = stableSizes(trace, step, structure, lines, metrics, compact, sums);
     const laid = (d) => layoutFor(trace, `${structure}|${boxes.version}|${compact}`, sizes, spacing, d);
     direction = bestDirection(directionWidths(structure, (d) => laid(d).layout.width), room);
-    drawn = { trace, step };
+    drawn = { trace, step, paths };
     const plan = laid(direction); // measuring the widths laid it out already when the shape is new
     const { layout } = plan;
     const active = new Set(step?.active ?? []);
     const activeEdges = new Set((step?.edges ?? []).map(edgeKey));
-    const added = new Map((step?.edges ?? []).map((e) => [edgeKey(e), e.added]));
+    // Python's words beside an edge (lesson.steps): a backward step's share ("+3", "path 2: 3"; none for a
+    // matrix, which is on the node itself), or, without a step, each path's share into a node used twice.
+    const labelledEdges = step ? (step.phase === "backward" ? step.edges : []) : (paths?.edges ?? []);
+    const texts = new Map(labelledEdges.filter((e) => e.label).map((e) => [edgeKey(e), e.label]));
     const backward = step?.phase === "backward";
     const marked = new Set(step?.marked ?? []);
     // Glide only when the layout changed and moved a box (a new graph): a slider drag keeps the layout,
@@ -277,16 +281,15 @@ export function createGraphView({ label = "Computational graph", gapAlong = null
         .attr("marker-start", (e) => (backward && activeEdges.has(e.key) ? `url(#${uid}-grad)` : null))
       .call((paths) => move(paths).attr("d", (e) => e.d));
 
-    // What a backward step adds along each lit edge (numbers only; a matrix is on the node itself),
-    // beside the edge and clear of the boxes.
-    const labelled = edges.filter((e) => backward && typeof added.get(e.key) === "number");
-    const texts = new Map(labelled.map((e) => [e.key, addedText(added.get(e.key))]));
+    // The labels beside their edges and clear of the boxes.
+    const labelled = edges.filter((e) => texts.has(e.key));
     const spots = placeLabels(labelled, (e) => texts.get(e.key).length * CHAR.text, layout, sizes);
     labelLayer.selectAll("text.edge-label")
       .data(labelled, (e) => e.key)
       .join("text")
       .filter(changed((e) => [texts.get(e.key), spots.get(e.key)]))
         .attr("class", "edge-label")
+        .attr("data-edge", (e) => e.key)
         .attr("x", (e) => spots.get(e.key).x)
         .attr("y", (e) => spots.get(e.key).y + LABEL_BASELINE)
         .text((e) => texts.get(e.key));
@@ -307,7 +310,7 @@ export function createGraphView({ label = "Computational graph", gapAlong = null
       })
       .call((g) => drawNode(g, lines, sizes, metrics, direction, relaid))
       .filter(changed((n) => [n.id, n.kind, active.has(n.id), valueShown(n, step), marked.has(n.id), n.id === trace.output,
-        n.data, shownGrad(n, step), layout.positions.get(n.id), n.cause, n.note]))
+        n.data, shownGrad(n, step), layout.positions.get(n.id), n.cause, n.note, sums[n.id]]))
         .attr("class", (n) => `node kind-${n.kind}`)
         .classed("is-undefined", isUndefined)
         .classed("is-cause", isCause)
@@ -319,6 +322,7 @@ export function createGraphView({ label = "Computational graph", gapAlong = null
         .attr("data-kind", (n) => n.kind)
         .attr("data-value", (n) => (valueShown(n, step) ? attributeText(n.data) : ""))
         .attr("data-grad", (n) => attributeText(shownGrad(n, step)))
+        .attr("data-sum", (n) => sums[n.id] ?? null)
         .attr("data-active", (n) => String(active.has(n.id)))
         .attr("data-marked", (n) => String(marked.has(n.id)))
         .call((g) => move(g).attr("transform", (n) => translate(layout.positions.get(n.id))));
@@ -326,7 +330,7 @@ export function createGraphView({ label = "Computational graph", gapAlong = null
     reveal(step?.active ?? [], layout, sizes);
   }
 
-  const update = (trace, step = null) => draw(trace, step, true);
+  const update = (trace, step = null, paths = null) => draw(trace, step, paths, true);
 
   // The column's width is known once laid out, and changes (a rotated phone, a resized window):
   // rescale, and redraw in the other direction only when the new width wants it (at once, no glide:
@@ -334,7 +338,7 @@ export function createGraphView({ label = "Computational graph", gapAlong = null
   // shows a stale scale or direction.
   new ResizeObserver(([entry]) => {
     room = entry.contentRect.width;
-    if (drawn && bestDirection(shape.widths, room) !== direction) draw(drawn.trace, drawn.step, false);
+    if (drawn && bestDirection(shape.widths, room) !== direction) draw(drawn.trace, drawn.step, drawn.paths, false);
     else fit();
   }).observe(scroller.node());
   return { element: figure.node(), update };
@@ -375,7 +379,7 @@ function drawNode(g, lines, sizes, metrics, direction, relaid) {
     .filter(changed((n) => [sizes.get(n.id), pad, step, n.label && n.op]))
       .attr("x", (n) => sizes.get(n.id).width / 2 - pad.x / 2)
       .attr("y", (n) => -sizes.get(n.id).height / 2 + pad.y + step / 2 + 1)
-      .text((n) => (n.label && n.op ? opSymbol(n.op) : ""));
+      .text((n) => (n.label && n.op ? n.symbol : ""));
   g.select("text.lines").each(function (n) {
     const top = -sizes.get(n.id).height / 2 + pad.y + step / 2 + 4;
     select(this).selectAll("tspan")

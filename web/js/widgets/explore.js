@@ -44,7 +44,7 @@ export function mountExplore(root, { state, bridge, grid = state.grid }) {
     describe: ({ a: aValue, b: bValue }) => `a = ${aValue}, b = ${bValue}`,
     fromBuild: (setting) => settings?.[gridKey(setting)] ?? (gridKey(setting) === gridKey(start) ? state.result : undefined),
     draw: (result) => {
-      view.update(result.trace);
+      view.update(result.trace, null, result.paths); // b's two paths, each with its share, and their sum
       table.update(result.rows);
       insight.textContent = result.insight;
       Object.assign(root.dataset, { a: String(result.a), b: String(result.b) });

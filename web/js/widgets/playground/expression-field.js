@@ -1,12 +1,14 @@
 // The playground's Expression field: what the learner types, the alert that points at what is wrong with
-// it, and the line saying how Python read it. A message that fires on every keystroke is noise to a
-// screen reader, so a refusal is announced once typing pauses (or at once on Enter or on leaving the
-// field), while valid input redraws at once.
+// it, and the line saying how Python read it. What is typed goes to Python once typing pauses (or at once
+// on Enter or on leaving the field): half a word that happens to parse ("tan" on the way to "tanh(",
+// "foo" before "(x)") would otherwise get a slider of its own. A message that fires on every keystroke is
+// noise to a screen reader, so a refusal, too, is announced once typing pauses.
 
 import { element, inputField } from "../controls.js";
 
 const CONTEXT = 24; // characters of the expression shown either side of an error
-const ALERT_DELAY_MS = 400; // the pause in typing after which a refusal is announced
+const TYPING_PAUSE_MS = 350; // the pause in typing after which the text goes to Python
+const ALERT_DELAY_MS = 400; // the further pause after which a refusal is announced
 
 /** Text with each character outside printable ASCII written as its code point (⟨U+202E⟩), so that an
  * invisible or direction-changing character can neither hide nor reorder what the alert points at. */
@@ -30,8 +32,9 @@ function spanParts(text, start, end) {
 
 /**
  * The Expression field, its alert and its "Read as" line, appended to `root` (which gets
- * `data-alert-pending` while a refusal waits for a pause in typing). `onEdit()` runs on each keystroke
- * and on Enter and returns a Promise resolved once Python's answer is drawn.
+ * `data-typing` while an edit waits for a pause in typing, and `data-alert-pending` while a refusal
+ * does). `onEdit()` runs once typing pauses, on Enter and on leaving the field with an edit not yet
+ * sent, and returns a Promise resolved once Python's answer is drawn.
  * Returns {text (the field's value, read and written), refuse(error, text, {now, superseded}),
  * accept(normalized), flush(), linkRefused(message)}.
  */
@@ -49,6 +52,7 @@ export function createExpressionField(root, { value, onEdit }) {
   const normalized = element(root, "p", "widget-note playground-normalized");
   let read = null; // the last expression Python could read, as it wrote it back
   let pendingAlert = null; // {error, text, timer}: a refusal not yet announced
+  let typing = null; // the timer that sends the text once typing pauses
 
   /** Announce Python's refusal `error` of `text` once typing pauses, or at once with `now`; not at all when
    * it is `superseded` (newer edits are already on their way to Python: their answer decides). */
@@ -112,10 +116,23 @@ export function createExpressionField(root, { value, onEdit }) {
     root.scrollIntoView({ block: "start" });
   }
 
-  form.addEventListener("submit", (event) => { event.preventDefault(); onEdit().then(flush); });
-  // A keystroke restarts the wait for a pause: the refusal of a text already typed over is never announced.
-  field.addEventListener("input", () => { cancelAlert(); onEdit(); });
-  field.addEventListener("blur", flush);
+  /** Send the text to Python now (typing paused, Enter); resolves once its answer is drawn. */
+  function send() {
+    clearTimeout(typing);
+    typing = null;
+    delete root.dataset.typing;
+    return onEdit();
+  }
+
+  form.addEventListener("submit", (event) => { event.preventDefault(); send().then(flush); });
+  // A keystroke restarts the wait for a pause: neither a text already typed over nor its refusal reaches the page.
+  field.addEventListener("input", () => {
+    cancelAlert();
+    clearTimeout(typing);
+    typing = setTimeout(send, TYPING_PAUSE_MS);
+    root.dataset.typing = "true";
+  });
+  field.addEventListener("blur", () => (typing === null ? flush() : send().then(flush)));
 
   return {
     get text() { return field.value; },

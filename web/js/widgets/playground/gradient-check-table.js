@@ -26,7 +26,7 @@ export function createGradientCheckTable(root, { onReveal, judge }) {
   const checkNote = element(root, "p", "widget-note playground-check-note");
   let revealed = false;
   const guesses = new Map(); // variable name -> the text of its guess
-  const verdicts = new Map(); // variable name -> {guess, text}: Python's verdict on that guess
+  const verdicts = new Map(); // variable name -> {guess, verdict, text}: Python's verdict on that guess
   let judging = 0; // bumped by reset(): a verdict on the guesses of an earlier expression is dropped
   let mode = "all";
   let result = null;
@@ -129,7 +129,8 @@ export function createGradientCheckTable(root, { onReveal, judge }) {
         .attr("aria-label", (r) => `Your guess for ${gradSymbol(r.name)}`);
     tr.select("td.guess .guess-result")
       .filter(changed((r) => guessVerdict(r, hidden)))
-        .text((r) => guessVerdict(r, hidden));
+        .attr("data-verdict", (r) => guessVerdict(r, hidden).verdict)
+        .text((r) => guessVerdict(r, hidden).text);
   }
 
   /** "∂f/∂x", with the output's own name (g when a variable is called f). */
@@ -137,12 +138,13 @@ export function createGradientCheckTable(root, { onReveal, judge }) {
     return `∂${result?.trace.output ?? "f"}/∂${name}`;
   }
 
-  /** What Python said of the learner's guess beside a revealed gradient (right, close, off by how much, or unreadable). */
+  /** What Python said of the learner's guess beside a revealed gradient, {verdict (right, close, off or
+   * unreadable; null while none), text ("close: off by 0.05")}. */
   function guessVerdict(row, hidden) {
     const guess = guesses.get(row.name);
-    if (hidden || guess === undefined || guess.trim() === "" || row.grad === null) return "";
-    const verdict = verdicts.get(row.name);
-    return verdict?.guess === guess ? ` (${verdict.text})` : " (checking\u2026)";
+    if (hidden || guess === undefined || guess.trim() === "" || row.grad === null) return { verdict: null, text: "" };
+    const judged = verdicts.get(row.name);
+    return judged?.guess === guess ? judged : { verdict: null, text: "checking\u2026" };
   }
 
   /** Ask Python to judge the guess for `row`'s gradient; redraw with its verdict, unless the guess or expression changed meanwhile. */
@@ -150,12 +152,13 @@ export function createGradientCheckTable(root, { onReveal, judge }) {
     const guess = guesses.get(row.name);
     if (guess === undefined || guess.trim() === "" || row.grad === null) return;
     const round = judging;
-    const settle = (text) => {
+    const settle = (verdict, text) => {
       if (round !== judging || guesses.get(row.name) !== guess) return;
-      verdicts.set(row.name, { guess, text });
+      verdicts.set(row.name, { guess, verdict, text });
       update(result, mode, step);
     };
-    judge(guess, row.grad).then((verdict) => settle(verdict.summary), (error) => settle(`not judged: ${pythonMessage(error)}`));
+    judge(guess, row.grad).then(
+      (judged) => settle(judged.verdict, judged.summary), (error) => settle("unjudged", `not judged: ${pythonMessage(error)}`));
   }
 
   /** Show the gradients held back for predicting, and have Python judge each guess. */

@@ -2,12 +2,13 @@
 // Python parses the text (it is never run as Python), builds the graph, runs backward and checks the
 // gradients numerically (lesson.playground); these modules lay out what comes back and compute nothing.
 // This one mounts the parts, keeps the state (one call to Python at a time, see liveCall) and the
-// shareable link.
+// shareable link (written by Python, with the sliders' ranges), in the address and in a field beside a
+// Copy link button: a headless or locked-down browser may refuse the clipboard, the field always works.
 
 import { whenPrinting } from "../../print.js";
 import { setText } from "../../views/changed.js";
 import { createGraphView } from "../../views/graph.js";
-import { element, radioGroup, rangeField, stepLabel } from "../controls.js";
+import { button, element, inputField, radioGroup, rangeField, stepLabel } from "../controls.js";
 import { liveCall, pythonMessage } from "../live.js";
 import { createExpressionField } from "./expression-field.js";
 import { createGradientCheckTable } from "./gradient-check-table.js";
@@ -28,6 +29,38 @@ const SOURCES = {
 
 /** A snapshot for the graph view that shows every value and hides every gradient (for predicting). */
 const valuesOnly = (trace) => ({ phase: "forward", active: [], edges: [], values: trace.order, grads: {}, marked: [] });
+
+/** The link to the playground's state: the fragment Python wrote, on this page's own address. */
+const linkTo = (fragment) => `${location.href.split("#")[0]}#${fragment}`;
+
+/**
+ * The Copy link button, the link itself in a read-only field (select it to copy by hand) and a line saying
+ * what happened, appended to `root`. Returns {show(fragment)}: the link for Python's latest state.
+ */
+function createShareLink(root) {
+  const row = element(root, "div", "widget-controls playground-share");
+  const copy = button(row, "Copy link", "playground-copy");
+  const { input: field } = inputField(row, {
+    label: "Link", className: "playground-link", type: "text", readonly: "", spellcheck: "false", size: 30 });
+  const said = element(row, "span", "widget-note playground-copied");
+  said.setAttribute("role", "status");
+  copy.addEventListener("click", () => {
+    field.select();
+    // The clipboard needs a focused, secure page and the browser's leave; without it the link is selected.
+    const copied = navigator.clipboard?.writeText(field.value) ?? Promise.reject(new Error("no clipboard"));
+    copied.then(
+      () => { said.textContent = "Link copied: it opens this expression with these values and ranges."; },
+      () => { field.focus(); field.select(); said.textContent = "The browser did not allow copying: the link is selected, copy it with Ctrl+C (⌘C)."; });
+  });
+  field.addEventListener("focus", () => field.select());
+  return {
+    show(fragment) {
+      if (!fragment || field.value === linkTo(fragment)) return;
+      field.value = linkTo(fragment);
+      said.textContent = "";
+    },
+  };
+}
 
 /** Mount the playground from lesson.playground.initial_state(); each edit calls lesson.playground.playground. */
 export function mountPlayground(root, { state, bridge }) {
@@ -50,6 +83,7 @@ export function mountPlayground(root, { state, bridge }) {
 
   const judge = (guess, gradient) => bridge.call("judge_guess", { guess, expected: gradient });
   const check = createGradientCheckTable(root, { onReveal: draw, judge });
+  const share = createShareLink(root);
   const view = { mode: "all", result: null };
   let touched = false; // the URL fragment is ours to write only once the learner has used the playground
   let pendingLink = location.hash.startsWith(LINK_PREFIX) ? location.hash : null;
@@ -66,7 +100,11 @@ export function mountPlayground(root, { state, bridge }) {
 
   /** Run the current expression at the current values in Python: resolves once an answer sent after this
    * call is drawn. One call is in flight at a time; edits meanwhile are sent together, as the newest state. */
-  const run = () => live.request({ expression: expression.text, values: sliders.values() });
+  const run = () => {
+    const ranges = sliders.ranges(); // only the ranges the learner set: none, and the build's graph matches
+    const args = { expression: expression.text, values: sliders.values() };
+    return live.request(Object.keys(ranges).length ? { ...args, ranges } : args);
+  };
 
   function edited() {
     touched = true;
@@ -87,6 +125,7 @@ export function mountPlayground(root, { state, bridge }) {
     sliders.sync(result.variables, superseded);
     root.dataset.expression = result.normalized;
     root.dataset.link = result.link ?? "";
+    share.show(result.link);
     root.dataset.state = result.undefined ? "undefined" : "ok";
     undefinedNote.textContent = result.undefined?.message ?? "";
     stepper.input.max = String(Math.max(0, result.backward.length - 1));
@@ -111,7 +150,7 @@ export function mountPlayground(root, { state, bridge }) {
       graph.update(result.trace, step);
     } else {
       setText(stepText, view.mode === "steps" ? noBackwardText(result) : "");
-      graph.update(result.trace, hidden ? valuesOnly(result.trace) : null);
+      graph.update(result.trace, hidden ? valuesOnly(result.trace) : null, hidden ? null : result.paths);
     }
     check.update(result, view.mode, step);
   }
@@ -134,9 +173,9 @@ export function mountPlayground(root, { state, bridge }) {
   function openLink(fragment) {
     pendingLink = null;
     return bridge.call("decode_state", { fragment }).then(
-      ([linkedExpression, linked]) => {
+      ([linkedExpression, linked, linkedRanges]) => {
         expression.text = linkedExpression;
-        sliders.set(linked);
+        sliders.set(linked, linkedRanges);
         touched = true;
         root.scrollIntoView({ block: "start" });
         return run().then(expression.flush);

@@ -10,15 +10,17 @@ const NOTCHES = 200; // slider positions across a range
 
 /**
  * The sliders, appended to `root`, starting from `values` ({name: value}); `maxValue` is the largest value
- * Python accepts for a variable. `onEdit()` runs when the learner changes a value (by its slider, or by a
- * bound that moves the value into range). A variable's value survives its absence from the expression.
- * Returns {sync(variables, stale), values() ({name: value}), set(values)}.
+ * Python accepts for a variable. `onEdit()` runs when the learner changes a value (by its slider) or a
+ * range. A variable's value and range survive its absence from the expression.
+ * Returns {sync(variables, stale), values() ({name: value}), ranges() ({name: [min, max]}, the ones set by
+ * the learner or a link, for the link), set(values, ranges)}.
  */
 export function createVariableSliders(root, { values, maxValue, onEdit }) {
   const sliders = element(root, "div", "playground-sliders");
   const sliderFor = new Map(); // variable name -> {row, field, input, output, low, high, error}
   const kept = new Map(values ? Object.entries(values) : []);
   const ranges = new Map();
+  const chosen = new Set(); // variables whose range the learner (or a link) set: the link keeps those
 
   /** Make the sliders match the result's variables, in order of first appearance; a `stale` result (newer
    * edits are on their way to Python) leaves the values alone, or it would pull a dragged slider back. */
@@ -98,11 +100,9 @@ export function createVariableSliders(root, { values, maxValue, onEdit }) {
       return;
     }
     applyRange(name, range);
-    const value = Math.min(range.max, Math.max(range.min, kept.get(name)));
-    if (value !== kept.get(name)) {
-      kept.set(name, value);
-      onEdit();
-    }
+    chosen.add(name);
+    kept.set(name, Math.min(range.max, Math.max(range.min, kept.get(name))));
+    onEdit(); // a new value, or at least a new link
   }
 
   /** What is wrong with bound `which` of `name` typed as `text` (giving `range`), or null. */
@@ -136,6 +136,15 @@ export function createVariableSliders(root, { values, maxValue, onEdit }) {
   return {
     sync,
     values: () => Object.fromEntries(kept),
-    set(linked) { for (const [name, value] of Object.entries(linked)) kept.set(name, value); },
+    ranges: () => Object.fromEntries([...chosen].map((name) => [name, [ranges.get(name).min, ranges.get(name).max]])),
+    /** Take a link's values and ranges (both checked by Python's decode_state). */
+    set(linked, linkedRanges = {}) {
+      for (const [name, value] of Object.entries(linked)) kept.set(name, value);
+      for (const [name, [min, max]] of Object.entries(linkedRanges)) {
+        chosen.add(name);
+        if (sliderFor.has(name)) applyRange(name, { min, max });
+        else ranges.set(name, { min, max });
+      }
+    },
   };
 }

@@ -1,0 +1,112 @@
+"""Keep what a notebook's code changes in the modules it shares with the page inside that notebook.
+
+One Python cannot give each notebook its own standard library or NumPy, so a cell that replaces
+`math.tanh`, `builtins.print` or `sys.modules["json"]`, or sets a tracer, would change what the
+widgets compute. Instead, `SharedState` notes what those modules hold before a cell runs; afterwards
+`changes()` says what the cell changed and `restore()` puts it all back. The notebook keeps the changes
+and re-applies them (`apply`) before its next cell, so its cells see their own patches and nothing
+else does; a new notebook (the page's Reset) starts with none.
+
+Watched: every loaded module of the standard library and NumPy (builtins among them), attribute by
+attribute, their `sys.modules` entries, the tracer and profiler, and the recursion limit. Not watched:
+the insides of objects (a class's methods, a list's items) and other packages (a test runner's, say,
+may rebind its own globals at any time); the project's own packages are isolated whole by lesson.cells.
+"""
+
+import sys
+import types
+
+SHARED_PACKAGES = frozenset(sys.stdlib_module_names) | {"numpy"}
+# sys attributes Python itself sets while handling an error; not something a learner's code replaced.
+_SYS_BOOKKEEPING = {"last_exc", "last_type", "last_value", "last_traceback"}
+_ABSENT = object()  # what a deleted attribute or module "holds"
+TRACING = ("tracing",)
+RECURSION_LIMIT = ("recursion limit",)
+
+
+def shared_modules():
+    """{name: module} of the loaded modules shared with the page: the standard library's and NumPy's."""
+    return {name: module for name, module in list(sys.modules.items())
+            if isinstance(module, types.ModuleType) and name.partition(".")[0] in SHARED_PACKAGES}
+
+
+class SharedState:
+    """What the shared modules, their sys.modules entries, the tracers and the recursion limit hold, noted now."""
+
+    def __init__(self):
+        self.modules = shared_modules()
+        self.attributes = {name: dict(vars(module)) for name, module in self.modules.items()}
+        self.tracing = (sys.gettrace(), sys.getprofile())
+        self.recursion_limit = sys.getrecursionlimit()
+
+    def changes(self):
+        """What differs from the noted state now: {("module", name) | ("attribute", name, attribute) | TRACING |
+        RECURSION_LIMIT: the value now}, a deleted module or attribute as _ABSENT."""
+        changed = {}
+        for name, module in self.modules.items():
+            if sys.modules.get(name, _ABSENT) is not module:
+                changed[("module", name)] = sys.modules.get(name, _ABSENT)
+            noted, now = self.attributes[name], vars(module)
+            for attribute, value in now.items():
+                if noted.get(attribute, _ABSENT) is not value and not _bookkeeping(name, attribute, value):
+                    changed[("attribute", name, attribute)] = value
+            changed.update({("attribute", name, attribute): _ABSENT for attribute in noted if attribute not in now})
+        if (sys.gettrace(), sys.getprofile()) != self.tracing:
+            changed[TRACING] = (sys.gettrace(), sys.getprofile())
+        if sys.getrecursionlimit() != self.recursion_limit:
+            changed[RECURSION_LIMIT] = sys.getrecursionlimit()
+        return changed
+
+    def restore(self, changes):
+        """Put back what `changes` (this state's `changes()`) changed."""
+        for key in changes:
+            if key[0] == "module":
+                _set(key, self.modules[key[1]])
+            elif key[0] == "attribute":
+                _set(key, self.attributes[key[1]].get(key[2], _ABSENT), module=self.modules[key[1]])
+        sys.settrace(self.tracing[0])
+        sys.setprofile(self.tracing[1])
+        sys.setrecursionlimit(self.recursion_limit)
+
+
+def apply(changes):
+    """Make the changes a notebook's earlier code made (what `SharedState.changes()` returned) again."""
+    for key, value in changes.items():
+        if key == TRACING:
+            sys.settrace(value[0])
+            sys.setprofile(value[1])
+        elif key == RECURSION_LIMIT:
+            sys.setrecursionlimit(value)
+        else:
+            _set(key, value)
+
+
+def changed_names(changes):
+    """What `changes` replaced or deleted, as a learner wrote it (['math.tanh', "sys.modules['json']"]); a
+    changed recursion limit is the learner's to set, not a patch, so it is left out."""
+    names = {"sys.settrace / sys.setprofile" if key == TRACING else
+             f"sys.modules[{key[1]!r}]" if key[0] == "module" else f"{key[1]}.{key[2]}"
+             for key in changes if key != RECURSION_LIMIT}
+    return sorted(names)
+
+
+def _bookkeeping(name, attribute, value):
+    """Whether a changed attribute is Python's own doing: an import setting a submodule on its package
+    (`import xml.dom` sets `xml.dom`), or sys noting the last error."""
+    imported = isinstance(value, types.ModuleType) and sys.modules.get(f"{name}.{attribute}") is value
+    return imported or (name == "sys" and attribute in _SYS_BOOKKEEPING)
+
+
+def _set(key, value, module=None):
+    """Set the module entry or module attribute `key` names to `value` (removing it for _ABSENT)."""
+    if key[0] == "module":
+        namespace, name = sys.modules, key[1]
+    else:
+        module = module or sys.modules.get(key[1])
+        if module is None:  # the module a patch was made in is gone: nothing to patch
+            return
+        namespace, name = vars(module), key[2]
+    if value is _ABSENT:
+        namespace.pop(name, None)
+    else:
+        namespace[name] = value
