@@ -414,6 +414,15 @@ def test_callouts(tmp_path):
     tip, note = tree.find("aside")
     assert tip.attrs["class"] == "callout callout-tip" and tip.find("p")[0].text == "Tip: Remember"
     assert note.find("p", class_="callout-title")[0].text == "Note"
+    # notes to the text, not complementary landmarks (several unnamed ones in <main> failed axe's landmark rules)
+    assert tip.attrs["role"] == note.attrs["role"] == "note"
+
+
+def test_a_formula_alone_in_a_table_header_is_named_by_its_characters(tmp_path):
+    write_lesson(tmp_path, "# T\n\n| $c$ | $\\partial c / \\partial a$ |\n|---|---|\n| $a + b$ | $1$ |\n")
+    tree = parse(render_lesson(tmp_path, numpy_live=False).body_html)
+    assert [th.find("math")[0].attrs.get("aria-label") for th in tree.find("th")] == ["c", "\u2202c/\u2202a"]
+    assert [td.find("math")[0].attrs.get("aria-label") for td in tree.find("td")] == [None, None]  # body cells read as MathML
 
 
 def test_source_directive_includes_a_functions_real_source(tmp_path):

@@ -125,6 +125,9 @@ def plain(x):
         return None, True
     if isinstance(x, (int, float)):
         return (float(x), True) if math.isfinite(x) else (None, False)
+    if x.dtype.kind == "f" and x.size and math.isfinite(x.max()) and math.isfinite(x.min()):
+        # max and min carry any nan, and any inf shows in one of them: all finite, so skip the walk entry by entry.
+        return x.tolist(), True
     return _finite_lists(x.tolist())
 
 

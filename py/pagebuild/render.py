@@ -185,9 +185,11 @@ def _markdown():
     md.use(container_plugin, name="exercise", render=_render_exercise)
     md.use(container_plugin, name="explanation", render=_render_explanation)
     md.add_render_rule("fence", _render_fence)
-    md.add_render_rule("math_inline", lambda self, tokens, idx, options, env: _math(tokens[idx].content, False, env))
+    md.add_render_rule("math_inline", lambda self, tokens, idx, options, env: _math(tokens[idx].content, False, env,
+                                                                                     named=tokens[idx].meta.get("header", False)))
     md.add_render_rule("math_block", lambda self, tokens, idx, options, env: _math(tokens[idx].content, True, env))
     md.core.ruler.push("math_punctuation", _keep_punctuation_with_math)
+    md.core.ruler.push("math_in_headers", _mark_math_in_headers)
     md.add_render_rule("table_open", lambda *args: '<div class="table-scroll"><table>\n')
     md.add_render_rule("table_close", lambda *args: "</table></div>\n")
     return md
@@ -241,8 +243,22 @@ def _name_headings(tokens, env):
             state.toc.append((level, anchor, text))
 
 
-def _math(latex, display, env):
-    """LaTeX -> MathML; an unknown command or unbalanced brace fails the build instead of showing junk."""
+def _mark_math_in_headers(state):
+    """Mark the formulas in a table's header cells: a header must have text of its own (see `_math`)."""
+    in_header = False
+    for token in state.tokens:
+        if token.type in ("th_open", "th_close"):
+            in_header = token.type == "th_open"
+        elif in_header and token.type == "inline":
+            for child in token.children or []:
+                if child.type == "math_inline":
+                    child.meta["header"] = True
+
+
+def _math(latex, display, env, named=False):
+    """LaTeX -> MathML; an unknown command or unbalanced brace fails the build instead of showing junk.
+    `named`: the formula gets its characters as its name (a table header holding only MathML reads as
+    empty to accessibility checkers such as axe, and a short name is what a screen reader repeats per cell)."""
     shown = f"$${latex.strip()}$$" if display else f"${latex}$"
     depth = 0
     for char in re.sub(r"\\[{}]", "", latex):
@@ -256,6 +272,9 @@ def _math(latex, display, env):
     if unknown:
         raise LessonError(f"{env['file']}: unknown LaTeX command {unknown.group(1)} in {shown}")
     mathml = _as_mathml_core(mathml, shown, env)
+    if named:
+        name = html.unescape(re.sub(r"<[^>]+>", "", mathml)).strip()
+        mathml = mathml.replace("<math ", f'<math aria-label="{html.escape(name)}" ', 1)
     return f'<div class="math-display">{mathml}</div>\n' if display else mathml
 
 
@@ -304,13 +323,14 @@ def _keep_punctuation_with_math(state):
 
 
 def _render_callout(self, tokens, idx, options, env):
-    """`::: tip [title]` -> an aside with a heading line; `:::` closes it."""
+    """`::: tip [title]` -> an aside with a heading line; `:::` closes it. An aside in the lesson's text
+    is a note to it, not a landmark of the page (landmarks are the page's regions, each named once)."""
     token = tokens[idx]
     if token.nesting == -1:
         return "</aside>\n"
     name, _, title = token.info.strip().partition(" ")
     label = CALLOUTS[name] + (f": {title.strip()}" if title.strip() else "")
-    return f'<aside class="callout callout-{name}"><p class="callout-title">{html.escape(label)}</p>\n'
+    return f'<aside class="callout callout-{name}" role="note"><p class="callout-title">{html.escape(label)}</p>\n'
 
 
 def _render_widget(self, tokens, idx, options, env):

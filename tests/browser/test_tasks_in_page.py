@@ -284,7 +284,8 @@ def test_everything_works_from_the_keyboard(page):
     code = editor(section)
     code.focus()
     assert focused_name(page) == "Your code for Task 1: add and multiply"
-    page.keyboard.press("Tab")  # Tab indents inside the editor
+    page.keyboard.press("Enter")  # starts editing: Tab indents inside the editor
+    page.keyboard.press("Tab")
     assert code.text_content().startswith("    import math")
     page.keyboard.press("Shift+Tab")
     page.keyboard.press("Control+Enter")  # checks

@@ -1,24 +1,39 @@
 // A code cell's editor: the highlighted <code> made editable as plain text, with the keys of a code editor.
-// Tab indents and Shift+Tab dedents (so Tab stays in the editor); Escape then Tab leaves it, as the hint says.
+// Focus alone does not start editing, so Tab passes through the page's cells without touching them:
+// typing (or Enter) starts editing, where Tab indents and Shift+Tab dedents; Escape stops editing, and
+// Tab moves on again. CodeMirror 6 follows the same convention; ARCHITECTURE.md says why this is kept instead.
+
+import { markScrollRegion } from "./views/scroll-region.js";
 
 const INDENT = "    ";
 
 /** The editor's keys, for an editor whose Ctrl+Enter does `action` ("runs the cell"). */
 export const editorHint = (action) =>
-  `Tab indents and Shift+Tab dedents. To leave the editor, press Escape, then Tab. Ctrl+Enter (\u2318+Enter on a Mac) ${action}.`;
+  "Type, or press Enter, to edit. While editing, Tab indents and Shift+Tab dedents; to leave the editor, press Escape, then Tab."
+  + ` Ctrl+Enter (\u2318+Enter on a Mac) ${action}.`;
 
 export const EDITOR_HINT = editorHint("runs the cell");
 
-/** Make `code` editable; `onRun` is called on Ctrl/Cmd+Enter. `hint` is the element that explains the keys. */
+/**
+ * Make `code` editable; `onRun` is called on Ctrl/Cmd+Enter. `hint` is the element that explains the keys.
+ * `code.dataset.editing` is "true" while the reader is editing (Tab indents), absent otherwise (Tab moves on).
+ */
 export function makeEditor(code, { label, hint, onRun }) {
   code.contentEditable = "plaintext-only";
+  code.tabIndex = 0; // focusable as contenteditable already; said explicitly so checkers see the scrolling box's focusable content
+  markScrollRegion(code.parentElement, false); // the editor is its scrolling box's focusable content: one Tab stop, not two
   code.spellcheck = false;
   code.setAttribute("role", "textbox");
   code.setAttribute("aria-multiline", "true");
   code.setAttribute("aria-label", label);
   code.setAttribute("aria-describedby", hint.id);
-  let leaving = false; // Escape was pressed: the next Tab moves focus on, as everywhere else on the page
-  code.addEventListener("blur", () => { leaving = false; });
+  const editing = (on) => {
+    if (on) code.dataset.editing = "true";
+    else delete code.dataset.editing;
+  };
+  code.addEventListener("blur", () => editing(false));
+  // Anything that changes the text (a typed key, paste, cut, Delete) starts editing.
+  code.addEventListener("beforeinput", () => editing(true));
   // The build's highlighting would colour typed text like the span it lands in: edited code is shown plain.
   code.addEventListener("input", (event) => {
     if (!code.firstElementChild || event.isComposing) return; // rewriting the text mid-composition would cancel it
@@ -27,17 +42,19 @@ export function makeEditor(code, { label, hint, onRun }) {
     setSelection(code, start, end);
   });
   code.addEventListener("keydown", (event) => {
+    const modified = event.ctrlKey || event.metaKey || event.altKey;
     if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) {
       event.preventDefault();
       onRun();
+    } else if (event.key === "Enter" && !modified && !event.shiftKey && !code.dataset.editing) {
+      event.preventDefault(); // Enter starts editing; the next Enter types a new line
+      editing(true);
     } else if (event.key === "Escape") {
-      leaving = true;
-    } else if (event.key === "Tab" && !leaving && !event.ctrlKey && !event.metaKey && !event.altKey) {
+      editing(false);
+    } else if (event.key === "Tab" && code.dataset.editing && !modified) {
       event.preventDefault();
       if (event.shiftKey) dedent(code);
       else indent(code);
-    } else if (!["Shift", "Control", "Alt", "Meta"].includes(event.key)) {
-      leaving = false;
     }
   });
 }

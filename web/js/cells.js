@@ -10,7 +10,7 @@
 // notebook afresh (a fresh engine copy too).
 
 import { EDITOR_HINT, makeEditor } from "./cell-editor.js";
-import { markScrollRegion } from "./views/scroll-region.js";
+import { keepScrollingBoxesReachable } from "./views/scroll-region.js";
 
 export const TIME_LIMIT_MS = 10000;
 // Code that needs NumPy: a NumPy cell, or any cell whose code names numpy or our Tensor (a learner's edit).
@@ -19,7 +19,7 @@ const BUSY_NOTE_DELAY_MS = 300; // a quick cell should not flash the page-level 
 
 /**
  * Make every live `figure.cell` under `root` editable and runnable through `bridge`; say why the others
- * are not. Code too wide for its box (a cell's or a listing of the engine's source) scrolls from the keyboard.
+ * are not. Code and tables too wide for their box scroll from the keyboard.
  * Returns the notebook, whose queue other runs of learners' code share (`runAlone`).
  */
 export function mountCells({ bridge, root = document }) {
@@ -29,22 +29,8 @@ export function mountCells({ bridge, root = document }) {
     // The renderer says why a cell is static (PyTorch, NumPy not bundled); this covers any other case.
     else if (!figure.querySelector(".cell-note")) addNote(figure, "This cell's output was computed when the page was built.");
   }
-  focusWhileScrolling(root);
+  keepScrollingBoxesReachable(root);
   return notebook;
-}
-
-/**
- * Put each <pre> under `root` that scrolls sideways into the Tab order, named, so arrow keys scroll it,
- * and take it out again when a wider screen fits it. An editable cell's code is focusable already.
- */
-function focusWhileScrolling(root) {
-  const observer = new ResizeObserver((entries) => {
-    for (const { target: pre } of entries) {
-      const label = pre.classList.contains("cell-output") ? "Output, scrolls sideways" : "Code, scrolls sideways";
-      markScrollRegion(pre, pre.scrollWidth > pre.clientWidth + 1, label);
-    }
-  });
-  for (const pre of root.querySelectorAll("pre")) if (!pre.querySelector("[contenteditable]")) observer.observe(pre);
 }
 
 function addNote(figure, text) {

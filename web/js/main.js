@@ -9,6 +9,7 @@ import { holdFragmentTarget } from "./runtime/hold-fragment.js";
 import { showPythonStatus } from "./runtime/status.js";
 import { warmUpPython } from "./runtime/warm-up.js";
 import { initTheme } from "./theme.js";
+import { followToc } from "./toc.js";
 import { mountWidgets } from "./widgets/index.js";
 
 // build.py writes whether this page carries NumPy: <html data-numpy="loading"> if it does, "off" if not.
@@ -17,6 +18,7 @@ const bridge = new Bridge({ withNumpy: document.documentElement.dataset.numpy !=
 /** Draw the lesson: widgets from the state the engine computed on CPython at build time, live cells. */
 function mount() {
   initTheme();
+  followToc(document.querySelector("nav.toc"));
   showPythonStatus(bridge, document.getElementById("python-status"));
   const initialState = JSON.parse(document.getElementById("initial-state").textContent);
   const lessonRoot = document.getElementById("lesson");
