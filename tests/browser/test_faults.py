@@ -225,7 +225,7 @@ def test_an_incomplete_copy_fails_at_once_naming_the_block(context, guard, dist,
     problem = (f"This copy of the lesson is incomplete: the data {blocks} missing or cut short "
                "(the file may have been truncated when it was saved or mailed).")
     status = page.locator("#python-status").text_content().strip()
-    assert status == f"{problem} Python cannot start, so the page stays static: the numbers shown were computed when it was built."
+    assert status == f"{problem} Python cannot start: the numbers shown were computed when the page was built."
     assert "this browser" not in status
     assert page.evaluate(f"({SETTLED})(lesson.bridge.call('explore', {{a: 1, b: 2}}), 5000)") == \
         ["rejected", "BootError", f"Python could not start: {problem}"]

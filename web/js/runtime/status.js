@@ -10,7 +10,7 @@ const MESSAGES = {
   restore: "Starting Python: restoring the lesson\u2026",
   failed: "Python could not start in this browser, so the page stays static: the numbers shown were computed when it was built.",
 };
-const STATIC = "Python cannot start, so the page stays static: the numbers shown were computed when it was built.";
+const STATIC = "Python cannot start: the numbers shown were computed when the page was built.";
 // What is live once Python is, by NumPy's state (PyTorch cells are never live: they show recorded output).
 const WITH_NUMPY = {
   loading: "Python is live. Loading NumPy for the tensor cells\u2026",
