@@ -5,7 +5,8 @@
 // each other, as the page's build-time outputs do; an engine cell needs only the engine cells above it,
 // which the build checks). A NumPy cell waits for NumPy, which loads after Python is ready. After Python
 // restarts (Stop, or the time limit) each cell's last successful code runs again, in the order the cells
-// last ran, under the same time limit. Reset puts back a cell's code and output and starts Python's
+// last ran, under the same time limit; but not the code that made Python stop answering (say
+// `js.onmessage = None`), which would break the new Python too: that cell says so. Reset puts back a cell's code and output and starts Python's
 // notebook afresh (a fresh engine copy too).
 
 import { EDITOR_HINT, makeEditor } from "./cell-editor.js";
@@ -47,13 +48,21 @@ class Notebook {
     this.cells = []; // LiveCell, in page order
     this.succeeded = new Map(); // cell id -> its last successful source; Map order = the order they last ran
     this.attempted = new Set(); // ids of cells run in this notebook (so "run the cells above" skips them)
+    this.broke = new Map(); // cell id -> the code of that cell that made Python stop answering (never run for another cell)
     this.restarts = 0;
     this.replayDue = false; // Python restarted: restore the cells before anything else runs
     this.running = null; // the LiveCell whose code Python is running
     this.queue = Promise.resolve();
     this.pending = 0;
-    bridge.addEventListener("restart", () => {
+    bridge.addEventListener("restart", ({ detail: { unresponsive, lastCodeRun } }) => {
       this.restarts++;
+      // Python stopped taking calls up after a cell ran: that cell's code broke it, so it is not replayed.
+      const culprit = unresponsive && lastCodeRun?.name === "run_cell" && this.cells.find((cell) => cell.id === lastCodeRun.args.cell_id);
+      if (culprit) {
+        this.succeeded.delete(culprit.id);
+        this.broke.set(culprit.id, lastCodeRun.args.source);
+        culprit.showBrokePython();
+      }
       this.replayDue = true;
       this.enqueue(() => {}); // so that the cells are restored even when no other run is waiting
     });
@@ -78,6 +87,7 @@ class Notebook {
     return this.enqueue(async () => {
       for (const earlier of this.cells.slice(0, this.cells.indexOf(cell))) {
         if (this.attempted.has(earlier.id) || (cell.kind === "engine" && earlier.kind !== "engine")) continue;
+        if (this.broke.get(earlier.id) === earlier.source()) continue; // it would break Python again; it says so
         const outcome = await this.execute(earlier, earlier.source(), "above");
         if (outcome === "stopped" || outcome === "failed") {
           cell.showNotRun(`Not run: cell ${earlier.id} above it did not finish.`);
@@ -117,9 +127,9 @@ class Notebook {
     });
   }
 
-  /** Stop the cell Python is running: Python is replaced, and the cells that ran are run again. */
+  /** Stop what keeps the cells' queue busy (a cell, a check, Reset): Python is replaced, and the cells that ran are run again. */
   stop() {
-    if (this.running && this.bridge.state === "ready") this.bridge.restart("stopped by you");
+    if (this.pending && this.bridge.state === "ready") this.bridge.restart("stopped by you");
   }
 
   /** Replay the cells once per restart, again if Python restarts during the replay (a replay ran too long). */
@@ -246,6 +256,10 @@ class LiveCell {
   }
 
   showFailure(error, how) {
+    if (error.type === "Unresponsive") {
+      this.show("error", "not run", "Not run: Python stopped answering, so it was restarted. Run this cell again.");
+      return;
+    }
     if (error.type !== "Stopped") {
       this.show("error", "not run", `Could not run: ${error.message}`);
       return;
@@ -259,6 +273,11 @@ class LiveCell {
 
   showNotRun(text) {
     this.show("error", "not run", text);
+  }
+
+  showBrokePython() {
+    this.show("error", "not run again", "This cell stopped Python from answering, so Python was restarted, and this cell was not "
+      + "run again after the restart: the names it defined are gone. Change its code and run it again.");
   }
 
   show(state, stateText, outputText) {

@@ -50,16 +50,38 @@ function workerStub() {
 }
 const WORKER_STUB = `(${workerStub})()`;
 const BOOT_TIMEOUT_MS = 60000; // a wasm that fails to instantiate makes Pyodide wait forever
+// Every call sent to the worker has a deadline, so that a worker that no longer answers (a cell ran
+// `js.onmessage = None` or `js.close()`, or the worker died) is replaced instead of leaving calls
+// waiting forever. The worker answers calls one at a time, in order, and says when it takes one up:
+// - TAKE_UP_MS: how long the oldest call may wait to be taken up once nothing runs ahead of it. A
+//   worker that listens reads a message within milliseconds, even on a loaded machine. While NumPy
+//   loads, its install and import keep the worker busy for seconds and calls wait for them: then only
+//   a worker dead for as long as a boot may take (BOOT_TIMEOUT_MS) is replaced.
+// - ANSWER_MS: how long a call that sets no time limit of its own may run once taken up. The page's
+//   own calls (widgets, exercises, Reset) take milliseconds; the learner's code (cells, task checks)
+//   runs under its own limit (TIME_LIMIT_MS in cells.js), given as `timeoutMs`.
+// - A deadline's timer that fires over LATE_MS late means the page itself was held up (a long task, a
+//   throttled background tab, a laptop asleep), and the worker's answer may be queued behind it: the
+//   clocks start afresh instead.
+const TAKE_UP_MS = 5000;
+const ANSWER_MS = 10000;
+const LATE_MS = 1000;
 
 const WORKER_CODE = "worker.js"; // the data block holding the Python worker's own (gzipped) bundle
 const DECODER_CODE = "decoder.js"; // the data block holding the decoding worker's code (a small ES module)
 const DECODED = new Set(["pyodide.asm.wasm", "snapshot.bin", "numpy.bin"]); // the blocks the decoding worker takes
 const SNAPSHOT = "snapshot.bin";
+const SOURCES = "sources.json";
+// Python's blocks, in page order. It cannot start without those NEEDED, nor without both the snapshot
+// and the sources (without the snapshot it imports the lesson from its sources, slower; with it, a lack
+// of sources costs tracebacks their source lines).
+const PYTHON_BLOCKS = [DECODER_CODE, WORKER_CODE, "pyodide-lock.json", "pyodide.asm.wasm", SNAPSHOT, "python_stdlib.zip", SOURCES];
+const NEEDED = PYTHON_BLOCKS.filter((name) => name !== SNAPSHOT && name !== SOURCES);
 
 /**
  * Python in a worker, beside a decoding worker that unpacks, gunzips and compiles the wasm and the
  * snapshot for it (see decoder.js). Events: "state" (detail: static|booting|ready|failed), "progress" (detail: a boot
- * stage), "restart" (detail: reason), "numpy" (detail: loading|ready|failed|off, see `numpy`).
+ * stage), "restart" (detail: {reason, unresponsive, lastCodeRun}, see `restart`), "numpy" (detail: loading|ready|failed|off, see `numpy`).
  * Calls made before Python is ready (static or booting) wait for it.
  *
  * NumPy loads after Python is ready, without holding up calls: `numpy` is "off" in a page built
@@ -73,7 +95,11 @@ export class Bridge extends EventTarget {
     this.state = "static";
     this.numpy = withNumpy ? "loading" : "off";
     this.numpyProblem = null; // why NumPy failed, once it has
-    this.calls = new Map(); // id -> {name, args, resolve, reject, timeoutMs, timer, sent}
+    this.problem = null; // why Python cannot start, in a reader's words, where the page knows it
+    this.calls = new Map(); // id -> {name, args, resolve, reject, timeoutMs, sent, sentAt, takenUp (when)}, in the order made
+    this.deadline = null; // the timer of the one deadline running (see TAKE_UP_MS)
+    this.quietSince = 0; // when the worker last finished something (a call, or NumPy's loading): performance.now()
+    this.lastCodeRun = null; // {name, args} of the last call with a time limit of its own (learner's code) the worker took up
     this.nextId = 0;
     this.worker = null;
     this.decoder = null;
@@ -107,15 +133,44 @@ export class Bridge extends EventTarget {
     return this.pageAssets.json(name);
   }
 
-  /** The page is parsed: take any block not fed yet, and tell the worker no more will come. */
+  /**
+   * The page is parsed: take any block not fed yet, and tell the workers no more will come. A copy
+   * cut short or missing a block Python needs fails at once, naming the blocks (rather than waiting
+   * for a boot that cannot end).
+   */
   fedAll(root = document) {
     this.feed(root);
     this.allFed = true;
     this.pageAssets.end();
-    if (!this.code(WORKER_CODE).length || !this.code(DECODER_CODE).length) {
-      this.setState("failed");
-      console.warn("Python: this page carries no Python worker, so it stays static.");
-    } else for (const worker of [this.worker, this.decoder]) worker?.postMessage({ type: "all-assets" });
+    const incomplete = this.incompleteBlocks();
+    const fatal = incomplete.some((name) => NEEDED.includes(name)) || (incomplete.includes(SNAPSHOT) && incomplete.includes(SOURCES));
+    if (fatal) return this.cannotStart(incomplete);
+    for (const worker of [this.worker, this.decoder]) worker?.postMessage({ type: "all-assets" });
+  }
+
+  /** The names of Python's blocks (NumPy's too, if this page carries it) that are missing or lack parts. */
+  incompleteBlocks() {
+    const names = [...PYTHON_BLOCKS, ...(this.numpy === "off" ? [] : ["numpy.bin"])];
+    return names.filter((name) => {
+      const parts = [...this.assets.values()].filter((asset) => asset.name === name);
+      return !parts.length || parts.length < parts[0].parts;
+    });
+  }
+
+  /** This copy lacks blocks Python needs (`names`): fail now, saying which. */
+  cannotStart(names) {
+    const list = names.length === 1 ? `block ${names[0]} is` : `blocks ${names.slice(0, -1).join(", ")} and ${names.at(-1)} are`;
+    this.problem = `This copy of the lesson is incomplete: the data ${list} missing or cut short (the file may have been truncated when it was saved or mailed).`;
+    this.stop();
+    console.warn(`Python cannot start: ${this.problem}`);
+    this.setState("failed");
+    if (this.numpy !== "off") this.setNumpy("failed", "Python could not start");
+    this.rejectAll(this.bootError());
+  }
+
+  /** Why a call cannot be answered when Python could not start: the cause, where the page knows it. */
+  bootError(message = this.problem) {
+    return Object.assign(new Error(message ? `Python could not start: ${message}` : "Python could not start"), { type: "BootError" });
   }
 
   /** The unpacked parts of code block `name` (empty if the page has none). */
@@ -138,11 +193,22 @@ export class Bridge extends EventTarget {
     const decoderCode = this.code(DECODER_CODE).map((part) => text.decode(part, { stream: true })).join("") + text.decode();
     this.decoder = new Worker(`data:text/javascript,${encodeURIComponent(decoderCode)}`, { type: "module" });
     const timer = setTimeout(() => this.bootFailed(worker, useSnapshot, `Python did not start within ${BOOT_TIMEOUT_MS / 1000} s`), BOOT_TIMEOUT_MS);
-    worker.onerror = (event) => this.bootFailed(worker, useSnapshot, `the Python worker failed to load: ${event.message}`);
-    this.decoder.onerror = (event) => this.bootFailed(worker, useSnapshot, `the decoding worker failed: ${event.message}`);
+    // Once Python is ready, an error in a worker leaves a Python that may still answer: the deadlines
+    // replace the worker if it does not.
+    const onError = (what) => (event) => {
+      if (worker !== this.worker) return;
+      if (this.state !== "ready") return this.bootFailed(worker, useSnapshot, `${what}: ${event.message}`);
+      event.preventDefault(); // reported here, as a warning
+      console.warn(`Python: ${what}: ${event.message}`);
+    };
+    worker.onerror = onError("the Python worker failed");
+    this.decoder.onerror = onError("the decoding worker failed");
     worker.onmessage = ({ data }) => {
+      if (worker !== this.worker) return;
       if (data.type === "progress") this.emit("progress", data.stage);
+      else if (data.type === "taken-up") this.takenUp(data);
       else if (data.type === "result") this.settle(data);
+      else if (data.type === "warning") console.warn(`Python: ${data.message}`);
       else if (data.type === "ready") { clearTimeout(timer); this.booted(data); }
       else if (data.type === "numpy") this.numpyLoaded(data);
       else if (data.type === "failed") { clearTimeout(timer); this.bootFailed(worker, useSnapshot, data.error.message); }
@@ -177,15 +243,19 @@ export class Bridge extends EventTarget {
     console.warn(`Python could not start: ${message}`);
     this.setState("failed");
     if (this.numpy !== "off") this.setNumpy("failed", "Python could not start");
-    this.rejectAll(Object.assign(new Error(`Python could not start: ${message}`), { type: "BootError" }));
+    this.rejectAll(this.bootError(message));
   }
 
-  /** Call lesson.api function `name` with keyword `args`; resolves with its JSON result. A time limit restarts Python. */
+  /**
+   * Call lesson.api function `name` with keyword `args`; resolves with its JSON result. `timeoutMs`: the
+   * time limit of a call running the learner's code; past it (or past ANSWER_MS without one), or if the
+   * worker stops taking calls up, Python restarts.
+   */
   call(name, args = {}, { timeoutMs } = {}) {
-    if (this.state === "failed") return Promise.reject(Object.assign(new Error("Python could not start"), { type: "BootError" }));
+    if (this.state === "failed") return Promise.reject(this.bootError());
     return new Promise((resolve, reject) => {
       const id = this.nextId++;
-      const call = { name, args, resolve, reject, timeoutMs, sent: false };
+      const call = { name, args, resolve, reject, timeoutMs, sent: false, sentAt: 0, takenUp: 0 };
       this.calls.set(id, call);
       if (this.state === "ready") this.send(id, call);
     });
@@ -193,26 +263,73 @@ export class Bridge extends EventTarget {
 
   send(id, call) {
     call.sent = true;
-    if (call.timeoutMs) call.timer = setTimeout(() => this.restart(`${call.name} ran longer than ${call.timeoutMs / 1000} s`), call.timeoutMs);
+    call.sentAt = performance.now();
     this.worker.postMessage({ type: "call", id, name: call.name, args: call.args });
+    this.watch();
+  }
+
+  /** The worker has begun call `id`: its own deadline runs from now. */
+  takenUp({ id }) {
+    const call = this.calls.get(id);
+    if (!call) return;
+    call.takenUp = performance.now();
+    if (call.timeoutMs) this.lastCodeRun = { name: call.name, args: call.args };
+    this.watch();
   }
 
   settle({ id, json, error }) {
     const call = this.calls.get(id);
     if (!call) return;
     this.calls.delete(id);
-    clearTimeout(call.timer);
+    this.quietSince = performance.now();
+    this.watch();
     if (error) call.reject(Object.assign(new Error(error.message), error));
     else call.resolve(JSON.parse(json));
   }
 
-  /** Stop whatever Python is doing by replacing the worker; calls in flight reject, saying `reason`. */
-  restart(reason) {
+  /**
+   * Keep the one deadline that applies (see TAKE_UP_MS): the running call's time limit, counted from
+   * when it was taken up; or else the oldest call's time to be taken up, counted from when it was sent
+   * or the worker last finished something, whichever is later.
+   */
+  watch() {
+    clearTimeout(this.deadline);
+    this.deadline = null;
+    const sent = [...this.calls.values()].filter((call) => call.sent);
+    if (!sent.length) return;
+    const running = sent.find((call) => call.takenUp);
+    const [since, limit, missed] = running
+      ? [running.takenUp, running.timeoutMs ?? ANSWER_MS, () => this.restart(`${running.name} ran longer than ${(running.timeoutMs ?? ANSWER_MS) / 1000} s`)]
+      : [Math.max(sent[0].sentAt, this.quietSince), this.numpy === "loading" ? BOOT_TIMEOUT_MS : TAKE_UP_MS, () => this.unresponsive()];
+    const due = since + limit;
+    this.deadline = setTimeout(() => {
+      if (performance.now() - due <= LATE_MS) return missed();
+      for (const call of sent) call.takenUp &&= performance.now(); // held up: every clock starts afresh
+      this.quietSince = performance.now();
+      this.watch();
+    }, due - performance.now());
+  }
+
+  /** The worker took no call up in time: its message loop is broken, or it died. Replace it. */
+  unresponsive() {
+    const reason = "Python stopped answering";
+    console.warn(`${reason}: replacing it with a fresh Python`);
+    this.restart(reason, { unresponsive: true, lastCodeRun: this.lastCodeRun });
+  }
+
+  /**
+   * Stop whatever Python is doing by replacing the worker; calls in flight reject, saying `reason`.
+   * Listeners of the "restart" event get {reason, unresponsive, lastCodeRun}: whether the worker had
+   * stopped answering, and the last learner's code it ran (which may be what broke it).
+   */
+  restart(reason, { unresponsive = false, lastCodeRun = null } = {}) {
     this.stop();
-    this.rejectAll(Object.assign(new Error(`stopped: ${reason}`), { type: "Stopped" }));
+    this.rejectAll(unresponsive
+      ? Object.assign(new Error(`${reason}, so it was restarted: this call was not answered`), { type: "Unresponsive" })
+      : Object.assign(new Error(`stopped: ${reason}`), { type: "Stopped" }));
     if (this.numpy !== "off") this.setNumpy("loading");
     this.start();
-    this.emit("restart", reason); // listeners may queue calls to restore state: they run first once ready
+    this.emit("restart", { reason, unresponsive, lastCodeRun }); // listeners may queue calls to restore state: they run first once ready
   }
 
   /** Resolves when Python is ready (at once if it is), rejects if it cannot start. */
@@ -235,7 +352,11 @@ export class Bridge extends EventTarget {
     for (const [name, at] of milestones) performance.mark(`python:${name}`, { startTime: at - performance.timeOrigin });
     if (state === "failed") console.warn(`NumPy could not load: ${message}`);
     if (state === "loading") this.emit("numpy-progress", stage);
-    if (state !== this.numpy) this.setNumpy(state, message);
+    if (state === this.numpy) return;
+    this.setNumpy(state, message);
+    if (state === "loading") return;
+    this.quietSince = performance.now(); // calls waiting behind NumPy's loading get their deadline from now
+    this.watch();
   }
 
   /** Resolves once NumPy is ready (at once if it is); rejects, saying why, if it failed or this page has none. */
@@ -265,10 +386,13 @@ export class Bridge extends EventTarget {
     this.worker?.terminate();
     this.decoder?.terminate();
     this.worker = this.decoder = null;
+    this.lastCodeRun = null;
   }
 
   rejectAll(error) {
-    for (const { reject, timer } of this.calls.values()) { clearTimeout(timer); reject(error); }
+    clearTimeout(this.deadline);
+    this.deadline = null;
+    for (const { reject } of this.calls.values()) reject(error);
     this.calls.clear();
   }
 

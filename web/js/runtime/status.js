@@ -10,6 +10,7 @@ const MESSAGES = {
   restore: "Starting Python: restoring the lesson\u2026",
   failed: "Python could not start in this browser, so the page stays static: the numbers shown were computed when it was built.",
 };
+const STATIC = "Python cannot start: the numbers shown were computed when the page was built.";
 // What is live once Python is, by NumPy's state (PyTorch cells are never live: they show recorded output).
 const WITH_NUMPY = {
   loading: "Python is live. Loading NumPy for the tensor cells\u2026",
@@ -30,7 +31,9 @@ export function showPythonStatus(bridge, element, root = document.documentElemen
   const show = () => {
     const live = bridge.state === "ready";
     const loadingNumpy = live && bridge.numpy === "loading";
-    text.textContent = live ? WITH_NUMPY[bridge.numpy] : MESSAGES[pythonStage] ?? text.textContent;
+    // Where the page knows why Python cannot start (a copy cut short), it says so rather than blame the browser.
+    const failedBecause = pythonStage === "failed" && bridge.problem && `${bridge.problem} ${STATIC}`;
+    text.textContent = live ? WITH_NUMPY[bridge.numpy] : failedBecause || (MESSAGES[pythonStage] ?? text.textContent);
     // One bar: Python's boot, then (once Python is live) NumPy's loading; hidden when neither is under way.
     bar.max = loadingNumpy ? NUMPY_STAGES.length : STAGES.length - 1;
     bar.value = loadingNumpy ? NUMPY_STAGES.indexOf(numpyStage) + 1 : Math.max(0, STAGES.indexOf(pythonStage));

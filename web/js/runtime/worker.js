@@ -20,6 +20,8 @@ const milestone = (name) => milestones.push([name, performance.timeOrigin + perf
 milestone("code-loaded");
 
 let api = null; // lesson.api, once Python is up
+// Kept from the start: a cell that runs `js.postMessage = None` must not cut Python's answers off.
+const postMessage = self.postMessage.bind(self);
 const blocks = dataBlocks((name) => milestone(`got ${name}`)); // the data blocks this worker reads itself
 
 /** The bytes of the page's data block `name`, once all its parts have arrived (and are gunzipped). */
@@ -95,6 +97,7 @@ async function boot({ useSnapshot }) {
     "python_stdlib.zip": useSnapshot ? decoded.snapshot.done.then(() => stdlib, never) : stdlib,
   };
   const sources = assetJson("sources.json");
+  sources.catch(() => {}); // awaited later, where its error is reported
   if (useSnapshot) decoded.snapshot.done.then(() => progress("restore"), () => {});
   progress("compile");
   serveAssets(files);
@@ -121,7 +124,14 @@ async function boot({ useSnapshot }) {
   // Tracebacks and inspect read the sources from files, which no call needs before Python is ready:
   // written right after "ready" is posted, before any call is read. NumPy loads after that.
   const afterReady = async () => {
-    if (useSnapshot) writeSources(pyodide, await sources);
+    // Without them Python still answers: a damaged block costs tracebacks their source lines, not Python.
+    if (useSnapshot) {
+      try {
+        writeSources(pyodide, await sources);
+      } catch (error) {
+        postMessage({ type: "warning", message: `tracebacks will show no source lines: ${describe(error).message}` });
+      }
+    }
     if (lock.packages.numpy) await loadNumpy(pyodide, decoded.numpy);
     else postMessage({ type: "numpy", state: "off" });
   };
@@ -152,6 +162,7 @@ async function loadNumpy(pyodide, files) {
 }
 
 function call({ id, name, args }) {
+  postMessage({ type: "taken-up", id }); // the page's deadline for this call starts (bridge.js)
   try {
     postMessage({ type: "result", id, json: api.call(name, JSON.stringify(args ?? {})) });
   } catch (error) {

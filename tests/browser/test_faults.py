@@ -1,0 +1,235 @@
+"""Faults an attack run found in the live page, survived: a cell that breaks the Python worker's message
+loop (the worker is replaced, the cell is not replayed and says so, Reset and Stop work), a worker that
+dies or errs after it was ready (calls pending are rejected; a Python that still answers is kept), a
+damaged sources block found after ready, and copies of the page cut short or missing a block (they fail
+at once, naming the block, instead of blaming the browser after a minute)."""
+
+import json
+import re
+import time
+
+import pytest
+
+from harness import open_page, python_call, wait_for_numpy, wait_for_python, wait_until
+from lesson import api
+from pagebuild.blocks import pack, unpack
+from test_runtime import live_cell, run_cell, wait_for_state
+from test_widgets_in_page import drawn_nodes
+
+pytestmark = pytest.mark.timeout(300)
+
+BROKE_PYTHON = ("This cell stopped Python from answering, so Python was restarted, and this cell was not run again "
+                "after the restart: the names it defined are gone. Change its code and run it again.")
+# Cells that leave the worker deaf to the page: its message handler gone, or the worker closed.
+BREAK_THE_LOOP = {"onmessage": "import js\njs.onmessage = None\nbroke = True",
+                  "close": "import js\njs.close()\nbroke = True"}
+
+# Every restart the bridge makes (its reason), and every data-python state, recorded from the page's start.
+RECORD = """
+window.restarts = [];
+window.pythonStates = [];
+new MutationObserver(() => pythonStates.push(document.documentElement.dataset.python))
+  .observe(document, {subtree: true, attributes: true, attributeFilter: ['data-python']});
+addEventListener('DOMContentLoaded', () => lesson.bridge.addEventListener('restart', ({detail}) => restarts.push(detail.reason)));
+"""
+
+# An await that gives up: a call that never settles must fail the test, not hang it.
+SETTLED = """(promise, ms) => Promise.race([
+  promise.then((value) => ['resolved', value], (error) => ['rejected', error.type, error.message]),
+  new Promise((resolve) => setTimeout(() => resolve(['pending']), ms))])"""
+
+
+def cpython(name, args):
+    """What lesson.api answers in CPython."""
+    return json.loads(api.call(name, json.dumps(args)))
+
+
+def explore_answers_as_cpython(page, a):
+    """Move the explore widget's slider `a` and check the graph it draws against CPython's for that setting."""
+    widget = page.locator('[data-widget="explore"]')
+    widget.scroll_into_view_if_needed()
+    widget.get_by_role("slider", name="a", exact=True).fill(str(a))
+    wait_until(page, "([w, a]) => w.dataset.source === 'python' && w.dataset.a === a && !w.dataset.busy",
+               [widget.element_handle(), str(a)], timeout_ms=60000)
+    b = float(widget.get_attribute("data-b"))
+    expected = {node["id"]: (node["data"], node["grad"]) for node in cpython("explore", {"a": a, "b": b})["trace"]["nodes"]}
+    assert drawn_nodes(widget) == expected
+
+
+def booted(context, dist):
+    """The lesson with restarts and states recorded, Python and NumPy ready."""
+    context.add_init_script(RECORD)
+    page = open_page(context, (dist / "lesson.html").as_uri())
+    wait_for_numpy(page)
+    return page
+
+
+@pytest.mark.parametrize("breaker", BREAK_THE_LOOP.values(), ids=BREAK_THE_LOOP.keys())
+def test_a_cell_that_breaks_pythons_message_loop_is_not_replayed_and_the_page_recovers(context, dist, breaker):
+    page = booted(context, dist)
+    first, second, third = live_cell(page, 0), live_cell(page, 1), live_cell(page, 2)
+    run_cell(first, "kept = 'from before the restart'")
+    wait_for_state(first, "done")
+    run_cell(second, breaker)
+    wait_for_state(second, "done", timeout_ms=30000)
+    # A widget's call now: the worker never takes it up, so it is rejected and Python replaced.
+    outcome = page.evaluate(f"({SETTLED})(lesson.bridge.call('explore', {{a: 1, b: 2}}), 40000)")
+    assert outcome == ["rejected", "Unresponsive", "Python stopped answering, so it was restarted: this call was not answered"]
+    wait_until(page, "(c) => c.dataset.state === 'error'", second.element_handle(), timeout_ms=10000)
+    assert second.locator(".cell-output").text_content() == BROKE_PYTHON
+    wait_for_python(page)
+    run_cell(third, "kept")  # the cell before it was replayed...
+    wait_for_state(third, "done", timeout_ms=60000)
+    assert third.locator(".cell-output").text_content() == "'from before the restart'\n"
+    run_cell(third, "broke")  # ...and the one that broke Python was not
+    wait_for_state(third, "error")
+    assert third.locator(".cell-output").text_content().strip().endswith("NameError: name 'broke' is not defined")
+    assert page.evaluate("restarts") == ["Python stopped answering"]  # once: the replay did not break the new worker
+    explore_answers_as_cpython(page, -1.5)
+    assert page.evaluate("document.documentElement.dataset.python") == "ready"
+
+
+def test_reset_brings_a_python_that_stopped_answering_back(context, dist):
+    page = booted(context, dist)
+    first, second = live_cell(page, 0), live_cell(page, 1)
+    run_cell(first, BREAK_THE_LOOP["onmessage"])
+    wait_for_state(first, "done")
+    second.locator(".cell-reset").click()
+    run_cell(second, "6 * 7")  # queued behind Reset; the cell above it, which broke Python, is not run for it
+    wait_for_state(second, "done", timeout_ms=60000)
+    assert second.locator(".cell-output").text_content() == "42\n"
+    assert first.locator(".cell-output").text_content() == BROKE_PYTHON
+    assert page.evaluate("restarts") == ["Python stopped answering"]
+    explore_answers_as_cpython(page, 2.5)
+
+
+def test_stop_replaces_a_python_that_stopped_answering_at_once(context, dist):
+    page = booted(context, dist)
+    first, second = live_cell(page, 0), live_cell(page, 1)
+    run_cell(first, BREAK_THE_LOOP["onmessage"])
+    wait_for_state(first, "done")
+    first.locator(".cell-reset").click()  # its own code back; Reset's call is not taken up: the cells' queue waits on it
+    page.locator(".cells-busy-stop").click()  # shown while the queue is busy
+    wait_until(page, "() => restarts.length", timeout_ms=10000)
+    assert page.evaluate("restarts")[0] == "stopped by you"
+    wait_for_python(page)
+    run_cell(second, "6 * 7")
+    wait_for_state(second, "done", timeout_ms=60000)
+    assert second.locator(".cell-output").text_content() == "42\n"
+
+
+def test_calls_pending_when_the_worker_dies_are_rejected_and_a_fresh_python_answers(context, dist):
+    page = booted(context, dist)
+    outcomes = page.evaluate(f"""() => {{
+        const bridge = lesson.bridge;
+        const dies = bridge.call('run_cell', {{source: 'import js\\njs.close()'}}, {{timeoutMs: 10000}});
+        const pending = [1, 2, 3].map((a) => bridge.call('explore', {{a, b: 0.5}}));
+        return Promise.all([dies, ...pending].map((call) => ({SETTLED})(call, 40000)));
+    }}""")
+    assert outcomes[0][0] == "resolved"  # the cell's own answer got out before the worker closed
+    for outcome in outcomes[1:]:
+        assert outcome == ["rejected", "Unresponsive", "Python stopped answering, so it was restarted: this call was not answered"]
+    wait_for_python(page)
+    assert python_call(page, "explore", {"a": 3.0, "b": 0.5}) == cpython("explore", {"a": 3.0, "b": 0.5})
+    assert page.evaluate("document.documentElement.dataset.python") == "ready"
+
+
+def test_an_error_in_the_worker_after_ready_keeps_a_python_that_answers(context, dist, guard):
+    page = booted(context, dist)
+    first, second = live_cell(page, 0), live_cell(page, 1)
+    # An exception thrown in the worker outside any call (a timer's), as a crash in its own code would be.
+    run_cell(first, "import js\nfrom pyodide.ffi import create_once_callable\n\ndef fail():\n    raise RuntimeError('boom')\n\n"
+                    "js.setTimeout(create_once_callable(fail), 0)\nkept = 'still here'")
+    wait_for_state(first, "done")
+    deadline = time.monotonic() + 10
+    while not any("the Python worker failed" in line for line in guard.console) and time.monotonic() < deadline:
+        page.wait_for_timeout(100)  # the timer's error reaches the page
+    run_cell(second, "kept")
+    wait_for_state(second, "done", timeout_ms=30000)
+    assert second.locator(".cell-output").text_content() == "'still here'\n"  # the same Python: nothing restarted
+    states = page.evaluate("pythonStates")
+    assert "failed" not in states and "booting" not in states[states.index("ready"):], states
+    assert page.evaluate("restarts") == []
+    assert any("the Python worker failed" in line for line in guard.console if line.startswith("warning"))
+    explore_answers_as_cpython(page, 0.5)
+
+
+BLOCK = re.compile(rb'<script type="application/octet-stream" data-asset="([^"]+)" data-part="(\d+)"[^>]*>(.*?)</script>\n?', re.S)
+
+
+def damage_sources(html: bytes) -> bytes:
+    """The page with one byte of the sources block changed (it is gzipped: the gunzip fails)."""
+    block = next(match for match in BLOCK.finditer(html) if match.group(1) == b"sources.json")
+    data = bytearray(unpack(block.group(3).decode("cp1252")))
+    data[len(data) // 2] ^= 0xFF
+    return html[:block.start(3)] + pack(bytes(data)) + html[block.end(3):]
+
+
+def open_copy(context, guard, tmp_path, html):
+    """Open `html` saved as a copy of the lesson in tmp_path (the guard allows that file)."""
+    copy = tmp_path / "lesson copy.html"
+    copy.write_bytes(html)
+    guard.allow(copy.as_uri())
+    context.add_init_script(RECORD)
+    return open_page(context, copy.as_uri())
+
+
+def test_a_damaged_sources_block_found_after_ready_keeps_python_and_numpy(context, guard, dist, tmp_path):
+    page = open_copy(context, guard, tmp_path, damage_sources((dist / "lesson.html").read_bytes()))
+    wait_for_python(page)
+    wait_for_numpy(page)
+    explore_answers_as_cpython(page, -0.5)
+    cell = live_cell(page)
+    run_cell(cell, "6 * 7")
+    wait_for_state(cell, "done")
+    assert cell.locator(".cell-output").text_content() == "42\n"
+    assert "failed" not in page.evaluate("pythonStates") and page.evaluate("restarts") == []
+    assert any("tracebacks will show no source lines" in line for line in guard.console if line.startswith("warning"))
+
+
+def cut_in_half(html: bytes) -> bytes:
+    """The first half of the page's bytes, as a download or a mail cut short leaves it."""
+    return html[:len(html) // 2]
+
+
+def without(name: bytes):
+    """A change to the page: every part of block `name` taken out."""
+    return lambda html: BLOCK.sub(lambda block: b"" if block.group(1) == name else block.group(0), html)
+
+
+def without_last_part_of(name: bytes):
+    """A change to the page: the last part of block `name` taken out."""
+    def drop(html: bytes) -> bytes:
+        start, end = [block.span() for block in BLOCK.finditer(html) if block.group(1) == name][-1]
+        return html[:start] + html[end:]
+    return drop
+
+
+@pytest.mark.parametrize("spoil, blocks", [
+    (cut_in_half, "blocks snapshot.bin, python_stdlib.zip, sources.json and numpy.bin are"),
+    (without(b"python_stdlib.zip"), "block python_stdlib.zip is"),
+    (without_last_part_of(b"pyodide.asm.wasm"), "block pyodide.asm.wasm is"),
+    (without(b"worker.js"), "block worker.js is"),
+], ids=["cut in half", "no stdlib", "wasm cut short", "no worker"])
+def test_an_incomplete_copy_fails_at_once_naming_the_block(context, guard, dist, tmp_path, spoil, blocks):
+    html = (dist / "lesson.html").read_bytes()
+    changed = spoil(html)
+    assert len(changed) < len(html)
+    page = open_copy(context, guard, tmp_path, changed)
+    state = wait_until(page, "() => ['ready', 'failed'].includes(document.documentElement.dataset.python)"
+                             " && document.documentElement.dataset.python", timeout_ms=60000)
+    assert state == "failed"
+    timings = page.evaluate("""() => [performance.getEntriesByType('navigation')[0].domContentLoadedEventStart,
+                                      performance.getEntriesByName('python-failed')[0].startTime]""")
+    assert timings[1] - timings[0] < 3000, timings  # at once, not after the boot's 60 s
+    problem = (f"This copy of the lesson is incomplete: the data {blocks} missing or cut short "
+               "(the file may have been truncated when it was saved or mailed).")
+    status = page.locator("#python-status").text_content().strip()
+    assert status == f"{problem} Python cannot start: the numbers shown were computed when the page was built."
+    assert "this browser" not in status
+    assert page.evaluate(f"({SETTLED})(lesson.bridge.call('explore', {{a: 1, b: 2}}), 5000)") == \
+        ["rejected", "BootError", f"Python could not start: {problem}"]
+    assert any(line == f"warning: Python cannot start: {problem}" for line in guard.console)
+    explore = page.locator('[data-widget="explore"]')
+    explore.scroll_into_view_if_needed()  # still drawn from the build
+    explore.locator("[data-node]").first.wait_for(state="visible", timeout=10000)
