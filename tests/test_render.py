@@ -750,24 +750,22 @@ def test_styles_load_nothing_from_outside_the_page():
 
 
 @pytest.fixture(scope="module")
-def chromium(lesson, tmp_path_factory):
+def chromium(lesson, tmp_path_factory, playwright):
     """The preview page (lesson + theme.css + lesson.css + theme.js) and a way to open it in Chromium."""
-    sync_api = pytest.importorskip("playwright.sync_api", reason="the layout checks need Playwright")
     if not Path("/usr/bin/chromium").exists():
         pytest.skip("no Chromium at /usr/bin/chromium")
     preview = tmp_path_factory.mktemp("preview") / "preview.html"
     preview.write_text(render._preview_page(lesson), encoding="utf-8")
     args = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
             "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-    with sync_api.sync_playwright() as playwright:
-        def open_page(width, scheme, height=800):
-            context = playwright.chromium.launch_persistent_context(
-                str(tmp_path_factory.mktemp("profile")), executable_path="/usr/bin/chromium", args=args,
-                headless=True, viewport={"width": width, "height": height}, color_scheme=scheme)
-            page = context.new_page()
-            page.goto(preview.as_uri())
-            return context, page
-        yield open_page
+    def open_page(width, scheme, height=800):
+        context = playwright.chromium.launch_persistent_context(
+            str(tmp_path_factory.mktemp("profile")), executable_path="/usr/bin/chromium", args=args,
+            headless=True, viewport={"width": width, "height": height}, color_scheme=scheme)
+        page = context.new_page()
+        page.goto(preview.as_uri())
+        return context, page
+    return open_page
 
 
 @pytest.mark.slow

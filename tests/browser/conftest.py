@@ -24,7 +24,7 @@ from pathlib import Path
 
 import pytest
 
-playwright_api = pytest.importorskip("playwright.sync_api", reason="Playwright is not installed (pip install -r requirements/dev.txt)")
+pytest.importorskip("playwright.sync_api", reason="Playwright is not installed (pip install -r requirements/dev.txt)")
 
 from harness import (CHROMIUM, CHROMIUM_ARGS, Guard, QuietHandler, ensure_dist, launch, open_page,  # noqa: E402
                      wait_for_python, wait_until)
@@ -67,14 +67,7 @@ def http_root(dist) -> str:
 
 
 @pytest.fixture(scope="session")
-def playwright(dist):
-    """Playwright, once for the session (its sync API belongs to one thread: run the tests in one)."""
-    with playwright_api.sync_playwright() as running:
-        yield running
-
-
-@pytest.fixture(scope="session")
-def browser(playwright):
+def browser(playwright, dist):  # (tests/conftest.py has `playwright`)
     """One Chromium for the session; each test gets its own context in it (storage and cache isolated)."""
     chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
     yield chromium
