@@ -10,3 +10,20 @@ def playwright():
     sync_api = pytest.importorskip("playwright.sync_api", reason="Playwright is not installed (pip install -r requirements/dev.txt)")
     with sync_api.sync_playwright() as running:
         yield running
+
+
+@pytest.fixture(scope="session")
+def numpy_wheel():
+    """NumPy's Pyodide wheel where build.py keeps it, building dist/ first if it is missing or stale (as the
+    browser tests do; the build takes the wheel from the pinned package and checks its hash)."""
+    from pathlib import Path
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).parent / "browser"))
+    from harness import ensure_dist
+
+    ensure_dist()
+    wheel = Path(__file__).parents[1] / "build-cache" / "wheels" / "numpy-2.0.2-cp312-cp312-pyodide_2024_0_wasm32.whl"
+    if not wheel.is_file():
+        pytest.skip("NumPy's Pyodide wheel is not in build-cache/wheels: this build was made with --no-numpy or --pyodide-packages")
+    return wheel

@@ -699,15 +699,11 @@ def test_engine_cells_print_the_same_in_pyodide_as_at_build_time(page, tmp_path)
     assert {cell_id: text for cell_id, text in live["outputs"].items() if text != output(page, cell_id)} == {}
 
 
-WHEEL = render.REPO / "build-cache" / "wheels" / "numpy-2.0.2-cp312-cp312-pyodide_2024_0_wasm32.whl"  # where build.py keeps it
-
-
 @pytest.mark.slow
-@pytest.mark.skipif(not WHEEL.is_file(), reason="NumPy's Pyodide wheel is not in build-cache/wheels yet: run python build.py once")
-def test_numpy_cells_print_the_same_in_pyodide_as_at_build_time(page, tmp_path):
+def test_numpy_cells_print_the_same_in_pyodide_as_at_build_time(page, tmp_path, numpy_wheel):
     """Engine and NumPy cells in page order on Pyodide's NumPy (no BLAS), as the live page runs them, against CPython's."""
     cells = [{"id": c.id, "source": c.source} for c in render.lesson_cells() if c.kind != "torch"]
-    live = run_cells_in_pyodide(cells, tmp_path, wheel=WHEEL)
+    live = run_cells_in_pyodide(cells, tmp_path, wheel=numpy_wheel)
     assert live["version"] == [3, 12] and sum(c.kind == "numpy" for c in render.lesson_cells()) == 11
     assert {cell_id: text for cell_id, text in live["outputs"].items() if text != output(page, cell_id)} == {}
 
