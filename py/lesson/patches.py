@@ -64,9 +64,11 @@ class SharedState:
                 _set(key, self.modules[key[1]])
             elif key[0] == "attribute":
                 _set(key, self.attributes[key[1]].get(key[2], _ABSENT), module=self.modules[key[1]])
-        sys.settrace(self.tracing[0])
-        sys.setprofile(self.tracing[1])
-        sys.setrecursionlimit(self.recursion_limit)
+        if TRACING in changes:  # only then: setting a profiler back from Python fails for C-level ones (cProfile)
+            sys.settrace(self.tracing[0])
+            sys.setprofile(self.tracing[1])
+        if RECURSION_LIMIT in changes:
+            sys.setrecursionlimit(self.recursion_limit)
 
 
 def apply(changes):

@@ -111,7 +111,8 @@ def check_task(name, source, seed=None):
     except Mistake as mistake:
         return {**result, "message": mistake.message}
     learner = Learner(source, name)
-    checked = _checked(TASKS[name], learner, random.Random(seed))
+    with learner.checking():
+        checked = _checked(TASKS[name], learner, random.Random(seed))
     changed = learner.patched()
     result.update(checked, output=learner.printed_text())
     if changed:

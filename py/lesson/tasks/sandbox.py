@@ -36,6 +36,10 @@ class Learner:
         self.error = run["error"]
         self.namespace = self.notebook.namespace
 
+    def checking(self):
+        """The context the checks run in: the learner's patches in place for all of its calls, noted once."""
+        return self.notebook.own_patches()
+
     def patched(self):
         """What the learner's code replaced or deleted in modules shared with the page (['math.tanh'])."""
         return self.notebook.patched()
@@ -45,8 +49,9 @@ class Learner:
         return self.printed + self.output.getvalue()
 
     def call(self, what, function, *args):
-        """`function(*args)` run as the learner's code runs; what it raises becomes a Mistake saying `what` raised it."""
-        with self.notebook.running(self.output):
+        """`function(*args)` run as the learner's code runs (inside `checking()`); what it raises becomes a Mistake
+        saying `what` raised it."""
+        with self.notebook.running(self.output, own_patches=False):
             try:
                 return function(*args)
             except Mistake:
