@@ -155,6 +155,7 @@ def test_csp_allows_only_the_hashed_inline_code_wasm_and_the_worker():
     assert directives["script-src"] == f"{source_hash('a()')} 'wasm-unsafe-eval' blob:"
     assert directives["style-src"] == source_hash("p{}")
     assert directives["worker-src"] == "data:"
+    assert directives["connect-src"] == "'self'"  # an audit's robots.txt from the page's own host, nothing else
     assert "unsafe-inline" not in policy and "unsafe-eval'" not in policy.replace("wasm-unsafe-eval'", "")
 
 
