@@ -11,7 +11,8 @@ NumPy's wheel beside it), `loadPyodide()` (Python ready), then `loadPackage("num
 on screen are drawn from the build's state (the explore widget's numbers are checked against the
 engine on CPython); Python ready is `<html data-python="ready">`, NumPy ready `<html data-numpy="ready">`.
 Slider latency: each run also opens the lesson afresh and, once it has settled, moves each slider of
-SLIDERS `--inputs` times, each move right after the last answer (the target's case), then as many
+SLIDERS `--inputs` times (the widget brought on screen without the page's smooth scrolling, and the
+page still), each move right after the last answer (the target's case), then as many
 times one move per frame, as a drag delivers them; the table gives the p95 over all of them and each
 load's own. Prints a table, then where a boot spends its time (the page's marks and the Python
 worker's python:* milestones). `--also PAGE` adds another build of the lesson (say, one made without
@@ -99,7 +100,13 @@ SLIDERS = [
 # for the frame that renders the move before it.
 SLIDER_JS = """async ([widget, name, key, count, paced]) => {
   const root = document.querySelector(`[data-widget="${widget}"]`);
-  root.scrollIntoView();
+  // Instantly, then until 10 frames in a row leave the page where it was: the lesson's smooth scrolling
+  // takes 1-2 s over its 40,000 px, and moves measured during it timed the scroll's frames, not the slider.
+  root.scrollIntoView({ behavior: "instant" });
+  for (let still = 0, last = NaN; still < 10; still = scrollY === last ? still + 1 : 0) {
+    last = scrollY;
+    await new Promise((resolve) => requestAnimationFrame(resolve));
+  }
   const slider = [...root.querySelectorAll('input[type="range"]')].find((s) => s.labels[0]?.textContent.trim().startsWith(name)
                  || s.getAttribute("aria-label") === name);
   const attribute = "data-" + key.replace(/[A-Z]/g, (letter) => "-" + letter.toLowerCase()); // as dataset names it
