@@ -103,7 +103,7 @@ def main(argv=None) -> None:
               " (add them to NUMPY_STDLIB in py/pagebuild/snapshot.mjs)", flush=True)
 
     # 7. Pack: the assets as data blocks at the end of the page, gzipped (the snapshot was packed in Node:
-    #    its non-zero pages, XOR-ed with the wasm's data, see web/js/runtime/memory.js).
+    #    its memory XOR-ed with the wasm's data, see web/js/runtime/memory.js).
     wasm = (PYODIDE / "pyodide.asm.wasm").read_bytes()
     gz = functools.partial(gzipped, cache_dir=CACHE)  # 31 MB at level 9 takes seconds: cache by content
     widget_blocks = {widget: [block for name, value in assets.items()  # each right after its widget, read once it has painted
