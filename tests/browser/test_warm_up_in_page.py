@@ -13,14 +13,14 @@ pytestmark = pytest.mark.timeout(180)
 
 # Count the warm-up calls and how many are in flight at once, from before the page's own script runs.
 COUNT_WARM_UP_CALLS = """() => {
-  window.warmUp = {sent: 0, open: 0, most: 0, steps: []};
+  window.warmUp = {sent: 0, open: 0, most: 0, steps: [], tensorSteps: []};
   const wrap = () => {
     const bridge = window.lesson?.bridge;
     if (!bridge) return setTimeout(wrap, 0);
     const call = bridge.call.bind(bridge);
     bridge.call = (name, args, options) => {
       if (name !== "warm_up") return call(name, args, options);
-      warmUp.sent += 1; warmUp.open += 1; warmUp.most = Math.max(warmUp.most, warmUp.open); warmUp.steps.push(args.step);
+      warmUp.sent += 1; warmUp.open += 1; warmUp.most = Math.max(warmUp.most, warmUp.open); (args.tensor ? warmUp.tensorSteps : warmUp.steps).push(args.step);
       return call(name, args, options).finally(() => { warmUp.open -= 1; });
     };
   };
@@ -36,7 +36,11 @@ def test_python_warms_up_one_call_at_a_time_after_it_is_ready(context, dist):
     wait_until(page, WARM_MARKS, timeout_ms=60000)
     counted = page.evaluate("window.warmUp")
     assert counted["most"] == 1  # never more than one in the worker's queue
-    assert counted["steps"] == list(range(counted["sent"])) and counted["sent"] >= 2 * len(warm_up.CALLS)
+    # The scalar widgets' calls from ready on, then the Tensor widgets' once NumPy is ready.
+    assert counted["steps"] == list(range(len(counted["steps"]))) and len(counted["steps"]) >= 2 * len(warm_up.CALLS)
+    tensor_steps = counted["tensorSteps"]
+    assert tensor_steps == list(range(len(tensor_steps))) and len(tensor_steps) >= 2 * len(warm_up.TENSOR_CALLS)
+    assert counted["sent"] == len(counted["steps"]) + len(tensor_steps)
     ready, warm = page.evaluate("['python-ready', 'python-warm'].map((n) => performance.getEntriesByName(n)[0].startTime)")
     assert warm > ready
 
