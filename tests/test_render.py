@@ -754,14 +754,16 @@ def chromium(lesson, tmp_path_factory, playwright):
     preview.write_text(render._preview_page(lesson), encoding="utf-8")
     args = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
             "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+    browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=args, headless=True)
+
     def open_page(width, scheme, height=800):
-        context = playwright.chromium.launch_persistent_context(
-            str(tmp_path_factory.mktemp("profile")), executable_path="/usr/bin/chromium", args=args,
-            headless=True, viewport={"width": width, "height": height}, color_scheme=scheme)
+        """A fresh context (its own storage) in the module's Chromium, at this screen and colour scheme."""
+        context = browser.new_context(viewport={"width": width, "height": height}, color_scheme=scheme)
         page = context.new_page()
         page.goto(preview.as_uri())
         return context, page
-    return open_page
+    yield open_page
+    browser.close()
 
 
 @pytest.mark.slow
@@ -839,7 +841,10 @@ def test_the_contents_sidebar_fits_the_screen_below_the_header(chromium):
             assert box["top"] >= box["header"] - 1 and box["bottom"] <= box["screen"], (scroll, box)
         assert box["scrolls"]  # the contents are longer than the screen: they scroll inside the sidebar
         page.click(".toc a[href='#summary']")
-        page.wait_for_timeout(800)  # smooth scrolling
+        page.evaluate("""() => new Promise((done) => {  // the smooth scroll has come to rest: the same for 2 frames
+          let last = null;
+          const look = () => { if (scrollY === last && scrollY > 0) return done(); last = scrollY; requestAnimationFrame(() => requestAnimationFrame(look)); };
+          look(); })""")
         heading = page.evaluate("document.getElementById('summary').getBoundingClientRect().top")
         assert heading >= box["header"]  # an anchor jump does not hide its heading under the header
     finally:
