@@ -11,17 +11,10 @@ sys.modules['json'], ...) holds only while the learner's code runs, and `Learner
 Endless loops are not caught here: the page stops a check that runs too long by restarting Python.
 """
 
-import contextlib
-import sys
 import traceback
-import types
 
 from lesson.cells import CappedText, Notebook, describe
 from lesson.tasks.probes import Mistake
-
-SHARED_PACKAGES = frozenset(sys.stdlib_module_names) | {"numpy"}
-# sys attributes Python itself sets while handling an error; not something a learner's code replaced.
-_SYS_BOOKKEEPING = {"last_exc", "last_type", "last_value", "last_traceback"}
 
 
 class Learner:
