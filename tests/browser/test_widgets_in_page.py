@@ -198,6 +198,34 @@ def test_toggle_widgets_step_each_pass_in_the_engines_order(static_lesson, name,
         assert sorted(marked) == ["W", "b"]
 
 
+BOX_SIZES_JS = """(w) => Object.fromEntries([...w.querySelectorAll('[data-node]')].map((g) => {
+  const box = g.querySelector('rect');
+  return [g.dataset.node, [box.getAttribute('width'), box.getAttribute('height')]];
+}))"""
+
+
+@pytest.mark.parametrize("name", ["forward-steps", "grad-accumulation", "compute-graph", "nn-backprop"])
+def test_stepping_through_either_pass_never_resizes_a_box(static_lesson, name):
+    """Each box is sized from step 0 for everything a step will show in it (its value, gradient and the
+    sum of its paths), so walking through the passes never shifts the graph."""
+    page = static_lesson
+    widget = page.locator(f'[data-widget="{name}"]')
+    passes = ["Forward", "Backward"] if widget.get_by_role("radio", name="Backward").count() else [None]
+    slider = widget.get_by_role("slider", name="Step", exact=True)
+    first = None
+    for chosen in passes:
+        if chosen:
+            widget.get_by_role("radio", name=chosen).check()
+        slider.focus()
+        page.keyboard.press("Home")
+        for index in range(int(slider.get_attribute("max")) + 1):
+            if index:
+                page.keyboard.press("ArrowRight")
+            assert widget.get_attribute("data-step") == str(index)
+            sizes = widget.evaluate(BOX_SIZES_JS)
+            first = first or sizes
+            assert sizes == first, f"{name}, {chosen or 'walk'} step {index}: boxes resized"
+
 # The stepped widgets' input sliders: each move re-runs the engine live; before Python is up they wait.
 
 STEPPED_LIVE = {  # widget -> (its lesson.widgets function, a setting per row for its sliders)

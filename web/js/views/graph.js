@@ -106,7 +106,8 @@ function bestDirection(widths, room) {
 const structureOf = (trace) => `${trace.order}|${trace.edges.map(edgeKey)}`;
 
 /**
- * Create a graph view: {element, update(trace, step?)}. `label` names the picture for screen readers;
+ * Create a graph view: {element, update(trace, step?, paths?)}. A stepped graph's `paths` is {sums}: every
+ * sum its steps will show, so each box is sized for it from the start. `label` names the picture for screen readers;
  * `gapAlong` is the room between layers in a roomy graph, if not METRICS' (more for a tiny graph whose
  * edges are the point).
  */
@@ -153,16 +154,16 @@ export function createGraphView({ label = "Computational graph", gapAlong = null
   let revealed = ""; // the step's nodes last scrolled into view
 
   /**
-   * Box sizes that hold still: each fits the node fully revealed (final value and gradient) and as
-   * shown now, and never shrinks while the graph keeps its shape, so stepping or dragging a slider
-   * back and forth does not shuffle the layout.
+   * Box sizes that hold still: each fits the node fully revealed (final value, gradient and the sum of
+   * its paths, `finalSums`) and as shown now, and never shrinks while the graph keeps its shape, so
+   * stepping or dragging a slider back and forth does not shuffle the layout.
    */
-  function stableSizes(trace, step, structure, lines, metrics, compact, sums) {
+  function stableSizes(trace, step, structure, lines, metrics, compact, finalSums) {
     if (structure !== boxes.structure) boxes = { structure, sizes: new Map(), version: boxes.version };
     for (const node of trace.nodes) {
       const now = boxSize(node, lines.get(node.id), metrics);
       // Fully revealed, with the sum a stepped node shows once its last path arrives.
-      const full = step ? boxSize(node, nodeLines(node, null, compact, sums[node.id]), metrics) : now;
+      const full = step ? boxSize(node, nodeLines(node, null, compact, finalSums[node.id]), metrics) : now;
       const before = boxes.sizes.get(node.id);
       const width = Math.max(now.width, full.width, before?.width ?? 0);
       const height = Math.max(now.height, full.height, before?.height ?? 0);
@@ -236,7 +237,7 @@ export function createGraphView({ label = "Computational graph", gapAlong = null
     // The sums shown: the step's (a node whose last path it completes), or, without a step, all of them.
     const sums = (step ? step.sums : paths?.sums) ?? {};
     const lines = new Map(trace.nodes.map((node) => [node.id, nodeLines(node, step, compact, sums[node.id])]));
-    const sizes = stableSizes(trace, step, structure, lines, metrics, compact, sums);
+    const sizes = stableSizes(trace, step, structure, lines, metrics, compact, { ...sums, ...paths?.sums });
     const laid = (d) => layoutFor(trace, `${structure}|${boxes.version}|${compact}`, sizes, spacing, d);
     direction = bestDirection(directionWidths(structure, (d) => laid(d).layout.width), room);
     drawn = { trace, step, paths };

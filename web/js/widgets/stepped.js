@@ -24,6 +24,9 @@ export function mountSteppedGraph(root, { state, passToggle = false, label, gapA
   const inputs = state.sliders ? element(root, "div", "widget-controls widget-inputs") : null;
   const controls = element(root, "div", "widget-controls");
   let data = state;
+  // Every sum a step of either pass shows (a node whose last path it completes), sized for from step 0:
+  // a box that grew when its sum arrived would shift the graph mid-walk.
+  let everySum = sumsOf(state);
   let pass = "forward";
   const steps = () => (passToggle ? data[pass] : [...data.forward, ...data.backward]);
 
@@ -53,11 +56,11 @@ export function mountSteppedGraph(root, { state, passToggle = false, label, gapA
     slider.valueText(where);
     root.dataset.phase = step.phase;
     root.dataset.step = String(index);
-    view.update(data.trace, step);
+    view.update(data.trace, step, { sums: everySum });
     setText(caption, step.text);
   }
 
-  const update = (next) => { data = next; render(); };
+  const update = (next) => { data = next; everySum = sumsOf(data); render(); };
   if (inputs) liveSliders(root, inputs, element(root, "p", "widget-note"), { bridge, call, needs, state, draw: update });
   else render();
   // On paper the graph is finished: its last step, with every value and gradient (drawn after the first
@@ -65,7 +68,7 @@ export function mountSteppedGraph(root, { state, passToggle = false, label, gapA
   whenPrinting({
     before: () => {
       const last = data.backward.at(-1) ?? data.forward.at(-1);
-      view.update(data.trace, last);
+      view.update(data.trace, last, { sums: everySum });
       setText(caption, last.text);
     },
     after: render,
@@ -140,3 +143,6 @@ function liveSliders(root, parent, note, { bridge, call, needs = "python", state
   for (const slider of sliders) slider.echo();
   live.start(current());
 }
+
+/** Every step's sums in one map: {node id: its sum's text}. */
+const sumsOf = (state) => Object.assign({}, ...[...state.forward, ...state.backward].map((step) => step.sums ?? {}));
