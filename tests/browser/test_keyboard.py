@@ -92,9 +92,10 @@ def test_the_contents_mark_the_section_in_view(page, width):
     assert len(sections) > 10
     for target in [sections[5], sections[-1], sections[2]]:
         # Blocks above the heading take their real height as they near the viewport (content-visibility),
-        # so the heading is put back at the top until it stays there and the contents have caught up.
+        # so the heading is put back at the top until it stays there and the contents have caught up;
+        # at once, not smoothly (the lesson's scroll-behavior), or each put-back restarts a slow scroll.
         wait_until(page, f"""(hash) => {{ const heading = document.querySelector(hash);
-            heading.scrollIntoView({{ block: "start" }});
+            heading.scrollIntoView({{ block: "start", behavior: "instant" }});
             const current = ({current})();
             return current.length === 1 && current[0][1] === hash; }}""", target)
         assert page.evaluate(current) == [["location", target]]
