@@ -1,5 +1,6 @@
-"""Playwright fixtures for tests against the built page: dist/ built once, one Chromium for the session
-(a fresh, isolated browser context per test), the lesson opened from file:// or over http://127.0.0.1,
+"""Playwright fixtures for tests against the built page: dist/ built once (under a lock, as every pytest-xdist
+process asks for it), one Chromium per test process (a fresh, isolated browser context per test), the
+lesson opened from file:// or over http://127.0.0.1,
 shared pages for tests that only read or reset what they change, and guards that fail a test on any
 console error or on any request leaving dist/.
 
