@@ -62,7 +62,8 @@ def test_enter_starts_editing_escape_stops_it_and_tab_moves_on(page):
     assert code.text_content() == "    z = 1\n" + original
 
 
-def test_typing_starts_editing_too(page):
+def test_typing_starts_editing_too(static_lesson):
+    page = static_lesson
     code = page.locator('figure.cell[data-cell="chain-42"] .cell-source code')
     original = code.text_content()
     code.focus()
@@ -85,7 +86,8 @@ def test_the_skip_link_moves_focus_to_the_lesson(page):
 
 
 @pytest.mark.parametrize("width", [1280, 390])
-def test_the_contents_mark_the_section_in_view(page, width):
+def test_the_contents_mark_the_section_in_view(static_lesson, width):
+    page = static_lesson
     page.set_viewport_size({"width": width, "height": 800})
     current = "() => [...document.querySelectorAll('nav.toc [aria-current]')].map((a) => [a.getAttribute('aria-current'), a.hash])"
     sections = page.evaluate("() => [...document.querySelectorAll('nav.toc a')].map((a) => a.hash)")

@@ -267,7 +267,8 @@ def test_every_byte_survives_the_html_parser(context, dist, tmp_path):
     assert [bytes(d) for d in decoded] == payloads
 
 
-def test_only_pytorch_cells_are_not_live_and_each_says_why(page):
+def test_only_pytorch_cells_are_not_live_and_each_says_why(static_lesson):
+    page = static_lesson
     notes = page.evaluate("""() => [...document.querySelectorAll('figure.cell:not([data-live="true"])')]
         .map((cell) => [cell.dataset.kind, [...cell.querySelectorAll('.cell-note')].map((n) => n.textContent)])""")
     assert {kind for kind, _ in notes} == {"torch"}
