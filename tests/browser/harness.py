@@ -14,6 +14,8 @@ import time
 from http.server import SimpleHTTPRequestHandler
 from pathlib import Path
 
+from playwright.sync_api import Error
+
 ROOT = Path(__file__).resolve().parents[2]
 DIST = ROOT / "dist"
 CHROMIUM = os.environ.get("LESSON_CHROMIUM", "/usr/bin/chromium")
@@ -128,20 +130,39 @@ def open_page(context, url):
     return page
 
 
+# Polls `predicate` inside the page every 20 ms until it gives something truthy or the time is up: one
+# round trip over the debugging protocol per wait (each costs ~4 ms of CPU, 16% of a core at 20 ms).
+POLL_IN_PAGE = """async ([arg, timeoutMs]) => {{
+  const predicate = {predicate};
+  const deadline = performance.now() + timeoutMs;
+  for (;;) {{
+    const value = await predicate(arg);
+    if (value) return {{ value }};
+    if (performance.now() > deadline) return null;
+    await new Promise((done) => setTimeout(done, 20));
+  }}
+}}"""
+
+
 def wait_until(page, predicate, arg=None, timeout_ms=30000):
     """Poll the JS function `predicate(arg)` until it returns something truthy; return that.
 
     Playwright's wait_for_function evaluates strings inside the page, which the page's CSP forbids
     (no 'unsafe-eval'); `page.evaluate` goes through the debugging protocol, so polling with it works.
+    A navigation during the wait (a reload) starts it again in the new page, within the same deadline.
     """
     deadline = time.monotonic() + timeout_ms / 1000
     while True:
-        value = page.evaluate(predicate, arg)
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"timed out after {timeout_ms} ms waiting for {predicate}")
-        time.sleep(0.02)
+        left_ms = max(0, (deadline - time.monotonic()) * 1000)
+        try:
+            found = page.evaluate(POLL_IN_PAGE.format(predicate=predicate), [arg, left_ms])
+        except Error as error:
+            if "Execution context was destroyed" not in error.message or time.monotonic() > deadline:
+                raise
+            continue
+        if found:
+            return found["value"]
+        raise TimeoutError(f"timed out after {timeout_ms} ms waiting for {predicate}")
 
 
 def wait_for_python(page, timeout_ms=PYTHON_READY_TIMEOUT_MS):
