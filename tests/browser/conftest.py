@@ -13,7 +13,9 @@ console error or on any request leaving dist/.
     def test_live_both(live_lessons): ...  # the same from file:// and over http
 
 A test marked `fresh_browser` gets a Chromium of its own with a fresh profile (for tests of the boot or
-of a fault, where nothing may be left over from another test). A shared page's guard is checked after
+of a fault, where nothing may be left over from another test). A page a test opens for itself skips
+Python's warm-up (about 2 CPU-seconds a page, which the other test process needs) unless the test is
+marked `warm_up`; the shared pages warm up as a reader's page does. A shared page's guard is checked after
 every test that used it, and the page is reloaded after a test that failed on it.
 """
 
@@ -32,6 +34,15 @@ from harness import (CHROMIUM, CHROMIUM_ARGS, Guard, QuietHandler, ensure_dist, 
 
 # A Worker that never starts: Python stays "booting", so the page runs on the build's numbers alone.
 HOLD_PYTHON_BACK = "window.Worker = class { postMessage() {} terminate() {} };"
+# The warm-up's calls answered at once, without Python: lesson.bridge is wrapped as main.js assigns it.
+SKIP_WARM_UP = """(() => {
+  let lesson;
+  Object.defineProperty(globalThis, "lesson", { configurable: true, get: () => lesson, set(value) {
+    lesson = value;
+    const call = value.bridge.call.bind(value.bridge);
+    value.bridge.call = (name, args, options) => name === "warm_up" ? Promise.resolve(null) : call(name, args, options);
+  } });
+})();"""
 SCREEN = {"width": 1280, "height": 720}  # Playwright's default viewport, which a shared page is set back to
 
 
@@ -88,16 +99,24 @@ def guard(dist, http_root):
     watcher.check()
 
 
+def skip_warm_up_unless_marked(request, browser_context):
+    """Skip Python's warm-up in the test's own pages, unless the test is marked `warm_up`."""
+    if not request.node.get_closest_marker("warm_up"):
+        browser_context.add_init_script(SKIP_WARM_UP)
+
+
 @pytest.fixture
 def context(request, playwright, browser, guard):
     """A fresh browser context whose pages are guarded: in the session's Chromium, or for a test marked
     `fresh_browser` in a Chromium of its own with a fresh profile."""
     if request.node.get_closest_marker("fresh_browser"):
         with launch(playwright) as browser_context:
+            skip_warm_up_unless_marked(request, browser_context)
             guard.watch(browser_context)
             yield browser_context
         return
     browser_context = browser.new_context()
+    skip_warm_up_unless_marked(request, browser_context)
     guard.watch(browser_context)
     yield browser_context
     browser_context.close()
@@ -123,7 +142,7 @@ def lesson_page(request, context, dist, http_root):
 
 
 @pytest.fixture
-def file_alone(browser):
+def file_alone(request, browser):
     """Opens a copy of the lesson (a path) in a new context whose guard allows that file alone, as a
     mailed copy saved anywhere; returns (page, guard). Each guard is checked when the test ends."""
     opened = []
@@ -131,6 +150,7 @@ def file_alone(browser):
     def open_alone(path):
         guard = Guard([path.as_uri()])  # not even its own folder: only the file itself
         browser_context = browser.new_context()
+        skip_warm_up_unless_marked(request, browser_context)
         guard.watch(browser_context)
         opened.append((browser_context, guard))
         return open_page(browser_context, path.as_uri()), guard
