@@ -196,12 +196,14 @@ export function createGraphView({ label = "Computational graph", gapAlong = null
     if (!size) return;
     const scale = room ? Math.min(1, Math.max(MIN_SCALE, room / size.width)) : 1;
     const scrolls = room > 0 && size.width * scale > room + 1;
-    const key = `${size.width}x${size.height} ${scale} ${scrolls}`;
+    const key = `${size.width}x${size.height} ${scale} ${scrolls} ${room > 0}`;
     if (key === fitted.key) return;
     fitted = { key, scale, scrolls };
     svg.style("width", `${size.width * scale}px`).style("height", `${size.height * scale}px`);
     figure.attr("data-scale", scale.toFixed(3)).classed("is-scrolling", scrolls);
-    markScrollRegion(scroller.node(), scrolls, `${label} (scrolls sideways)`);
+    // Until the column is measured the drawing may overflow it: reachable from the keyboard meanwhile,
+    // as scroll-region.js does for boxes not laid out yet, so no moment has a scroller Tab cannot reach.
+    markScrollRegion(scroller.node(), scrolls || !room, `${label} (scrolls sideways)`);
     hint.attr("hidden", scrolls ? null : "");
   }
 
