@@ -87,6 +87,22 @@ def type_expression(page, widget, text):
     settled(page)
 
 
+# Typing at a learner's pace, keystroke by keystroke, timed inside the page: keys sent one by one over the
+# debugging protocol can arrive more than a typing pause apart on a busy machine, which a learner's never do.
+TYPE_AT_PACE = """async (field, [text, delay]) => {
+  for (const character of text) {
+    field.value += character;
+    field.dispatchEvent(new InputEvent("input", { bubbles: true, inputType: "insertText", data: character }));
+    await new Promise((done) => setTimeout(done, delay));
+  }
+}"""
+
+
+def type_at_pace(field, text, delay_ms):
+    """Append `text` to the field a character every `delay_ms`, as typing does (input events, no paste)."""
+    field.evaluate(TYPE_AT_PACE, [text, delay_ms])
+
+
 def live(page):
     """The playground once Python is ready."""
     widget = widget_of(page)
@@ -95,11 +111,30 @@ def live(page):
     return widget
 
 
+def at_the_lessons_expression(page):
+    """The shared page's playground showing the lesson's tanh(w*x + b), as a fresh page opens it."""
+    widget = live(page)
+    type_expression(page, widget, "tanh(w*x + b)")
+    return widget
+
+
+# What a test adds to the shared page to watch it: a wrapper of lesson.bridge.call (an own property over
+# Bridge.prototype.call) and MutationObservers kept in window.testObservers. Taken away after each test.
+UNWATCH_JS = """() => { delete window.lesson.bridge.call;
+  (window.testObservers ?? []).forEach((observer) => observer.disconnect()); window.testObservers = []; }"""
+
+
+def watch(page, element, js):
+    """Run `js` (taking the element and returning a MutationObserver) and keep its observer to undo."""
+    element.evaluate(f"(element) => {{ (window.testObservers ??= []).push(({js})(element)); }}")
+
+
 def set_back(page):
-    """Leave the playground on the module's shared page as a later test may expect it: values and
-    gradients shown, nothing revealed or guessed, and showing the expression "x", which no test opens as a
-    link (opening the link already shown would change nothing). Tests that edit a range keep to fresh
-    pages: an edited range stays in every link after it."""
+    """Leave the playground on the module's shared page as a later test may expect it: no wrapper or
+    observer of a test's left, values and gradients shown, nothing revealed or guessed, and showing the
+    expression "x", which no test opens as a link (opening the link already shown would change nothing).
+    Tests that edit a range keep to fresh pages: an edited range stays in every link after it."""
+    page.evaluate(UNWATCH_JS)
     widget = page.locator(WIDGET)
     widget.get_by_role("radio", name="Values and gradients").check()
     type_expression(page, widget, "x")   # an edit forgets guesses and a reveal (opening a link keeps them)
@@ -422,22 +457,27 @@ def test_invisible_and_bidi_characters_are_shown_by_code_point(playground_page, 
     assert source.locator("mark").evaluate("(m) => m.getBoundingClientRect().width") > 10
 
 
-def test_refusals_are_announced_once_typing_pauses_not_per_keystroke(page):
-    widget = live(page)
+# Every non-empty text the alert takes, in order, into window.announced (what a screen reader would announce).
+RECORD_ANNOUNCEMENTS = """(alert) => { window.announced = [];
+  const observer = new MutationObserver(() => { if (alert.textContent) window.announced.push(alert.textContent); });
+  observer.observe(alert, {childList: true, subtree: true, characterData: true});
+  return observer; }"""
+
+
+def test_refusals_are_announced_once_typing_pauses_not_per_keystroke(playground_page):
+    page = playground_page
+    widget = at_the_lessons_expression(page)
     field = widget.get_by_label("Expression", exact=True)
-    # Every non-empty text the alert takes, in order (what a screen reader would announce).
-    widget.locator("[role=alert]").evaluate(
-        "(a) => { window.announced = []; new MutationObserver(() => { if (a.textContent) window.announced.push("
-        "a.textContent); }).observe(a, {childList: true, subtree: true, characterData: true}); }")
+    watch(page, widget.locator("[role=alert]"), RECORD_ANNOUNCEMENTS)
     field.fill("")
     settled(page)
     widget.locator("[role=alert]").evaluate("() => { window.announced = []; }")
-    field.press_sequentially("tanh(w*x + b)", delay=60)   # 9 of the 13 prefixes are refused
+    type_at_pace(field, "tanh(w*x + b)", 60)   # 9 of the 13 prefixes are refused
     settled(page)
     assert page.evaluate("window.announced") == []
     assert widget.get_attribute("data-expression") == "tanh(w*x + b)"
     # A pause announces the refusal once; the graph of the last good input stays meanwhile.
-    field.press_sequentially(" +", delay=60)
+    type_at_pace(field, " +", 60)
     settled(page)
     assert page.evaluate("window.announced.length") == 1 and "ends too early" in page.evaluate("window.announced[0]")
     assert widget.get_attribute("data-expression") == "tanh(w*x + b)"
@@ -448,8 +488,9 @@ def test_refusals_are_announced_once_typing_pauses_not_per_keystroke(page):
     assert "ends too early" in widget.locator("[role=alert]").text_content()
 
 
-def test_a_slow_answer_does_not_announce_what_typing_has_gone_past(page):
+def test_a_slow_answer_does_not_announce_what_typing_has_gone_past(playground_page):
     """Python answering slower than the pause (a busy machine) must not turn each answer into an announcement."""
+    page = playground_page
     widget = live(page)
     field = widget.get_by_label("Expression", exact=True)
     field.fill("x")
@@ -457,13 +498,10 @@ def test_a_slow_answer_does_not_announce_what_typing_has_gone_past(page):
     page.evaluate("""() => {
         const bridge = window.lesson.bridge, call = bridge.call.bind(bridge);
         bridge.call = (name, args) => new Promise((done) => setTimeout(done, 500)).then(() => call(name, args));
-        window.announced = [];
-        const alert = document.querySelector('[data-widget=playground] [role=alert]');
-        new MutationObserver(() => { if (alert.textContent) window.announced.push(alert.textContent); })
-            .observe(alert, {childList: true, subtree: true, characterData: true});
     }""")
+    watch(page, widget.locator("[role=alert]"), RECORD_ANNOUNCEMENTS)
     field.fill("")
-    field.press_sequentially("tanh(w*x + b)", delay=120)
+    type_at_pace(field, "tanh(w*x + b)", 120)
     settled(page)
     assert page.evaluate("window.announced") == []
     assert widget.get_attribute("data-expression") == "tanh(w*x + b)"
@@ -764,7 +802,8 @@ def test_relu_at_its_kink_marks_the_disagreement_and_explains_it(playground_page
 
 # One call to Python at a time: a fast drag on a big graph does not queue up a backlog.
 
-def test_a_fast_drag_keeps_one_call_in_flight_and_ends_on_the_newest_values(page):
+def test_a_fast_drag_keeps_one_call_in_flight_and_ends_on_the_newest_values(playground_page):
+    page = playground_page
     widget = live(page)
     open_link(page, GRAPHS[50], {})
     page.evaluate("""() => {
@@ -843,18 +882,21 @@ def test_tab_goes_through_the_controls_in_reading_order_and_enter_submits(playgr
 
 SLIDER_NAMES_JS = """(w) => { window.sliderNames = new Set();
   const note = () => w.querySelectorAll('.playground-variable').forEach((r) => window.sliderNames.add(r.dataset.variable));
-  new MutationObserver(note).observe(w.querySelector('.playground-sliders'), {childList: true}); }"""
+  const observer = new MutationObserver(note);
+  observer.observe(w.querySelector('.playground-sliders'), {childList: true});
+  return observer; }"""
 
 
 @pytest.mark.parametrize("typed, refused", [("tanh(w*x + ", "ends too early"), ("foo(x)", "unknown function 'foo'")])
-def test_half_typed_words_never_get_a_slider(page, typed, refused):
+def test_half_typed_words_never_get_a_slider(playground_page, typed, refused):
     """'tan' on the way to 'tanh(' and 'foo' before '(x)' parse as variables: typed at a learner's speed they
     must never reach the sliders, which change only when the text parses and typing has paused."""
-    widget = live(page)
-    widget.evaluate(SLIDER_NAMES_JS)
+    page = playground_page
+    widget = at_the_lessons_expression(page)
+    watch(page, widget, SLIDER_NAMES_JS)
     field = widget.get_by_label("Expression", exact=True)
     field.fill("")
-    field.press_sequentially(typed, delay=80)
+    type_at_pace(field, typed, 80)
     settled(page)
     assert refused in widget.locator("[role=alert]").text_content()
     assert page.evaluate("[...window.sliderNames]") == []  # no row was ever added, none named tan or foo
@@ -862,14 +904,15 @@ def test_half_typed_words_never_get_a_slider(page, typed, refused):
         "w", "x", "b"]
 
 
-def test_typing_goes_to_python_once_it_pauses(page):
-    widget = live(page)
+def test_typing_goes_to_python_once_it_pauses(playground_page):
+    page = playground_page
+    widget = at_the_lessons_expression(page)
     page.evaluate("""() => { const bridge = window.lesson.bridge, call = bridge.call.bind(bridge);
         window.sent = []; bridge.call = (name, args) => { if (name === 'playground') window.sent.push(args.expression);
         return call(name, args); }; }""")
     field = widget.get_by_label("Expression", exact=True)
     field.press("End")
-    field.press_sequentially("*2", delay=60)
+    type_at_pace(field, "*2", 60)
     settled(page)
     assert page.evaluate("window.sent") == ["tanh(w*x + b)*2"]
     assert widget.get_attribute("data-expression") == "tanh(w*x + b)*2"
