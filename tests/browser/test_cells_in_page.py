@@ -2,7 +2,11 @@
 time, a learner's cell cannot change what the widgets compute, tracebacks and output stay short, input()
 explains itself, Python's restart restores the cells one entry per cell under the time limit (NumPy cells
 once NumPy is back), a running cell shows it, and the editor works from the keyboard (screenshots are
-saved for a person to look at)."""
+saved for a person to look at).
+
+Tests that restart Python, patch the engine or read the page as it first is open a page of their own;
+those that only write a cell and read what it shows share the module's live page (they leave chain-42 and
+loss-graph changed, which none of them reads before writing)."""
 
 import json
 import re
@@ -120,7 +124,8 @@ def test_a_cell_cannot_take_the_pages_entry_point_away(page):
 
 # ---- 2-4. short tracebacks, capped output, input() ----
 
-def test_endless_recursion_shows_a_few_lines(page):
+def test_endless_recursion_shows_a_few_lines(live_lesson):
+    page = live_lesson
     wait_for_python(page)
     text = run(cell_of(page, "chain-42"), "def deeper(n):\n    return deeper(n + 1)\n\ndeeper(0)")
     lines = text.splitlines()
@@ -129,7 +134,8 @@ def test_endless_recursion_shows_a_few_lines(page):
     assert len(lines) == 11 and len(text) < 600
 
 
-def test_printing_200000_lines_keeps_1000_and_says_so(page):
+def test_printing_200000_lines_keeps_1000_and_says_so(live_lesson):
+    page = live_lesson
     wait_for_python(page)
     text = run(cell_of(page, "chain-42"), "for i in range(200_000):\n    print(i)")
     lines = text.splitlines()
@@ -327,6 +333,7 @@ CODE_BLOCKS_JS = """async () => {
 
 @pytest.mark.parametrize("width", [1280, 390])
 def test_code_too_wide_for_its_box_shows_it_and_scrolls_from_the_keyboard(page, width, screenshot_dir):
+    # A page of its own: on the shared one, outputs other tests printed are regions that scroll, with a Tab stop.
     page.set_viewport_size({"width": width, "height": 900})
     blocks = page.evaluate(CODE_BLOCKS_JS)
     # The edge shadow that says more is there, on every block that does not wrap its lines (the tasks' check
@@ -401,7 +408,8 @@ EFFECTIVE_CONTRAST = """(element) => {
 
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
-def test_cell_texts_keep_aa_contrast(page, scheme):
+def test_cell_texts_keep_aa_contrast(live_lesson, scheme):
+    page = live_lesson
     page.emulate_media(color_scheme=scheme)
     wait_for_python(page)
     cell = cell_of(page, "chain-42")
@@ -449,7 +457,8 @@ def test_the_editor_has_a_focus_ring_and_tab_indents_while_editing(page):
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 @pytest.mark.parametrize("width", [1100, 375])
-def test_cells_render_in_both_themes(page, scheme, width, screenshot_dir):
+def test_cells_render_in_both_themes(live_lesson, scheme, width, screenshot_dir):
+    page = live_lesson
     page.emulate_media(color_scheme=scheme)
     page.set_viewport_size({"width": width, "height": 900})
     wait_for_python(page)

@@ -438,9 +438,8 @@ def test_grad_accumulations_last_step_shows_both_paths_and_their_sum(static_less
     assert "3 + 3 = 6" in widget.locator("[data-node=a]").text_content()
 
 
-def test_grad_accumulation_paths_follow_a_live_setting(page):
-    wait_for_python(page)
-    all_mounted(page)
+def test_grad_accumulation_paths_follow_a_live_setting(live_lesson):
+    page = all_mounted(live_lesson)
     widget = page.locator('[data-widget="grad-accumulation"]')
     set_sliders(widget, {"a": -2.5})
     wait_for_live(widget, {"a": -2.5})
@@ -449,20 +448,21 @@ def test_grad_accumulation_paths_follow_a_live_setting(page):
     last = widgets.grad_accumulation(-2.5)["backward"][-1]
     assert edge_labels(widget) == keyed(last["edges"]) == {"a>c#0": "path 1: -2.5", "a>c#1": "path 2: -2.5"}
     assert node_sums(widget) == last["sums"] == {"a": "-2.5 + (-2.5) = -5"}
+    set_back_stepped(widget, widgets.grad_accumulation)
 
 
-def test_explore_labels_b_s_two_paths_with_cpythons_shares(page):
-    wait_for_python(page)
-    all_mounted(page)
+def test_explore_labels_b_s_two_paths_with_cpythons_shares(live_lesson):
+    page = all_mounted(live_lesson)
     widget = page.locator('[data-widget="explore"]')
     assert edge_labels(widget) == {"b>c#1": "5 via ×", "b>sum#1": "3 via +"}   # the lesson's a = 2, b = 3
     assert node_sums(widget) == {"b": "5 + 3 = 8"}
     for a, b in ((-3.5, 4.5), (4.5, -2.0), (0.5, -0.5)):
         set_explore(widget, a, b)
-        wait_until(page, "([w, a, b]) => w.dataset.source === 'python' && !w.dataset.busy"
-                         " && Number(w.dataset.a) === a && Number(w.dataset.b) === b", [widget.element_handle(), a, b])
+        wait_for_explore(widget, a, b)
         paths = widgets.explore(a, b)["paths"]
         assert edge_labels(widget) == keyed(paths["edges"]) and node_sums(widget) == paths["sums"]
+    set_explore(widget, *EXPLORE_SETTINGS[0])  # back to the lesson's setting, for the next test on this page
+    wait_for_explore(widget, *EXPLORE_SETTINGS[0])
 
 
 # The loss chart: its points are the engine's losses, and it re-trains live.
@@ -613,18 +613,19 @@ def test_the_step_counter_and_its_accessible_value_agree(static_lesson, name, fo
     assert slider.get_attribute("max") == str(len(expected) - 1)
 
 
-def test_numbers_use_one_minus_sign_and_formulas_stay_on_one_line(page):
-    wait_for_python(page)
+def test_numbers_use_one_minus_sign_and_formulas_stay_on_one_line(live_lesson):
+    page = live_lesson
     widget = page.locator('[data-widget="explore"]')
     set_explore(widget, -2.5, 1.5)
-    wait_until(page, "(w) => w.dataset.source === 'python' && w.dataset.a === '-2.5' && !w.dataset.busy",
-               widget.element_handle())
+    wait_for_explore(widget, -2.5, 1.5)
     graph_text = widget.locator("svg").text_content()
     assert "= -2.5" in graph_text and "\u2212" not in graph_text.replace("−x", "")  # op badges are symbols
     assert "-2.5" in widget.locator(".widget-insight").text_content()
     page.set_viewport_size({"width": 375, "height": 800})
     for code in widget.locator("tbody th code").all():
         assert code.evaluate("(c) => c.getClientRects().length") == 1, code.text_content()
+    set_explore(widget, *EXPLORE_SETTINGS[0])  # back to the lesson's setting (the screen is set back after)
+    wait_for_explore(widget, *EXPLORE_SETTINGS[0])
 
 
 @pytest.mark.parametrize("width", [1280, 390])
