@@ -161,9 +161,10 @@ def test_progress_and_code_survive_a_reload_until_start_over(page):
 
 
 @pytest.mark.parametrize("stored", ["{not json", '{"done": "yes", "drafts": {"add-mul": 42}}', "[1, 2]"])
-def test_saved_progress_that_cannot_be_read_starts_afresh(page, guard, stored):
-    page.evaluate("(text) => localStorage.setItem('autograd-lesson/build-your-own-value', text)", stored)
-    page.reload()
+def test_saved_progress_that_cannot_be_read_starts_afresh(context, dist, guard, stored):
+    page = context.new_page()
+    page.add_init_script(f"localStorage.setItem('autograd-lesson/build-your-own-value', {json.dumps(stored)});")
+    page.goto((dist / "lesson.html").as_uri())  # found in storage as the page opens, as a reader's saved progress
     wait_for_python(page)
     section = task_of(page, "add-mul")
     assert editor(section).text_content() == starter("add-mul") and section.get_attribute("data-done") is None

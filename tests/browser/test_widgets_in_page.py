@@ -563,9 +563,10 @@ def settled_colours(widget):
     return widget.evaluate(SVG_COLOURS_JS)
 
 
-def test_the_theme_toggle_on_the_built_page_from_the_keyboard(page, screenshot_dir):
-    page.emulate_media(color_scheme="light")
-    page.reload()
+def test_the_theme_toggle_on_the_built_page_from_the_keyboard(context, dist, screenshot_dir):
+    page = context.new_page()
+    page.emulate_media(color_scheme="light")  # a system in light mode, from the first paint on
+    page.goto((dist / "lesson.html").as_uri())
     # Tab from the top of the page: the skip link, then the toggle.
     for presses in range(1, 6):
         page.keyboard.press("Tab")
