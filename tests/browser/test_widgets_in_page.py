@@ -680,7 +680,7 @@ def check_readable(page, widget, label):
         scroller = widget.locator(".graph-scroll")
         scroller.focus()
         page.keyboard.press("ArrowRight")
-        wait_until(page, "(s) => s.scrollLeft > 0", scroller.element_handle(), timeout_ms=2000)
+        wait_until(page, "(s) => s.scrollLeft > 0", scroller.element_handle())  # 2 s was too short on a busy machine
         assert scroller.evaluate("(s) => s.scrollLeft") > 0, f"{label}: the keyboard does not scroll the graph"
     return scrolls
 
