@@ -126,7 +126,6 @@ def test_a_cell_cannot_take_the_pages_entry_point_away(page):
 
 def test_endless_recursion_shows_a_few_lines(live_lesson):
     page = live_lesson
-    wait_for_python(page)
     text = run(cell_of(page, "chain-42"), "def deeper(n):\n    return deeper(n + 1)\n\ndeeper(0)")
     lines = text.splitlines()
     assert re.fullmatch(r"  \[Previous line repeated \d+ more times\]", lines[-2])
@@ -136,7 +135,6 @@ def test_endless_recursion_shows_a_few_lines(live_lesson):
 
 def test_printing_200000_lines_keeps_1000_and_says_so(live_lesson):
     page = live_lesson
-    wait_for_python(page)
     text = run(cell_of(page, "chain-42"), "for i in range(200_000):\n    print(i)")
     lines = text.splitlines()
     assert lines[:1000] == [str(i) for i in range(1000)]
@@ -411,7 +409,6 @@ EFFECTIVE_CONTRAST = """(element) => {
 def test_cell_texts_keep_aa_contrast(live_lesson, scheme):
     page = live_lesson
     page.emulate_media(color_scheme=scheme)
-    wait_for_python(page)
     cell = cell_of(page, "chain-42")
     run(cell, "1 / 0")
     cell.locator(".cell-source code").focus()
@@ -461,7 +458,6 @@ def test_cells_render_in_both_themes(live_lesson, scheme, width, screenshot_dir)
     page = live_lesson
     page.emulate_media(color_scheme=scheme)
     page.set_viewport_size({"width": width, "height": 900})
-    wait_for_python(page)
     cell = cell_of(page, "chain-42")
     run(cell, "def deeper(n):\n    return deeper(n + 1)\n\ndeeper(0)")
     cell.locator(".cell-source code").focus()

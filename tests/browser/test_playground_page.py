@@ -124,7 +124,7 @@ UNWATCH_JS = """() => { delete window.lesson.bridge.call;
   (window.testObservers ?? []).forEach((observer) => observer.disconnect()); window.testObservers = []; }"""
 
 
-def watch(page, element, js):
+def watch(element, js):
     """Run `js` (taking the element and returning a MutationObserver) and keep its observer to undo."""
     element.evaluate(f"(element) => {{ (window.testObservers ??= []).push(({js})(element)); }}")
 
@@ -468,7 +468,7 @@ def test_refusals_are_announced_once_typing_pauses_not_per_keystroke(playground_
     page = playground_page
     widget = at_the_lessons_expression(page)
     field = widget.get_by_label("Expression", exact=True)
-    watch(page, widget.locator("[role=alert]"), RECORD_ANNOUNCEMENTS)
+    watch(widget.locator("[role=alert]"), RECORD_ANNOUNCEMENTS)
     field.fill("")
     settled(page)
     widget.locator("[role=alert]").evaluate("() => { window.announced = []; }")
@@ -499,7 +499,7 @@ def test_a_slow_answer_does_not_announce_what_typing_has_gone_past(playground_pa
         const bridge = window.lesson.bridge, call = bridge.call.bind(bridge);
         bridge.call = (name, args) => new Promise((done) => setTimeout(done, 500)).then(() => call(name, args));
     }""")
-    watch(page, widget.locator("[role=alert]"), RECORD_ANNOUNCEMENTS)
+    watch(widget.locator("[role=alert]"), RECORD_ANNOUNCEMENTS)
     field.fill("")
     type_at_pace(field, "tanh(w*x + b)", 120)
     settled(page)
@@ -893,7 +893,7 @@ def test_half_typed_words_never_get_a_slider(playground_page, typed, refused):
     must never reach the sliders, which change only when the text parses and typing has paused."""
     page = playground_page
     widget = at_the_lessons_expression(page)
-    watch(page, widget, SLIDER_NAMES_JS)
+    watch(widget, SLIDER_NAMES_JS)
     field = widget.get_by_label("Expression", exact=True)
     field.fill("")
     type_at_pace(field, typed, 80)
