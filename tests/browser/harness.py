@@ -184,6 +184,16 @@ def python_call(page, name, args=None):
     return page.evaluate("([name, args]) => window.lesson.bridge.call(name, args)", [name, args or {}])
 
 
+def shorten_time_limit(page, ms):
+    """Give the learner's code (the calls made with a time limit: cells and checks) `ms` instead of the page's
+    10 s, so that a test of what the limit does need not wait it out. The page's own 10 s is asserted where
+    its calls are recorded (test_cells_in_page, test_tasks_in_page)."""
+    page.evaluate("""(ms) => {
+      const call = lesson.bridge.call.bind(lesson.bridge);
+      lesson.bridge.call = (name, args, options) => call(name, args, options?.timeoutMs ? { ...options, timeoutMs: ms } : options);
+    }""", ms)
+
+
 def wait_for_rest(page, position, arg=None, timeout_ms=5000):
     """Wait until the JS function `position(arg)` gives the same value two animation frames apart: a smooth
     scroll (or anything else that moves) has come to rest."""

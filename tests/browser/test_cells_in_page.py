@@ -13,7 +13,7 @@ import re
 
 import pytest
 
-from harness import python_call, wait_for_numpy, wait_for_python, wait_for_rest, wait_until
+from harness import python_call, shorten_time_limit, wait_for_numpy, wait_for_python, wait_for_rest, wait_until
 from lesson import api
 from test_widgets_in_page import screenshot_dir  # noqa: F401 (a fixture: $LESSON_SCREENSHOTS or a temporary folder)
 
@@ -192,6 +192,7 @@ def test_a_replay_that_fails_or_runs_too_long_is_reported_in_its_cell_and_the_re
     run(second, "z = flag + 1")  # fails when replayed: `first` will hold other code by then
     run(third, "while 'flag' not in globals():\n    pass")  # never ends when replayed
     run(first, "other = 7")
+    shorten_time_limit(page, 3000)
     page.evaluate(RECORD_CELL_CALLS)
     stop_a_never_ending_cell(fourth)
     wait_until(page, "(c) => c.dataset.state === 'error' && c.querySelector('.cell-output').textContent.startsWith('Stopped (the cell ran')",
@@ -199,7 +200,7 @@ def test_a_replay_that_fails_or_runs_too_long_is_reported_in_its_cell_and_the_re
     idle(page)
     assert output(second).startswith("After Python restarted, this cell's last successful code was run again and failed:\n")
     assert output(second).endswith("NameError: name 'flag' is not defined\n")
-    assert output(third).startswith("Stopped (the cell ran longer than 10 s) while this cell was run again after a restart")
+    assert output(third).startswith("Stopped (the cell ran longer than 3 s) while this cell was run again after a restart")
     replayed = [cell_id for cell_id, _, _ in page.evaluate("cellCalls")[1:]]
     # The time limit restarted Python again: the new replay leaves out both, so it ends.
     assert replayed == ["loss-graph", "accumulate-square", "chain-42"]
