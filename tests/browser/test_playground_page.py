@@ -544,33 +544,64 @@ def test_a_link_reproduces_the_playground(context, dist):
     assert drawn(widget) == shown
 
 
-@pytest.mark.parametrize("fragment, message", [
-    ("#playground?e=" + quote("__import__('os').system('x')", safe=""), "double-underscore names"),
-    ("#playground?e=" + quote("<script>alert(1)</script>", safe=""), "'<' is not allowed"),
-    ("#playground?e=x&x=alert(1)", "unknown function 'alert'"),
-    ("#playground?e=x&__proto__=1", "which the expression does not use"),
-    ("#playground?e=%FF", "not valid percent-encoded UTF-8"),
-    ("#playground?e=x%", "has a broken escape '%'"),
-    ("#playground?e=x&x=1%E0%A4%A", "the value of x in the link has a broken escape '%A'"),
-    ("#playground?e=x&x.range=2,1", "x min must be less than x max"),
-    ("#playground?e=x&x.range=alert(1),2", "unknown function 'alert'"),
-    ("#playground?e=x&x.range=0,1e300", "too large"),
-])
-def test_a_hostile_link_changes_nothing_but_the_alert(context, dist, fragment, message):
+HOSTILE_LINKS = {
+    "#playground?e=" + quote("__import__('os').system('x')", safe=""): "double-underscore names",
+    "#playground?e=" + quote("<script>alert(1)</script>", safe=""): "'<' is not allowed",
+    "#playground?e=x&x=alert(1)": "unknown function 'alert'",
+    "#playground?e=x&__proto__=1": "which the expression does not use",
+    "#playground?e=%FF": "not valid percent-encoded UTF-8",
+    "#playground?e=x%": "has a broken escape '%'",
+    "#playground?e=x&x=1%E0%A4%A": "the value of x in the link has a broken escape '%A'",
+    "#playground?e=x&x.range=2,1": "x min must be less than x max",
+    "#playground?e=x&x.range=alert(1),2": "unknown function 'alert'",
+    "#playground?e=x&x.range=0,1e300": "too large",
+}
+# Opened with the page, a link waits for Python and goes through the same check as one followed in the page
+# (every link above is followed in the page below); these three also open with it: code, markup, bad bytes.
+OPENED_WITH_THE_PAGE = list(HOSTILE_LINKS)[:2] + ["#playground?e=%FF"]
+
+
+def assert_refused_and_unchanged(page, widget, message, expression, numbers):
+    """The playground says why the link was refused, in Python's words, and still shows `expression` and `numbers`."""
+    wait_until(page, f"() => document.querySelector('{WIDGET} [role=alert]').textContent !== ''")
+    alert = widget.locator("[role=alert]").text_content()
+    assert "This link could not be opened" in alert and message in alert
+    assert "Error:" not in alert  # Python's message, without "lesson.expr.ExprError: "
+    assert widget.get_by_label("Expression", exact=True).input_value() == expression
+    assert_same_numbers(drawn(widget), numbers, exact=False)
+    assert widget.locator("script, img").count() == 0
+    assert page.evaluate("document.documentElement.dataset.python") == "ready"
+
+
+@pytest.mark.parametrize("fragment", OPENED_WITH_THE_PAGE)
+def test_a_hostile_link_opened_with_the_page_changes_nothing_but_the_alert(context, dist, fragment):
     page = context.new_page()
     page.on("dialog", lambda dialog: pytest.fail(f"a dialog opened: {dialog.message}"))
     page.goto((dist / "lesson.html").as_uri() + fragment)
     widget = widget_of(page)
     wait_for_python(page)
-    wait_until(page, f"() => document.querySelector('{WIDGET} [role=alert]').textContent !== ''")
-    alert = widget.locator("[role=alert]").text_content()
-    assert "This link could not be opened" in alert and message in alert
-    assert "Error:" not in alert  # Python's message, without "lesson.expr.ExprError: "
     state = initial_state()
-    assert widget.get_by_label("Expression", exact=True).input_value() == state["expression"]
-    assert_same_numbers(drawn(widget), expected(state["result"]), exact=False)
-    assert widget.locator("script, img").count() == 0
-    assert page.evaluate("document.documentElement.dataset.python") == "ready"
+    assert_refused_and_unchanged(page, widget, HOSTILE_LINKS[fragment], state["expression"], expected(state["result"]))
+
+
+@pytest.mark.parametrize("fragment, message", HOSTILE_LINKS.items())
+def test_a_hostile_link_followed_in_the_page_changes_nothing_but_the_alert(playground_page, fragment, message):
+    page = playground_page
+    dialogs = []
+
+    def dismiss(dialog):
+        dialogs.append(dialog.message)
+        dialog.dismiss()
+    page.on("dialog", dismiss)
+    try:
+        widget = at_the_lessons_expression(page)
+        numbers = drawn(widget)
+        assert widget.locator("[role=alert]").text_content() == ""  # what the test waits for is this link's alert
+        page.evaluate("(hash) => { location.hash = hash; }", fragment)
+        assert_refused_and_unchanged(page, widget, message, "tanh(w*x + b)", numbers)
+    finally:
+        page.remove_listener("dialog", dismiss)
+    assert dialogs == []
 
 
 @pytest.mark.parametrize("fragment", ["#%E0%A4%A", "#playground?e=%FF", "#playground?e=x%", "#100%", "#%"])
