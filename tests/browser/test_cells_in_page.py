@@ -13,7 +13,7 @@ import re
 
 import pytest
 
-from harness import python_call, shorten_time_limit, wait_for_numpy, wait_for_python, wait_for_rest, wait_until
+from harness import after_frames, python_call, shorten_time_limit, wait_for_numpy, wait_for_python, wait_for_rest, wait_until
 from lesson import api
 from test_widgets_in_page import screenshot_dir  # noqa: F401 (a fixture: $LESSON_SCREENSHOTS or a temporary folder)
 
@@ -360,6 +360,25 @@ def test_code_too_wide_for_its_box_shows_it_and_scrolls_from_the_keyboard(page, 
     wait_until(page, "(p) => p.scrollLeft > 0", listing.element_handle())  # 2 s was too short on a busy machine
     wait_for_rest(page, "(p) => p.scrollLeft", listing.element_handle())  # the smooth scroll comes to rest
     listing.screenshot(path=str(screenshot_dir / f"code-scrolled-{width}.png"))
+
+
+def test_a_block_that_fits_has_no_tab_stop_after_the_width_changes_and_back(static_lesson):
+    """Blocks off screen (skipped: content-visibility) while the lesson's width changes count as scrolling;
+    when the width is back, they are rendered at the size they had, which no ResizeObserver reports."""
+    page = static_lesson
+    page.set_viewport_size({"width": 600, "height": 900})
+    needless = lambda blocks: [b["index"] for b in blocks if not b["scrolls"] and b["tabindex"] is not None]  # noqa: E731
+    assert needless(page.evaluate(CODE_BLOCKS_JS)) == []
+    page.evaluate("() => scrollTo(0, 0)")
+    lesson_width = "() => document.querySelector('main.lesson').clientWidth"
+    for width in (640, 600):
+        before = page.evaluate(lesson_width)
+        page.set_viewport_size({"width": width, "height": 900})
+        wait_until(page, f"(before) => ({lesson_width})() !== before", before)
+        after_frames(page)  # the lesson's ResizeObserver has run
+    blocks = page.evaluate(CODE_BLOCKS_JS)
+    assert needless(blocks) == []
+    assert len([b for b in blocks if not b["scrolls"]]) > 20  # the blocks that fit at this width
 
 
 def test_a_running_cell_shows_it_and_the_widgets_catch_up_when_it_ends(page):

@@ -20,6 +20,8 @@ export function markScrollRegion(node, scrolls, label) {
  * each region named after what it holds. A box the browser has not laid out
  * yet (content-visibility skips blocks far from the viewport) cannot be measured: it counts as scrolling
  * until it is, so Tab never misses one; a change of the lesson's width puts the unmeasured ones back so.
+ * Each box is measured again as it comes on screen: a skipped block rendered again at the size it had
+ * gets no ResizeObserver callback, and would keep a Tab stop it no longer needs.
  * A box holding an editor is left alone: the editor is its focusable content.
  */
 export function keepScrollingBoxesReachable(root) {
@@ -34,9 +36,18 @@ export function keepScrollingBoxesReachable(root) {
   const observer = new ResizeObserver((entries) => {
     for (const { target } of entries) update(target, true);
   });
+  // On screen, a box's block is rendered: measurable now, or (rendered in this very frame) by the next one.
+  const onScreen = new IntersectionObserver((entries) => {
+    for (const { target, isIntersecting } of entries) {
+      if (!isIntersecting) continue;
+      if (laidOut(target)) update(target, true);
+      else requestAnimationFrame(() => update(target, true));
+    }
+  });
   for (const box of boxes) {
     update(box, false);
     observer.observe(box);
+    onScreen.observe(box);
   }
   let width = root.clientWidth;
   new ResizeObserver(() => {
