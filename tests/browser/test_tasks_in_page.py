@@ -16,15 +16,17 @@ from test_widgets_in_page import screenshot_dir  # noqa: F401 (a fixture: $LESSO
 pytestmark = pytest.mark.timeout(300)
 
 FOREVER = "while True:\n    pass\n"
-# The page's own calls are left out: the warm-up's, and the Tensor widgets' (nn-backprop and broadcast
-# re-run live once NumPy is ready, which may come while a test runs). The bridge is wrapped once per page
-# (a shared page is asked again by each test); each call of this starts a new record.
+# The calls that judge a learner's work. The page's own are left out: the warm-up's, and the widgets' first
+# live calls once Python (or for the Tensor widgets NumPy) is ready, which come in the first second after
+# <html data-python="ready"> and so may come while the first test on a shared page runs (a CI try saw an
+# extra call). The bridge is wrapped once per page (a shared page is asked again by each test); each call
+# of this starts a new record.
 RECORD_CALLS = """() => {
   window.pythonCalls = [];
   if (lesson.bridge.recorded) return;
   const call = lesson.bridge.call.bind(lesson.bridge);
   lesson.bridge.call = (name, args, options) => {
-    if (!["warm_up", "nn_backprop", "broadcast"].includes(name)) pythonCalls.push([name, args, options?.timeoutMs ?? null]);
+    if (["check_task", "check_exercise"].includes(name)) pythonCalls.push([name, args, options?.timeoutMs ?? null]);
     return call(name, args, options);
   };
   lesson.bridge.recorded = true;
