@@ -367,7 +367,10 @@ def test_a_block_that_fits_has_no_tab_stop_after_the_width_changes_and_back(stat
     when the width is back, they are rendered at the size they had, which no ResizeObserver reports."""
     page = static_lesson
     page.set_viewport_size({"width": 600, "height": 900})
-    needless = lambda blocks: [b["index"] for b in blocks if not b["scrolls"] and b["tabindex"] is not None]  # noqa: E731
+
+    def needless(blocks):
+        """The blocks that fit their box yet are Tab stops."""
+        return [b["index"] for b in blocks if not b["scrolls"] and b["tabindex"] is not None]
     assert needless(page.evaluate(CODE_BLOCKS_JS)) == []
     page.evaluate("() => scrollTo(0, 0)")
     lesson_width = "() => document.querySelector('main.lesson').clientWidth"
