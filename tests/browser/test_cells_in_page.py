@@ -330,6 +330,11 @@ CODE_BLOCKS_JS = """async () => {
 }"""
 
 
+def needless_tab_stops(blocks):
+    """The scanned blocks that fit their box yet are Tab stops."""
+    return [b for b in blocks if not b["scrolls"] and b["tabindex"] is not None]
+
+
 @pytest.mark.parametrize("width", [1280, 390])
 def test_code_too_wide_for_its_box_shows_it_and_scrolls_from_the_keyboard(page, width, screenshot_dir):
     # A page of its own: on the shared one, outputs other tests printed are regions that scroll, with a Tab stop.
@@ -341,7 +346,7 @@ def test_code_too_wide_for_its_box_shows_it_and_scrolls_from_the_keyboard(page, 
     wide = [block for block in blocks if block["scrolls"]]
     assert all(b["tabindex"] == "0" and b["name"].endswith(", scrolls sideways") for b in wide), wide
     assert len({b["name"] for b in wide}) == len(wide), wide  # each region named after its cell or function
-    assert [b for b in blocks if not b["scrolls"] and b["tabindex"] is not None] == []  # no needless Tab stops
+    assert needless_tab_stops(blocks) == []
     listings = [b["listing"] for b in blocks if b["listing"]]
     assert len(listings) > 20
     if width == 1280:
@@ -367,11 +372,7 @@ def test_a_block_that_fits_has_no_tab_stop_after_the_width_changes_and_back(stat
     when the width is back, they are rendered at the size they had, which no ResizeObserver reports."""
     page = static_lesson
     page.set_viewport_size({"width": 600, "height": 900})
-
-    def needless(blocks):
-        """The blocks that fit their box yet are Tab stops."""
-        return [b["index"] for b in blocks if not b["scrolls"] and b["tabindex"] is not None]
-    assert needless(page.evaluate(CODE_BLOCKS_JS)) == []
+    assert needless_tab_stops(page.evaluate(CODE_BLOCKS_JS)) == []
     page.evaluate("() => scrollTo(0, 0)")
     lesson_width = "() => document.querySelector('main.lesson').clientWidth"
     for width in (640, 600):
@@ -380,7 +381,7 @@ def test_a_block_that_fits_has_no_tab_stop_after_the_width_changes_and_back(stat
         wait_until(page, f"(before) => ({lesson_width})() !== before", before)
         after_frames(page)  # the lesson's ResizeObserver has run
     blocks = page.evaluate(CODE_BLOCKS_JS)
-    assert needless(blocks) == []
+    assert needless_tab_stops(blocks) == []
     assert len([b for b in blocks if not b["scrolls"]]) > 20  # the blocks that fit at this width
 
 
