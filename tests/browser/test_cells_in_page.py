@@ -385,6 +385,25 @@ def test_a_block_that_fits_has_no_tab_stop_after_the_width_changes_and_back(stat
     assert len([b for b in blocks if not b["scrolls"]]) > 20  # the blocks that fit at this width
 
 
+def test_a_block_that_wraps_its_lines_is_never_a_tab_stop_whatever_mounts_first(static_lesson):
+    """A slow machine has idle time while the page is parsed: the tasks, far below, mount then, before the
+    code cells look for boxes that scroll, and their check's details (closed, so not laid out) are in that scan."""
+    page = static_lesson
+    cpu = page.context.new_cdp_session(page)
+    cpu.send("Emulation.setCPUThrottlingRate", {"rate": 6})  # the CI machine that showed it, made certain
+    try:
+        page.reload()
+        wait_until(page, "() => document.querySelectorAll('[data-widget]:not([data-mounted])').length === 0")
+    finally:
+        cpu.send("Emulation.setCPUThrottlingRate", {"rate": 1})
+    wrapping = """() => [...document.querySelectorAll('.lesson pre')]
+      .filter((pre) => getComputedStyle(pre).whiteSpace === 'pre-wrap')
+      .map((pre) => [pre.parentElement.className, pre.getAttribute('tabindex')])"""
+    blocks = page.evaluate(wrapping)
+    assert len([c for c, _ in blocks if c in ("task-details", "task-printed")]) == 10  # each task's two, mounted
+    assert [b for b in blocks if b[1] is not None] == []
+
+
 def test_a_running_cell_shows_it_and_the_widgets_catch_up_when_it_ends(page):
     wait_for_python(page)
     explore_grads(page, 1.0, 1.0)

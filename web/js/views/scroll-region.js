@@ -15,17 +15,20 @@ export function markScrollRegion(node, scrolls, label) {
 }
 
 /**
- * Keep every code block and table under `root` (a `<pre>` but a cell's output, which wraps; a task's code
- * before its editor is made; a `.table-scroll`) reachable from the keyboard while it scrolls sideways,
- * each region named after what it holds. A box the browser has not laid out
- * yet (content-visibility skips blocks far from the viewport) cannot be measured: it counts as scrolling
- * until it is, so Tab never misses one; a change of the lesson's width puts the unmeasured ones back so.
+ * Keep every code block and table under `root` (a `<pre>` but a cell's output or a check's details, which
+ * wrap; a task's code before its editor is made; a `.table-scroll`) reachable from the keyboard while it
+ * scrolls sideways, each region named after what it holds. A box the browser has not laid out yet
+ * (content-visibility skips blocks far from the viewport) cannot be measured: it counts as scrolling until
+ * it is, so Tab never misses one; a change of the lesson's width puts the unmeasured ones back so.
+ * A check's details are left out by name: the tasks may mount before this runs, their details closed
+ * (not laid out), and would count as scrolling.
  * Each box is measured again as it comes on screen: a skipped block rendered again at the size it had
  * gets no ResizeObserver callback, and would keep a Tab stop it no longer needs.
  * A box holding an editor is left alone: the editor is its focusable content.
  */
 export function keepScrollingBoxesReachable(root) {
-  const boxes = [...root.querySelectorAll("pre:not(.cell-output), .table-scroll, .task-source")];
+  const wraps = ".cell-output, .task-details pre, .task-printed pre";
+  const boxes = [...root.querySelectorAll(`pre:not(${wraps}), .table-scroll, .task-source`)];
   const labels = regionLabels(boxes);
   const laidOut = (box) => (box.firstElementChild ?? box).checkVisibility({ contentVisibilityAuto: true });
   const update = (box, measure) => {
