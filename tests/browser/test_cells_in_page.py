@@ -13,7 +13,7 @@ import re
 
 import pytest
 
-from harness import after_frames, python_call, shorten_time_limit, wait_for_numpy, wait_for_python, wait_for_rest, wait_until
+from harness import after_frames, open_page, python_call, shorten_time_limit, wait_for_numpy, wait_for_python, wait_for_rest, wait_until
 from lesson import api
 from test_widgets_in_page import screenshot_dir  # noqa: F401 (a fixture: $LESSON_SCREENSHOTS or a temporary folder)
 
@@ -83,10 +83,12 @@ def explore_grads(page, a, b):
         "(nodes) => nodes.map((n) => ({id: n.dataset.node, grad: n.dataset.grad}))")}
 
 
-def stop_a_never_ending_cell(cell):
+def stop_a_never_ending_cell(cell, while_it_runs=lambda: None):
+    """Run a cell that never ends and press its Stop; `while_it_runs` is called before Stop is pressed."""
     cell.locator(".cell-source code").fill(FOREVER)
     cell.locator(".cell-source code").press("Control+Enter")
     wait_until(cell.page, "(c) => c.dataset.state === 'running'", cell.element_handle())
+    while_it_runs()
     cell.locator(".cell-stop").click()
     settle(cell)
 
@@ -192,9 +194,9 @@ def test_a_replay_that_fails_or_runs_too_long_is_reported_in_its_cell_and_the_re
     run(second, "z = flag + 1")  # fails when replayed: `first` will hold other code by then
     run(third, "while 'flag' not in globals():\n    pass")  # never ends when replayed
     run(first, "other = 7")
-    shorten_time_limit(page, 3000)
     page.evaluate(RECORD_CELL_CALLS)
-    stop_a_never_ending_cell(fourth)
+    # The replays get 3 s, not the never-ending cell itself: on a slow machine its limit would end it before Stop.
+    stop_a_never_ending_cell(fourth, while_it_runs=lambda: shorten_time_limit(page, 3000))
     wait_until(page, "(c) => c.dataset.state === 'error' && c.querySelector('.cell-output').textContent.startsWith('Stopped (the cell ran')",
                third.element_handle(), timeout_ms=60000)
     idle(page)
@@ -242,12 +244,37 @@ def test_every_live_cell_prints_what_cpython_printed_at_build_time(page):
         assert cell_of(page, cell_id).get_attribute("data-state") == expected, cell_id
 
 
-def test_an_engine_cell_that_imports_numpy_asked_for_at_once_waits_for_numpy(page):
-    """Run before Python is even ready: the cell names numpy, so it waits for NumPy instead of failing."""
+# NumPy's "ready" from the Python worker held back until the test calls releaseNumpy(): the page stays at
+# data-numpy="loading" for as long as the test needs, however fast this machine loads it.
+HOLD_NUMPY_READY = """(() => {
+  const held = [];
+  window.heldNumpy = held;
+  window.releaseNumpy = () => { window.releaseNumpy = null; for (const [handler, event] of held.splice(0)) handler(event); };
+  window.Worker = class extends Worker {
+    set onmessage(handler) {
+      super.onmessage = (event) => {
+        const ready = event.data?.type === "numpy" && event.data.state === "ready";
+        if (ready && window.releaseNumpy) held.push([handler, event]);
+        else handler(event);
+      };
+    }
+  };
+})();"""
+
+
+def test_an_engine_cell_that_imports_numpy_asked_for_at_once_waits_for_numpy(context, dist):
+    """Run while NumPy loads (held back here: a slow machine's page is often done before the test starts),
+    the cell names numpy, so it waits for NumPy instead of failing, and runs once it is there."""
+    context.add_init_script(HOLD_NUMPY_READY)
+    page = open_page(context, (dist / "lesson.html").as_uri())
     cell = cell_of(page, "chain-42")
     cell.locator(".cell-source code").fill("import numpy as np\nprint(np.arange(3).sum())")
     cell.locator(".cell-source code").press("Control+Enter")
-    assert page.evaluate("document.documentElement.dataset.numpy") == "loading"  # asked for while NumPy was not there
+    assert page.evaluate("document.documentElement.dataset.numpy") == "loading"
+    wait_until(page, "() => heldNumpy.length === 1")  # NumPy is in Python now; the page has not heard yet
+    state = (cell.get_attribute("data-state"), cell.locator(".cell-state").text_content())
+    assert state == ("running", "waiting for NumPy to load\u2026")
+    page.evaluate("releaseNumpy()")
     settle(cell)
     assert (cell.get_attribute("data-state"), output(cell)) == ("done", "3\n")
 
