@@ -13,19 +13,16 @@ SEO's robots-txt is read from inside the page, which the page's CSP allows (conn
 """
 
 import argparse
-import functools
 import json
 import os
 import shlex
 import subprocess
 import sys
 import tempfile
-import threading
-from http.server import ThreadingHTTPServer
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "browser"))
-from harness import CHROMIUM, CHROMIUM_ARGS, QuietHandler, ensure_dist  # noqa: E402
+from harness import CHROMIUM, CHROMIUM_ARGS, ensure_dist, serve  # noqa: E402
 
 LIGHTHOUSE = Path(__file__).resolve().parent / "lighthouse"
 CATEGORIES = ["accessibility", "best-practices", "seo"]
@@ -39,14 +36,6 @@ def lighthouse_cli() -> Path:
         print("installing Lighthouse into bench/lighthouse (npm ci) ...", flush=True)
         subprocess.run(["npm", "ci", "--no-audit", "--no-fund"], cwd=LIGHTHOUSE, check=True, stdout=sys.stderr)
     return cli
-
-
-@functools.cache
-def serve(folder: Path) -> str:
-    """The base URL of a static server for `folder` (Lighthouse audits pages served over http)."""
-    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(QuietHandler, directory=str(folder)))
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    return f"http://127.0.0.1:{server.server_address[1]}/"
 
 
 def audit(cli: Path, url: str) -> dict:
@@ -77,7 +66,7 @@ def main(argv=None) -> None:
     parser.add_argument("--runs", type=int, default=1, help="Lighthouse runs (each on a fresh profile)")
     args = parser.parse_args(argv)
     cli = lighthouse_cli()
-    url = serve(ensure_dist()) + "lesson.html"
+    url = serve(ensure_dist())[0] + "lesson.html"  # Lighthouse audits pages served over http
     version = subprocess.run([str(cli), "--version"], capture_output=True, text=True, check=True).stdout.strip()
     print(f"Lighthouse {version} on {CHROMIUM}, {url}")
     print(f"{'run':>4}  " + "  ".join(f"{name:>15}" for name in CATEGORIES))

@@ -21,20 +21,17 @@ some piece of the boot) to the interleaved cold loads from file://, for an A/B c
 
 import argparse
 import contextlib
-import functools
 import os
 import statistics
 import sys
 import tempfile
-import threading
-from http.server import ThreadingHTTPServer
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT / "py"), str(ROOT / "tests" / "browser")]
 
 from browser_idle import wait_until_browser_idle  # noqa: E402
-from harness import DIST, QuietHandler, ensure_dist, launch  # noqa: E402
+from harness import DIST, ensure_dist, launch, serve  # noqa: E402
 from playwright.sync_api import sync_playwright  # noqa: E402
 
 from lesson.widgets import explore  # noqa: E402
@@ -136,20 +133,6 @@ def percentile(values, q):
     """The q-th percentile (nearest rank) of `values`."""
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, max(0, round(q / 100 * len(ordered) + 0.5) - 1))]
-
-
-class Server(ThreadingHTTPServer):
-    """A static server that stays quiet when a browser closes mid-download (every cold load ends so)."""
-
-    def handle_error(self, request, client_address):
-        pass
-
-
-def serve(directory):
-    """A local static server for `directory`; returns (base URL, server)."""
-    server = Server(("127.0.0.1", 0), functools.partial(QuietHandler, directory=str(directory)))
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    return f"http://127.0.0.1:{server.server_address[1]}/", server
 
 
 def wait_for(page, name, timeout_s=120):

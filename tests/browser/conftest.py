@@ -19,17 +19,14 @@ marked `warm_up`; the shared pages warm up as a reader's page does. A shared pag
 every test that used it, and the page is reloaded after a test that failed on it.
 """
 
-import functools
 import shutil
-import threading
-from http.server import ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 
 pytest.importorskip("playwright.sync_api", reason="Playwright is not installed (pip install -r requirements/dev.txt)")
 
-from harness import (CHROMIUM, CHROMIUM_ARGS, Guard, QuietHandler, ensure_dist, launch, open_page,  # noqa: E402
+from harness import (CHROMIUM, CHROMIUM_ARGS, Guard, ensure_dist, launch, open_page, serve,  # noqa: E402
                      wait_for_python, wait_until)
 
 # A Worker that never starts: Python stays "booting", so the page runs on the build's numbers alone.
@@ -70,10 +67,8 @@ def dist() -> Path:
 @pytest.fixture(scope="session")
 def http_root(dist) -> str:
     """The base URL of a local static server (Python's http.server) serving dist/."""
-    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(QuietHandler, directory=str(dist)))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/"
+    url, server = serve(dist)
+    yield url
     server.shutdown()
     server.server_close()
 

@@ -1,17 +1,19 @@
 """Driving the built lesson in Chromium, for the browser tests and bench/bench_page.py alike (no pytest here):
-dist/ rebuilt when stale, a Chromium with a fresh profile, a guard against console errors and requests
-leaving dist/, and polling helpers that work under the page's CSP.
+dist/ rebuilt when stale, a Chromium with a fresh profile, a local static server, a guard against console
+errors and requests leaving dist/, and polling helpers that work under the page's CSP.
 """
 
 import contextlib
 import fcntl
+import functools
 import os
 import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
-from http.server import SimpleHTTPRequestHandler
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 from playwright.sync_api import Error
@@ -65,6 +67,22 @@ class QuietHandler(SimpleHTTPRequestHandler):
 
     def log_message(self, format, *args):
         pass
+
+
+class QuietServer(ThreadingHTTPServer):
+    """A static server that says nothing when a browser drops a connection mid-download (a page or context
+    closed while it loads); any other error is printed as usual."""
+
+    def handle_error(self, request, client_address):
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
+
+
+def serve(directory):
+    """A local static server for `directory` on a thread of its own; returns (base URL, server)."""
+    server = QuietServer(("127.0.0.1", 0), functools.partial(QuietHandler, directory=str(directory)))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return f"http://127.0.0.1:{server.server_address[1]}/", server
 
 
 @contextlib.contextmanager
