@@ -33,11 +33,12 @@ def attribute(text):
 
 
 def widget_of(page):
-    """The playground's root once mounted, skipped (saying why) only if no module mounted it at all."""
+    """The playground's root once mounted, drawn (not the message of a widget that failed to mount)."""
     widget = page.locator(WIDGET)
     wait_until(page, f"() => document.querySelector('{WIDGET}')?.hasAttribute('data-mounted')")
-    if widget.evaluate("(w) => w.children.length === 0"):
-        pytest.skip("this build does not mount the playground: web/js/widgets/index.js has no 'playground' entry")
+    error = widget.evaluate("(w) => w.children.length === 0 ? 'nothing drawn' : [...w.querySelectorAll('.widget-error')]"
+                            ".map((e) => e.textContent).find((text) => text.startsWith('This widget could not be drawn'))")
+    assert error is None, f"the playground did not mount: {error}"
     return widget
 
 

@@ -82,8 +82,7 @@ def test_the_pages_own_blocks_are_read_on_the_page(live_lesson):
     """The explore grid comes from its own data block (not the first-paint state), equal to CPython's."""
     page = live_lesson
     from lesson.widgets import explore_grid, initial_state
-    if "grid" in initial_state()["explore"]:
-        pytest.skip("this lesson's first-paint state still carries the explore grid inline")
+    assert "grid" not in initial_state()["explore"]
     assert page.evaluate("() => lesson.bridge.assetJson('explore-grid.json')") == json.loads(json.dumps(explore_grid()))
     error = page.evaluate("() => lesson.bridge.assetJson('nothing.json').then(() => null, (e) => e.message)")
     assert error == "this page carries no complete nothing.json data block"

@@ -46,14 +46,12 @@ def all_mounted(page):
     return page
 
 
-def explore_grid_or_skip(widget):
-    """Wait for the explore grid the build embeds; skip (saying why) on a page that carries none."""
+def wait_for_explore_grid(widget):
+    """Wait for the explore grid the build embeds (lesson.widgets.explore_grid in a data block): it must arrive."""
     state = widget.page.evaluate(
         "(w) => new Promise((done) => { const look = () => w.dataset.grid === 'loading' ? setTimeout(look, 20)"
         " : done(w.dataset.grid); look(); })", widget.element_handle())
-    if state == "none":
-        pytest.skip("this build carries no explore grid (lesson.widgets.explore_grid in a data block, "
-                    "passed to mountWidgets as `grid`): before Python is live only the start setting can be drawn")
+    assert state == "ready", "the explore widget got no grid: before Python is live only its start setting can be drawn"
 
 
 def expected_steps(trace, per_path=False):
@@ -119,7 +117,7 @@ def test_explore_first_paint_is_the_start_setting_before_python_is_up(static_les
 def test_explore_draws_the_engines_numbers_before_python_is_up(static_lesson):
     page = static_lesson
     widget = page.locator('[data-widget="explore"]')
-    explore_grid_or_skip(widget)
+    wait_for_explore_grid(widget)
     for a, b in EXPLORE_SETTINGS:
         set_explore(widget, a, b)
         # Read at once: once the build's grid is in, it answers synchronously, inside the input event.
@@ -151,7 +149,7 @@ def test_explore_runs_the_engine_live_once_python_is_ready(live_lessons):
 def test_explore_sliders_work_from_the_keyboard(static_lesson):
     page = static_lesson
     widget = page.locator('[data-widget="explore"]')
-    explore_grid_or_skip(widget)
+    wait_for_explore_grid(widget)
     slider = widget.get_by_role("slider", name="b", exact=True)
     slider.focus()
     for key, b in [("ArrowLeft", 2.5), ("ArrowLeft", 2.0), ("End", 5.0), ("Home", -5.0), ("ArrowRight", -4.5)]:

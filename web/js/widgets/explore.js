@@ -20,10 +20,9 @@ const gridKey = ({ a, b }) => `${a},${b}`;
 
 /**
  * Mount the explore widget from lesson.widgets.explore_start() ({slider, start, result}); `grid` is
- * explore_grid() or a Promise of it. (An older page carries the grid in `state.grid` instead.)
- * Live calls go to lesson.widgets.explore.
+ * explore_grid(), a Promise of it, or null (the page has no grid). Live calls go to lesson.widgets.explore.
  */
-export function mountExplore(root, { state, bridge, grid = state.grid }) {
+export function mountExplore(root, { state, bridge, grid }) {
   const { slider, start } = state;
   let settings = grid && typeof grid.then !== "function" ? grid : null; // the grid, once it is here
   root.replaceChildren();
