@@ -14,6 +14,7 @@ import pytest
 from harness import (ROOT, Guard, after_frames, launch, open_page, python_call, shorten_time_limit, wait_for_numpy, wait_for_python,
                      wait_for_rest, wait_until)
 from lesson import api
+from lesson.widgets import STEPPED_SLIDERS
 from pagebuild.blocks import pack, unpack
 from pagebuild.page import data_blocks
 
@@ -302,6 +303,15 @@ def test_when_python_cannot_start_the_page_says_so_and_stays_usable(context, dis
         broken.unlink()
 
 
+def assert_held_at_the_build(nn_backprop):
+    """nn-backprop's entry sliders stay at the build's setting, disabled (nothing could compute another
+    one), and it draws the build's numbers."""
+    for slider in STEPPED_SLIDERS["nn_backprop"]:
+        control = nn_backprop.get_by_role("slider", name=slider["label"], exact=True)
+        assert control.is_disabled() and float(control.input_value()) == slider["value"], slider["label"]
+    assert nn_backprop.get_attribute("data-source") == "static"
+
+
 @pytest.fixture(scope="module")
 def no_numpy_dist(dist, tmp_path_factory):
     """The lesson built without NumPy (python build.py --no-numpy), in a folder of its own."""
@@ -330,6 +340,7 @@ def test_a_page_built_without_numpy_says_so_in_a_learners_words_and_the_rest_is_
         widget.scroll_into_view_if_needed()
         wait_until(page, "(w) => w.querySelector('.widget-note')?.textContent.includes('this copy of the lesson has no NumPy')",
                    widget.element_handle())
+        assert_held_at_the_build(widget)
         cell = live_cell(page)  # an engine cell still runs
         run_cell(cell, "6 * 7")
         wait_for_state(cell, "done")
@@ -374,6 +385,11 @@ def test_a_damaged_or_missing_numpy_block_fails_numpy_saying_why_and_the_rest_st
         cell.locator(".cell-run").click()
         wait_for_state(cell, "error")
         assert cell.locator(".cell-output").text_content().startswith(f"Could not run: NumPy could not load: {problem}")
+        widget = page.locator('[data-widget="nn-backprop"]')  # says so, its sliders held at the build's setting
+        widget.scroll_into_view_if_needed()
+        wait_until(page, "(w) => w.querySelector('.widget-note')?.textContent.includes('NumPy could not load here')",
+                   widget.element_handle())
+        assert_held_at_the_build(widget)
         assert python_call(page, "explore", {"a": 1.5, "b": -2.0}) == json.loads(api.call("explore", '{"a": 1.5, "b": -2.0}'))
         engine_cell = live_cell(page)  # an engine cell still runs
         run_cell(engine_cell, "6 * 7")

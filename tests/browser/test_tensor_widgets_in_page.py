@@ -43,11 +43,12 @@ def numpy_state(page):
 
 
 def numpy_live(page):
-    """The page once NumPy is ready in it; skipped, saying why, where this build has none."""
+    """The page once NumPy is ready in it. A page built with NumPy must get there; a dist/ built without
+    it (python build.py --no-numpy) skips, saying so (test_runtime tests that page)."""
     state = numpy_state(page)
-    if state != "ready":
-        pytest.skip(f"NumPy is not live in this page (<html data-numpy={state!r}>): the live Tensor widgets need "
-                    "the runtime that loads NumPy's Pyodide wheel")
+    if state == "off":
+        pytest.skip("this dist/ was built without NumPy (python build.py --no-numpy): the live Tensor widgets need it")
+    assert state == "ready", f"NumPy did not load in a page built with it (<html data-numpy={state!r}>)"
     return all_mounted(page)
 
 
@@ -106,7 +107,7 @@ def set_back(page):
 
 @pytest.fixture
 def numpy_page(live_lesson):
-    """The module's shared page once NumPy is live in it (skipped where it is not), set back afterwards."""
+    """The module's shared page once NumPy is live in it, set back afterwards."""
     numpy_live(live_lesson)
     yield live_lesson
     set_back(live_lesson)
@@ -159,20 +160,6 @@ def test_nn_backprop_before_numpy_draws_the_build_and_says_it_waits(static_lesso
     assert drawn_nodes(widget) == engine_nodes(widgets.nn_backprop()["trace"])  # still the build's
     set_layer(widget, {"W12": -0.3})  # back to the build's setting: drawn from the build, nothing waits
     assert widget.get_attribute("data-busy") is None and "computing live" not in note.text_content()
-
-
-def test_nn_backprop_says_so_where_the_page_has_no_numpy(live_lesson):
-    page = live_lesson
-    state = numpy_state(page)
-    widget = all_mounted(page).locator(NN)
-    note = widget.locator(".widget-note").text_content()
-    if state == "ready":
-        pytest.skip("this page has NumPy: see the live tests")
-    reason = {"off": "this copy of the lesson has no NumPy", "failed": "NumPy could not load here"}[state]
-    assert reason in note
-    # The sliders stay at the build's setting, disabled: nothing could compute another one.
-    assert all(layer_slider(widget, s).is_disabled() for s in LAYER_SLIDERS)
-    assert widget.get_attribute("data-source") == "static"
 
 
 @pytest.mark.parametrize("settings", LAYER_SETTINGS)
