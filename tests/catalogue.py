@@ -92,10 +92,13 @@ def run_value(fn, xs):
 
 
 def missing(module, why):
-    """None when `module` imports, else why it cannot run here (a reason for pytest's skip)."""
+    """None when `module` imports, else why it cannot run here (a reason for pytest's skip): NumPy is not
+    installed. Any other import error is a bug, raised here."""
     try:
         __import__(module)
-    except ImportError as error:
+    except ModuleNotFoundError as error:
+        if error.name != "numpy":
+            raise
         return f"{module} is not available here ({error}); {why}"
     return None
 

@@ -145,6 +145,7 @@ def test_pytorch_cells_print_the_recorded_output_where_that_pytorch_is_installed
 def test_without_pytorch_its_cells_say_why_they_were_skipped(notebook, tmp_path):
     setup = [cell for cell in notebook.cells if cell.cell_type == "code" and "lesson" not in cell.metadata]
     torch_cells = [cell for cell in lesson_code(notebook) if cell.metadata.lesson.kind == "torch"]
+    assert torch_cells
     without = copy.deepcopy(notebook)
     # A kernel where `import torch` fails, as where PyTorch is not installed.
     without.cells = [nbformat.v4.new_code_cell("import sys\nsys.modules['torch'] = None"), *setup, *torch_cells]

@@ -423,7 +423,10 @@ def test_exchange_swaps_two_folders_or_says_it_cannot(tmp_path):
     (tmp_path / "a").mkdir()
     (tmp_path / "b").mkdir()
     (tmp_path / "a" / "from-a").touch()
-    if not exchange(tmp_path / "a", tmp_path / "b"):
+    swapped = exchange(tmp_path / "a", tmp_path / "b")
+    if sys.platform == "linux":  # renameat2 with RENAME_EXCHANGE: a refused call is a bug here, not a missing feature
+        assert swapped
+    elif not swapped:
         pytest.skip("this system has no atomic folder swap (renameat2 RENAME_EXCHANGE); swap_in uses two renames")
     assert [p.name for p in (tmp_path / "b").iterdir()] == ["from-a"]
     assert list((tmp_path / "a").iterdir()) == []

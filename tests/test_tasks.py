@@ -303,6 +303,7 @@ def test_the_page_calls_the_checker_through_the_whitelist():
 def test_the_page_gets_each_tasks_hints_and_solution():
     state = tasks.initial_state()
     assert state["task-progress"] == {"tasks": ["add-mul", "more-ops", "backward", "accumulate", "train"]}
+    assert list(state["task"]) == state["task-progress"]["tasks"]
     for name, task in state["task"].items():
         assert task["solution"] == solution(name) and len(task["hints"]) >= 2
         assert all(hint.count("`") % 2 == 0 for hint in task["hints"])  # code spans are closed

@@ -211,10 +211,16 @@ def test_a_replay_that_fails_or_runs_too_long_is_reported_in_its_cell_and_the_re
 
 # ---- the lesson's cells build on each other ----
 
+def clear_outputs(page):
+    """Empty every live cell's output (the build's), so what a test reads after a run is the run's."""
+    page.evaluate("() => document.querySelectorAll('figure.cell[data-live=\"true\"] .cell-output').forEach((o) => { o.textContent = ''; })")
+
+
 def test_running_a_later_cell_first_runs_the_cells_above_it(page):
     wait_for_python(page)
     cell = cell_of(page, "value-product")
     built = output(cell)
+    clear_outputs(page)
     cell.locator(".cell-run").click()
     settle(cell)
     assert output(cell) == built  # a and b come from the cell above, Value from the first cell
@@ -231,6 +237,7 @@ def test_every_live_cell_prints_what_cpython_printed_at_build_time(page):
     built = page.evaluate("""() => [...document.querySelectorAll('figure.cell[data-live="true"]')]
         .map((c) => [c.dataset.cell, c.dataset.kind, c.querySelector('.cell-output').textContent])""")
     assert {kind for _, kind, _ in built} == {"engine", "numpy"}
+    clear_outputs(page)  # so each output compared below is one the run wrote
     wait_for_numpy(page)
     last_numpy = [cell_id for cell_id, kind, _ in built if kind == "numpy"][-1]
     for cell_id in (last_numpy, built[-1][0]):  # a NumPy cell runs every cell above it, an engine cell the engine cells

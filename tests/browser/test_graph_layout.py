@@ -3,6 +3,8 @@
 it changes and never while a slider drags; boxes, edge labels and op badges stay clear of each other;
 stepping scrolls the step's nodes into view inside the graph's own scroller, never the page."""
 
+import math
+
 import pytest
 
 from harness import after_frames, wait_until
@@ -39,7 +41,10 @@ GEOMETRY_JS = """(w) => {
 
 def geometry(widget):
     """The graph as drawn on screen: direction, node boxes, edges, edge labels, smallest text, scroller."""
-    return widget.evaluate(GEOMETRY_JS)
+    drawn = widget.evaluate(GEOMETRY_JS)
+    # Checks over nothing pass: every graph of the lesson has several nodes, edges, and text in its boxes.
+    assert len(drawn["nodes"]) > 1 and drawn["edges"] and math.isfinite(drawn["text"]), "nothing drawn"
+    return drawn
 
 
 def overlap(a, b):

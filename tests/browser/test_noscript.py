@@ -35,6 +35,7 @@ def test_the_header_says_javascript_is_off_and_hides_dead_controls(page_without_
     note = page_without_js.locator(".noscript-note")
     assert note.is_visible() and "JavaScript is off" in note.inner_text()
     for dead in ["#python-status", "#theme-toggle", ".notebook-download"]:
+        assert page_without_js.locator(dead).count() == 1, f"{dead} is not on the page"
         assert not page_without_js.locator(dead).is_visible(), f"{dead} shows with JavaScript off"
 
 

@@ -2,6 +2,7 @@
 refused in an alert and change nothing else, domain errors show undefined nodes, links round-trip, and
 everything works from the keyboard. (Named _page so it does not clash with tests/test_playground.py.)"""
 
+import contextlib
 import json
 import sys
 from pathlib import Path
@@ -123,6 +124,22 @@ def at_the_lessons_expression(page):
 # Bridge.prototype.call) and MutationObservers kept in window.testObservers. Taken away after each test.
 UNWATCH_JS = """() => { delete window.lesson.bridge.call;
   (window.testObservers ?? []).forEach((observer) => observer.disconnect()); window.testObservers = []; }"""
+
+
+@contextlib.contextmanager
+def dialogs_dismissed(page):
+    """The messages of the dialogs `page` opens meanwhile, each dismissed (a test asserts there are none:
+    failing inside Playwright's event handler would not fail the test)."""
+    dialogs = []
+
+    def dismiss(dialog):
+        dialogs.append(dialog.message)
+        dialog.dismiss()
+    page.on("dialog", dismiss)
+    try:
+        yield dialogs
+    finally:
+        page.remove_listener("dialog", dismiss)
 
 
 def watch(element, js):
@@ -417,17 +434,18 @@ def test_bad_input_is_refused_in_an_alert_that_points_at_it(playground_page, tex
     page = playground_page
     widget = live(page)
     before = drawn(widget)
-    page.on("dialog", lambda dialog: pytest.fail(f"a dialog opened: {dialog.message}"))
-    type_expression(page, widget, text)
-    alert = widget.locator("[role=alert]")
-    assert message in alert.text_content()
-    assert alert.locator("mark").text_content() == marked
-    assert widget.get_by_label("Expression", exact=True).get_attribute("aria-invalid") == "true"
-    assert widget.locator("img").count() == 0
-    assert drawn(widget) == before   # the last good graph stays
-    type_expression(page, widget, "x*y")
-    assert alert.text_content() == ""
-    assert widget.get_attribute("data-expression") == "x*y"
+    with dialogs_dismissed(page) as dialogs:
+        type_expression(page, widget, text)
+        alert = widget.locator("[role=alert]")
+        assert message in alert.text_content()
+        assert alert.locator("mark").text_content() == marked
+        assert widget.get_by_label("Expression", exact=True).get_attribute("aria-invalid") == "true"
+        assert widget.locator("img").count() == 0
+        assert drawn(widget) == before   # the last good graph stays
+        type_expression(page, widget, "x*y")
+        assert alert.text_content() == ""
+        assert widget.get_attribute("data-expression") == "x*y"
+    assert dialogs == []
 
 
 def test_a_huge_paste_is_refused_for_its_whole_length(playground_page):
@@ -577,31 +595,24 @@ def assert_refused_and_unchanged(page, widget, message, expression, numbers):
 @pytest.mark.parametrize("fragment", OPENED_WITH_THE_PAGE)
 def test_a_hostile_link_opened_with_the_page_changes_nothing_but_the_alert(context, dist, fragment):
     page = context.new_page()
-    page.on("dialog", lambda dialog: pytest.fail(f"a dialog opened: {dialog.message}"))
-    page.goto((dist / "lesson.html").as_uri() + fragment)
-    widget = widget_of(page)
-    wait_for_python(page)
-    state = initial_state()
-    assert_refused_and_unchanged(page, widget, HOSTILE_LINKS[fragment], state["expression"], expected(state["result"]))
+    with dialogs_dismissed(page) as dialogs:
+        page.goto((dist / "lesson.html").as_uri() + fragment)
+        widget = widget_of(page)
+        wait_for_python(page)
+        state = initial_state()
+        assert_refused_and_unchanged(page, widget, HOSTILE_LINKS[fragment], state["expression"], expected(state["result"]))
+    assert dialogs == []
 
 
 @pytest.mark.parametrize("fragment, message", HOSTILE_LINKS.items())
 def test_a_hostile_link_followed_in_the_page_changes_nothing_but_the_alert(playground_page, fragment, message):
     page = playground_page
-    dialogs = []
-
-    def dismiss(dialog):
-        dialogs.append(dialog.message)
-        dialog.dismiss()
-    page.on("dialog", dismiss)
-    try:
+    with dialogs_dismissed(page) as dialogs:
         widget = at_the_lessons_expression(page)
         numbers = drawn(widget)
         assert widget.locator("[role=alert]").text_content() == ""  # what the test waits for is this link's alert
         page.evaluate("(hash) => { location.hash = hash; }", fragment)
         assert_refused_and_unchanged(page, widget, message, "tanh(w*x + b)", numbers)
-    finally:
-        page.remove_listener("dialog", dismiss)
     assert dialogs == []
 
 

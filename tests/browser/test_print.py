@@ -123,6 +123,7 @@ def test_no_widget_is_split_across_pages(printed, print_layout):
       const lines = figure.innerText.split("\\n").map((line) => line.trim()).filter(Boolean);
       return [figure.id, lines[0], lines.at(-1)];
     })""")
+    assert len(ends) >= 8, ends  # the lesson's eight widgets, at least
     for figure, first, last in ends:
         # The caption's first words and the widget's last line (its step text, table or chart) on one page.
         start = words(first)[:40]
@@ -136,6 +137,11 @@ def test_print_shows_no_control_or_page_chrome(print_layout):
       .filter((element) => element.getClientRects().length > 0)
       .map((element) => element.outerHTML.slice(0, 120))""", CONTROLS)
     assert visible == []
+    # Each kind of control is on the page, so a renamed one cannot pass unseen (the page has no select,
+    # textarea or ARIA slider today: they are listed so that one added later is checked too).
+    unmatched = print_layout.evaluate("(selectors) => selectors.filter((s) => !document.querySelector(s))",
+                                      [selector.strip() for selector in CONTROLS.split(",")])
+    assert unmatched == ["select", "textarea", "[role=slider]"]
 
 
 def test_code_graphs_and_tables_fit_the_paper(print_layout):

@@ -34,20 +34,15 @@ LAYER_SETTINGS = [  # settings the lesson never shows: every entry moved, extrem
 ]
 
 
-def numpy_state(page):
-    """Wait until Python is ready and NumPy has settled (ready, failed or off); return its state."""
-    wait_for_python(page)
-    # A page that declares no state NumPy's contract knows (loading|ready|failed|off) has none, as the widgets read it.
-    return wait_until(page, "() => { const s = document.documentElement.dataset.numpy;"
-                            " return s !== 'loading' && (['ready', 'failed'].includes(s) ? s : 'off'); }", timeout_ms=60000)
-
-
 def numpy_live(page):
     """The page once NumPy is ready in it. A page built with NumPy must get there; a dist/ built without
-    it (python build.py --no-numpy) skips, saying so (test_runtime tests that page)."""
-    state = numpy_state(page)
-    if state == "off":
+    it (python build.py --no-numpy, as its <html data-numpy="off"> says) skips, saying so (test_runtime
+    tests that page)."""
+    if page.evaluate("document.documentElement.dataset.numpy") == "off":
         pytest.skip("this dist/ was built without NumPy (python build.py --no-numpy): the live Tensor widgets need it")
+    wait_for_python(page)
+    state = wait_until(page, "() => { const s = document.documentElement.dataset.numpy; return s !== 'loading' && s; }",
+                       timeout_ms=60000)
     assert state == "ready", f"NumPy did not load in a page built with it (<html data-numpy={state!r}>)"
     return all_mounted(page)
 

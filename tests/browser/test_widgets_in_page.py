@@ -3,6 +3,7 @@ Python is up) and live; steps follow the engine's order; everything works from t
 themes and a phone-sized screen render (screenshots are saved for a person to look at)."""
 
 import json
+import math
 import os
 import subprocess
 from pathlib import Path
@@ -221,6 +222,7 @@ def test_stepping_through_either_pass_never_resizes_a_box(static_lesson, name):
                 page.keyboard.press("ArrowRight")
             assert widget.get_attribute("data-step") == str(index)
             sizes = widget.evaluate(BOX_SIZES_JS)
+            assert sizes, f"{name}: no box drawn"
             first = first or sizes
             assert sizes == first, f"{name}, {chosen or 'walk'} step {index}: boxes resized"
 
@@ -667,6 +669,8 @@ def check_readable(page, widget, label):
     than the widget; a graph that does not fit scrolls inside it, says so, and scrolls from the keyboard.
     Returns whether it scrolls."""
     geometry = graph_geometry(widget)
+    # A graph with nothing drawn would pass what follows (no text is Infinity px high, no edge is misplaced).
+    assert len(geometry["nodes"]) > 1 and geometry["edges"] and math.isfinite(geometry["text"]), f"{label}: nothing drawn"
     assert geometry["text"] >= 10, f"{label}: text {geometry['text']:.1f} px high"
     before, after = ("right", "left") if geometry["direction"] == "right" else ("bottom", "top")
     for source, target in geometry["edges"]:
