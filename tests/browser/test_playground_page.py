@@ -197,6 +197,7 @@ def test_the_lessons_expressions_draw_the_engines_numbers(playground_pages, expr
     assert widget.get_attribute("data-expression") == engine["normalized"]
     assert_same_numbers(drawn(widget), expected(engine), exact=False)
     rows = {r["name"]: r for r in engine["variables"]}
+    assert [row.get_attribute("data-variable") for row in widget.locator("tbody tr[data-variable]").all()] == list(rows)
     for row in widget.locator("tbody tr[data-variable]").all():
         name = row.get_attribute("data-variable")
         assert attribute(row.get_attribute("data-grad")) == pytest.approx(rows[name]["grad"], **CLOSE)
@@ -557,6 +558,7 @@ def test_a_link_reproduces_the_playground(context, dist):
     changed = page.evaluate("location.hash")
     assert decode_state(changed) == ("tanh(w*x + b)**2", {"w": -0.7, "x": 1.25, "b": 0.5}, {})
     shown = drawn(widget)
+    assert_same_numbers(shown, expected(playground(*decode_state(changed))), exact=False)
     page.reload()
     widget = live(page)
     wait_until(page, f"() => document.querySelector('{WIDGET}').dataset.expression === 'tanh(w*x + b)**2'")
