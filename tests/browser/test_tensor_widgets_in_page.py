@@ -247,8 +247,10 @@ def test_broadcast_draws_the_builds_numbers_for_every_pair_offered_before_numpy(
             choose_pair(widget, str(x), str(b))
             wait_for_shapes(widget, str(x), str(b), upstream, source="static")
             result = start["results"][f"{x}|{b}|{upstream}"]
-            if "error" in result:
-                continue  # checked below
+            if "error" in result:  # a refused pair: NumPy's message (the next test checks what stays drawn)
+                assert widget.get_attribute("data-state") == "error", (x, b, upstream)
+                assert widget.get_by_role("alert").text_content() == result["error"]["message"], (x, b, upstream)
+                continue
             assert widget.get_attribute("data-state") == "ok"
             assert by_order(drawn_arrays(widget)) == by_order(expected_arrays(result)), (x, b, upstream)
 
