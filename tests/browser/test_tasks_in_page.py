@@ -129,6 +129,13 @@ def test_the_training_task_draws_the_learners_loss_curve(live_lesson):
     engine = python_call(page, "neuron_training")["losses"]
     assert points == pytest.approx(engine, rel=1e-9)
     assert section.locator(".task-printed pre").text_content().startswith("loss 0.038272 at step 0")
+    # A mistake's curve is the learner's run, not the engine's: as CPython ran the same code.
+    wrong = solution("train").replace("        loss.zero_grad()  # forget the last step's gradients\n", "")
+    assert wrong != solution("train")
+    assert check(section, wrong)[0] == "fail"
+    points = section.locator(".loss-chart circle").evaluate_all("(cs) => cs.map((c) => Number(c.dataset.loss))")
+    cpython = [point["loss"] for point in check_task("train", wrong)["chart"]]
+    assert len(cpython) == 20 and points == pytest.approx(cpython, rel=1e-9) and points != pytest.approx(engine, rel=1e-3)
 
 
 # ---- progress and code survive a reload, until Start over ----
