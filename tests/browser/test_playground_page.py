@@ -698,7 +698,7 @@ def test_a_bad_link_brings_the_reader_to_its_message(context, dist):
     page = context.new_page()
     page.set_viewport_size({"width": 1280, "height": 800})
     page.goto((dist / "lesson.html").as_uri() + "#playground?e=x&x=alert(1)")
-    widget = widget_of(page)
+    widget_of(page)  # mounted and drawn
     wait_for_python(page)
     wait_until(page, f"() => document.querySelector('{WIDGET} [role=alert]').textContent !== ''")
     assert page.evaluate("document.activeElement.getAttribute('role')") == "alert"
