@@ -3,14 +3,12 @@
 it changes and never while a slider drags; boxes, edge labels and op badges stay clear of each other;
 stepping scrolls the step's nodes into view inside the graph's own scroller, never the page."""
 
-import math
-
 import pytest
 
 from harness import after_frames, wait_until
 from lesson import widgets
 from test_playground_page import live, open_link
-from test_widgets_in_page import all_mounted, check_readable, drawn_nodes, screenshot_dir  # noqa: F401 (a fixture used by name)
+from test_widgets_in_page import all_mounted, assert_graph_drawn, check_readable, drawn_nodes, screenshot_dir  # noqa: F401 (a fixture used by name)
 
 pytestmark = pytest.mark.timeout(240)
 
@@ -42,8 +40,7 @@ GEOMETRY_JS = """(w) => {
 def geometry(widget):
     """The graph as drawn on screen: direction, node boxes, edges, edge labels, smallest text, scroller."""
     drawn = widget.evaluate(GEOMETRY_JS)
-    # Checks over nothing pass: every graph of the lesson has several nodes, edges, and text in its boxes.
-    assert len(drawn["nodes"]) > 1 and drawn["edges"] and math.isfinite(drawn["text"]), "nothing drawn"
+    assert_graph_drawn(drawn, "the graph")
     return drawn
 
 

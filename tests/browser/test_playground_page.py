@@ -197,8 +197,9 @@ def test_the_lessons_expressions_draw_the_engines_numbers(playground_pages, expr
     assert widget.get_attribute("data-expression") == engine["normalized"]
     assert_same_numbers(drawn(widget), expected(engine), exact=False)
     rows = {r["name"]: r for r in engine["variables"]}
-    assert [row.get_attribute("data-variable") for row in widget.locator("tbody tr[data-variable]").all()] == list(rows)
-    for row in widget.locator("tbody tr[data-variable]").all():
+    table = widget.locator("tbody tr[data-variable]").all()
+    assert [row.get_attribute("data-variable") for row in table] == list(rows)
+    for row in table:
         name = row.get_attribute("data-variable")
         assert attribute(row.get_attribute("data-grad")) == pytest.approx(rows[name]["grad"], **CLOSE)
         assert attribute(row.get_attribute("data-numerical")) == pytest.approx(rows[name]["numerical"], rel=1e-6)

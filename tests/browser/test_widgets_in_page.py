@@ -664,13 +664,18 @@ def graph_geometry(widget):
     }""")
 
 
+def assert_graph_drawn(geometry, label):
+    """A graph of several nodes is drawn, with edges and text in its boxes: checks over nothing would pass
+    (no text is Infinity px high, no edge is misplaced)."""
+    assert len(geometry["nodes"]) > 1 and geometry["edges"] and math.isfinite(geometry["text"]), f"{label}: nothing drawn"
+
+
 def check_readable(page, widget, label):
     """Each input left of its consumers (above them, drawn top to bottom), text at least 10 px, nothing wider
     than the widget; a graph that does not fit scrolls inside it, says so, and scrolls from the keyboard.
     Returns whether it scrolls."""
     geometry = graph_geometry(widget)
-    # A graph with nothing drawn would pass what follows (no text is Infinity px high, no edge is misplaced).
-    assert len(geometry["nodes"]) > 1 and geometry["edges"] and math.isfinite(geometry["text"]), f"{label}: nothing drawn"
+    assert_graph_drawn(geometry, label)
     assert geometry["text"] >= 10, f"{label}: text {geometry['text']:.1f} px high"
     before, after = ("right", "left") if geometry["direction"] == "right" else ("bottom", "top")
     for source, target in geometry["edges"]:
