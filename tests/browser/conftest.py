@@ -15,7 +15,8 @@ console error or on any request leaving dist/.
 A test marked `fresh_browser` gets a Chromium of its own with a fresh profile (for tests of the boot or
 of a fault, where nothing may be left over from another test). A page a test opens for itself skips
 Python's warm-up (about 2 CPU-seconds a page, which the other test process needs) unless the test is
-marked `warm_up`; the shared pages warm up as a reader's page does. A shared page's guard is checked after
+marked `warm_up`, and holds NumPy back (it fails at once, saying its block is missing part) unless the
+test is marked `numpy`; the shared pages warm up and load NumPy as a reader's page does. A shared page's guard is checked after
 every test that used it, and the page is reloaded after a test that failed on it.
 """
 
@@ -39,6 +40,15 @@ SKIP_WARM_UP = """(() => {
     const call = value.bridge.call.bind(value.bridge);
     value.bridge.call = (name, args, options) => name === "warm_up" ? Promise.resolve(null) : call(name, args, options);
   } });
+})();"""
+# NumPy's block kept from the decoding worker: once Python is ready NumPy fails at once ("missing part of
+# NumPy"), where loading it would take about 1.5 CPU-seconds a page that the other test process needs.
+HOLD_NUMPY_BACK = """(() => {
+  const post = Worker.prototype.postMessage;
+  Worker.prototype.postMessage = function (message, ...rest) {
+    if (message?.type === "asset" && message.asset?.name === "numpy.bin") return;
+    return post.call(this, message, ...rest);
+  };
 })();"""
 SCREEN = {"width": 1280, "height": 720}  # Playwright's default viewport, which a shared page is set back to
 
@@ -95,9 +105,12 @@ def guard(dist, http_root):
 
 
 def skip_warm_up_unless_marked(request, browser_context):
-    """Skip Python's warm-up in the test's own pages, unless the test is marked `warm_up`."""
+    """Skip Python's warm-up in the test's own pages, unless the test is marked `warm_up`, and hold NumPy
+    back unless it is marked `numpy`."""
     if not request.node.get_closest_marker("warm_up"):
         browser_context.add_init_script(SKIP_WARM_UP)
+    if not request.node.get_closest_marker("numpy"):
+        browser_context.add_init_script(HOLD_NUMPY_BACK)
 
 
 @pytest.fixture

@@ -1,11 +1,11 @@
 """axe-core (npm, pinned in package.json) against the built page: no violation of WCAG 2.0/2.1 A and AA or
 axe's best practices, at a desktop and a phone width, in both themes, at first load and once the reader
-has scrolled through the whole page (every widget mounted, every code block laid out) and Python is live.
+has scrolled through the whole page (every widget mounted, every code block laid out) and Python and NumPy are live.
 """
 
 import pytest
 
-from harness import ROOT, wait_for_python, wait_until
+from harness import ROOT, wait_for_numpy, wait_for_python, wait_until
 
 AXE_SOURCE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 TAGS = ["wcag2a", "wcag2aa", "wcag21aa", "best-practice"]
@@ -45,6 +45,7 @@ def describe(violations):
     return "\n".join(f"{v['id']} ({v['count']}): {', '.join(v['targets'])}\n    {v['summary']}" for v in violations)
 
 
+@pytest.mark.numpy  # the page a reader has: its status line says Python and NumPy are live
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 @pytest.mark.parametrize("width", [1280, 390])
 def test_axe_finds_no_violation(page, width, scheme):
@@ -58,7 +59,8 @@ def test_axe_finds_no_violation(page, width, scheme):
     page.evaluate(SCROLL_THROUGH)
     wait_until(page, "() => performance.getEntriesByName('widgets-all-mounted').length > 0")
     wait_for_python(page)
-    found["after scrolling through, Python live"] = axe_violations(page)
+    wait_for_numpy(page)
+    found["after scrolling through, Python and NumPy live"] = axe_violations(page)
 
     report = "\n".join(f"{when}:\n{describe(violations)}" for when, violations in found.items() if violations)
     print(report)

@@ -230,6 +230,7 @@ def test_running_a_later_cell_first_runs_the_cells_above_it(page):
     assert above and set(above) == {"done"}
 
 
+@pytest.mark.numpy
 def test_every_live_cell_prints_what_cpython_printed_at_build_time(page):
     """Run the last NumPy cell, which runs every cell above it, then the last cell: engine cells, and NumPy
     cells on our Tensor in Pyodide's NumPy, each print exactly their build-time output (from CPython, with
@@ -269,6 +270,7 @@ HOLD_NUMPY_READY = """(() => {
 })();"""
 
 
+@pytest.mark.numpy
 def test_an_engine_cell_that_imports_numpy_asked_for_at_once_waits_for_numpy(context, dist):
     """Run while NumPy loads (held back here: a slow machine's page is often done before the test starts),
     the cell names numpy, so it waits for NumPy instead of failing, and runs once it is there."""
@@ -290,6 +292,7 @@ def test_an_engine_cell_that_imports_numpy_asked_for_at_once_waits_for_numpy(con
 XOR_TIP = [("learning_rate = 0.2", "learning_rate = 0.5"), ("step % 50 == 0", "step % 10 == 0")]
 
 
+@pytest.mark.numpy
 def test_the_learning_rate_tip_shows_the_loss_jump_back_up(page):
     """Done as the tip says, the cell shows what the tip describes, in this browser's NumPy too."""
     tip = page.locator(".callout", has_text="Why the learning rate is 0.2").text_content()
@@ -307,6 +310,7 @@ def test_the_learning_rate_tip_shows_the_loss_jump_back_up(page):
     assert max(losses[8:12]) > 10 * losses[7], losses  # ...then jumps back up
 
 
+@pytest.mark.numpy
 def test_a_numpy_cell_cannot_change_what_the_widgets_compute(page):
     """A NumPy cell patches the Tensor engine (its notebook's own copy): the page's calls keep the real one."""
     wait_for_numpy(page)
@@ -321,6 +325,7 @@ def test_a_numpy_cell_cannot_change_what_the_widgets_compute(page):
     assert python_call(page, "explore", {"a": 1.0, "b": 2.0}) == json.loads(api.call("explore", '{"a": 1.0, "b": 2.0}'))
 
 
+@pytest.mark.numpy
 def test_a_stopped_numpy_cell_restarts_python_and_numpy_and_replays_the_cells(page):
     wait_for_numpy(page)
     first, second = cell_of(page, "unbroadcast-bias"), cell_of(page, "matmul-2x2")

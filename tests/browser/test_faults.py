@@ -16,7 +16,7 @@ from pagebuild.blocks import pack, unpack
 from test_runtime import live_cell, run_cell, wait_for_state
 from test_widgets_in_page import drawn_nodes
 
-pytestmark = pytest.mark.timeout(300)
+pytestmark = [pytest.mark.timeout(300), pytest.mark.numpy]  # faults while NumPy loads and after
 
 BROKE_PYTHON = ("This cell stopped Python from answering, so Python was restarted, and this cell was not run again "
                 "after the restart: the names it defined are gone. Change its code and run it again.")

@@ -104,6 +104,7 @@ def test_the_contents_mark_the_section_in_view(static_lesson, width):
     assert page.evaluate("() => document.querySelector('nav.toc details').open") == (width >= 1024)
 
 
+@pytest.mark.numpy
 def test_the_status_line_moves_nothing_as_python_starts(context, dist):
     page = context.new_page()
     page.set_viewport_size({"width": 390, "height": 844})  # a phone, from the first paint on

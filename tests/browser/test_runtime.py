@@ -25,6 +25,7 @@ LOADING_NUMPY = "Python is live. Loading NumPy for the tensor cells\u2026"
 ALL_LIVE = "Python and NumPy are live: sliders and code cells run in your browser."
 
 
+@pytest.mark.numpy
 def test_python_then_numpy_get_ready_from_file_and_http(lesson_page):
     assert lesson_page.evaluate("document.documentElement.dataset.python") in ("static", "booting", "ready")
     assert lesson_page.evaluate("document.documentElement.dataset.numpy") in ("loading", "ready")
@@ -51,6 +52,7 @@ new MutationObserver((records) => {
 """
 
 
+@pytest.mark.numpy
 def test_the_progress_indicator_shows_the_boot_stage_by_stage_then_numpys(context, dist):
     context.add_init_script(RECORD_BOOT_STAGES)
     page = open_page(context, (dist / "lesson.html").as_uri())
@@ -370,6 +372,7 @@ def drop_numpy(html: bytes) -> bytes:
     (damage_numpy, "this copy of the lesson has a damaged NumPy (its numpy.bin block: "),
     (drop_numpy, "this copy of the lesson is missing part of NumPy (its numpy.bin block)"),
 ], ids=["damaged", "missing"])
+@pytest.mark.numpy
 def test_a_damaged_or_missing_numpy_block_fails_numpy_saying_why_and_the_rest_stays_live(context, guard, dist, change, problem):
     html = (dist / "lesson.html").read_bytes()
     changed = change(html)

@@ -9,7 +9,7 @@ from lesson import warm_up
 from lesson.widgets import explore
 from test_widgets_in_page import drawn_nodes
 
-pytestmark = [pytest.mark.timeout(180), pytest.mark.warm_up]
+pytestmark = [pytest.mark.timeout(180), pytest.mark.warm_up, pytest.mark.numpy]
 
 # Count the warm-up calls and how many are in flight at once, from before the page's own script runs.
 COUNT_WARM_UP_CALLS = """() => {
