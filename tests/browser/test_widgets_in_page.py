@@ -745,8 +745,8 @@ def test_training_one_step_an_empty_field_and_the_log_scale(page):
 
 # Mounting: off-screen widgets mount when they come near or when the browser is idle.
 
-def test_every_widget_mounts_soon_after_load_and_the_first_paint_has_the_start_data(static_lesson):
-    page = static_lesson
+def test_every_widget_mounts_soon_after_load_and_the_first_paint_has_the_start_data(unscrolled_static_lesson):
+    page = unscrolled_static_lesson
     names = page.locator("[data-widget][data-mounted]").evaluate_all("(ws) => ws.map((w) => w.dataset.widget)")
     assert sorted(names) == sorted(NAMES + ["broadcast", "playground", "task-progress"] + ["task"] * 5 + ["exercise"] * 3)
     assert page.evaluate("performance.getEntriesByName('widgets-all-mounted').length") == 1
