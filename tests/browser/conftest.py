@@ -16,8 +16,8 @@ A test marked `fresh_browser` gets a Chromium of its own with a fresh profile (f
 of a fault, where nothing may be left over from another test). A page a test opens for itself skips
 Python's warm-up (about 2 CPU-seconds a page, which the other test process needs) unless the test is
 marked `warm_up`, and holds NumPy back (it fails at once, saying its block is missing part) unless the
-test is marked `numpy`; the shared pages warm up and load NumPy as a reader's page does. A shared page's guard is checked after
-every test that used it, and the page is reloaded after a test that failed on it.
+test is marked `numpy`; the shared pages warm up and load NumPy as a reader's page does. A shared page's
+guard is checked after every test that used it, and the page is reloaded after a test that failed on it.
 """
 
 import shutil
@@ -27,8 +27,8 @@ import pytest
 
 pytest.importorskip("playwright.sync_api", reason="Playwright is not installed (pip install -r requirements/dev.txt)")
 
-from harness import (CHROMIUM, CHROMIUM_ARGS, Guard, ensure_dist, launch, open_page, serve,  # noqa: E402
-                     wait_for_python, wait_until)
+from harness import (CHROMIUM, CHROMIUM_ARGS, EVERY_WIDGET_MOUNTED, Guard, ensure_dist, launch, open_page,  # noqa: E402
+                     serve, wait_for_python, wait_until)
 
 # A Worker that never starts: Python stays "booting", so the page runs on the build's numbers alone.
 HOLD_PYTHON_BACK = "window.Worker = class { postMessage() {} terminate() {} };"
@@ -208,7 +208,6 @@ def shared_static(browser, dist, http_root):
     shared.check()
 
 
-EVERY_WIDGET_MOUNTED = "() => document.querySelectorAll('[data-widget]:not([data-mounted])').length === 0"
 # Scrolls to each widget not mounted yet, a frame each (the page mounts those near the screen), then back to
 # the top: in under a second, where off-screen widgets would wait 3 s for a Python that is held back.
 MOUNT_BY_SCROLLING = """async () => {

@@ -25,6 +25,8 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic"
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 BUILD_INPUTS = ["build.py", "package-lock.json", "requirements/pyodide-numpy.txt", "py", "web"]
 PYTHON_READY_TIMEOUT_MS = 60000
+# For wait_until: every widget on the page has mounted.
+EVERY_WIDGET_MOUNTED = "() => document.querySelectorAll('[data-widget]:not([data-mounted])').length === 0"
 
 
 def newest_input_mtime() -> float:

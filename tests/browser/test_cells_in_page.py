@@ -13,7 +13,7 @@ import re
 
 import pytest
 
-from harness import after_frames, open_page, python_call, shorten_time_limit, wait_for_numpy, wait_for_python, wait_for_rest, wait_until
+from harness import EVERY_WIDGET_MOUNTED, after_frames, open_page, python_call, shorten_time_limit, wait_for_numpy, wait_for_python, wait_for_rest, wait_until
 from lesson import api
 from test_widgets_in_page import screenshot_dir  # noqa: F401 (a fixture: $LESSON_SCREENSHOTS or a temporary folder)
 
@@ -432,7 +432,7 @@ def test_a_block_that_wraps_its_lines_is_never_a_tab_stop_whatever_mounts_first(
     cpu.send("Emulation.setCPUThrottlingRate", {"rate": 6})  # the CI machine that showed it, made certain
     try:
         page.reload()
-        wait_until(page, "() => document.querySelectorAll('[data-widget]:not([data-mounted])').length === 0")
+        wait_until(page, EVERY_WIDGET_MOUNTED)
     finally:
         cpu.send("Emulation.setCPUThrottlingRate", {"rate": 1})
     wrapping = """() => [...document.querySelectorAll('.lesson pre')]

@@ -13,7 +13,7 @@ import subprocess
 
 import pytest
 
-from harness import Guard, open_page, wait_until
+from harness import EVERY_WIDGET_MOUNTED, Guard, open_page, wait_until
 from lesson.widgets import initial_state
 
 pytestmark = pytest.mark.timeout(240)
@@ -111,7 +111,7 @@ def print_layout(page):
     page.set_viewport_size({"width": round(CONTENT_WIDTH), "height": round(CONTENT_HEIGHT)})
     page.emulate_media(media="print")
     page.evaluate("() => dispatchEvent(new Event('beforeprint'))")
-    wait_until(page, "() => document.querySelectorAll('[data-widget]:not([data-mounted])').length === 0")
+    wait_until(page, EVERY_WIDGET_MOUNTED)
     yield page
     page.evaluate("() => dispatchEvent(new Event('afterprint'))")
     page.emulate_media(media="screen")

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from harness import ROOT, open_page, wait_for_python, wait_until
+from harness import EVERY_WIDGET_MOUNTED, ROOT, open_page, wait_for_python, wait_until
 from lesson import widgets
 
 pytestmark = pytest.mark.timeout(240)
@@ -43,7 +43,7 @@ def engine_nodes(trace):
 
 def all_mounted(page):
     """Wait until every widget is mounted (those off screen mount when idle, within a second or two)."""
-    wait_until(page, "() => document.querySelectorAll('[data-widget]:not([data-mounted])').length === 0")
+    wait_until(page, EVERY_WIDGET_MOUNTED)
     return page
 
 
