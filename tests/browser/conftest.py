@@ -104,7 +104,7 @@ def guard(dist, http_root):
     watcher.check()
 
 
-def skip_warm_up_unless_marked(request, browser_context):
+def lighten_own_pages(request, browser_context):
     """Skip Python's warm-up in the test's own pages, unless the test is marked `warm_up`, and hold NumPy
     back unless it is marked `numpy`."""
     if not request.node.get_closest_marker("warm_up"):
@@ -119,12 +119,12 @@ def context(request, playwright, browser, guard):
     `fresh_browser` in a Chromium of its own with a fresh profile."""
     if request.node.get_closest_marker("fresh_browser"):
         with launch(playwright) as browser_context:
-            skip_warm_up_unless_marked(request, browser_context)
+            lighten_own_pages(request, browser_context)
             guard.watch(browser_context)
             yield browser_context
         return
     browser_context = browser.new_context()
-    skip_warm_up_unless_marked(request, browser_context)
+    lighten_own_pages(request, browser_context)
     guard.watch(browser_context)
     yield browser_context
     browser_context.close()
@@ -158,7 +158,7 @@ def file_alone(request, browser):
     def open_alone(path):
         guard = Guard([path.as_uri()])  # not even its own folder: only the file itself
         browser_context = browser.new_context()
-        skip_warm_up_unless_marked(request, browser_context)
+        lighten_own_pages(request, browser_context)
         guard.watch(browser_context)
         opened.append((browser_context, guard))
         return open_page(browser_context, path.as_uri()), guard

@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from harness import wait_for_python, wait_until
+from harness import wait_for_numpy, wait_until
 from test_widgets_in_page import (active_nodes, all_mounted, drawn_nodes, engine_nodes, expected_steps,  # noqa: F401
                                   screenshot_dir, step_through)
 
@@ -40,10 +40,7 @@ def numpy_live(page):
     tests that page)."""
     if page.evaluate("document.documentElement.dataset.numpy") == "off":
         pytest.skip("this dist/ was built without NumPy (python build.py --no-numpy): the live Tensor widgets need it")
-    wait_for_python(page)
-    state = wait_until(page, "() => { const s = document.documentElement.dataset.numpy; return s !== 'loading' && s; }",
-                       timeout_ms=60000)
-    assert state == "ready", f"NumPy did not load in a page built with it (<html data-numpy={state!r}>)"
+    wait_for_numpy(page)
     return all_mounted(page)
 
 
