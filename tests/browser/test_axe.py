@@ -32,8 +32,15 @@ SCROLL_THROUGH = """async () => {
 }"""
 
 
+# No colour mid-way: a theme change (emulate_media) or a widget just drawn starts CSS transitions, and a
+# contrast measured half-way between the themes is not one a reader sees. Asking flushes the styles, so a
+# transition the last change started is counted.
+NO_TRANSITION_RUNNING = "() => document.getAnimations().every((a) => !(a instanceof CSSTransition))"
+
+
 def axe_violations(page):
-    """axe's violations on the page as it is now (axe's source is evaluated once per page)."""
+    """axe's violations on the page once no CSS transition runs (axe's source is evaluated once per page)."""
+    wait_until(page, NO_TRANSITION_RUNNING, timeout_ms=5000)
     if not page.evaluate("() => typeof axe === 'object'"):
         # The page's CSP refuses inline scripts it does not know (add_script_tag); an evaluation over the
         # debugging protocol is not a script of the page's, so it runs.

@@ -140,13 +140,31 @@ def test_the_training_task_draws_the_learners_loss_curve(live_lesson):
 
 # ---- progress and code survive a reload, until Start over ----
 
-def test_progress_and_code_survive_a_reload_until_start_over(page):
+def stored_where_another_tab_sees_it(page, guard, folder, wanted):
+    """Wait until a second tab of the page's origin reads `wanted(stored progress)` as true: the browser then
+    holds the page's last write, which a reload at once could otherwise (rarely) read before it lands."""
+    blank = folder / "blank.html"
+    blank.write_text("<!doctype html><title>blank</title>")
+    guard.allow(blank.as_uri())
+    other = page.context.new_page()
+    other.goto(blank.as_uri())
+    read = "() => JSON.parse(localStorage.getItem('autograd-lesson/build-your-own-value') ?? '{}')"
+    for _ in range(100):
+        if wanted(other.evaluate(read)):
+            other.close()
+            return
+        page.wait_for_timeout(50)
+    raise AssertionError(f"the progress stored is not what the page wrote: {other.evaluate(read)}")
+
+
+def test_progress_and_code_survive_a_reload_until_start_over(page, guard, tmp_path):
     wait_for_python(page)
     first = task_of(page, "add-mul")
     first.get_by_role("button", name="Show solution").click()
     assert check(first)[0] == "pass"
     mine = starter("more-ops").replace("(___,))\n\n    def exp", "(1 - t ** 2,))\n\n    def exp")
     editor(task_of(page, "more-ops")).fill(mine)
+    stored_where_another_tab_sees_it(page, guard, tmp_path, lambda kept: kept.get("drafts", {}).get("more-ops", "").rstrip("\n") == mine.rstrip("\n"))
 
     page.reload()
     wait_for_python(page)
