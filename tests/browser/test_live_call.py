@@ -39,20 +39,22 @@ PAGE_JS = """(needs) => {
 
 
 @pytest.fixture(scope="module")
-def bare_file(dist):
-    """A page holding live.js alone (bundled by esbuild once for the module), inside dist/ so the guard allows it."""
+def bare_file(tmp_path_factory):
+    """A page holding live.js alone (bundled by esbuild once for the module), in a folder of its own (not
+    dist/, which other test processes read while this one runs)."""
     bundle = subprocess.run([str(ROOT / "node_modules/.bin/esbuild"), str(ROOT / "web/js/widgets/live.js"),
                              "--bundle", "--format=iife", "--global-name=live"], capture_output=True, check=True).stdout
-    page_file = dist / "live-call-test.html"
+    page_file = tmp_path_factory.mktemp("live-call") / "live-call-test.html"
     page_file.write_bytes(b'<!doctype html><meta charset="utf-8"><div id="w"></div><p id="status"></p><script>'
                           + bundle + b"</script>")
-    yield page_file
-    page_file.unlink()
+    return page_file
 
 
 @pytest.fixture
-def bare(context, bare_file):
-    """A function opening the bare page in a fresh context with the fake bridge."""
+def bare(context, guard, bare_file):
+    """A function opening the bare page in a fresh context with the fake bridge (the guard allows that file alone)."""
+    guard.allow(bare_file.as_uri())
+
     def open_bare(needs="python"):
         page = open_page(context, bare_file.as_uri())
         page.evaluate(PAGE_JS, needs)
