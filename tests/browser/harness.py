@@ -27,6 +27,10 @@ BUILD_INPUTS = ["build.py", "package-lock.json", "requirements/pyodide-numpy.txt
 PYTHON_READY_TIMEOUT_MS = 60000
 # For wait_until: every widget on the page has mounted.
 EVERY_WIDGET_MOUNTED = "() => document.querySelectorAll('[data-widget]:not([data-mounted])').length === 0"
+# For wait_until, with an element: no CSS transition runs in it (a theme change or a redraw starts them, and
+# a colour read half-way is not one a reader sees). Asking flushes the styles, so a transition the last
+# change started is counted.
+NO_TRANSITION_RUNNING_IN = "(root) => root.getAnimations({subtree: true}).every((a) => !(a instanceof CSSTransition))"
 
 
 def newest_input_mtime() -> float:

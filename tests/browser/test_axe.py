@@ -5,7 +5,7 @@ has scrolled through the whole page (every widget mounted, every code block laid
 
 import pytest
 
-from harness import ROOT, wait_for_numpy, wait_for_python, wait_until
+from harness import NO_TRANSITION_RUNNING_IN, ROOT, wait_for_numpy, wait_for_python, wait_until
 
 AXE_SOURCE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 TAGS = ["wcag2a", "wcag2aa", "wcag21aa", "best-practice"]
@@ -32,15 +32,10 @@ SCROLL_THROUGH = """async () => {
 }"""
 
 
-# No colour mid-way: a theme change (emulate_media) or a widget just drawn starts CSS transitions, and a
-# contrast measured half-way between the themes is not one a reader sees. Asking flushes the styles, so a
-# transition the last change started is counted.
-NO_TRANSITION_RUNNING = "() => document.getAnimations().every((a) => !(a instanceof CSSTransition))"
-
-
 def axe_violations(page):
     """axe's violations on the page once no CSS transition runs (axe's source is evaluated once per page)."""
-    wait_until(page, NO_TRANSITION_RUNNING, timeout_ms=5000)
+    # No colour half-way between the themes: emulate_media or a widget just drawn starts transitions.
+    wait_until(page, NO_TRANSITION_RUNNING_IN, page.locator("html").element_handle(), timeout_ms=5000)
     if not page.evaluate("() => typeof axe === 'object'"):
         # The page's CSP refuses inline scripts it does not know (add_script_tag); an evaluation over the
         # debugging protocol is not a script of the page's, so it runs.

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from harness import EVERY_WIDGET_MOUNTED, ROOT, open_page, wait_for_python, wait_until
+from harness import EVERY_WIDGET_MOUNTED, NO_TRANSITION_RUNNING_IN, ROOT, open_page, wait_for_python, wait_until
 from lesson import widgets
 
 pytestmark = pytest.mark.timeout(240)
@@ -556,10 +556,8 @@ THEME_JS = "() => [document.documentElement.dataset.theme ?? null, document.getE
 
 
 def settled_colours(widget):
-    """The widget's SVG colours once their transitions are over (no CSS transition left running in it;
-    asking for them flushes the styles, so a transition the last change started is counted)."""
-    wait_until(widget.page, "(w) => w.getAnimations({subtree: true}).every((a) => !(a instanceof CSSTransition))",
-               widget.element_handle(), timeout_ms=5000)
+    """The widget's SVG colours once their transitions are over."""
+    wait_until(widget.page, NO_TRANSITION_RUNNING_IN, widget.element_handle(), timeout_ms=5000)
     return widget.evaluate(SVG_COLOURS_JS)
 
 
