@@ -748,13 +748,16 @@ def test_styles_load_nothing_from_outside_the_page():
 @pytest.fixture(scope="module")
 def chromium(lesson, tmp_path_factory, playwright):
     """The preview page (lesson + theme.css + lesson.css + theme.js) and a way to open it in Chromium."""
-    if not Path("/usr/bin/chromium").exists():
-        pytest.skip("no Chromium at /usr/bin/chromium")
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).parent / "browser"))
+    from harness import CHROMIUM, CHROMIUM_ARGS  # the browser tests' Chromium ($LESSON_CHROMIUM) and flags
+
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"no Chromium at {CHROMIUM} (set LESSON_CHROMIUM)")
     preview = tmp_path_factory.mktemp("preview") / "preview.html"
     preview.write_text(render._preview_page(lesson), encoding="utf-8")
-    args = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-            "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-    browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=args, headless=True)
+    browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
 
     def open_page(width, scheme, height=800):
         """A fresh context (its own storage) in the module's Chromium, at this screen and colour scheme."""
