@@ -33,21 +33,32 @@ EVERY_WIDGET_MOUNTED = "() => document.querySelectorAll('[data-widget]:not([data
 NO_TRANSITION_RUNNING_IN = "(root) => root.getAnimations({subtree: true}).every((a) => !(a instanceof CSSTransition))"
 
 
-def newest_input_mtime() -> float:
-    """The latest modification time of anything the build reads."""
-    times = []
+# The input files the last check of dist/ saw (in a subfolder: the cache's pruning skips folders).
+INPUTS_SEEN = ROOT / "build-cache" / "tests" / "dist-inputs.txt"
+
+
+def input_files() -> list[Path]:
+    """Every file the build reads."""
+    files = []
     for name in BUILD_INPUTS:
         path = ROOT / name
-        files = [path] if path.is_file() else [p for p in path.rglob("*") if p.is_file() and "__pycache__" not in p.parts]
-        times.extend(f.stat().st_mtime for f in files)
-    return max(times)
+        files += [path] if path.is_file() else [p for p in path.rglob("*") if p.is_file() and "__pycache__" not in p.parts]
+    return files
+
+
+def listing(files) -> str:
+    """The files' paths in the repository, one per line, sorted."""
+    return "\n".join(sorted(str(f.relative_to(ROOT)) for f in files))
 
 
 def build_is_stale() -> bool:
-    """Whether dist/ is missing or older than its inputs. build.py dates its output to when it began
+    """Whether dist/ is missing, older than an input, or an input it was checked against is gone (deleted or
+    renamed: that leaves every other file's time as it was). build.py dates its output to when it began
     reading the inputs, so an edit made while a build runs still counts as newer."""
     page = DIST / "lesson.html"
-    return not page.is_file() or page.stat().st_mtime < newest_input_mtime()
+    files = input_files()
+    return (not page.is_file() or page.stat().st_mtime < max(f.stat().st_mtime for f in files)
+            or INPUTS_SEEN.is_file() and INPUTS_SEEN.read_text() != listing(files))
 
 
 @contextlib.contextmanager
@@ -65,6 +76,8 @@ def ensure_dist() -> Path:
     with build_lock():
         if build_is_stale():
             subprocess.run([sys.executable, "build.py"], cwd=ROOT, check=True, stdout=sys.stderr)
+        INPUTS_SEEN.parent.mkdir(parents=True, exist_ok=True)
+        INPUTS_SEEN.write_text(listing(input_files()))
     return DIST
 
 
