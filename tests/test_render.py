@@ -492,6 +492,19 @@ def test_every_widget_placeholder_is_there_exactly_once(page):
     assert sorted(mounts) == sorted(WIDGETS)
 
 
+def test_every_block_holding_a_widget_is_of_a_kind_the_page_always_renders(page):
+    """runtime.css skips the layout of off-screen blocks but for the kinds it names: a widget mounted in a
+    skipped block could not measure its column."""
+    css = (render.REPO / "web" / "css" / "runtime.css").read_text()
+    [kinds] = re.findall(r"main\.lesson > :not\(([^)]*)\) \{\s*content-visibility: auto;", css)
+    rendered = {kind.strip().removeprefix(".") for kind in kinds.split(",")}
+    holding = [block for block in page.children
+               if "data-widget" in block.attrs or any("data-widget" in e.attrs for e in block.find())]
+    kinds_holding = [rendered & set(block.attrs.get("class", "").split()) for block in holding]
+    assert [block.attrs for block, kind in zip(holding, kinds_holding) if not kind] == []
+    assert set().union(*kinds_holding) == rendered  # and the CSS names no kind that holds none
+
+
 def test_internal_links_point_at_headings_that_exist(page):
     ids = {element.attrs["id"] for element in page.find() if "id" in element.attrs}
     links = [a.attrs["href"] for a in page.find("a") if a.attrs.get("href", "").startswith("#")]
