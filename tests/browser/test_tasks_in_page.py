@@ -256,6 +256,16 @@ def test_a_patch_is_reported_and_the_widgets_keep_their_engine(page):
     assert explore_grads(page, 3.0, 3.0)["b"] == 9.0
 
 
+def test_the_editors_keys_show_while_it_has_focus_and_only_then(live_lesson):
+    section = task_of(live_lesson, "accumulate")
+    keys = section.locator(".task-keys")
+    assert keys.is_hidden()
+    editor(section).focus()
+    assert keys.is_visible() and "Ctrl+Enter" in keys.text_content()
+    section.get_by_role("button", name="Hint").focus()  # the task's other controls do not show them
+    assert keys.is_hidden()
+
+
 def test_code_that_raises_says_where(live_lesson):
     page = live_lesson
     section = task_of(page, "backward")
