@@ -1,6 +1,12 @@
 """Fixtures shared by every test folder."""
 
+import sys
+from pathlib import Path
+
 import pytest
+
+# The browser tests' harness (Chromium, dist/ rebuilt when stale) is used outside their folder too.
+sys.path.insert(0, str(Path(__file__).parent / "browser"))
 
 
 @pytest.fixture(scope="session")
@@ -16,10 +22,6 @@ def playwright():
 def numpy_wheel():
     """NumPy's Pyodide wheel where build.py keeps it, building dist/ first if it is missing or stale (as the
     browser tests do; the build takes the wheel from the pinned package and checks its hash)."""
-    from pathlib import Path
-    import sys
-
-    sys.path.insert(0, str(Path(__file__).parent / "browser"))
     from harness import ensure_dist
 
     ensure_dist()

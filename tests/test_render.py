@@ -761,9 +761,6 @@ def test_styles_load_nothing_from_outside_the_page():
 @pytest.fixture(scope="module")
 def chromium(lesson, tmp_path_factory, playwright):
     """The preview page (lesson + theme.css + lesson.css + theme.js) and a way to open it in Chromium."""
-    import sys
-
-    sys.path.insert(0, str(Path(__file__).parent / "browser"))
     from harness import CHROMIUM, CHROMIUM_ARGS  # the browser tests' Chromium ($LESSON_CHROMIUM) and flags
 
     if not Path(CHROMIUM).exists():

@@ -51,12 +51,11 @@ def listing(files) -> str:
     return "\n".join(sorted(str(f.relative_to(ROOT)) for f in files))
 
 
-def build_is_stale() -> bool:
-    """Whether dist/ is missing, older than an input, or an input it was checked against is gone (deleted or
-    renamed: that leaves every other file's time as it was). build.py dates its output to when it began
-    reading the inputs, so an edit made while a build runs still counts as newer."""
+def build_is_stale(files) -> bool:
+    """Whether dist/ is missing, older than one of the input `files`, or an input it was checked against is
+    gone (deleted or renamed: that leaves every other file's time as it was). build.py dates its output to
+    when it began reading the inputs, so an edit made while a build runs still counts as newer."""
     page = DIST / "lesson.html"
-    files = input_files()
     return (not page.is_file() or page.stat().st_mtime < max(f.stat().st_mtime for f in files)
             or INPUTS_SEEN.is_file() and INPUTS_SEEN.read_text() != listing(files))
 
@@ -74,10 +73,11 @@ def build_lock():
 def ensure_dist() -> Path:
     """dist/, rebuilt first if missing or stale."""
     with build_lock():
-        if build_is_stale():
+        files = input_files()
+        if build_is_stale(files):
             subprocess.run([sys.executable, "build.py"], cwd=ROOT, check=True, stdout=sys.stderr)
         INPUTS_SEEN.parent.mkdir(parents=True, exist_ok=True)
-        INPUTS_SEEN.write_text(listing(input_files()))
+        INPUTS_SEEN.write_text(listing(files))  # what this check (and any build it ran) saw
     return DIST
 
 

@@ -16,6 +16,7 @@ from test_widgets_in_page import screenshot_dir  # noqa: F401 (a fixture: $LESSO
 pytestmark = pytest.mark.timeout(300)
 
 FOREVER = "while True:\n    pass\n"
+PROGRESS_KEY = "autograd-lesson/build-your-own-value"  # where the page keeps the tasks' progress (progress-store.js)
 # The calls that judge a learner's work. The page's own are left out: the warm-up's, and the widgets' first
 # live calls once Python (or for the Tensor widgets NumPy) is ready, which come in the first second after
 # <html data-python="ready"> and so may come while the first test on a shared page runs (a CI try saw an
@@ -140,21 +141,17 @@ def test_the_training_task_draws_the_learners_loss_curve(live_lesson):
 
 # ---- progress and code survive a reload, until Start over ----
 
-def stored_where_another_tab_sees_it(page, guard, folder, wanted):
-    """Wait until a second tab of the page's origin reads `wanted(stored progress)` as true: the browser then
+def stored_where_another_tab_sees_it(page, guard, folder, task, draft):
+    """Wait until a second tab of the page's origin reads `draft` as the stored code of `task`: the browser then
     holds the page's last write, which a reload at once could otherwise (rarely) read before it lands."""
     blank = folder / "blank.html"
     blank.write_text("<!doctype html><title>blank</title>")
     guard.allow(blank.as_uri())
     other = page.context.new_page()
     other.goto(blank.as_uri())
-    read = "() => JSON.parse(localStorage.getItem('autograd-lesson/build-your-own-value') ?? '{}')"
-    for _ in range(100):
-        if wanted(other.evaluate(read)):
-            other.close()
-            return
-        page.wait_for_timeout(50)
-    raise AssertionError(f"the progress stored is not what the page wrote: {other.evaluate(read)}")
+    wait_until(other, f"""([task, draft]) => (JSON.parse(localStorage.getItem('{PROGRESS_KEY}') ?? '{{}}').drafts?.[task] ?? '')
+                            .replace(/\\n+$/, '') === draft""", [task, draft.rstrip("\n")], timeout_ms=5000)
+    other.close()
 
 
 def test_progress_and_code_survive_a_reload_until_start_over(page, guard, tmp_path):
@@ -164,7 +161,7 @@ def test_progress_and_code_survive_a_reload_until_start_over(page, guard, tmp_pa
     assert check(first)[0] == "pass"
     mine = starter("more-ops").replace("(___,))\n\n    def exp", "(1 - t ** 2,))\n\n    def exp")
     editor(task_of(page, "more-ops")).fill(mine)
-    stored_where_another_tab_sees_it(page, guard, tmp_path, lambda kept: kept.get("drafts", {}).get("more-ops", "").rstrip("\n") == mine.rstrip("\n"))
+    stored_where_another_tab_sees_it(page, guard, tmp_path, "more-ops", mine)
 
     page.reload()
     wait_for_python(page)
@@ -190,7 +187,7 @@ def test_progress_and_code_survive_a_reload_until_start_over(page, guard, tmp_pa
 @pytest.mark.parametrize("stored", ["{not json", '{"done": "yes", "drafts": {"add-mul": 42}}', "[1, 2]"])
 def test_saved_progress_that_cannot_be_read_starts_afresh(context, dist, guard, stored):
     page = context.new_page()
-    page.add_init_script(f"localStorage.setItem('autograd-lesson/build-your-own-value', {json.dumps(stored)});")
+    page.add_init_script(f"localStorage.setItem('{PROGRESS_KEY}', {json.dumps(stored)});")
     page.goto((dist / "lesson.html").as_uri())  # found in storage as the page opens, as a reader's saved progress
     wait_for_python(page)
     section = task_of(page, "add-mul")
