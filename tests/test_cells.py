@@ -8,7 +8,7 @@ import traceback
 
 import pytest
 
-from lesson.cells import MAX_MESSAGE_CHARS, MAX_OUTPUT_CHARS, MAX_OUTPUT_LINES, MAX_TRACEBACK_FRAMES, Notebook, as_text
+from lesson.cells import MAX_MESSAGE_CHARS, MAX_OUTPUT_CHARS, MAX_OUTPUT_LINES, MAX_TRACEBACK_FRAMES, NO_INPUT, Notebook, as_text
 
 
 @pytest.fixture
@@ -325,6 +325,21 @@ def test_a_patched_builtin_or_numpy_function_never_reaches_the_widgets(fresh_cel
     assert api_call("nn_backprop") == before
     assert api_call("playground", **PLAYGROUND) == playground
     assert cell_text("import numpy\nprint(abs(-2), numpy.tanh(3))") == "0 0\n"
+
+
+@pytest.mark.parametrize("patch", [
+    "builtins.max = lambda *args, **kwargs: 0",  # the output cap computed with it: every print read "[output truncated ...]"
+    "builtins.isinstance = lambda *args: False",  # every print raised, and so did reporting that: the run itself failed
+    "builtins.BaseException = int",  # `except BaseException` raised a TypeError of its own
+    "builtins.len = lambda sized: 0",
+    "builtins.RuntimeError = None",  # what input() raises
+])
+def test_a_cell_that_patches_a_builtin_the_runner_calls_still_gets_its_output_and_errors(fresh_cells, patch):
+    assert cell_text(f"import builtins\n{patch}\nprint(abs(-3))") == "3\n"
+    text = cell_text("print('forward')\n1 / 0")
+    assert text.startswith("forward\nTraceback (most recent call last):\n") and text.endswith("\n    1 / 0\nZeroDivisionError: division by zero\n")
+    assert api_call("run_cell", source="input()")["error"]["message"] == NO_INPUT
+    assert cell_text("[0.5] * 2") == "[0.5, 0.5]\n"
 
 
 def test_an_import_a_cell_makes_stays_usable_outside_it(fresh_cells):

@@ -32,6 +32,10 @@ import io
 import linecache
 import sys
 import traceback
+# Printing from a cell runs this module's code while the cell's patches hold (see Notebook.running): the
+# builtins it calls then are bound here, as they were at import, so a cell's `builtins.max = ...` changes
+# what that cell computes, not how its output is kept.
+from builtins import BaseException, RuntimeError, TypeError, eval, exec, isinstance, len, max, range, repr, super, type
 
 from lesson import patches
 
@@ -66,17 +70,22 @@ class Notebook:
         # Tracebacks read source lines through linecache; an mtime of None keeps the entry.
         linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
         output = CappedText()
-        result, error = None, None
-        with self.running(output):
-            try:
-                body, last = _compile(source, filename)
-                exec(body, self.namespace)
-                if last is not None:
-                    value = eval(last, self.namespace)
-                    result = None if value is None else shorten(repr(value))
-            except BaseException as exc:  # a notebook reports KeyboardInterrupt and SystemExit too
-                error = describe(exc)
-        return {"stdout": output.getvalue(), "result": result, "error": error}
+        result, failure = None, None
+        # Compiled, and an error described, outside `running`: only the cell's own code meets its patches.
+        try:
+            body, last = _compile(source, filename)
+        except BaseException as exc:
+            failure = exc
+        if failure is None:
+            with self.running(output):
+                try:
+                    exec(body, self.namespace)
+                    if last is not None:
+                        value = eval(last, self.namespace)
+                        result = None if value is None else shorten(repr(value))
+                except BaseException as exc:  # a notebook reports KeyboardInterrupt and SystemExit too
+                    failure = exc
+        return {"stdout": output.getvalue(), "result": result, "error": None if failure is None else describe(failure)}
 
     @contextlib.contextmanager
     def running(self, output, own_patches=True):
