@@ -342,6 +342,21 @@ def test_a_cell_that_patches_a_builtin_the_runner_calls_still_gets_its_output_an
     assert cell_text("[0.5] * 2") == "[0.5, 0.5]\n"
 
 
+def test_numpys_print_options_and_error_handling_set_in_a_cell_stay_in_its_notebook(fresh_cells):
+    np = pytest.importorskip("numpy", reason="NumPy is not installed: the Tensor cells need it")
+    page_options, page_handling = np.get_printoptions(), np.geterr()
+    show = "import numpy as np\nprint(np.array([1 / 3]), np.geterr()['over'])"
+    assert cell_text(show) == "[0.33333333] warn\n"
+    assert cell_text("import numpy as np\nnp.set_printoptions(precision=2)\nnp.seterr(all='raise')\n" + show) == "[0.33] raise\n"
+    assert cell_text(show) == "[0.33] raise\n"  # the notebook keeps them, as Jupyter would
+    assert np.get_printoptions() == page_options and np.geterr() == page_handling  # the page's NumPy never had them
+    notebook = Notebook()
+    notebook.run("import numpy as np\nnp.set_printoptions(precision=2)")
+    assert notebook.patched() == []  # the learner's to set, as the recursion limit: not a patch a check reports
+    api_call("reset_cells")
+    assert cell_text(show) == "[0.33333333] warn\n"
+
+
 def test_an_import_a_cell_makes_stays_usable_outside_it(fresh_cells):
     # `import xml.dom` sets `xml.dom` on the package as the import's own side effect, not a patch.
     cell_text("import xml.dom.minidom")

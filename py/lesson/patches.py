@@ -8,7 +8,9 @@ and re-applies them (`apply`) before its next cell, so its cells see their own p
 else does; a new notebook (the page's Reset) starts with none.
 
 Watched: every loaded module of the standard library and NumPy (builtins among them), attribute by
-attribute, their `sys.modules` entries, the tracer and profiler, and the recursion limit. Not watched:
+attribute, their `sys.modules` entries, the tracer and profiler, the recursion limit, and NumPy's print
+options and floating-point error handling (set by a call, `np.set_printoptions(precision=1)`, they would
+otherwise outlive the page's Reset and change how the page's NumPy prints and fails). Not watched:
 the insides of objects (a class's methods, a list's items) and other packages (a test runner's, say,
 may rebind its own globals at any time); the project's own packages are isolated whole by lesson.cells.
 """
@@ -22,6 +24,16 @@ _SYS_BOOKKEEPING = {"last_exc", "last_type", "last_value", "last_traceback"}
 _ABSENT = object()  # what a deleted attribute or module "holds"
 TRACING = ("tracing",)
 RECURSION_LIMIT = ("recursion limit",)
+
+
+def settings():
+    """{key: (get, set)} of the global settings a cell changes by calling a function rather than rebinding a
+    name: NumPy's print options and error handling, once NumPy is imported."""
+    numpy = sys.modules.get("numpy")
+    if numpy is None:
+        return {}
+    return {("setting", "numpy.set_printoptions"): (numpy.get_printoptions, lambda options: numpy.set_printoptions(**options)),
+            ("setting", "numpy.seterr"): (numpy.geterr, lambda handling: numpy.seterr(**handling))}
 
 
 def shared_modules():
@@ -38,6 +50,8 @@ class SharedState:
         self.attributes = {name: dict(vars(module)) for name, module in self.modules.items()}
         self.tracing = (sys.gettrace(), sys.getprofile())
         self.recursion_limit = sys.getrecursionlimit()
+        self.setting_functions = settings()  # as they are now: a cell may replace numpy.get_printoptions too
+        self.settings = {key: get() for key, (get, _) in self.setting_functions.items()}
 
     def changes(self):
         """What differs from the noted state now: {("module", name) | ("attribute", name, attribute) | TRACING |
@@ -55,6 +69,9 @@ class SharedState:
             changed[TRACING] = (sys.gettrace(), sys.getprofile())
         if sys.getrecursionlimit() != self.recursion_limit:
             changed[RECURSION_LIMIT] = sys.getrecursionlimit()
+        for key, (get, _) in self.setting_functions.items():
+            if get() != self.settings[key]:
+                changed[key] = get()
         return changed
 
     def restore(self, changes):
@@ -69,6 +86,9 @@ class SharedState:
             sys.setprofile(self.tracing[1])
         if RECURSION_LIMIT in changes:
             sys.setrecursionlimit(self.recursion_limit)
+        for key, (_, put) in self.setting_functions.items():
+            if key in changes:
+                put(self.settings[key])
 
 
 def apply(changes):
@@ -79,16 +99,20 @@ def apply(changes):
             sys.setprofile(value[1])
         elif key == RECURSION_LIMIT:
             sys.setrecursionlimit(value)
+        elif key[0] == "setting":
+            put = settings().get(key, (None, None))[1]
+            if put:  # (None when a patch just made takes NumPy out of sys.modules)
+                put(value)
         else:
             _set(key, value)
 
 
 def changed_names(changes):
     """What `changes` replaced or deleted, as a learner wrote it (['math.tanh', "sys.modules['json']"]); a
-    changed recursion limit is the learner's to set, not a patch, so it is left out."""
+    changed recursion limit or NumPy setting is the learner's to set, not a patch, so it is left out."""
     names = {"sys.settrace / sys.setprofile" if key == TRACING else
              f"sys.modules[{key[1]!r}]" if key[0] == "module" else f"{key[1]}.{key[2]}"
-             for key in changes if key != RECURSION_LIMIT}
+             for key in changes if key != RECURSION_LIMIT and key[0] != "setting"}
     return sorted(names)
 
 
