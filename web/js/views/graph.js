@@ -282,7 +282,7 @@ export function createGraphView({ label = "Computational graph", gapAlong = null
         .classed("is-backward", (e) => backward && activeEdges.has(e.key))
         .attr("marker-end", (e) => (backward && activeEdges.has(e.key) ? null : `url(#${uid}-${activeEdges.has(e.key) ? "value" : "plain"})`))
         .attr("marker-start", (e) => (backward && activeEdges.has(e.key) ? `url(#${uid}-grad)` : null))
-      .call((paths) => move(paths).attr("d", (e) => e.d));
+      .call((paths) => move(paths.filter(differs("d", (e) => e.d))).attr("d", (e) => e.d));
 
     // The labels beside their edges and clear of the boxes.
     const labelled = edges.filter((e) => texts.has(e.key));
@@ -314,13 +314,11 @@ export function createGraphView({ label = "Computational graph", gapAlong = null
       .call((g) => drawNode(g, lines, sizes, metrics, direction, relaid))
       .filter(changed((n) => [n.id, n.kind, active.has(n.id), valueShown(n, step), marked.has(n.id), n.id === trace.output,
         n.data, shownGrad(n, step), layout.positions.get(n.id), n.cause, n.note, sums[n.id]]))
-        .attr("class", (n) => `node kind-${n.kind}`)
-        .classed("is-undefined", isUndefined)
-        .classed("is-cause", isCause)
-        .classed("is-active", (n) => active.has(n.id))
-        .classed("is-waiting", (n) => !valueShown(n, step))
-        .classed("is-marked", (n) => marked.has(n.id))
-        .classed("is-output", (n) => n.id === trace.output)
+        // The whole class list at once: a slider move that keeps it leaves nothing to restyle (one class
+        // set, then each flag added back, restyled every box whose numbers changed).
+        .attr("class", (n) => [`node kind-${n.kind}`, isUndefined(n) && "is-undefined", isCause(n) && "is-cause",
+          active.has(n.id) && "is-active", !valueShown(n, step) && "is-waiting", marked.has(n.id) && "is-marked",
+          n.id === trace.output && "is-output"].filter(Boolean).join(" "))
         .attr("data-node", (n) => n.id)
         .attr("data-kind", (n) => n.kind)
         .attr("data-value", (n) => (valueShown(n, step) ? attributeText(n.data) : ""))
@@ -328,7 +326,8 @@ export function createGraphView({ label = "Computational graph", gapAlong = null
         .attr("data-sum", (n) => sums[n.id] ?? null)
         .attr("data-active", (n) => String(active.has(n.id)))
         .attr("data-marked", (n) => String(marked.has(n.id)))
-        .call((g) => move(g).attr("transform", (n) => translate(layout.positions.get(n.id))));
+        .call((g) => move(g.filter(differs("transform", (n) => translate(layout.positions.get(n.id)))))
+          .attr("transform", (n) => translate(layout.positions.get(n.id))));
 
     reveal(step?.active ?? [], layout, sizes);
   }
@@ -348,6 +347,12 @@ export function createGraphView({ label = "Computational graph", gapAlong = null
 }
 
 const translate = ({ x, y }) => `translate(${x},${y})`;
+
+/**
+ * A selection filter: the elements whose attribute `name` is not `value(datum)` already (or is mid-glide).
+ * An SVG geometry attribute set again to the same value still restyles and relays out its element.
+ */
+const differs = (name, value) => function (d) { return this.getAttribute(name) !== value(d); };
 
 /** Whether a box of layout `after` sits elsewhere than in `before`, or is new there. */
 function moves(before, after) {
