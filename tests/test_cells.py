@@ -357,6 +357,19 @@ def test_numpys_print_options_and_error_handling_set_in_a_cell_stay_in_its_noteb
     assert cell_text(show) == "[0.33333333] warn\n"
 
 
+def test_warnings_filters_set_in_a_cell_stay_in_its_notebook(fresh_cells):
+    import warnings
+    page_filters = list(warnings.filters)
+    # How many warnings get past the filters the cell runs under (pytest takes what would be printed).
+    warn = "import warnings\nwith warnings.catch_warnings(record=True) as seen:\n    warnings.warn('careful')\nprint(len(seen))"
+    assert cell_text(warn) == "1\n"
+    assert cell_text("import warnings\nwarnings.filterwarnings('ignore')\n" + warn) == "0\n"
+    assert cell_text(warn) == "0\n"  # the notebook keeps its filter
+    assert warnings.filters == page_filters
+    api_call("reset_cells")
+    assert cell_text(warn) == "1\n"
+
+
 def test_an_import_a_cell_makes_stays_usable_outside_it(fresh_cells):
     # `import xml.dom` sets `xml.dom` on the package as the import's own side effect, not a patch.
     cell_text("import xml.dom.minidom")

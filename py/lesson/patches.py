@@ -8,15 +8,17 @@ and re-applies them (`apply`) before its next cell, so its cells see their own p
 else does; a new notebook (the page's Reset) starts with none.
 
 Watched: every loaded module of the standard library and NumPy (builtins among them), attribute by
-attribute, their `sys.modules` entries, the tracer and profiler, the recursion limit, and NumPy's print
-options and floating-point error handling (set by a call, `np.set_printoptions(precision=1)`, they would
-otherwise outlive the page's Reset and change how the page's NumPy prints and fails). Not watched:
+attribute, their `sys.modules` entries, the tracer and profiler, the recursion limit, the warnings filters,
+and NumPy's print options and floating-point error handling (set by a call such as
+`warnings.filterwarnings("ignore")` or `np.set_printoptions(precision=1)`, they would otherwise outlive the
+page's Reset and change what the page's Python shows and how it fails). Not watched:
 the insides of objects (a class's methods, a list's items) and other packages (a test runner's, say,
 may rebind its own globals at any time); the project's own packages are isolated whole by lesson.cells.
 """
 
 import sys
 import types
+import warnings
 
 SHARED_PACKAGES = frozenset(sys.stdlib_module_names) | {"numpy"}
 # sys attributes Python itself sets while handling an error; not something a learner's code replaced.
@@ -28,12 +30,19 @@ RECURSION_LIMIT = ("recursion limit",)
 
 def settings():
     """{key: (get, set)} of the global settings a cell changes by calling a function rather than rebinding a
-    name: NumPy's print options and error handling, once NumPy is imported."""
+    name: the warnings filters, and NumPy's print options and error handling once NumPy is imported."""
+    found = {("setting", "warnings.filterwarnings"): (lambda: list(warnings.filters), _set_warning_filters)}
     numpy = sys.modules.get("numpy")
-    if numpy is None:
-        return {}
-    return {("setting", "numpy.set_printoptions"): (numpy.get_printoptions, lambda options: numpy.set_printoptions(**options)),
-            ("setting", "numpy.seterr"): (numpy.geterr, lambda handling: numpy.seterr(**handling))}
+    if numpy is not None:
+        found[("setting", "numpy.set_printoptions")] = (numpy.get_printoptions, lambda options: numpy.set_printoptions(**options))
+        found[("setting", "numpy.seterr")] = (numpy.geterr, lambda handling: numpy.seterr(**handling))
+    return found
+
+
+def _set_warning_filters(filters):
+    """Make `filters` the warnings filters (reset first: that tells Python's warning registries the filters changed)."""
+    warnings.resetwarnings()
+    warnings.filters[:] = filters
 
 
 def shared_modules():
@@ -109,7 +118,7 @@ def apply(changes):
 
 def changed_names(changes):
     """What `changes` replaced or deleted, as a learner wrote it (['math.tanh', "sys.modules['json']"]); a
-    changed recursion limit or NumPy setting is the learner's to set, not a patch, so it is left out."""
+    changed recursion limit, warnings filter or NumPy setting is the learner's to set, not a patch, so it is left out."""
     names = {"sys.settrace / sys.setprofile" if key == TRACING else
              f"sys.modules[{key[1]!r}]" if key[0] == "module" else f"{key[1]}.{key[2]}"
              for key in changes if key != RECURSION_LIMIT and key[0] != "setting"}
