@@ -370,6 +370,15 @@ def test_warnings_filters_set_in_a_cell_stay_in_its_notebook(fresh_cells):
     assert cell_text(warn) == "1\n"
 
 
+def test_a_cell_that_empties_sys_path_leaves_the_page_and_a_reset_notebook_able_to_import(fresh_cells):
+    page_path = list(sys.path)
+    assert cell_text("import sys\nsys.path.clear()\nsys.meta_path.clear()\nsys.set_int_max_str_digits(640)") == ""
+    assert cell_text("import sys\nprint(sys.path, len(sys.meta_path))") == "[] 0\n"  # the notebook keeps what it did
+    assert sys.path == page_path and sys.get_int_max_str_digits() != 640
+    api_call("reset_cells")
+    assert cell_text("from autodiff import Value\nprint(Value(2.0) * 3, len(str(2 ** 5000)))") == "Value(data=6.0, grad=0.0) 1506\n"
+
+
 def test_an_import_a_cell_makes_stays_usable_outside_it(fresh_cells):
     # `import xml.dom` sets `xml.dom` on the package as the import's own side effect, not a patch.
     cell_text("import xml.dom.minidom")

@@ -8,12 +8,13 @@ and re-applies them (`apply`) before its next cell, so its cells see their own p
 else does; a new notebook (the page's Reset) starts with none.
 
 Watched: every loaded module of the standard library and NumPy (builtins among them), attribute by
-attribute, their `sys.modules` entries, the tracer and profiler, the recursion limit, the warnings filters,
-and NumPy's print options and floating-point error handling (set by a call such as
-`warnings.filterwarnings("ignore")` or `np.set_printoptions(precision=1)`, they would otherwise outlive the
-page's Reset and change what the page's Python shows and how it fails). Not watched:
-the insides of objects (a class's methods, a list's items) and other packages (a test runner's, say,
-may rebind its own globals at any time); the project's own packages are isolated whole by lesson.cells.
+attribute, their `sys.modules` entries, the tracer and profiler, the recursion limit, and the settings a
+call changes rather than a rebinding: the import system's lists (`sys.path.clear()`), the limit on int
+digits, the warnings filters (`warnings.filterwarnings("ignore")`) and NumPy's print options and error
+handling (they would otherwise outlive the page's Reset and change what the page's Python imports, shows
+and fails on). Not watched: the insides of other objects (a class's methods, a list's items) and other
+packages (a test runner's, say, may rebind its own globals at any time); the project's own packages are
+isolated whole by lesson.cells.
 """
 
 import sys
@@ -29,14 +30,24 @@ RECURSION_LIMIT = ("recursion limit",)
 
 
 def settings():
-    """{key: (get, set)} of the global settings a cell changes by calling a function rather than rebinding a
-    name: the warnings filters, and NumPy's print options and error handling once NumPy is imported."""
-    found = {("setting", "warnings.filterwarnings"): (lambda: list(warnings.filters), _set_warning_filters)}
+    """{key: (get, set)} of the global settings a cell changes by a call rather than by rebinding a name: the
+    import system's lists, the int digits limit, the warnings filters, and NumPy's print options and error
+    handling once NumPy is imported."""
+    found = {("setting", f"sys.{name}"): _sys_list(name) for name in ("path", "meta_path", "path_hooks")}
+    found[("setting", "sys.set_int_max_str_digits")] = (sys.get_int_max_str_digits, sys.set_int_max_str_digits)
+    found[("setting", "warnings.filterwarnings")] = (lambda: list(warnings.filters), _set_warning_filters)
     numpy = sys.modules.get("numpy")
     if numpy is not None:
         found[("setting", "numpy.set_printoptions")] = (numpy.get_printoptions, lambda options: numpy.set_printoptions(**options))
         found[("setting", "numpy.seterr")] = (numpy.geterr, lambda handling: numpy.seterr(**handling))
     return found
+
+
+def _sys_list(name):
+    """(get, set) of what the list sys.`name` holds, put back in place (the import system keeps that list)."""
+    def put(items):
+        getattr(sys, name)[:] = items
+    return (lambda: list(getattr(sys, name)), put)
 
 
 def _set_warning_filters(filters):
@@ -118,7 +129,8 @@ def apply(changes):
 
 def changed_names(changes):
     """What `changes` replaced or deleted, as a learner wrote it (['math.tanh', "sys.modules['json']"]); a
-    changed recursion limit, warnings filter or NumPy setting is the learner's to set, not a patch, so it is left out."""
+    changed recursion limit or setting (sys.path, a warnings filter, NumPy's print options) is the learner's
+    to set, not a patch, so it is left out."""
     names = {"sys.settrace / sys.setprofile" if key == TRACING else
              f"sys.modules[{key[1]!r}]" if key[0] == "module" else f"{key[1]}.{key[2]}"
              for key in changes if key != RECURSION_LIMIT and key[0] != "setting"}
