@@ -379,6 +379,16 @@ def test_a_cell_that_empties_sys_path_leaves_the_page_and_a_reset_notebook_able_
     assert cell_text("from autodiff import Value\nprint(Value(2.0) * 3, len(str(2 ** 5000)))") == "Value(data=6.0, grad=0.0) 1506\n"
 
 
+def test_the_garbage_collectors_settings_changed_in_a_cell_stay_in_its_notebook(fresh_cells):
+    import gc
+    page_gc = (gc.isenabled(), gc.get_threshold())
+    assert cell_text("import gc\ngc.disable()\ngc.set_threshold(5, 5, 5)") == ""
+    assert cell_text("print(gc.isenabled(), gc.get_threshold())") == "False (5, 5, 5)\n"  # the notebook keeps them
+    assert (gc.isenabled(), gc.get_threshold()) == page_gc
+    api_call("reset_cells")
+    assert cell_text("import gc\nprint(gc.isenabled(), gc.get_threshold())") == f"{page_gc[0]} {page_gc[1]}\n"
+
+
 def test_an_import_a_cell_makes_stays_usable_outside_it(fresh_cells):
     # `import xml.dom` sets `xml.dom` on the package as the import's own side effect, not a patch.
     cell_text("import xml.dom.minidom")

@@ -10,13 +10,14 @@ else does; a new notebook (the page's Reset) starts with none.
 Watched: every loaded module of the standard library and NumPy (builtins among them), attribute by
 attribute, their `sys.modules` entries, the tracer and profiler, the recursion limit, and the settings a
 call changes rather than a rebinding: the import system's lists (`sys.path.clear()`), the limit on int
-digits, the warnings filters (`warnings.filterwarnings("ignore")`) and NumPy's print options and error
+digits, the garbage collector's switch and thresholds, the warnings filters (`warnings.filterwarnings("ignore")`) and NumPy's print options and error
 handling (they would otherwise outlive the page's Reset and change what the page's Python imports, shows
 and fails on). Not watched: the insides of other objects (a class's methods, a list's items) and other
 packages (a test runner's, say, may rebind its own globals at any time); the project's own packages are
 isolated whole by lesson.cells.
 """
 
+import gc
 import sys
 import types
 import warnings
@@ -31,10 +32,12 @@ RECURSION_LIMIT = ("recursion limit",)
 
 def settings():
     """{key: (get, set)} of the global settings a cell changes by a call rather than by rebinding a name: the
-    import system's lists, the int digits limit, the warnings filters, and NumPy's print options and error
+    import system's lists, the int digits limit, the garbage collector's settings, the warnings filters, and NumPy's print options and error
     handling once NumPy is imported."""
     found = {("setting", f"sys.{name}"): _sys_list(name) for name in ("path", "meta_path", "path_hooks")}
     found[("setting", "sys.set_int_max_str_digits")] = (sys.get_int_max_str_digits, sys.set_int_max_str_digits)
+    found[("setting", "gc.disable")] = (gc.isenabled, lambda enabled: gc.enable() if enabled else gc.disable())
+    found[("setting", "gc.set_threshold")] = (gc.get_threshold, lambda thresholds: gc.set_threshold(*thresholds))
     found[("setting", "warnings.filterwarnings")] = (lambda: list(warnings.filters), _set_warning_filters)
     numpy = sys.modules.get("numpy")
     if numpy is not None:
