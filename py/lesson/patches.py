@@ -9,12 +9,11 @@ else does; a new notebook (the page's Reset) starts with none.
 
 Watched: every loaded module of the standard library and NumPy (builtins among them), attribute by
 attribute, their `sys.modules` entries, the tracer and profiler, the recursion limit, and the settings a
-call changes rather than a rebinding: the import system's lists (`sys.path.clear()`), the limit on int
-digits, the garbage collector's switch and thresholds, the warnings filters (`warnings.filterwarnings("ignore")`) and NumPy's print options and error
-handling (they would otherwise outlive the page's Reset and change what the page's Python imports, shows
-and fails on). Not watched: the insides of other objects (a class's methods, a list's items) and other
-packages (a test runner's, say, may rebind its own globals at any time); the project's own packages are
-isolated whole by lesson.cells.
+call changes rather than a rebinding (see `settings`: `sys.path.clear()`, `gc.disable()`,
+`warnings.filterwarnings("ignore")`, `np.set_printoptions(precision=1)`, which would otherwise outlive the
+page's Reset and change what the page's Python imports, shows and fails on). Not watched: the insides of
+other objects (a class's methods, a list's items) and other packages (a test runner's, say, may rebind its
+own globals at any time); the project's own packages are isolated whole by lesson.cells.
 """
 
 import gc
@@ -32,8 +31,8 @@ RECURSION_LIMIT = ("recursion limit",)
 
 def settings():
     """{key: (get, set)} of the global settings a cell changes by a call rather than by rebinding a name: the
-    import system's lists, the int digits limit, the garbage collector's settings, the warnings filters, and NumPy's print options and error
-    handling once NumPy is imported."""
+    import system's lists, the int digits limit, the garbage collector's switch and thresholds, the warnings
+    filters, and NumPy's print options and error handling once NumPy is imported."""
     found = {("setting", f"sys.{name}"): _sys_list(name) for name in ("path", "meta_path", "path_hooks")}
     found[("setting", "sys.set_int_max_str_digits")] = (sys.get_int_max_str_digits, sys.set_int_max_str_digits)
     found[("setting", "gc.disable")] = (gc.isenabled, lambda enabled: gc.enable() if enabled else gc.disable())
@@ -124,7 +123,7 @@ def apply(changes):
             sys.setrecursionlimit(value)
         elif key[0] == "setting":
             put = settings().get(key, (None, None))[1]
-            if put:  # (None when a patch just made takes NumPy out of sys.modules)
+            if put:  # none if NumPy is out of sys.modules (a patch applied just before took it out)
                 put(value)
         else:
             _set(key, value)
