@@ -389,6 +389,14 @@ def test_the_garbage_collectors_settings_changed_in_a_cell_stay_in_its_notebook(
     assert cell_text("import gc\nprint(gc.isenabled(), gc.get_threshold())") == f"{page_gc[0]} {page_gc[1]}\n"
 
 
+def test_memory_tracing_lasts_from_cell_to_cell_and_stops_at_reset(fresh_cells):
+    import tracemalloc
+    cell_text("import tracemalloc\ntracemalloc.start()\nkept = [0.5] * 10_000")
+    assert cell_text("print(tracemalloc.get_traced_memory()[0] >= 80_000)") == "True\n"  # a measurement may span cells
+    api_call("reset_cells")
+    assert not tracemalloc.is_tracing()
+
+
 def test_an_import_a_cell_makes_stays_usable_outside_it(fresh_cells):
     # `import xml.dom` sets `xml.dom` on the package as the import's own side effect, not a patch.
     cell_text("import xml.dom.minidom")

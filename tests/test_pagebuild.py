@@ -168,7 +168,7 @@ def test_index_page_forwards_keeping_the_fragment_under_its_own_csp():
 def test_trimmed_stdlib_keeps_what_python_needs_and_drops_the_rest():
     trimmed = zipfile.ZipFile(io.BytesIO(trim_stdlib((PYODIDE / "python_stdlib.zip").read_bytes())))
     names = set(trimmed.namelist())
-    for needed in ["site.py", "traceback.py", "json/__init__.py", "random.py", "statistics.py",
+    for needed in ["site.py", "traceback.py", "json/__init__.py", "random.py", "statistics.py", "tracemalloc.py",
                    "encodings/__init__.py", "encodings/utf_8.py", "_pyodide/__init__.py", "asyncio/__init__.py",
                    "ctypes/__init__.py", "pickle.py", "platform.py", "py_compile.py"]:
         assert needed in names  # the last four: for import numpy, and its .pyc files at build time

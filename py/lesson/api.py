@@ -93,3 +93,7 @@ def reset_cells():
     """Start the cells afresh, as if the page had just loaded: no names, and a fresh copy of the engine."""
     global _notebook
     _notebook = Notebook()
+    # Memory tracing a cell started lasts from cell to cell (a measurement may span several), but not past
+    # its notebook: it slows every allocation the page's Python makes, the widgets' too.
+    import tracemalloc  # here, not at the top: the page's snapshot need not carry it
+    tracemalloc.stop()

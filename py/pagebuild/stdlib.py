@@ -18,10 +18,11 @@ NEEDED_TO_BOOT = {
 # Imported by `import numpy` and by numpy.random's seeding (secrets, hmac, base64), measured likewise;
 # py_compile makes NumPy's .pyc files at build time.
 FOR_NUMPY = {"__future__", "_compat_pickle", "base64", "ctypes", "hmac", "pickle", "platform", "py_compile", "secrets"}
-# What a learner editing a cell may reasonably import, and what the lesson's own code uses.
+# What a learner editing a cell may reasonably import, and what the lesson's own code uses (tracemalloc: to
+# measure what a graph keeps, as the memory section discusses).
 FOR_LEARNERS = {
     "calendar", "datetime", "_pydatetime", "_pydecimal", "_pylong", "decimal", "fractions", "pprint", "statistics", "timeit",
-    "difflib", "graphlib", "hashlib", "colorsys", "_strptime", "queue",
+    "difflib", "graphlib", "hashlib", "colorsys", "_strptime", "queue", "tracemalloc",
 }
 # Codecs Python needs to start and to read source files; the other ~120 codecs are dropped.
 ENCODINGS = {
