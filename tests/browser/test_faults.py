@@ -1,10 +1,12 @@
 """Faults an attack run found in the live page, survived: a cell that breaks the Python worker's message
-loop (the worker is replaced, the cell is not replayed and says so, Reset and Stop work), a worker that
+loop (the worker is replaced, the cell is not replayed and says so, Reset and Stop work), a cell that ends
+Python itself (the same, and the patch it made before never reaches a widget), a worker that
 dies or errs after it was ready (calls pending are rejected; a Python that still answers is kept), a
 damaged sources block found after ready, and copies of the page cut short or missing a block (they fail
 at once, naming the block, instead of blaming the browser after a minute)."""
 
 import json
+import math
 import re
 import time
 
@@ -23,6 +25,14 @@ BROKE_PYTHON = ("This cell stopped Python from answering, so Python was restarte
 # Cells that leave the worker deaf to the page: its message handler gone, or the worker closed.
 BREAK_THE_LOOP = {"onmessage": "import js\njs.onmessage = None\nbroke = True",
                   "close": "import js\njs.close()\nbroke = True"}
+
+# Cells that end Python itself: an exit, which Emscripten unwinds past the cell's cleanup (its patch of
+# math.tanh would stay in the page's modules); an abort; a write through ctypes past the wasm's memory.
+END_PYTHON = {"exit": "os._exit(0)", "abort": "os.abort()", "stray write": "ctypes.memset(0, 0, 2 ** 31)"}
+ENDED_PYTHON = BROKE_PYTHON.replace("stopped Python from answering", "ended Python")
+# What Pyodide prints on the console when it meets a fatal error (the abort and the stray write).
+PYODIDE_FATAL = re.compile(r"console error: (Pyodide has suffered a fatal error|The cause of the fatal error was|RuntimeError: (Aborted|memory access out of bounds))")
+TANH = {"expression": "tanh(w*x + b)", "values": {"w": 0.7, "x": -1.5, "b": 0.25}}
 
 # Every restart the bridge makes (its reason), and every data-python state, recorded from the page's start.
 RECORD = """
@@ -87,6 +97,26 @@ def test_a_cell_that_breaks_pythons_message_loop_is_not_replayed_and_the_page_re
     assert page.evaluate("restarts") == ["Python stopped answering"]  # once: the replay did not break the new worker
     explore_answers_as_cpython(page, -1.5)
     assert page.evaluate("document.documentElement.dataset.python") == "ready"
+
+
+@pytest.mark.parametrize("ender", END_PYTHON.values(), ids=END_PYTHON.keys())
+def test_a_cell_that_ends_python_is_not_replayed_and_its_patch_never_reaches_a_widget(context, dist, guard, ender):
+    page = booted(context, dist)
+    first, second, third = live_cell(page, 0), live_cell(page, 1), live_cell(page, 2)
+    run_cell(first, "kept = 'from before the restart'")
+    wait_for_state(first, "done")
+    run_cell(second, f"import ctypes, math, os\nmath.tanh = lambda x: 0.0\n{ender}")
+    wait_for_state(second, "error", timeout_ms=30000)
+    assert second.locator(".cell-output").text_content() == ENDED_PYTHON
+    wait_for_python(page)
+    drawn = python_call(page, "playground", TANH)["trace"]["nodes"][-1]["data"]
+    assert drawn == pytest.approx(math.tanh(0.7 * -1.5 + 0.25), rel=1e-12)  # the fresh Python's tanh (libm may differ in the last bit)
+    run_cell(third, "print(kept)\nimport math\nprint(math.tanh(1.0))")  # the cell before it was replayed, the one that ended Python not
+    wait_for_state(third, "done", timeout_ms=60000)
+    assert third.locator(".cell-output").text_content() == f"from before the restart\n{math.tanh(1.0)}\n"
+    assert page.evaluate("restarts") == ["Python ended"]
+    wait_for_numpy(page)
+    guard.errors[:] = [error for error in guard.errors if not PYODIDE_FATAL.match(error)]  # any other error still fails the test
 
 
 def test_reset_brings_a_python_that_stopped_answering_back(context, dist):

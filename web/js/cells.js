@@ -54,14 +54,14 @@ class Notebook {
     this.running = null; // the LiveCell whose code Python is running
     this.queue = Promise.resolve();
     this.pending = 0;
-    bridge.addEventListener("restart", ({ detail: { unresponsive, lastCodeRun } }) => {
+    bridge.addEventListener("restart", ({ detail: { unresponsive, brokenBy } }) => {
       this.restarts++;
-      // Python stopped taking calls up after a cell ran: that cell's code broke it, so it is not replayed.
-      const culprit = unresponsive && lastCodeRun?.name === "run_cell" && this.cells.find((cell) => cell.id === lastCodeRun.args.cell_id);
+      // A cell's code ended Python, or Python stopped taking calls up after it ran: it is not replayed.
+      const culprit = brokenBy?.name === "run_cell" && this.cells.find((cell) => cell.id === brokenBy.args.cell_id);
       if (culprit) {
         this.succeeded.delete(culprit.id);
-        this.broke.set(culprit.id, lastCodeRun.args.source);
-        culprit.showBrokePython();
+        this.broke.set(culprit.id, brokenBy.args.source);
+        culprit.showBrokePython(unresponsive ? "stopped Python from answering" : "ended Python");
       }
       this.replayDue = true;
       this.enqueue(() => {}); // so that the cells are restored even when no other run is waiting
@@ -256,6 +256,10 @@ class LiveCell {
   }
 
   showFailure(error, how) {
+    if (error.type === "Ended") {
+      this.showBrokePython("ended Python");
+      return;
+    }
     if (error.type === "Unresponsive") {
       this.show("error", "not run", "Not run: Python stopped answering, so it was restarted. Run this cell again.");
       return;
@@ -275,8 +279,9 @@ class LiveCell {
     this.show("error", "not run", text);
   }
 
-  showBrokePython() {
-    this.show("error", "not run again", "This cell stopped Python from answering, so Python was restarted, and this cell was not "
+  /** Say that this cell's code `broke` Python ("ended Python"), so that it was restarted without running this cell again. */
+  showBrokePython(broke) {
+    this.show("error", "not run again", `This cell ${broke}, so Python was restarted, and this cell was not `
       + "run again after the restart: the names it defined are gone. Change its code and run it again.");
   }
 

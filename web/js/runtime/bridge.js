@@ -81,7 +81,7 @@ const NEEDED = PYTHON_BLOCKS.filter((name) => name !== SNAPSHOT && name !== SOUR
 /**
  * Python in a worker, beside a decoding worker that unpacks, gunzips and compiles the wasm and the
  * snapshot for it (see decoder.js). Events: "state" (detail: static|booting|ready|failed), "progress" (detail: a boot
- * stage), "restart" (detail: {reason, unresponsive, lastCodeRun}, see `restart`), "numpy" (detail: loading|ready|failed|off, see `numpy`).
+ * stage), "restart" (detail: {reason, unresponsive, brokenBy}, see `restart`), "numpy" (detail: loading|ready|failed|off, see `numpy`).
  * Calls made before Python is ready (static or booting) wait for it.
  *
  * NumPy loads after Python is ready, without holding up calls: `numpy` is "off" in a page built
@@ -283,7 +283,12 @@ export class Bridge extends EventTarget {
     this.calls.delete(id);
     this.quietSince = performance.now();
     this.watch();
-    if (error) call.reject(Object.assign(new Error(error.message), error));
+    if (error?.fatal) {
+      // The call ended Python itself: Pyodide may not answer again, and the code unwound past its cleanup
+      // (a cell's patches stay in the page's modules). A fresh Python takes over.
+      call.reject(Object.assign(new Error(`${error.message}: this code ended Python, so it was restarted`), { type: "Ended" }));
+      this.restart("Python ended", { brokenBy: { name: call.name, args: call.args } });
+    } else if (error) call.reject(Object.assign(new Error(error.message), error));
     else call.resolve(JSON.parse(json));
   }
 
@@ -314,22 +319,23 @@ export class Bridge extends EventTarget {
   unresponsive() {
     const reason = "Python stopped answering";
     console.warn(`${reason}: replacing it with a fresh Python`);
-    this.restart(reason, { unresponsive: true, lastCodeRun: this.lastCodeRun });
+    this.restart(reason, { unresponsive: true, brokenBy: this.lastCodeRun });
   }
 
   /**
    * Stop whatever Python is doing by replacing the worker; calls in flight reject, saying `reason`.
-   * Listeners of the "restart" event get {reason, unresponsive, lastCodeRun}: whether the worker had
-   * stopped answering, and the last learner's code it ran (which may be what broke it).
+   * Listeners of the "restart" event get {reason, unresponsive, brokenBy}: whether the worker had
+   * stopped answering, and the learner's code ({name, args}) that broke Python, if any: the last it ran
+   * before it stopped answering, or the call that ended it.
    */
-  restart(reason, { unresponsive = false, lastCodeRun = null } = {}) {
+  restart(reason, { unresponsive = false, brokenBy = null } = {}) {
     this.stop();
     this.rejectAll(unresponsive
       ? Object.assign(new Error(`${reason}, so it was restarted: this call was not answered`), { type: "Unresponsive" })
       : Object.assign(new Error(`stopped: ${reason}`), { type: "Stopped" }));
     if (this.numpy !== "off") this.setNumpy("loading");
     this.start();
-    this.emit("restart", { reason, unresponsive, lastCodeRun }); // listeners may queue calls to restore state: they run first once ready
+    this.emit("restart", { reason, unresponsive, brokenBy }); // listeners may queue calls to restore state: they run first once ready
   }
 
   /** Resolves when Python is ready (at once if it is), rejects if it cannot start. */

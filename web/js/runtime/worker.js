@@ -166,7 +166,8 @@ function call({ id, name, args }) {
   try {
     postMessage({ type: "result", id, json: api.call(name, JSON.stringify(args ?? {})) });
   } catch (error) {
-    postMessage({ type: "result", id, error: describe(error) });
+    // A fatal error: the call ended Python itself (os._exit, os.abort, a stray write through ctypes); see bridge.js.
+    postMessage({ type: "result", id, error: { ...describe(error), fatal: error?.pyodide_fatal_error === true } });
   }
 }
 
