@@ -284,10 +284,13 @@ export class Bridge extends EventTarget {
     this.quietSince = performance.now();
     this.watch();
     if (error?.fatal) {
-      // The call ended Python itself: Pyodide may not answer again, and the code unwound past its cleanup
-      // (a cell's patches stay in the page's modules). A fresh Python takes over.
-      call.reject(Object.assign(new Error(`${error.message}: this code ended Python, so it was restarted`), { type: "Ended" }));
-      this.restart("Python ended", { brokenBy: { name: call.name, args: call.args } });
+      // Python ended: Pyodide may not answer again, and the code unwound past its cleanup (a cell's patches
+      // stay in the page's modules). A fresh Python takes over, blaming the learner's code run last (this
+      // call, or one that broke memory before it); with none run in this Python, the page's own call ended
+      // it, and would end a fresh one too: no restart then.
+      const brokenBy = this.lastCodeRun;
+      call.reject(Object.assign(new Error(`${error.message}: this code ended Python${brokenBy ? ", so it was restarted" : ""}`), { type: "Ended" }));
+      if (brokenBy) this.restart("Python ended", { brokenBy });
     } else if (error) call.reject(Object.assign(new Error(error.message), error));
     else call.resolve(JSON.parse(json));
   }
