@@ -119,6 +119,16 @@ def test_a_cell_that_ends_python_is_not_replayed_and_its_patch_never_reaches_a_w
     guard.errors[:] = [error for error in guard.errors if not PYODIDE_FATAL.match(error)]  # any other error still fails the test
 
 
+def test_a_fatal_error_in_a_python_that_ran_no_learners_code_restarts_nothing(context, dist):
+    page = booted(context, dist)
+    # run_cell called without a time limit, as the page calls its own functions: not the learner's code to the
+    # bridge. A fresh Python would meet the same fault: a restart could only start a loop.
+    outcome = page.evaluate(f"({SETTLED})(lesson.bridge.call('run_cell', {{source: 'import os\\nos._exit(0)'}}), 20000)")
+    assert outcome == ["rejected", "Ended", "Program terminated with exit(0): this code ended Python"]
+    page.wait_for_timeout(500)
+    assert page.evaluate("restarts") == []
+
+
 def test_reset_brings_a_python_that_stopped_answering_back(context, dist):
     page = booted(context, dist)
     first, second = live_cell(page, 0), live_cell(page, 1)
