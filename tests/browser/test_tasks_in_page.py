@@ -251,6 +251,13 @@ def test_a_patch_is_reported_and_the_widgets_keep_their_engine(page):
     args = {"expression": "tanh(w*x + b)", "values": {"w": 0.5, "x": 2.0, "b": 0.1}}
     assert python_call(page, "playground", args) == json.loads(api.call("playground", json.dumps(args)))
     assert explore_grads(page, 3.0, 3.0)["b"] == 9.0
+    # Code that ends Python before its patches can be taken back out: a fresh Python, without them, takes over.
+    outcome, message = check(section, "import math, os\nmath.tanh = lambda x: 0.5\nos._exit(0)")
+    assert (outcome, message) == ("fail", "Your code ended Python (as os._exit() and os.abort() do), so Python was "
+                                          "restarted; the rest of the page keeps working.")
+    wait_for_python(page)
+    assert python_call(page, "playground", args) == json.loads(api.call("playground", json.dumps(args)))
+    assert check(section, solution("more-ops"))[0] == "pass"
 
 
 def test_the_editors_keys_show_while_it_has_focus_and_only_then(live_lesson):

@@ -67,12 +67,13 @@ export function mountTask(root, { state, bridge, cells }) {
   }
 
   function showFailure(error) {
-    const stopped = error.type === "Stopped";
     verdict.dataset.verdict = "fail";
-    verdict.textContent = stopped
+    verdict.textContent = error.type === "Stopped"
       ? `Stopped (${error.message.replace(/^stopped: /, "").replace(/^check_task /, "the check ")}): does your code loop ` +
         "forever? Python was restarted; the rest of the page keeps working."
-      : `Your code could not be checked: ${pythonMessage(error)}`;
+      : error.type === "Ended"
+        ? "Your code ended Python (as os._exit() and os.abort() do), so Python was restarted; the rest of the page keeps working."
+        : `Your code could not be checked: ${pythonMessage(error)}`;
     show(details, detailsText, "");
     show(printed, printedText, "");
   }
