@@ -115,6 +115,7 @@ class SharedState:
 
 def apply(changes):
     """Make the changes a notebook's earlier code made (what `SharedState.changes()` returned) again."""
+    setters = {key: put for key, (_, put) in settings().items()}
     for key, value in changes.items():
         if key == TRACING:
             sys.settrace(value[0])
@@ -122,9 +123,7 @@ def apply(changes):
         elif key == RECURSION_LIMIT:
             sys.setrecursionlimit(value)
         elif key[0] == "setting":
-            put = settings().get(key, (None, None))[1]
-            if put:  # none if NumPy is out of sys.modules (a patch applied just before took it out)
-                put(value)
+            setters[key](value)
         else:
             _set(key, value)
 

@@ -15,6 +15,16 @@ export function changed(signature) {
   };
 }
 
+/**
+ * A selection filter: the elements whose attribute `name` is not `value(datum)` already (or is mid-glide).
+ * An SVG geometry attribute set again to the same value still restyles and relays out its element.
+ */
+export function differs(name, value) {
+  return function (d) {
+    return this.getAttribute(name) !== value(d);
+  };
+}
+
 /** Give `node` the text `text`, unless it has it already (a status region may announce even a rewrite of the same text). */
 export function setText(node, text) {
   if (node.textContent !== text) node.textContent = text;

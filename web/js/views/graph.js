@@ -18,7 +18,7 @@
 // saying so; stepping scrolls the step's nodes into view.
 
 import { create, select } from "d3";
-import { changed, setText } from "./changed.js";
+import { changed, differs, setText } from "./changed.js";
 import { attributeText, formatLines } from "./format.js";
 import { edgeGeometry, edgeKey, layoutGraph, placeLabels } from "./graph-layout.js";
 import { markScrollRegion } from "./scroll-region.js";
@@ -347,12 +347,6 @@ export function createGraphView({ label = "Computational graph", gapAlong = null
 }
 
 const translate = ({ x, y }) => `translate(${x},${y})`;
-
-/**
- * A selection filter: the elements whose attribute `name` is not `value(datum)` already (or is mid-glide).
- * An SVG geometry attribute set again to the same value still restyles and relays out its element.
- */
-const differs = (name, value) => function (d) { return this.getAttribute(name) !== value(d); };
 
 /** Whether a box of layout `after` sits elsewhere than in `before`, or is new there. */
 function moves(before, after) {
