@@ -202,6 +202,19 @@ def wait_until(page, predicate, arg=None, timeout_ms=30000):
         raise TimeoutError(f"timed out after {timeout_ms} ms waiting for {predicate}")
 
 
+def wait_until_another_tab_reads(page, guard, folder, predicate, arg=None):
+    """Wait until a second tab of `page`'s origin (a blank page written to `folder`, which `guard` then allows)
+    finds `predicate(arg)` true. For a reload right after the page wrote localStorage: the page writes at once,
+    but the browser gets the write over IPC, and a reload before it lands (rarely) reads the store without it."""
+    blank = folder / "blank.html"
+    blank.write_text("<!doctype html><title>blank</title>")
+    guard.allow(blank.as_uri())
+    other = page.context.new_page()
+    other.goto(blank.as_uri())
+    wait_until(other, predicate, arg, timeout_ms=5000)
+    other.close()
+
+
 def wait_for_python(page, timeout_ms=PYTHON_READY_TIMEOUT_MS):
     """Wait until Python is live (`<html data-python="ready">`); fail at once if it failed to start."""
     state = wait_until(page, "() => ['ready', 'failed'].includes(document.documentElement.dataset.python)"

@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from harness import python_call, shorten_time_limit, wait_for_python, wait_until
+from harness import python_call, shorten_time_limit, wait_for_python, wait_until, wait_until_another_tab_reads
 from lesson import api
 from lesson.tasks import check_task, solution, starter
 from test_cells_in_page import explore_grads, idle
@@ -142,16 +142,9 @@ def test_the_training_task_draws_the_learners_loss_curve(live_lesson):
 # ---- progress and code survive a reload, until Start over ----
 
 def stored_where_another_tab_sees_it(page, guard, folder, task, draft):
-    """Wait until a second tab of the page's origin reads `draft` as the stored code of `task`: the browser then
-    holds the page's last write, which a reload at once could otherwise (rarely) read before it lands."""
-    blank = folder / "blank.html"
-    blank.write_text("<!doctype html><title>blank</title>")
-    guard.allow(blank.as_uri())
-    other = page.context.new_page()
-    other.goto(blank.as_uri())
-    wait_until(other, f"""([task, draft]) => (JSON.parse(localStorage.getItem('{PROGRESS_KEY}') ?? '{{}}').drafts?.[task] ?? '')
-                            .replace(/\\n+$/, '') === draft""", [task, draft.rstrip("\n")], timeout_ms=5000)
-    other.close()
+    """Wait until a second tab of the page's origin reads `draft` as the stored code of `task`."""
+    wait_until_another_tab_reads(page, guard, folder, f"""([task, draft]) => (JSON.parse(localStorage.getItem('{PROGRESS_KEY}')
+        ?? '{{}}').drafts?.[task] ?? '').replace(/\\n+$/, '') === draft""", [task, draft.rstrip("\n")])
 
 
 def test_progress_and_code_survive_a_reload_until_start_over(page, guard, tmp_path):

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from harness import EVERY_WIDGET_MOUNTED, NO_TRANSITION_RUNNING_IN, ROOT, open_page, wait_for_python, wait_until
+from harness import EVERY_WIDGET_MOUNTED, NO_TRANSITION_RUNNING_IN, ROOT, open_page, wait_for_python, wait_until, wait_until_another_tab_reads
 from lesson import widgets
 
 pytestmark = pytest.mark.timeout(240)
@@ -561,7 +561,7 @@ def settled_colours(widget):
     return widget.evaluate(SVG_COLOURS_JS)
 
 
-def test_the_theme_toggle_on_the_built_page_from_the_keyboard(context, dist, screenshot_dir):
+def test_the_theme_toggle_on_the_built_page_from_the_keyboard(context, dist, guard, tmp_path, screenshot_dir):
     page = context.new_page()
     page.emulate_media(color_scheme="light")  # a system in light mode, from the first paint on
     page.goto((dist / "lesson.html").as_uri())
@@ -585,7 +585,10 @@ def test_the_theme_toggle_on_the_built_page_from_the_keyboard(context, dist, scr
     page.keyboard.press("Space")
     assert page.evaluate(THEME_JS) == ["light", "false"] and settled_colours(widget) == light
     page.keyboard.press("Enter")
-    page.reload()  # the choice is remembered (theme.js keeps it in localStorage)
+    # The choice is remembered (theme.js keeps it in localStorage), once the browser holds the write: a CI try
+    # reloaded before it landed and read no theme.
+    wait_until_another_tab_reads(page, guard, tmp_path, "() => localStorage.getItem('autograd-lesson-theme') === 'dark'")
+    page.reload()
     assert page.evaluate(THEME_JS) == ["dark", "true"]
     widget.scroll_into_view_if_needed()
     widget.locator("[data-node]").first.wait_for()
