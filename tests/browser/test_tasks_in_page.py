@@ -171,6 +171,8 @@ def test_progress_and_code_survive_a_reload_until_start_over(page, guard, tmp_pa
     progress(page).get_by_role("button", name="Clear everything").click()
     assert progress(page).locator(".task-progress-summary").text_content() == "0 of 5 tasks done."
     assert editor(task_of(page, "more-ops")).text_content() == starter("more-ops")
+    wait_until_another_tab_reads(page, guard, tmp_path, f"""() => {{ const kept = JSON.parse(localStorage.getItem('{PROGRESS_KEY}') ?? '{{}}');
+        return Object.keys(kept.done ?? {{}}).length === 0 && Object.keys(kept.drafts ?? {{}}).length === 0; }}""")
     page.reload()
     wait_for_python(page)
     assert task_of(page, "add-mul").get_attribute("data-done") is None
