@@ -34,7 +34,10 @@ SCROLL_THROUGH = """async () => {
 
 def axe_violations(page):
     """axe's violations on the page once no CSS transition runs (axe's source is evaluated once per page)."""
-    # No colour half-way between the themes: emulate_media or a widget just drawn starts transitions.
+    # No widget dimmed while a live answer is on its way (a CI try scanned the broadcast widget dimmed, as its
+    # first NumPy call ran on a loaded machine), and no colour half-way between the themes: emulate_media or a
+    # widget just drawn starts transitions.
+    wait_until(page, "() => !document.querySelector('[data-busy]')", timeout_ms=30000)
     wait_until(page, NO_TRANSITION_RUNNING_IN, page.locator("html").element_handle(), timeout_ms=5000)
     if not page.evaluate("() => typeof axe === 'object'"):
         # The page's CSP refuses inline scripts it does not know (add_script_tag); an evaluation over the
