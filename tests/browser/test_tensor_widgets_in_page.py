@@ -8,9 +8,9 @@ import json
 
 import pytest
 
-from harness import wait_for_numpy, wait_until
-from test_widgets_in_page import (active_nodes, all_mounted, drawn_nodes, engine_nodes, expected_steps,  # noqa: F401
-                                  screenshot_dir, step_through)
+from harness import NO_TRANSITION_RUNNING_IN, wait_for_numpy, wait_until
+from test_widgets_in_page import (BAR_SHOWN_OVER, DIMMED_TEXTS, active_nodes, all_mounted, drawn_nodes, engine_nodes,  # noqa: F401
+                                  expected_steps, screenshot_dir, step_through)
 
 np = pytest.importorskip("numpy", reason="the reference results need the Tensor engine, which needs NumPy")
 
@@ -305,6 +305,10 @@ def test_shapes_of_your_own_wait_for_numpy_saying_so(static_lesson):
     assert widget.get_attribute("data-busy") == "true"
     assert widget.locator(".widget-note").text_content() == (
         "(4,) + (3, 4): computing live once NumPy is ready; until then the arrays show (3, 4) + (4,), from the build.")
+    # Once the wait lasts, a bar over each pass says so, and every text keeps its full contrast (no dimming).
+    wait_until(page, BAR_SHOWN_OVER, [widget.element_handle(), ".broadcast-pass"])
+    wait_until(page, NO_TRANSITION_RUNNING_IN, widget.element_handle())
+    assert widget.evaluate(DIMMED_TEXTS) == []
 
 
 @pytest.mark.parametrize("upstream", ["ones", "counting"])

@@ -307,6 +307,24 @@ def test_compute_graph_keeps_the_lessons_numbers_at_its_default_setting_live(liv
     set_back_stepped(widget, widgets.compute_graph)
 
 
+# For wait_until, with [widget, selector]: each element of the widget `selector` finds shows its busy bar.
+BAR_SHOWN_OVER = """([widget, selector]) => [...widget.querySelectorAll(selector)].every((element) => {
+  const bar = getComputedStyle(element, '::after');
+  return bar.content !== 'none' && bar.opacity === '1';
+})"""
+# The texts in a widget drawn at less than full opacity (an ancestor's opacity multiplies in), with that opacity.
+DIMMED_TEXTS = """(widget) => {
+  const dimmed = [];
+  for (const element of widget.querySelectorAll('*')) {
+    if (![...element.childNodes].some((n) => n.nodeType === Node.TEXT_NODE && n.textContent.trim())) continue;
+    let opacity = 1;
+    for (let e = element; e && e !== widget.parentElement; e = e.parentElement) opacity *= Number(getComputedStyle(e).opacity);
+    if (opacity < 1) dimmed.push([element.textContent.trim().slice(0, 30), opacity]);
+  }
+  return dimmed;
+}"""
+
+
 @pytest.mark.parametrize("name", list(STEPPED_LIVE))
 def test_before_python_is_up_another_setting_waits_for_it_saying_so(static_lesson, name):
     make, settings_list = STEPPED_LIVE[name]
@@ -319,6 +337,10 @@ def test_before_python_is_up_another_setting_waits_for_it_saying_so(static_lesso
     set_sliders(widget, settings_list[0])
     assert widget.get_attribute("data-busy") == "true"
     assert "computing live once Python is ready" in note.text_content()
+    # Once the wait lasts, a bar over the graph says so, and every text keeps its full contrast (no dimming).
+    wait_until(page, BAR_SHOWN_OVER, [widget.element_handle(), ".graph-view"])
+    wait_until(page, NO_TRANSITION_RUNNING_IN, widget.element_handle())
+    assert widget.evaluate(DIMMED_TEXTS) == []
     # Still the build's setting, drawn from the build, until Python answers.
     assert {s: float(widget.get_attribute(f"data-{s}")) for s in built["settings"]} == built["settings"]
     check_step(widget, built["trace"], first_step, "forward")
