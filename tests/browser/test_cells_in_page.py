@@ -375,8 +375,9 @@ def needless_tab_stops(blocks):
 
 
 @pytest.mark.parametrize("width", [1280, 390])
-def test_code_too_wide_for_its_box_shows_it_and_scrolls_from_the_keyboard(page, width, screenshot_dir):
-    # A page of its own: on the shared one, outputs other tests printed are regions that scroll, with a Tab stop.
+def test_code_too_wide_for_its_box_shows_it_and_scrolls_from_the_keyboard(static_lesson, width, screenshot_dir):
+    # The page as the build drew it: on the live shared one, outputs other tests printed are regions that scroll.
+    page = static_lesson
     page.set_viewport_size({"width": width, "height": 900})
     blocks = page.evaluate(CODE_BLOCKS_JS)
     # The edge shadow that says more is there, on every block that does not wrap its lines (the tasks' check
