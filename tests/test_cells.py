@@ -389,6 +389,42 @@ def test_the_garbage_collectors_settings_changed_in_a_cell_stay_in_its_notebook(
     assert cell_text("import gc\nprint(gc.isenabled(), gc.get_threshold())") == f"{page_gc[0]} {page_gc[1]}\n"
 
 
+def test_a_module_a_cell_imports_first_is_its_notebooks_alone(fresh_cells, monkeypatch):
+    monkeypatch.delitem(sys.modules, "colorsys", raising=False)  # not imported yet, as on the page
+    assert cell_text("import colorsys\ncolorsys.rgb_to_hsv = lambda *rgb: 'patched'\nprint(colorsys.rgb_to_hsv(1, 0, 0))") == "patched\n"
+    assert "colorsys" not in sys.modules  # the page imports a copy of its own
+    import colorsys
+    assert colorsys.rgb_to_hsv(1, 0, 0) == (0.0, 1.0, 1)
+    # The notebook keeps its copy, though the page has one now; an import is not a patch of the page's.
+    assert cell_text("import colorsys\nprint(colorsys.rgb_to_hsv(1, 0, 0))") == "patched\n"
+    assert sys.modules["colorsys"] is colorsys
+    api_call("reset_cells")
+    assert cell_text("import colorsys\nprint(colorsys.rgb_to_hsv(1, 0, 0))") == "(0.0, 1.0, 1)\n"
+    del sys.modules["colorsys"]
+    notebook = Notebook()
+    notebook.run("import colorsys")
+    assert notebook.patched() == []  # what a task's check reports: importing a module patches nothing
+
+
+def test_the_working_directory_and_the_random_stream_a_cell_changes_stay_in_its_notebook(fresh_cells, tmp_path):
+    import os
+    import random
+    page_directory = os.getcwd()
+    random.seed(7)
+    page_next = random.random()
+    random.seed(7)
+    assert cell_text(f"import os, random\nos.chdir({str(tmp_path)!r})\nrandom.seed(1)") == ""
+    assert os.getcwd() == page_directory and random.random() == page_next  # the page's stream goes on as if no cell drew
+    assert cell_text(f"print(os.getcwd() == {str(tmp_path)!r}, random.random() == random.Random(1).random())") == "True True\n"
+    # A directory a cell removes while in it: the page goes back to its own, the notebook to the root.
+    (tmp_path / "gone").mkdir()
+    assert cell_text("os.chdir('gone')\nos.rmdir(os.getcwd())") == ""
+    assert os.getcwd() == page_directory
+    assert cell_text("print(os.getcwd())") == "/\n"
+    api_call("reset_cells")
+    assert cell_text("import os\nprint(os.getcwd())") == f"{page_directory}\n"
+
+
 def test_memory_tracing_lasts_from_cell_to_cell_and_stops_at_reset(fresh_cells):
     import tracemalloc
     cell_text("import tracemalloc\ntracemalloc.start()\nkept = [0.5] * 10_000")

@@ -105,7 +105,8 @@ class Notebook:
         try:
             yield
         finally:
-            self._patches = noted.changes()
+            imported = {key[1]: module for key, module in self._patches.items() if key[0] == "import"}
+            self._patches = noted.changes(imported)
             noted.restore(self._patches)
 
     def patched(self):

@@ -10,13 +10,17 @@ else does; a new notebook (the page's Reset) starts with none.
 Watched: every loaded module of the standard library and NumPy (builtins among them), attribute by
 attribute, their `sys.modules` entries, the tracer and profiler, the recursion limit, and the settings a
 call changes rather than a rebinding (see `settings`: `sys.path.clear()`, `gc.disable()`,
-`warnings.filterwarnings("ignore")`, `np.set_printoptions(precision=1)`, which would otherwise outlive the
-page's Reset and change what the page's Python imports, shows and fails on). Not watched: the insides of
-other objects (a class's methods, a list's items) and other packages (a test runner's, say, may rebind its
-own globals at any time); the project's own packages are isolated whole by lesson.cells.
+`warnings.filterwarnings("ignore")`, `np.set_printoptions(precision=1)`, `os.chdir("/")`, `random.seed(0)`,
+which would otherwise outlive the page's Reset and change what the page's Python imports, shows and fails
+on). A module of theirs that a cell imports first is the notebook's whole (an "import" change): between its
+cells it is out of `sys.modules`, so a patch to it never reaches the page, which imports its own copy.
+Not watched: the insides of other objects (a class's methods, a list's items) and other packages (a test
+runner's, say, may rebind its own globals at any time); the project's own packages are isolated whole by
+lesson.cells.
 """
 
 import gc
+import os
 import sys
 import types
 import warnings
@@ -32,12 +36,17 @@ RECURSION_LIMIT = ("recursion limit",)
 def settings():
     """{key: (get, set)} of the global settings a cell changes by a call rather than by rebinding a name: the
     import system's lists, the int digits limit, the garbage collector's switch and thresholds, the warnings
-    filters, and NumPy's print options and error handling once NumPy is imported."""
+    filters, the working directory, the random module's state once it is imported, and NumPy's print options
+    and error handling once NumPy is imported."""
     found = {("setting", f"sys.{name}"): _sys_list(name) for name in ("path", "meta_path", "path_hooks")}
     found[("setting", "sys.set_int_max_str_digits")] = (sys.get_int_max_str_digits, sys.set_int_max_str_digits)
     found[("setting", "gc.disable")] = (gc.isenabled, lambda enabled: gc.enable() if enabled else gc.disable())
     found[("setting", "gc.set_threshold")] = (gc.get_threshold, lambda thresholds: gc.set_threshold(*thresholds))
     found[("setting", "warnings.filterwarnings")] = (lambda: list(warnings.filters), _set_warning_filters)
+    found[("setting", "os.chdir")] = (_working_directory, _go_to)
+    random = sys.modules.get("random")
+    if random is not None:  # a seed or a draw in a cell moves the stream the page's code draws from
+        found[("setting", "random.seed")] = (random.getstate, random.setstate)
     numpy = sys.modules.get("numpy")
     if numpy is not None:
         found[("setting", "numpy.set_printoptions")] = (numpy.get_printoptions, lambda options: numpy.set_printoptions(**options))
@@ -50,6 +59,22 @@ def _sys_list(name):
     def put(items):
         getattr(sys, name)[:] = items
     return (lambda: list(getattr(sys, name)), put)
+
+
+def _working_directory():
+    """The working directory, or None if a cell removed it (the directory to go back to is still noted)."""
+    try:
+        return os.getcwd()
+    except FileNotFoundError:
+        return None
+
+
+def _go_to(directory):
+    """Make `directory` the working directory; if it is gone (a cell removed it) or was (None), the root."""
+    try:
+        os.chdir(directory or "/")
+    except OSError:
+        os.chdir("/")
 
 
 def _set_warning_filters(filters):
@@ -75,13 +100,18 @@ class SharedState:
         self.setting_functions = settings()  # as they are now: a cell may replace numpy.get_printoptions too
         self.settings = {key: get() for key, (get, _) in self.setting_functions.items()}
 
-    def changes(self):
-        """What differs from the noted state now: {("module", name) | ("attribute", name, attribute) | TRACING |
-        RECURSION_LIMIT: the value now}, a deleted module or attribute as _ABSENT."""
-        changed = {}
+    def changes(self, imported=None):
+        """What differs from the noted state now: {("module", name) | ("import", name) | ("attribute", name,
+        attribute) | TRACING | RECURSION_LIMIT | ("setting", name): the value now}, a deleted module or attribute
+        as _ABSENT. `imported` ({name: module}) holds the modules the notebook imported before: one of them in
+        sys.modules in place of the page's own copy is still the notebook's import, not a patch."""
+        imported = imported or {}
+        changed = {("import", name): module for name, module in shared_modules().items() if name not in self.modules}
         for name, module in self.modules.items():
-            if sys.modules.get(name, _ABSENT) is not module:
-                changed[("module", name)] = sys.modules.get(name, _ABSENT)
+            entry = sys.modules.get(name, _ABSENT)
+            if entry is not module:
+                own_import = name in imported and imported[name] is entry
+                changed[("import" if own_import else "module", name)] = entry
             noted, now = self.attributes[name], vars(module)
             for attribute, value in now.items():
                 if noted.get(attribute, _ABSENT) is not value and not _bookkeeping(name, attribute, value):
@@ -99,8 +129,8 @@ class SharedState:
     def restore(self, changes):
         """Put back what `changes` (this state's `changes()`) changed."""
         for key in changes:
-            if key[0] == "module":
-                _set(key, self.modules[key[1]])
+            if key[0] in ("module", "import"):
+                _set(("module", key[1]), self.modules.get(key[1], _ABSENT))
             elif key[0] == "attribute":
                 _set(key, self.attributes[key[1]].get(key[2], _ABSENT), module=self.modules[key[1]])
         if TRACING in changes:  # only then: setting a profiler back from Python fails for C-level ones (cProfile)
@@ -125,16 +155,16 @@ def apply(changes):
         elif key[0] == "setting":
             setters[key](value)
         else:
-            _set(key, value)
+            _set(("module", key[1]) if key[0] == "import" else key, value)
 
 
 def changed_names(changes):
     """What `changes` replaced or deleted, as a learner wrote it (['math.tanh', "sys.modules['json']"]); a
     changed recursion limit or setting (sys.path, a warnings filter, NumPy's print options) is the learner's
-    to set, not a patch, so it is left out."""
+    to set, and an import the learner's to make, not a patch, so they are left out."""
     names = {"sys.settrace / sys.setprofile" if key == TRACING else
              f"sys.modules[{key[1]!r}]" if key[0] == "module" else f"{key[1]}.{key[2]}"
-             for key in changes if key != RECURSION_LIMIT and key[0] != "setting"}
+             for key in changes if key != RECURSION_LIMIT and key[0] not in ("setting", "import")}
     return sorted(names)
 
 
