@@ -406,6 +406,21 @@ def test_a_module_a_cell_imports_first_is_its_notebooks_alone(fresh_cells, monke
     assert notebook.patched() == []  # what a task's check reports: importing a module patches nothing
 
 
+def test_a_compiled_module_or_numpy_a_cell_imports_first_stays_shared(fresh_cells, monkeypatch):
+    """A second copy of those cannot always be imported (NumPy refuses one): a cell importing one first leaves
+    it in sys.modules for the page, as a module the page loaded."""
+    from lesson import patches
+    numpy = pytest.importorskip("numpy", reason="NumPy is not installed")
+    import colorsys
+    import math
+    assert [patches._importable_again(name, module) for name, module in
+            [("colorsys", colorsys), ("math", math), ("numpy", numpy), ("numpy.linalg", numpy.linalg)]] == [True, False, False, False]
+    pytest.importorskip("syslog", reason="a compiled module of CPython's standard library on Unix")
+    monkeypatch.delitem(sys.modules, "syslog")  # as if no one had imported it yet
+    assert cell_text("import syslog") == ""
+    assert "syslog" in sys.modules
+
+
 def test_the_working_directory_and_the_random_stream_a_cell_changes_stay_in_its_notebook(fresh_cells, tmp_path):
     import os
     import random

@@ -12,14 +12,17 @@ attribute, their `sys.modules` entries, the tracer and profiler, the recursion l
 call changes rather than a rebinding (see `settings`: `sys.path.clear()`, `gc.disable()`,
 `warnings.filterwarnings("ignore")`, `np.set_printoptions(precision=1)`, `os.chdir("/")`, `random.seed(0)`,
 which would otherwise outlive the page's Reset and change what the page's Python imports, shows and fails
-on). A module of theirs that a cell imports first is the notebook's whole (an "import" change): between its
-cells it is out of `sys.modules`, so a patch to it never reaches the page, which imports its own copy.
+on). A standard-library module of Python code that a cell imports first is the notebook's whole (an
+"import" change): between its cells it is out of `sys.modules`, so a patch to it never reaches the page,
+which imports its own copy. Not so a compiled one or NumPy's (a second copy of NumPy cannot be imported
+into the same process; the page imports NumPy itself as it loads): those stay, as shared modules.
 Not watched: the insides of other objects (a class's methods, a list's items) and other packages (a test
 runner's, say, may rebind its own globals at any time); the project's own packages are isolated whole by
 lesson.cells.
 """
 
 import gc
+import importlib.machinery
 import os
 import sys
 import types
@@ -106,7 +109,8 @@ class SharedState:
         as _ABSENT. `imported` ({name: module}) holds the modules the notebook imported before: one of them in
         sys.modules in place of the page's own copy is still the notebook's import, not a patch."""
         imported = imported or {}
-        changed = {("import", name): module for name, module in shared_modules().items() if name not in self.modules}
+        changed = {("import", name): module for name, module in shared_modules().items()
+                   if name not in self.modules and _importable_again(name, module)}
         for name, module in self.modules.items():
             entry = sys.modules.get(name, _ABSENT)
             if entry is not module:
@@ -166,6 +170,14 @@ def changed_names(changes):
              f"sys.modules[{key[1]!r}]" if key[0] == "module" else f"{key[1]}.{key[2]}"
              for key in changes if key != RECURSION_LIMIT and key[0] not in ("setting", "import")}
     return sorted(names)
+
+
+def _importable_again(name, module):
+    """Whether a second copy of module `name` can be imported beside this one: a standard-library module of
+    Python code can; a compiled (extension or built-in) module, or any of NumPy's, may refuse or share state."""
+    loader = getattr(getattr(module, "__spec__", None), "loader", None)
+    compiled = isinstance(loader, importlib.machinery.ExtensionFileLoader) or loader is importlib.machinery.BuiltinImporter
+    return name.partition(".")[0] in sys.stdlib_module_names and not compiled
 
 
 def _bookkeeping(name, attribute, value):
