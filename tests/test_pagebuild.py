@@ -22,6 +22,7 @@ from pagebuild.npm import npm_packages_stale
 from pagebuild.output import exchange, staging_folder, swap_in
 from pagebuild.packages import PackageError, trimmed_lock, verified_wheel, wheel_from_registry
 from pagebuild.page import ascii_css, ascii_html, data_blocks, gzipped, state_script, with_widget_data
+from pagebuild.runs import RUN_CLOSE, RUN_OPEN, WIDGET_BLOCKS, TopLevelBlocks, grouped_in_runs
 from pagebuild.site import index_page
 from pagebuild.stdlib import keeps, trim_stdlib
 
@@ -449,3 +450,43 @@ def test_static_figures_follow_each_widget_and_insert_text_as_text():
     assert page.count("<noscript>") == 2
     assert "<script>" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
     assert with_static_figures('<div class="widget" data-widget="task"></div>', {}) == '<div class="widget" data-widget="task"></div>'
+
+
+# ---- the lesson's blocks grouped in runs (pagebuild.runs) ----
+
+H2, P, HR = '<h2 id="a">A</h2>', "<p>one <em>two</em></p>", "<hr>"
+FIGURE = '<figure class="widget-figure"><div class="widget" data-widget="x"></div><figcaption>f</figcaption></figure>'
+PRE, TASK = "<pre><code>&lt;div&gt;\n</code></pre>", '<section class="task"><div data-widget="t"></div></section>'
+CALLOUT, LAST = '<div class="callout"><div><p>deep</p></div></div>', "<p>last</p>"
+
+
+def run(*blocks):
+    return RUN_OPEN + "\n".join(blocks) + RUN_CLOSE
+
+
+def test_runs_hold_the_blocks_between_widgets_in_order_and_change_nothing_else():
+    fragment = "\n".join([H2, P, HR, FIGURE, PRE, TASK, CALLOUT, LAST]) + "\n"
+    assert grouped_in_runs(fragment, run_length=2) == "\n".join(
+        [run(H2, P), run(HR), FIGURE, run(PRE), TASK, run(CALLOUT, LAST)]) + "\n"
+
+
+def test_every_widget_of_the_lesson_stays_outside_the_runs_and_no_run_is_long():
+    pytest.importorskip("autodiff.tensor", reason="the lesson's NumPy cells need the Tensor engine")
+    from pagebuild.render import render_lesson
+    body = render_lesson(numpy_live=False).body_html
+    grouped = grouped_in_runs(body)
+    blocks = TopLevelBlocks(grouped).blocks
+    kinds = [classes & (WIDGET_BLOCKS | {"lesson-run"}) for _, _, classes in blocks]
+    assert all(len(kind) == 1 for kind in kinds)  # every top-level block is a run or holds a widget
+    runs = [grouped[start + len(RUN_OPEN):end - len(RUN_CLOSE)] for (start, end, _), kind in zip(blocks, kinds)
+            if kind == {"lesson-run"}]
+    assert all("data-widget" not in run for run in runs)
+    assert max(len(TopLevelBlocks(run).blocks) for run in runs) == 8
+    assert sum(len(TopLevelBlocks(run).blocks) for run in runs) + len(blocks) - len(runs) == len(TopLevelBlocks(body).blocks)
+
+
+def test_a_body_with_an_element_left_open_or_loose_text_is_refused():
+    with pytest.raises(ValueError, match="leaves an element open"):
+        grouped_in_runs("<div><p>x</p>")
+    with pytest.raises(ValueError, match="text outside any block"):
+        grouped_in_runs("<p>x</p> stray")

@@ -11,6 +11,7 @@ from string import Template
 from pagebuild.blocks import pack
 from pagebuild.cache import read_cached, write_cached
 from pagebuild.csp import content_security_policy
+from pagebuild.runs import grouped_in_runs
 
 
 def python_sources(py_dir: Path, packages=("autodiff", "lesson")) -> dict[str, str]:
@@ -100,9 +101,9 @@ def with_widget_data(body: str, states: dict, widget_blocks: dict[str, list[byte
 
 def fill_page(template: str, *, title: str, styles: list[str], toc: str, body: str, page_script: str,
               states: dict, widget_blocks: dict[str, list[bytes]], numpy_live: bool, blocks: list[bytes]) -> bytes:
-    """The page (windows-1252 bytes): `template` filled in, a CSP hashing its inline code, each widget's state
-    and data blocks after it in the body (see with_widget_data), the other data blocks at the end of <body>,
-    each followed by FEED_SCRIPT."""
+    """The page (windows-1252 bytes): `template` filled in, a CSP hashing its inline code, the body's blocks
+    grouped in runs (see pagebuild.runs), each widget's state and data blocks after it in the body (see
+    with_widget_data), the other data blocks at the end of <body>, each followed by FEED_SCRIPT."""
     styles = [ascii_css(style) for style in styles]
     page_script = page_script.replace("</script", "<\\/script")
     values = {
@@ -119,7 +120,7 @@ def fill_page(template: str, *, title: str, styles: list[str], toc: str, body: s
     middle, blocks_marker, tail = rest.partition("$data_blocks")
     if not body_marker or not blocks_marker:
         raise ValueError("the page template needs a $body slot and, after it, a $data_blocks slot")
-    return (fill(head, values) + with_widget_data(ascii_html(body), states, widget_blocks) + fill(middle, values)
+    return (fill(head, values) + with_widget_data(ascii_html(grouped_in_runs(body)), states, widget_blocks) + fill(middle, values)
             + b"".join(block + feed for block in blocks) + fill(tail, values))
 
 

@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from harness import python_call, shorten_time_limit, wait_for_python, wait_until, wait_until_another_tab_reads
+from harness import EVERY_WIDGET_MOUNTED, python_call, shorten_time_limit, wait_for_python, wait_until, wait_until_another_tab_reads
 from lesson import api
 from lesson.tasks import check_task, solution, starter
 from test_cells_in_page import explore_grads, idle
@@ -158,6 +158,7 @@ def test_progress_and_code_survive_a_reload_until_start_over(page, guard, tmp_pa
 
     page.reload()
     wait_for_python(page)
+    wait_until(page, EVERY_WIDGET_MOUNTED)  # a task off screen mounts, reading the progress, once the page is idle
     assert task_of(page, "add-mul").get_attribute("data-done") == "true"
     assert task_of(page, "more-ops").get_attribute("data-done") is None
     assert editor(task_of(page, "more-ops")).text_content().rstrip("\n") == mine.rstrip("\n")
@@ -175,6 +176,7 @@ def test_progress_and_code_survive_a_reload_until_start_over(page, guard, tmp_pa
         return Object.keys(kept.done ?? {{}}).length === 0 && Object.keys(kept.drafts ?? {{}}).length === 0; }}""")
     page.reload()
     wait_for_python(page)
+    wait_until(page, EVERY_WIDGET_MOUNTED)
     assert task_of(page, "add-mul").get_attribute("data-done") is None
     assert editor(task_of(page, "add-mul")).text_content() == starter("add-mul")
 

@@ -78,8 +78,39 @@ export function widgetMounter({ bridge, grid, cells }) {
     }
     node.dataset.mounted = "";
     performance.measure(`widget-mount ${name}`, { start });
+    skipWhileOffScreen(node);
     finishIfDone();
   }
+
+  const skippable = []; // the blocks of the mounted widgets, skipped while off screen
+
+  /** Once a mounted widget has been laid out, its block of the lesson may be skipped while off screen like
+   * the rest, keeping its height meanwhile (runtime.css says why). */
+  function skipWhileOffScreen(node) {
+    const block = node.closest("main.lesson > *");
+    if (!block) return;
+    skippable.push(block);
+    requestAnimationFrame(() => skip([block]));
+  }
+
+  function skip(blocks) {
+    const heights = blocks.map((block) => block.getBoundingClientRect().height); // all read, then all written
+    blocks.forEach((block, i) => {
+      block.style.containIntrinsicSize = `auto ${heights[i]}px`;
+      block.classList.add("is-laid-out");
+    });
+  }
+
+  // A widget's ResizeObservers do not run while its block is skipped, so a new window width would leave an
+  // off-screen widget laid out for the old one (a graph wider than its column, a scroll region without its
+  // Tab stop) until shown. So on a resize every widget's block is drawn for two frames (the observers run
+  // in the first), then skipped again; a resize still going on puts that off.
+  let resizes = 0;
+  addEventListener("resize", () => {
+    const resize = ++resizes;
+    for (const block of skippable) block.classList.remove("is-laid-out");
+    requestAnimationFrame(() => requestAnimationFrame(() => resize === resizes && skip(skippable)));
+  });
 
   function finishIfDone() {
     if (!closed || waiting.size) return;
