@@ -38,18 +38,17 @@ class TopLevelBlocks(HTMLParser):
         return self.line_starts[line - 1] + column
 
     def handle_starttag(self, tag, attrs):
+        if tag in VOID:  # no end tag follows: at the top, a block on its own
+            self.handle_startendtag(tag, attrs)
+            return
         if self.depth == 0:
             self.start, self.classes = self.position(), set((dict(attrs).get("class") or "").split())
-            if tag in VOID:
-                self.blocks.append((self.start, self.start + len(self.get_starttag_text()), self.classes))
-                return
-        if tag not in VOID:
-            self.depth += 1
+        self.depth += 1
 
     def handle_startendtag(self, tag, attrs):
         if self.depth == 0:
-            start = self.position()
-            self.blocks.append((start, start + len(self.get_starttag_text()), set((dict(attrs).get("class") or "").split())))
+            self.start, self.classes = self.position(), set((dict(attrs).get("class") or "").split())
+            self.blocks.append((self.start, self.start + len(self.get_starttag_text()), self.classes))
 
     def handle_endtag(self, tag):
         if tag in VOID:

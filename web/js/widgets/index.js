@@ -83,6 +83,7 @@ export function widgetMounter({ bridge, grid, cells }) {
   }
 
   const skippable = []; // the blocks of the mounted widgets, skipped while off screen
+  let laidOutNext = []; // those mounted since the last frame: skipped together, one layout for all of them
 
   /** Once a mounted widget has been laid out, its block of the lesson may be skipped while off screen like
    * the rest, keeping its height meanwhile (runtime.css says why). */
@@ -90,7 +91,11 @@ export function widgetMounter({ bridge, grid, cells }) {
     const block = node.closest("main.lesson > *");
     if (!block) return;
     skippable.push(block);
-    requestAnimationFrame(() => skip([block]));
+    if (laidOutNext.push(block) > 1) return; // a frame is asked for already
+    requestAnimationFrame(() => {
+      skip(laidOutNext);
+      laidOutNext = [];
+    });
   }
 
   function skip(blocks) {
