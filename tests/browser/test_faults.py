@@ -123,8 +123,13 @@ def test_a_fatal_error_in_a_python_that_ran_no_learners_code_restarts_nothing(co
     page = booted(context, dist)
     # run_cell called without a time limit, as the page calls its own functions: not the learner's code to the
     # bridge. A fresh Python would meet the same fault: a restart could only start a loop.
-    outcome = page.evaluate(f"({SETTLED})(lesson.bridge.call('run_cell', {{source: 'import os\\nos._exit(0)'}}), 20000)")
-    assert outcome == ["rejected", "Ended", "Program terminated with exit(0): this code ended Python"]
+    # A call sent right behind it waits in the worker's queue: it is refused, without touching the dead Python
+    # (which would report a second fatal error on the console; the guard fails the test on one).
+    outcome = page.evaluate(f"""Promise.all([
+      ({SETTLED})(lesson.bridge.call('run_cell', {{source: 'import os\\nos._exit(0)'}}), 20000),
+      ({SETTLED})(lesson.bridge.call('explore', {{a: 1, b: 2}}), 20000)])""")
+    assert outcome == [["rejected", "Ended", "Program terminated with exit(0): this code ended Python"],
+                       ["rejected", "Ended", "Python has ended (Program terminated with exit(0)) and no longer answers"]]
     page.wait_for_timeout(500)
     assert page.evaluate("restarts") == []
 

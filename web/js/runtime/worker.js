@@ -161,13 +161,23 @@ async function loadNumpy(pyodide, files) {
   }
 }
 
+// Why Python ended, once a call ended it: the calls queued behind that one are refused without touching
+// it (a dead Pyodide used again reports a second fatal error on the console, and its memory may be wiped).
+let ended = null;
+
 function call({ id, name, args }) {
   postMessage({ type: "taken-up", id }); // the page's deadline for this call starts (bridge.js)
+  if (ended) {
+    postMessage({ type: "result", id, error: { type: "Ended", message: `Python has ended (${ended}) and no longer answers`, traceback: "" } });
+    return;
+  }
   try {
     postMessage({ type: "result", id, json: api.call(name, JSON.stringify(args ?? {})) });
   } catch (error) {
     // A fatal error: the call ended Python itself (os._exit, os.abort, a stray write through ctypes); see bridge.js.
-    postMessage({ type: "result", id, error: { ...describe(error), fatal: error?.pyodide_fatal_error === true } });
+    const fatal = error?.pyodide_fatal_error === true;
+    if (fatal) ended = describe(error).message;
+    postMessage({ type: "result", id, error: { ...describe(error), fatal } });
   }
 }
 
