@@ -761,13 +761,13 @@ def test_styles_load_nothing_from_outside_the_page():
 @pytest.fixture(scope="module")
 def chromium(lesson, tmp_path_factory, playwright):
     """The preview page (lesson + theme.css + lesson.css + theme.js) and a way to open it in Chromium."""
-    from harness import CHROMIUM, CHROMIUM_ARGS  # the browser tests' Chromium ($LESSON_CHROMIUM) and flags
+    from harness import CHROMIUM, TEST_CHROMIUM_ARGS  # the browser tests' Chromium ($LESSON_CHROMIUM) and flags
 
     if not Path(CHROMIUM).exists():
         pytest.skip(f"no Chromium at {CHROMIUM} (set LESSON_CHROMIUM)")
     preview = tmp_path_factory.mktemp("preview") / "preview.html"
     preview.write_text(render._preview_page(lesson), encoding="utf-8")
-    browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+    browser = playwright.chromium.launch(executable_path=CHROMIUM, args=TEST_CHROMIUM_ARGS, headless=True)
 
     def open_page(width, scheme, height=800):
         """A fresh context (its own storage) in the module's Chromium, at this screen and colour scheme."""

@@ -27,7 +27,7 @@ import pytest
 
 pytest.importorskip("playwright.sync_api", reason="Playwright is not installed (pip install -r requirements/dev.txt)")
 
-from harness import (CHROMIUM, CHROMIUM_ARGS, EVERY_WIDGET_MOUNTED, Guard, ensure_dist, launch, open_page,  # noqa: E402
+from harness import (CHROMIUM, EVERY_WIDGET_MOUNTED, TEST_CHROMIUM_ARGS, Guard, ensure_dist, launch, open_page,  # noqa: E402
                      serve, wait_for_python, wait_until)
 
 # A Worker that never starts: Python stays "booting", so the page runs on the build's numbers alone.
@@ -86,7 +86,7 @@ def http_root(dist) -> str:
 @pytest.fixture(scope="session")
 def browser(playwright, dist):  # (tests/conftest.py has `playwright`)
     """One Chromium for the session; each test gets its own context in it (storage and cache isolated)."""
-    chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+    chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=TEST_CHROMIUM_ARGS, headless=True)
     yield chromium
     chromium.close()
 
@@ -118,7 +118,7 @@ def context(request, playwright, browser, guard):
     """A fresh browser context whose pages are guarded: in the session's Chromium, or for a test marked
     `fresh_browser` in a Chromium of its own with a fresh profile."""
     if request.node.get_closest_marker("fresh_browser"):
-        with launch(playwright) as browser_context:
+        with launch(playwright, TEST_CHROMIUM_ARGS) as browser_context:
             lighten_own_pages(request, browser_context)
             guard.watch(browser_context)
             yield browser_context

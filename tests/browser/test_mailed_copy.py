@@ -6,7 +6,7 @@ import shutil
 
 import pytest
 
-from harness import Guard, launch, python_call, wait_for_numpy, wait_for_python, wait_until
+from harness import TEST_CHROMIUM_ARGS, Guard, launch, python_call, wait_for_numpy, wait_for_python, wait_until
 from lesson.widgets import explore
 from test_widgets_in_page import drawn_nodes
 
@@ -18,7 +18,7 @@ def test_the_lesson_file_alone_works_from_another_folder(playwright, dist, tmp_p
     saved.parent.mkdir()
     shutil.copyfile(dist / "lesson.html", saved)
     guard = Guard([saved.as_uri()])  # not even its own folder: only the file itself
-    with launch(playwright) as context:
+    with launch(playwright, TEST_CHROMIUM_ARGS) as context:
         guard.watch(context)
         page = context.pages[0] if context.pages else context.new_page()
         page.goto(saved.as_uri())

@@ -11,7 +11,7 @@ import sys
 
 import pytest
 
-from harness import (ROOT, Guard, after_frames, launch, open_page, python_call, shorten_time_limit, wait_for_numpy, wait_for_python,
+from harness import (ROOT, TEST_CHROMIUM_ARGS, Guard, after_frames, launch, open_page, python_call, shorten_time_limit, wait_for_numpy, wait_for_python,
                      wait_for_rest, wait_until)
 from lesson import api
 from lesson.widgets import STEPPED_SLIDERS
@@ -326,7 +326,7 @@ def test_a_page_built_without_numpy_says_so_in_a_learners_words_and_the_rest_is_
     guard = Guard([no_numpy_dist.as_uri() + "/"])
     html = (no_numpy_dist / "lesson.html").read_bytes()
     assert b'data-numpy="off"' in html and b"numpy-2.0.2" not in html and b"python build" not in html
-    with launch(playwright) as context:
+    with launch(playwright, TEST_CHROMIUM_ARGS) as context:
         guard.watch(context)
         page = open_page(context, (no_numpy_dist / "lesson.html").as_uri())
         assert page.evaluate("document.documentElement.dataset.numpy") == "off"
