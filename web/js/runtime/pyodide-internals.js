@@ -67,13 +67,16 @@ export function takeSnapshot(pyodide) {
 
 /**
  * Hand Pyodide's one instantiateStreaming call (for pyodide.asm.wasm) the module `compiled` (a promise),
- * compiled from the wasm's bytes as they arrived, before Pyodide's own code had even loaded.
+ * compiled from the wasm's bytes as they arrived, before Pyodide's own code had even loaded; `onInstantiated()`
+ * is called once its instance exists (Pyodide then links it).
  */
-export function instantiateFrom(compiled) {
+export function instantiateFrom(compiled, onInstantiated = () => {}) {
   const instantiateStreaming = WebAssembly.instantiateStreaming;
   WebAssembly.instantiateStreaming = async (source, imports) => {
     WebAssembly.instantiateStreaming = instantiateStreaming; // one call only: Pyodide's, for its wasm
     const module = await compiled;
-    return { module, instance: await WebAssembly.instantiate(module, imports) };
+    const instance = await WebAssembly.instantiate(module, imports);
+    onInstantiated();
+    return { module, instance };
   };
 }

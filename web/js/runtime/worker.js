@@ -85,7 +85,7 @@ async function boot({ useSnapshot }) {
   progress("decode");
   const decoded = fromDecoder();
   decoded.wasm.then(() => milestone("wasm-compiled"), () => {});
-  instantiateFrom(decoded.wasm);
+  instantiateFrom(decoded.wasm, () => milestone("wasm-instantiated"));
   const lock = await assetJson("pyodide-lock.json");
   const stdlib = assetBytes("python_stdlib.zip");
   // Pyodide creates and instantiates its module once it has the snapshot's buffer, while the snapshot
