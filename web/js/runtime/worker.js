@@ -175,9 +175,9 @@ function call({ id, name, args }) {
     postMessage({ type: "result", id, json: api.call(name, JSON.stringify(args ?? {})) });
   } catch (error) {
     // A fatal error: the call ended Python itself (os._exit, os.abort, a stray write through ctypes); see bridge.js.
-    const fatal = error?.pyodide_fatal_error === true;
-    if (fatal) ended = describe(error).message;
-    postMessage({ type: "result", id, error: { ...describe(error), fatal } });
+    const described = { ...describe(error), fatal: error?.pyodide_fatal_error === true };
+    if (described.fatal) ended = described.message;
+    postMessage({ type: "result", id, error: described });
   }
 }
 
