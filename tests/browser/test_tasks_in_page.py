@@ -141,10 +141,13 @@ def test_the_training_task_draws_the_learners_loss_curve(live_lesson):
 
 # ---- progress and code survive a reload, until Start over ----
 
-def stored_where_another_tab_sees_it(page, guard, folder, task, draft):
-    """Wait until a second tab of the page's origin reads `draft` as the stored code of `task`."""
-    wait_until_another_tab_reads(page, guard, folder, f"""([task, draft]) => (JSON.parse(localStorage.getItem('{PROGRESS_KEY}')
-        ?? '{{}}').drafts?.[task] ?? '').replace(/\\n+$/, '') === draft""", [task, draft.rstrip("\n")])
+def stored_where_another_tab_sees_it(page, guard, folder, task, draft, done=()):
+    """Wait until a second tab of the page's origin reads `draft` as the stored code of `task`, and the tasks
+    `done` as passed."""
+    wait_until_another_tab_reads(page, guard, folder, f"""([task, draft, done]) => {{
+        const stored = JSON.parse(localStorage.getItem('{PROGRESS_KEY}') ?? '{{}}');
+        return (stored.drafts?.[task] ?? '').replace(/\\n+$/, '') === draft && done.every((name) => stored.done?.[name] === true);
+      }}""", [task, draft.rstrip("\n"), list(done)])
 
 
 def test_progress_and_code_survive_a_reload_until_start_over(page, guard, tmp_path):
@@ -154,7 +157,7 @@ def test_progress_and_code_survive_a_reload_until_start_over(page, guard, tmp_pa
     assert check(first)[0] == "pass"
     mine = starter("more-ops").replace("(___,))\n\n    def exp", "(1 - t ** 2,))\n\n    def exp")
     editor(task_of(page, "more-ops")).fill(mine)
-    stored_where_another_tab_sees_it(page, guard, tmp_path, "more-ops", mine)
+    stored_where_another_tab_sees_it(page, guard, tmp_path, "more-ops", mine, done=["add-mul"])
 
     page.reload()
     wait_for_python(page)
