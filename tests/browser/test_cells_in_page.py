@@ -350,22 +350,30 @@ def test_long_output_lines_wrap_at_phone_width(page):
         assert box.evaluate("(o) => o.scrollWidth - o.clientWidth") <= 1, name
 
 
-# Each code block brought on screen in turn (off-screen blocks are not laid out: content-visibility), then read.
+# Each lesson code block (not an editable cell's) as the reader sees it once it is on screen: a block is
+# scrolled to and given three frames (its content-visibility lifted, laid out, its ResizeObserver run),
+# then it and every other block wholly on screen by then are read, so a screenful costs one wait.
 CODE_BLOCKS_JS = """async () => {
   const frame = () => new Promise((done) => requestAnimationFrame(done));
-  const found = [];
-  for (const [index, pre] of [...document.querySelectorAll('.lesson pre')].entries()) {
-    if (pre.querySelector('[contenteditable]')) continue;  // an editable cell's code is focusable already
+  const onScreen = (pre) => { const r = pre.getBoundingClientRect(); return r.top >= 0 && r.bottom <= innerHeight; };
+  const blocks = [...document.querySelectorAll('.lesson pre')].map((pre, index) => [index, pre])
+    .filter(([, pre]) => !pre.querySelector('[contenteditable]'));  // an editable cell's code is focusable already
+  const found = new Map();
+  for (const [index, pre] of blocks) {
+    if (found.has(index)) continue;
     pre.scrollIntoView({block: 'center', behavior: 'instant'});
     for (let i = 0; i < 3; i++) await frame();
-    pre.dataset.scanned = index;  // widgets and tasks add blocks while mounting: find this one again by its mark
-    const listing = pre.closest('figure.engine-source');
-    found.push({index, listing: listing ? listing.id : null, classes: pre.className, scrolls: pre.scrollWidth > pre.clientWidth + 1,
-                tabindex: pre.getAttribute('tabindex'), name: pre.getAttribute('aria-label'),
-                shadow: getComputedStyle(pre).backgroundImage.includes('gradient'),
-                wraps: getComputedStyle(pre).whiteSpace === 'pre-wrap'});
+    for (const [other, each] of blocks) {
+      if (found.has(other) || (other !== index && !onScreen(each))) continue;
+      each.dataset.scanned = other;  // widgets and tasks add blocks while mounting: find this one again by its mark
+      const listing = each.closest('figure.engine-source');
+      found.set(other, {index: other, listing: listing ? listing.id : null, classes: each.className,
+                        scrolls: each.scrollWidth > each.clientWidth + 1, tabindex: each.getAttribute('tabindex'),
+                        name: each.getAttribute('aria-label'), shadow: getComputedStyle(each).backgroundImage.includes('gradient'),
+                        wraps: getComputedStyle(each).whiteSpace === 'pre-wrap'});
+    }
   }
-  return found;
+  return [...found.values()].sort((a, b) => a.index - b.index);
 }"""
 
 
