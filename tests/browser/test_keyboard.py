@@ -107,6 +107,7 @@ def test_the_contents_mark_the_section_in_view(static_lesson, width):
 RECORD_BOOT_FRAMES = """(() => {
   window.bootFrames = [];
   addEventListener("load", () => {
+    if (!document.getElementById("python-status")) return;  // not the lesson (the blank page a tab opens with)
     const record = () => {
       const state = document.documentElement.dataset.python;
       bootFrames.push([document.getElementById("python-status").dataset.stage ?? null,
@@ -126,6 +127,7 @@ def test_the_status_line_moves_nothing_as_python_starts(context, dist):
     page.goto((dist / "lesson.html").as_uri())
     wait_for_python(page)
     frames = page.evaluate("() => bootFrames")
+    assert frames, "no frame was recorded between the page's load and Python's ready"
     stages = {stage for stage, _ in frames}
     assert {top for _, top in frames} == {frames[0][1]}, f"the first heading moved as Python started: {frames}"
     assert stages - {"ready", None}, f"no stage of the boot was seen before Python was ready: {frames}"
