@@ -16,7 +16,8 @@ page still), each move right after the last answer (the target's case), then as 
 times one move per frame, as a drag delivers them; the table gives the p95 over all of them and each
 load's own. Prints a table, then where a boot spends its time (the page's marks and the Python
 worker's python:* milestones). `--also PAGE` adds another build of the lesson (say, one made without
-some piece of the boot) to the interleaved cold loads from file://, for an A/B comparison.
+some piece of the boot) to the interleaved cold loads from file://, for an A/B comparison of its first
+paint (read from the same load), Python ready and NumPy ready.
 """
 
 import argparse
@@ -245,7 +246,7 @@ def main(argv=None):
     results = {"plain": [], "plain_numpy": [], "paint": [], "ready": [], "numpy": [], "ready_http": [], "numpy_http": [],
                "wrong_paints": 0, "timelines": [], "slider": {label: [] for label, *_ in SLIDERS},
                "slider_p95": {label: [] for label, *_ in SLIDERS}, "paced": {label: [] for label, *_ in SLIDERS},
-               "also": {page: {"ready": [], "numpy": []} for page in args.also}}
+               "also": {page: {"paint": [], "ready": [], "numpy": []} for page in args.also}}
     load_before = os.getloadavg()
     with sync_playwright() as playwright:
         for run in range(args.runs):
@@ -264,6 +265,7 @@ def main(argv=None):
             results["numpy_http"].append(marks["numpy-ready"])
             for page, also in results["also"].items():
                 marks = load(playwright, page.resolve().as_uri(), "numpy-ready")
+                also["paint"].append(max(marks["fcp"] or 0, marks["widgets-mounted"]))  # as first_paint counts it
                 also["ready"].append(marks["python-ready"])
                 also["numpy"].append(marks["numpy-ready"])
             for label, (latency, paced) in slider_latency(playwright, lesson_file, args.inputs).items():
@@ -298,6 +300,7 @@ def main(argv=None):
     print(line("dist/ size (MB)", f"{size / 1e6:.2f}", target="<= 14"))
     for page, also in results["also"].items():
         print(f"\nalso: {page} ({page.stat().st_size / 1e6:.2f} MB)")
+        print(row("  first paint", also["paint"], plain))
         print(row("  data-python=ready from file://", also["ready"], plain))
         print(row("  data-numpy=ready from file://", also["numpy"], plain_numpy))
     if results["wrong_paints"]:
