@@ -124,6 +124,8 @@ async function boot({ useSnapshot }) {
   // Tracebacks and inspect read the sources from files, which no call needs before Python is ready:
   // written right after "ready" is posted, before any call is read. NumPy loads after that.
   const afterReady = async () => {
+    // NumPy's block is decoded (by the decoding worker) while the sources are written here.
+    const numpyFiles = lock.packages.numpy ? decoded.numpy() : null;
     // Without them Python still answers: a damaged block costs tracebacks their source lines, not Python.
     if (useSnapshot) {
       try {
@@ -132,15 +134,15 @@ async function boot({ useSnapshot }) {
         postMessage({ type: "warning", message: `tracebacks will show no source lines: ${describe(error).message}` });
       }
     }
-    if (lock.packages.numpy) await loadNumpy(pyodide, decoded.numpy);
+    if (numpyFiles) await loadNumpy(pyodide, numpyFiles);
     else postMessage({ type: "numpy", state: "off" });
   };
   return { ready: { snapshot: useSnapshot, failures, ms: performance.now() - started, milestones: milestones.splice(0) }, afterReady };
 }
 
 /**
- * Install NumPy and import it, telling the page {type: "numpy", state: loading|ready|failed}; `files()`
- * asks the decoding worker for NumPy's block: the files of NumPy's wheel, which the build refused unless
+ * Install NumPy and import it, telling the page {type: "numpy", state: loading|ready|failed}; `files` is
+ * the decoding worker's answer (a promise) for NumPy's block: the files of NumPy's wheel, which the build refused unless
  * it was the one Pyodide's lock names, and the .pyc files of the modules `import numpy` runs. They are
  * installed as Pyodide's loadPackage would install the wheel (NumPy's compiled modules load when the
  * import asks for them). Calls to lesson.api run between its steps (the import itself is one step: a
@@ -149,7 +151,7 @@ async function boot({ useSnapshot }) {
 async function loadNumpy(pyodide, files) {
   postMessage({ type: "numpy", state: "loading", stage: "install" });
   try {
-    installInSitePackages(pyodide, unpackFiles(await files()));
+    installInSitePackages(pyodide, unpackFiles(await files));
     milestone("numpy-installed");
     postMessage({ type: "numpy", state: "loading", stage: "import" });
     await new Promise((resolve) => setTimeout(resolve)); // let the page show the stage, and calls waiting run
