@@ -141,12 +141,12 @@ async function boot({ useSnapshot }) {
 }
 
 /**
- * Install NumPy and import it, telling the page {type: "numpy", state: loading|ready|failed}; `files` is
- * the decoding worker's answer (a promise) for NumPy's block: the files of NumPy's wheel, which the build refused unless
- * it was the one Pyodide's lock names, and the .pyc files of the modules `import numpy` runs. They are
- * installed as Pyodide's loadPackage would install the wheel (NumPy's compiled modules load when the
- * import asks for them). Calls to lesson.api run between its steps (the import itself is one step: a
- * call made meanwhile waits for it).
+ * Install NumPy and import it, telling the page {type: "numpy", state: loading|ready|failed}; `files`:
+ * the decoding worker's answer (a promise) for NumPy's block, the files of NumPy's wheel, which the
+ * build refused unless it was the one Pyodide's lock names, and the .pyc files of the modules `import
+ * numpy` runs. They are installed as Pyodide's loadPackage would install the wheel (NumPy's compiled
+ * modules load when the import asks for them). Calls to lesson.api run between its steps (the import
+ * itself is one step: a call made meanwhile waits for it).
  */
 async function loadNumpy(pyodide, files) {
   postMessage({ type: "numpy", state: "loading", stage: "install" });
