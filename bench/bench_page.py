@@ -211,6 +211,12 @@ def number(x):
     return f"{x:.1f}" if x < 100 else f"{x:.0f}"
 
 
+def carries_numpy(page):
+    """Whether a built lesson.html carries NumPy: a page built without it says `data-numpy="off"`."""
+    with open(page, "rb") as file:
+        return b'data-numpy="off"' not in file.read(4096)
+
+
 def row(name, values, baseline=None, target=""):
     """One line of the table: median, p95, ratio of medians to the baseline, the target."""
     median = statistics.median(values)
@@ -264,10 +270,12 @@ def main(argv=None):
             results["ready_http"].append(marks["python-ready"])
             results["numpy_http"].append(marks["numpy-ready"])
             for page, also in results["also"].items():
-                marks = load(playwright, page.resolve().as_uri(), "numpy-ready")
+                with_numpy = carries_numpy(page)
+                marks = load(playwright, page.resolve().as_uri(), "numpy-ready" if with_numpy else "python-ready")
                 also["paint"].append(max(marks["fcp"] or 0, marks["widgets-mounted"]))  # as first_paint counts it
                 also["ready"].append(marks["python-ready"])
-                also["numpy"].append(marks["numpy-ready"])
+                if with_numpy:
+                    also["numpy"].append(marks["numpy-ready"])
             for label, (latency, paced) in slider_latency(playwright, lesson_file, args.inputs).items():
                 results["slider_p95"][label].append(percentile(latency, 95))
                 results["slider"][label].extend(latency)
@@ -302,7 +310,8 @@ def main(argv=None):
         print(f"\nalso: {page} ({page.stat().st_size / 1e6:.2f} MB)")
         print(row("  first paint", also["paint"], plain))
         print(row("  data-python=ready from file://", also["ready"], plain))
-        print(row("  data-numpy=ready from file://", also["numpy"], plain_numpy))
+        if also["numpy"]:
+            print(row("  data-numpy=ready from file://", also["numpy"], plain_numpy))
     if results["wrong_paints"]:
         print(f"\nWARNING: {results['wrong_paints']} first paints did not show the engine's numbers for explore(a=2, b=3)")
     print("\nWhere a boot from file:// spends its time (medians of the ready loads above, ms from navigation start)\n")
