@@ -84,8 +84,12 @@ def open_link(page, expression, values):
 
 
 def type_expression(page, widget, text):
-    """Replace the Expression field's text, as typing does, and wait for Python's answer."""
-    widget.get_by_label("Expression", exact=True).fill(text)
+    """Replace the Expression field's text, as typing does, submit it with Enter (not waiting for the pause
+    in typing: test_typing_goes_to_python_once_it_pauses and the announcement tests take that path) and
+    wait for Python's answer."""
+    field = widget.get_by_label("Expression", exact=True)
+    field.fill(text)
+    field.press("Enter")
     settled(page)
 
 
