@@ -1,4 +1,4 @@
-"""Python's warm-up after boot: it runs lesson.warm_up in idle time, one call at a time, finishes (the
+"""Python's warm-up after boot: once NumPy's load has ended, it runs lesson.warm_up in idle time, one call at a time, finishes (the
 "python-warm" mark), starts again for a restarted worker, and a slider move made meanwhile is answered
 by Python with the engine's numbers."""
 
@@ -20,6 +20,7 @@ COUNT_WARM_UP_CALLS = """() => {
     const call = bridge.call.bind(bridge);
     bridge.call = (name, args, options) => {
       if (name !== "warm_up") return call(name, args, options);
+      if (!warmUp.sent) warmUp.firstAt = performance.now();
       warmUp.sent += 1; warmUp.open += 1; warmUp.most = Math.max(warmUp.most, warmUp.open); (args.tensor ? warmUp.tensorSteps : warmUp.steps).push(args.step);
       return call(name, args, options).finally(() => { warmUp.open -= 1; });
     };
@@ -36,7 +37,8 @@ def test_python_warms_up_one_call_at_a_time_after_it_is_ready(context, dist):
     wait_until(page, WARM_MARKS, timeout_ms=60000)
     counted = page.evaluate("window.warmUp")
     assert counted["most"] == 1  # never more than one in the worker's queue
-    # The scalar widgets' calls from ready on, then the Tensor widgets' once NumPy is ready.
+    # Once NumPy is ready (its load shares the worker), the scalar widgets' calls, then the Tensor widgets'.
+    assert counted["firstAt"] >= page.evaluate("performance.getEntriesByName('numpy-ready')[0].startTime")
     assert counted["steps"] == list(range(len(counted["steps"]))) and len(counted["steps"]) >= 2 * len(warm_up.CALLS)
     tensor_steps = counted["tensorSteps"]
     assert tensor_steps == list(range(len(tensor_steps))) and len(tensor_steps) >= 2 * len(warm_up.TENSOR_CALLS)
