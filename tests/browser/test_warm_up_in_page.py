@@ -1,6 +1,6 @@
-"""Python's warm-up after boot: once NumPy's load has ended, it runs lesson.warm_up in idle time, one call at a time, finishes (the
-"python-warm" mark), starts again for a restarted worker, and a slider move made meanwhile is answered
-by Python with the engine's numbers."""
+"""Python's warm-up after boot: once NumPy's load has ended, it runs lesson.warm_up in idle time, one call
+at a time, finishes (the "python-warm" mark), starts again for a restarted worker, and a slider move made
+meanwhile is answered by Python with the engine's numbers."""
 
 import pytest
 
