@@ -177,13 +177,16 @@ def load(playwright, url, until):
         return wait_for(page, until)
 
 
+def paint_time(marks):
+    """A load's first paint (ms): it counts only once the widgets on screen are drawn from the build's state."""
+    return max(marks["fcp"] or 0, marks["widgets-mounted"])
+
+
 def first_paint(playwright, url):
     """One cold load of the lesson: (first paint in ms, the explore widget's drawing read from the build)."""
     with fresh_tab(playwright) as page:
         page.goto(url, wait_until="commit")
-        marks = wait_for(page, "widgets-mounted")
-        # The first paint counts only once the widgets on screen are drawn from the build's state.
-        return max(marks["fcp"] or 0, marks["widgets-mounted"]), page.evaluate(DRAWN_JS)
+        return paint_time(wait_for(page, "widgets-mounted")), page.evaluate(DRAWN_JS)
 
 
 def slider_latency(playwright, url, count):
@@ -252,7 +255,7 @@ def main(argv=None):
     results = {"plain": [], "plain_numpy": [], "paint": [], "ready": [], "numpy": [], "ready_http": [], "numpy_http": [],
                "wrong_paints": 0, "timelines": [], "slider": {label: [] for label, *_ in SLIDERS},
                "slider_p95": {label: [] for label, *_ in SLIDERS}, "paced": {label: [] for label, *_ in SLIDERS},
-               "also": {page: {"paint": [], "ready": [], "numpy": []} for page in args.also}}
+               "also": {page: {"with_numpy": carries_numpy(page), "paint": [], "ready": [], "numpy": []} for page in args.also}}
     load_before = os.getloadavg()
     with sync_playwright() as playwright:
         for run in range(args.runs):
@@ -270,11 +273,10 @@ def main(argv=None):
             results["ready_http"].append(marks["python-ready"])
             results["numpy_http"].append(marks["numpy-ready"])
             for page, also in results["also"].items():
-                with_numpy = carries_numpy(page)
-                marks = load(playwright, page.resolve().as_uri(), "numpy-ready" if with_numpy else "python-ready")
-                also["paint"].append(max(marks["fcp"] or 0, marks["widgets-mounted"]))  # as first_paint counts it
+                marks = load(playwright, page.resolve().as_uri(), "numpy-ready" if also["with_numpy"] else "python-ready")
+                also["paint"].append(paint_time(marks))
                 also["ready"].append(marks["python-ready"])
-                if with_numpy:
+                if also["with_numpy"]:
                     also["numpy"].append(marks["numpy-ready"])
             for label, (latency, paced) in slider_latency(playwright, lesson_file, args.inputs).items():
                 results["slider_p95"][label].append(percentile(latency, 95))
