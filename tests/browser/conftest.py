@@ -20,6 +20,7 @@ test is marked `numpy`; the shared pages warm up and load NumPy as a reader's pa
 guard is checked after every test that used it, and the page is reloaded after a test that failed on it.
 """
 
+import os
 import shutil
 from pathlib import Path
 
@@ -89,6 +90,20 @@ def browser(playwright, dist):  # (tests/conftest.py has `playwright`)
     chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=TEST_CHROMIUM_ARGS, headless=True)
     yield chromium
     chromium.close()
+
+
+@pytest.fixture(scope="session")
+def screenshot():
+    """screenshot(page_or_element, name): saved under $LESSON_SCREENSHOTS for a person to look at, or not
+    taken at all when that is unset (no test compares them, and each costs about 0.2 s of the CPU)."""
+    folder = os.environ.get("LESSON_SCREENSHOTS")
+    if folder:
+        Path(folder).mkdir(parents=True, exist_ok=True)
+
+    def take(target, name):
+        if folder:
+            target.screenshot(path=str(Path(folder) / name))
+    return take
 
 
 def allowed_places(dist, http_root):

@@ -1,8 +1,8 @@
 """Code cells in the built page: every engine and NumPy cell prints live what it printed on CPython at build
 time, a learner's cell cannot change what the widgets compute, tracebacks and output stay short, input()
 explains itself, Python's restart restores the cells one entry per cell under the time limit (NumPy cells
-once NumPy is back), a running cell shows it, and the editor works from the keyboard (screenshots are
-saved for a person to look at).
+once NumPy is back), a running cell shows it, and the editor works from the keyboard (screenshots
+under $LESSON_SCREENSHOTS, for a person to look at).
 
 Tests that restart Python, patch the engine or read the page as it first is open a page of their own;
 those that only write a cell and read what it shows share the module's live page (they leave chain-42 and
@@ -15,7 +15,6 @@ import pytest
 
 from harness import EVERY_WIDGET_MOUNTED, after_frames, open_page, python_call, shorten_time_limit, wait_for_numpy, wait_for_python, wait_for_rest, wait_until
 from lesson import api
-from test_widgets_in_page import screenshot_dir  # noqa: F401 (a fixture: $LESSON_SCREENSHOTS or a temporary folder)
 
 pytestmark = pytest.mark.timeout(240)
 
@@ -383,7 +382,7 @@ def needless_tab_stops(blocks):
 
 
 @pytest.mark.parametrize("width", [1280, 390])
-def test_code_too_wide_for_its_box_shows_it_and_scrolls_from_the_keyboard(static_lesson, width, screenshot_dir):
+def test_code_too_wide_for_its_box_shows_it_and_scrolls_from_the_keyboard(static_lesson, width, screenshot):
     # The page as the build drew it: on the live shared one, outputs other tests printed are regions that scroll.
     page = static_lesson
     page.set_viewport_size({"width": width, "height": 900})
@@ -406,13 +405,13 @@ def test_code_too_wide_for_its_box_shows_it_and_scrolls_from_the_keyboard(static
         return  # nothing scrolls at this width, so there is no scrolling to try
     listing = page.locator(f'.lesson pre[data-scanned="{wide[0]["index"]}"]')
     listing.scroll_into_view_if_needed()
-    listing.screenshot(path=str(screenshot_dir / f"code-scrolls-{width}.png"))
+    screenshot(listing, f"code-scrolls-{width}.png")
     listing.focus()
     for _ in range(8):
         page.keyboard.press("ArrowRight")
     wait_until(page, "(p) => p.scrollLeft > 0", listing.element_handle())  # 2 s was too short on a busy machine
     wait_for_rest(page, "(p) => p.scrollLeft", listing.element_handle())  # the smooth scroll comes to rest
-    listing.screenshot(path=str(screenshot_dir / f"code-scrolled-{width}.png"))
+    screenshot(listing, f"code-scrolled-{width}.png")
 
 
 def test_a_block_that_fits_has_no_tab_stop_after_the_width_changes_and_back(static_lesson):
@@ -545,20 +544,19 @@ def test_the_editor_has_a_focus_ring_and_tab_indents_while_editing(page):
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 @pytest.mark.parametrize("width", [1100, 375])
-def test_cells_render_in_both_themes(live_lesson, scheme, width, screenshot_dir):
+def test_cells_render_in_both_themes(live_lesson, scheme, width, screenshot):
     page = live_lesson
     page.emulate_media(color_scheme=scheme)
     page.set_viewport_size({"width": width, "height": 900})
     cell = cell_of(page, "chain-42")
     run(cell, "def deeper(n):\n    return deeper(n + 1)\n\ndeeper(0)")
     cell.locator(".cell-source code").focus()
-    cell.screenshot(path=str(screenshot_dir / f"cell-error-{scheme}-{width}.png"))
+    screenshot(cell, f"cell-error-{scheme}-{width}.png")
     busy = cell_of(page, "loss-graph")
     busy.locator(".cell-source code").fill("import time\nstart = time.time()\nwhile time.time() - start < 2:\n    pass")
     busy.locator(".cell-source code").press("Control+Enter")
     wait_until(page, "() => !document.querySelector('.cells-busy').hidden")
     busy.scroll_into_view_if_needed()
-    page.screenshot(path=str(screenshot_dir / f"cell-running-{scheme}-{width}.png"))
+    screenshot(page, f"cell-running-{scheme}-{width}.png")
     settle(busy)
-    page.locator('figure.cell[data-kind="torch"]').first.screenshot(path=str(screenshot_dir / f"cell-static-{scheme}-{width}.png"))
-    print(f"screenshots in {screenshot_dir}")
+    screenshot(page.locator('figure.cell[data-kind="torch"]').first, f"cell-static-{scheme}-{width}.png")

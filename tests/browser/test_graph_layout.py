@@ -8,7 +8,7 @@ import pytest
 from harness import after_frames, wait_until
 from lesson import widgets
 from test_playground_page import live, open_link
-from test_widgets_in_page import all_mounted, assert_graph_drawn, check_readable, drawn_nodes, screenshot_dir  # noqa: F401 (a fixture used by name)
+from test_widgets_in_page import all_mounted, assert_graph_drawn, check_readable, drawn_nodes
 
 pytestmark = pytest.mark.timeout(240)
 
@@ -89,7 +89,7 @@ def wait_for_direction(widget, direction):
 # A phone: every lesson graph fits its column, in the direction that fits, readable at every step.
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
-def test_at_390_px_every_lesson_graph_fits_its_column_and_stays_readable(static_lesson, scheme, screenshot_dir):
+def test_at_390_px_every_lesson_graph_fits_its_column_and_stays_readable(static_lesson, scheme, screenshot):
     page = static_lesson
     page.emulate_media(color_scheme=scheme, reduced_motion="reduce")
     page.set_viewport_size({"width": 390, "height": 900})
@@ -101,7 +101,7 @@ def test_at_390_px_every_lesson_graph_fits_its_column_and_stays_readable(static_
             g = check_drawing(page, widget, f"{name} at {step}")
             assert g["direction"] == DIRECTION_AT_390[name], f"{name} at {step}"
             assert g["overflow"] <= 1, f"{name} at {step}: the graph scrolls {g['overflow']} px sideways"
-        widget.screenshot(path=str(screenshot_dir / f"layout-{name}-end-{scheme}-390.png"))
+        screenshot(widget, f"layout-{name}-end-{scheme}-390.png")
 
 
 # Edge labels: beside their edge, clear of every box.
@@ -163,7 +163,7 @@ def test_each_layer_is_a_column_or_a_row_by_depth(static_lesson, width, directio
 
 # A laptop: nn-backprop, which scrolled even at 1280 px, is whole on screen.
 
-def test_at_1280_px_the_whole_nn_backprop_graph_is_on_screen(static_lesson, screenshot_dir):
+def test_at_1280_px_the_whole_nn_backprop_graph_is_on_screen(static_lesson, screenshot):
     page = static_lesson
     page.set_viewport_size({"width": 1280, "height": 900})
     widget = page.locator('[data-widget="nn-backprop"]')
@@ -178,7 +178,7 @@ def test_at_1280_px_the_whole_nn_backprop_graph_is_on_screen(static_lesson, scre
             assert g["scroller"]["left"] <= box["left"] and box["right"] <= g["scroller"]["right"], f"{node} at {step}"
             assert header <= box["top"] and box["bottom"] <= 900, f"{node} is off screen at {step}"
         check_drawing(page, widget, f"nn-backprop at {step}")
-    widget.screenshot(path=str(screenshot_dir / "layout-nn-backprop-end-1280.png"))
+    screenshot(widget, "layout-nn-backprop-end-1280.png")
 
 
 # The direction follows the column's width, and nothing else.
@@ -241,7 +241,7 @@ def open_afresh(page, expression):
 
 # Stepping a graph that still scrolls (the playground's 20 nodes on a phone) keeps the step in view.
 
-def test_stepping_scrolls_the_steps_nodes_into_view_inside_the_graph_only(live_lesson, screenshot_dir):
+def test_stepping_scrolls_the_steps_nodes_into_view_inside_the_graph_only(live_lesson, screenshot):
     page = live_lesson
     widget = live(page)
     page.emulate_media(reduced_motion="reduce")   # scrolls at once
@@ -262,7 +262,7 @@ def test_stepping_scrolls_the_steps_nodes_into_view_inside_the_graph_only(live_l
         wanted = step["active"] if span + 24 <= view["right"] - view["left"] else step["active"][:1]
         assert all(inside(node) for node in wanted), f"step {index}: {wanted} not all in view"
         assert page.evaluate("() => [scrollX, scrollY]") == page_scroll, "stepping scrolled the page"
-    widget.screenshot(path=str(screenshot_dir / "layout-playground-20-backward-390.png"))
+    screenshot(widget, "layout-playground-20-backward-390.png")
     widget.get_by_role("radio", name="Values and gradients").check()   # the mode a fresh page shows
 
 

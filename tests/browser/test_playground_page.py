@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from harness import python_call, wait_for_python, wait_until
-from test_widgets_in_page import check_readable, screenshot_dir  # noqa: F401 (a fixture used by name)
+from test_widgets_in_page import check_readable
 from lesson.expr import to_source
 from lesson.playground import decode_state, encode_state, initial_state, playground
 
@@ -657,7 +657,7 @@ def test_the_graph_sizes_are_as_named():
 
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
-def test_graphs_up_to_50_nodes_stay_readable_left_to_right(playground_page, scheme, screenshot_dir):
+def test_graphs_up_to_50_nodes_stay_readable_left_to_right(playground_page, scheme, screenshot):
     page = playground_page
     widget = live(page)
     page.emulate_media(color_scheme=scheme, reduced_motion="reduce")  # no glide: boxes are where they end up
@@ -672,7 +672,7 @@ def test_graphs_up_to_50_nodes_stay_readable_left_to_right(playground_page, sche
                 assert scrolls, f"{size} nodes at {width} px fit without scrolling: the text must have shrunk"
             assert widget.locator("svg.is-compact").count() == (1 if size >= 15 else 0)
             widget.locator(".graph-scroll").evaluate("(s) => { s.scrollLeft = 0; }")
-            widget.screenshot(path=str(screenshot_dir / f"playground-{size}-{width}-{scheme}.png"))
+            screenshot(widget, f"playground-{size}-{width}-{scheme}.png")
 
 
 # The form's look: styled text boxes in both themes.
@@ -773,7 +773,7 @@ def box_style(widget, node_id):
 
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
-def test_an_undefined_node_is_marked_and_the_message_names_it(playground_page, scheme, screenshot_dir):
+def test_an_undefined_node_is_marked_and_the_message_names_it(playground_page, scheme, screenshot):
     page = playground_page
     widget = live(page)
     page.emulate_media(color_scheme=scheme, reduced_motion="reduce")
@@ -794,7 +794,7 @@ def test_an_undefined_node_is_marked_and_the_message_names_it(playground_page, s
     assert box_style(widget, output)[0] == error and box_style(widget, output)[2] == "5px, 3px"
     assert box_style(widget, defined)[0] != error
     assert widget.locator(f"[data-node={cause}] tspan.value").evaluate("(t) => getComputedStyle(t).fill") == error
-    widget.screenshot(path=str(screenshot_dir / f"playground-undefined-{scheme}.png"))
+    screenshot(widget, f"playground-undefined-{scheme}.png")
     # Defined again: the marks go.
     open_link(page, "log(x) + exp(y)", {"x": 1.0, "y": 1.0})
     assert widget.locator("[data-node].is-undefined, [data-node].is-cause").count() == 0
@@ -1031,7 +1031,7 @@ def test_accumulation_labels_on_the_page_are_cpythons(playground_page):
 
 
 @pytest.mark.parametrize("width", [1280, 390])
-def test_the_table_text_fits_its_cells(playground_page, width, screenshot_dir):
+def test_the_table_text_fits_its_cells(playground_page, width, screenshot):
     page = playground_page
     page.set_viewport_size({"width": width, "height": 900})
     widget = live(page)
@@ -1053,4 +1053,4 @@ def test_the_table_text_fits_its_cells(playground_page, width, screenshot_dir):
         "(spans) => spans.filter((s) => s.getClientRects().length > 1).map((s) => s.textContent)")
     assert broken == []
     assert widget.evaluate("(w) => w.scrollWidth - w.clientWidth") <= 1
-    widget.locator(".playground-table").screenshot(path=str(screenshot_dir / f"playground-table-{width}.png"))
+    screenshot(widget.locator(".playground-table"), f"playground-table-{width}.png")

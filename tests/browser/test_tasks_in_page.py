@@ -1,7 +1,8 @@
 """The build-your-own-Value track and the exercises in the built page, from file://: Check, Hint and Show solution
 work and Python's verdict is shown as it gave it, progress and code survive a reload until Start over, a check
 that never ends is stopped and the page works after it, a patch is undone, the exercises are judged by Python,
-everything works from the keyboard, and the layout holds at 390 px in both themes (screenshots are saved)."""
+everything works from the keyboard, and the layout holds at 390 px in both themes (screenshots
+under $LESSON_SCREENSHOTS)."""
 
 import json
 
@@ -11,7 +12,6 @@ from harness import EVERY_WIDGET_MOUNTED, python_call, shorten_time_limit, wait_
 from lesson import api
 from lesson.tasks import check_task, solution, starter
 from test_cells_in_page import explore_grads, idle
-from test_widgets_in_page import screenshot_dir  # noqa: F401 (a fixture: $LESSON_SCREENSHOTS or a temporary folder)
 
 pytestmark = pytest.mark.timeout(300)
 
@@ -375,7 +375,7 @@ def test_everything_works_from_the_keyboard(page):
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 @pytest.mark.parametrize("width", [1280, 390])
-def test_tasks_and_exercises_fit_and_render_in_both_themes(page, scheme, width, screenshot_dir):
+def test_tasks_and_exercises_fit_and_render_in_both_themes(page, scheme, width, screenshot):
     page.emulate_media(color_scheme=scheme, reduced_motion="reduce")
     page.set_viewport_size({"width": width, "height": 900})
     wait_for_python(page)
@@ -394,8 +394,7 @@ def test_tasks_and_exercises_fit_and_render_in_both_themes(page, scheme, width, 
     assert colours[0] != background and colours[1] == {"light": "rgb(164, 14, 38)", "dark": "rgb(255, 148, 146)"}[scheme]
     for name, box in (("task", section), ("exercise", exercise), ("progress", page.locator("#widget-task-progress"))):
         box.scroll_into_view_if_needed()
-        box.screenshot(path=str(screenshot_dir / f"{name}-{scheme}-{width}.png"))
-    print(f"screenshots in {screenshot_dir}")
+        screenshot(box, f"{name}-{scheme}-{width}.png")
 
 
 def test_on_paper_the_explanations_print_and_the_answer_boxes_do_not(page):

@@ -10,7 +10,7 @@ import pytest
 
 from harness import NO_TRANSITION_RUNNING_IN, wait_for_numpy, wait_until
 from test_widgets_in_page import (BAR_SHOWN_OVER, DIMMED_TEXTS, active_nodes, all_mounted, drawn_nodes, engine_nodes,  # noqa: F401
-                                  expected_steps, screenshot_dir, step_through)
+                                  expected_steps, step_through)
 
 np = pytest.importorskip("numpy", reason="the reference results need the Tensor engine, which needs NumPy")
 
@@ -369,7 +369,7 @@ def test_broadcast_from_the_keyboard(static_lesson):
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 @pytest.mark.parametrize("width", [1280, 390])
-def test_tensor_widgets_fit_a_phone_and_both_themes(static_lesson, scheme, width, screenshot_dir):
+def test_tensor_widgets_fit_a_phone_and_both_themes(static_lesson, scheme, width, screenshot):
     page = static_lesson
     page.emulate_media(color_scheme=scheme)
     page.set_viewport_size({"width": width, "height": 900})
@@ -381,7 +381,7 @@ def test_tensor_widgets_fit_a_phone_and_both_themes(static_lesson, scheme, width
         overflow = each.evaluate("(w) => Math.max(...[w, ...w.querySelectorAll('*')].map((e) => e.getBoundingClientRect().right))"
                                  " - w.getBoundingClientRect().right")
         assert overflow <= 1, f"{selector} spills {overflow:.0f}px out at {width}px"
-        each.screenshot(path=str(screenshot_dir / f"{selector.split('=')[1][1:-2]}-{scheme}-{width}.png"))
+        screenshot(each, f"{selector.split('=')[1][1:-2]}-{scheme}-{width}.png")
     # A followed entry and a stretched copy look different from the rest, in both themes.
     cell = lambda selector: widget.locator(selector).first.evaluate(  # noqa: E731
         "(c) => [getComputedStyle(c).backgroundColor, getComputedStyle(c).borderStyle]")

@@ -1,12 +1,10 @@
 """The six widgets in the built page: every number drawn is the CPython engine's, in static mode (before
 Python is up) and live; steps follow the engine's order; everything works from the keyboard; both
-themes and a phone-sized screen render (screenshots are saved for a person to look at)."""
+themes and a phone-sized screen render (screenshots under $LESSON_SCREENSHOTS, for a person to look at)."""
 
 import json
 import math
-import os
 import subprocess
-from pathlib import Path
 
 import pytest
 
@@ -541,17 +539,9 @@ def test_training_reruns_live_and_reports_pythons_error(live_lesson):
 
 # Themes and a phone-sized screen.
 
-@pytest.fixture(scope="module")
-def screenshot_dir(tmp_path_factory):
-    """Where the screenshots go: $LESSON_SCREENSHOTS, or a pytest temporary folder."""
-    folder = Path(os.environ.get("LESSON_SCREENSHOTS") or tmp_path_factory.mktemp("widget-screenshots"))
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
-
-
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 @pytest.mark.parametrize("width", [1100, 375])
-def test_widgets_render_in_both_themes_at_desktop_and_phone_width(static_lesson, scheme, width, screenshot_dir):
+def test_widgets_render_in_both_themes_at_desktop_and_phone_width(static_lesson, scheme, width, screenshot):
     page = static_lesson
     page.emulate_media(color_scheme=scheme)
     page.set_viewport_size({"width": width, "height": 900})
@@ -564,11 +554,10 @@ def test_widgets_render_in_both_themes_at_desktop_and_phone_width(static_lesson,
         assert overflow <= 1, f"{name} is {overflow}px wider than its box at {width}px"
         svg_text = widget.locator("svg tspan.value, svg .axis .tick text").first
         assert svg_text.evaluate("(t) => t.getBoundingClientRect().height") >= 10, f"{name}: text too small to read"
-        widget.screenshot(path=str(screenshot_dir / f"{name}-{scheme}-{width}.png"))
+        screenshot(widget, f"{name}-{scheme}-{width}.png")
         fills.add(widget.evaluate("(w) => getComputedStyle(w).backgroundColor"))
     background = {"light": "rgb(255, 255, 255)", "dark": "rgb(13, 17, 23)"}[scheme]
     assert fills == {background}  # theme.css's --bg in that scheme
-    print(f"screenshots in {screenshot_dir}")
 
 
 SVG_COLOURS_JS = """(w) => { const style = (e) => getComputedStyle(e);
@@ -583,7 +572,7 @@ def settled_colours(widget):
     return widget.evaluate(SVG_COLOURS_JS)
 
 
-def test_the_theme_toggle_on_the_built_page_from_the_keyboard(context, dist, guard, tmp_path, screenshot_dir):
+def test_the_theme_toggle_on_the_built_page_from_the_keyboard(context, dist, guard, tmp_path, screenshot):
     page = context.new_page()
     page.emulate_media(color_scheme="light")  # a system in light mode, from the first paint on
     page.goto((dist / "lesson.html").as_uri())
@@ -598,12 +587,12 @@ def test_the_theme_toggle_on_the_built_page_from_the_keyboard(context, dist, gua
     widget.scroll_into_view_if_needed()  # it mounts as it nears the viewport; the focus stays on the toggle
     widget.locator("[data-node]").first.wait_for()
     light = settled_colours(widget)
-    widget.screenshot(path=str(screenshot_dir / "theme-toggle-light.png"))
+    screenshot(widget, "theme-toggle-light.png")
     page.keyboard.press("Enter")
     assert page.evaluate(THEME_JS) == ["dark", "true"]
     dark = settled_colours(widget)
     assert all(dark[part] != light[part] for part in light), (light, dark)  # the SVG follows the theme
-    widget.screenshot(path=str(screenshot_dir / "theme-toggle-dark.png"))
+    screenshot(widget, "theme-toggle-dark.png")
     page.keyboard.press("Space")
     assert page.evaluate(THEME_JS) == ["light", "false"] and settled_colours(widget) == light
     page.keyboard.press("Enter")
@@ -615,7 +604,7 @@ def test_the_theme_toggle_on_the_built_page_from_the_keyboard(context, dist, gua
     widget.scroll_into_view_if_needed()
     widget.locator("[data-node]").first.wait_for()
     assert settled_colours(widget) == dark
-    page.screenshot(path=str(screenshot_dir / "theme-toggle-dark-page.png"))
+    screenshot(page, "theme-toggle-dark-page.png")
 
 
 # One numbering for steps; one minus sign; table formulas on one line.
@@ -715,7 +704,7 @@ def check_readable(page, widget, label):
     return scrolls
 
 
-def test_nn_backprop_reads_in_order_with_its_update_badges_off_the_edges(static_lesson, screenshot_dir):
+def test_nn_backprop_reads_in_order_with_its_update_badges_off_the_edges(static_lesson, screenshot):
     pytest.importorskip("numpy", reason="the reference trace needs the Tensor engine, which needs NumPy")
     page = static_lesson
     widget = page.locator('[data-widget="nn-backprop"]')
@@ -734,7 +723,7 @@ def test_nn_backprop_reads_in_order_with_its_update_badges_off_the_edges(static_
           }).map((edge) => edge.dataset.edge);
         })""")
         assert clash == []
-        widget.screenshot(path=str(screenshot_dir / f"nn-backprop-backward-{width}.png"))
+        screenshot(widget, f"nn-backprop-backward-{width}.png")
 
 
 # The loss chart: one step still has an axis, a title, and a log scale from the keyboard.
