@@ -184,6 +184,23 @@ def test_nn_backprop_sliders_work_from_the_keyboard_live(numpy_page):
         control.focus()
 
 
+def test_a_widget_that_answers_off_screen_leaves_nothing_animating(numpy_page):
+    """A widget waiting for an answer animates a bar, which must end with the wait, on screen or not: Chromium
+    left an off-screen widget's styles out of date, and drew frames for the bar 60 times a second for good."""
+    page = numpy_page
+    widget = page.locator(NN)
+    wait_for_layer(widget, {})
+    page.evaluate("() => scrollTo(0, 0)")
+    assert widget.evaluate("(w) => w.getBoundingClientRect().top > innerHeight")  # off screen
+    # Moved from a script: a keyboard or a pointer would bring the slider on screen.
+    layer_slider(widget, LAYER_SLIDERS[4]).evaluate(  # x row 1, at 1.0
+        "(slider) => { slider.value = '0.5'; slider.dispatchEvent(new Event('input', { bubbles: true })); }")
+    wait_for_layer(widget, {"x1": 0.5})
+    animating = page.evaluate("() => document.documentElement.getAnimations({subtree: true})"
+                              ".map((a) => `${a.animationName ?? a.transitionProperty} on ${a.effect.target.className}`)")
+    assert animating == []
+
+
 # broadcasting
 
 def drawn_arrays(widget):
