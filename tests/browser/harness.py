@@ -216,7 +216,7 @@ def wait_until_another_tab_reads(page, guard, folder, predicate, arg=None):
     guard.allow(blank.as_uri())
     other = page.context.new_page()
     other.goto(blank.as_uri())
-    wait_until(other, predicate, arg, timeout_ms=5000)
+    wait_until(other, predicate, arg)
     other.close()
 
 
