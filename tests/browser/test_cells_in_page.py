@@ -13,7 +13,7 @@ import re
 
 import pytest
 
-from harness import EVERY_WIDGET_MOUNTED, after_frames, open_page, python_call, shorten_time_limit, wait_for_numpy, wait_for_python, wait_for_rest, wait_until
+from harness import EVERY_WIDGET_MOUNTED, after_frames, python_call, shorten_time_limit, wait_for_numpy, wait_for_python, wait_for_rest, wait_until
 from lesson import api
 
 pytestmark = pytest.mark.timeout(240)
@@ -270,11 +270,12 @@ HOLD_NUMPY_READY = """(() => {
 
 
 @pytest.mark.numpy
-def test_an_engine_cell_that_imports_numpy_asked_for_at_once_waits_for_numpy(context, dist):
+def test_an_engine_cell_that_imports_numpy_asked_for_at_once_waits_for_numpy(new_tab, dist):
     """Run while NumPy loads (held back here: a slow machine's page is often done before the test starts),
     the cell names numpy, so it waits for NumPy instead of failing, and runs once it is there."""
-    context.add_init_script(HOLD_NUMPY_READY)
-    page = open_page(context, (dist / "lesson.html").as_uri())
+    page = new_tab()
+    page.add_init_script(HOLD_NUMPY_READY)
+    page.goto((dist / "lesson.html").as_uri())
     cell = cell_of(page, "chain-42")
     cell.locator(".cell-source code").fill("import numpy as np\nprint(np.arange(3).sum())")
     cell.locator(".cell-source code").press("Control+Enter")

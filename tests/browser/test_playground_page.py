@@ -550,9 +550,9 @@ def test_a_domain_error_shows_undefined_nodes_and_the_page_recovers(playground_p
 
 # Links.
 
-def test_a_link_reproduces_the_playground(context, dist):
+def test_a_link_reproduces_the_playground(new_tab, dist):
     link = encode_state("tanh(w*x + b)", {"w": -0.7, "x": 1.25, "b": 0.5})
-    page = context.new_page()
+    page = new_tab()
     page.goto((dist / "lesson.html").as_uri() + "#" + link)
     widget = live(page)
     wait_until(page, f"() => document.querySelector('{WIDGET}').dataset.expression === 'tanh(w*x + b)'")
@@ -600,8 +600,8 @@ def assert_refused_and_unchanged(page, widget, message, expression, numbers):
 
 
 @pytest.mark.parametrize("fragment", OPENED_WITH_THE_PAGE)
-def test_a_hostile_link_opened_with_the_page_changes_nothing_but_the_alert(context, dist, fragment):
-    page = context.new_page()
+def test_a_hostile_link_opened_with_the_page_changes_nothing_but_the_alert(new_tab, dist, fragment):
+    page = new_tab()
     with dialogs_dismissed(page) as dialogs:
         page.goto((dist / "lesson.html").as_uri() + fragment)
         widget = widget_of(page)
@@ -624,9 +624,9 @@ def test_a_hostile_link_followed_in_the_page_changes_nothing_but_the_alert(playg
 
 
 @pytest.mark.parametrize("fragment", ["#%E0%A4%A", "#playground?e=%FF", "#playground?e=x%", "#100%", "#%"])
-def test_a_malformed_escape_in_any_fragment_raises_no_page_error(context, dist, fragment):
+def test_a_malformed_escape_in_any_fragment_raises_no_page_error(new_tab, dist, fragment):
     """The guard fails the test on any page error: on load, and when the fragment changes to it."""
-    page = context.new_page()
+    page = new_tab()
     page.goto((dist / "lesson.html").as_uri() + fragment)
     widget = live(page)
     page.evaluate("() => { location.hash = '#playground'; }")
@@ -699,8 +699,8 @@ def test_expression_and_guess_fields_are_styled_in_both_themes(playground_page, 
 
 # Links, messages and steps.
 
-def test_a_bad_link_brings_the_reader_to_its_message(context, dist):
-    page = context.new_page()
+def test_a_bad_link_brings_the_reader_to_its_message(new_tab, dist):
+    page = new_tab()
     page.set_viewport_size({"width": 1280, "height": 800})
     page.goto((dist / "lesson.html").as_uri() + "#playground?e=x&x=alert(1)")
     widget_of(page)  # mounted and drawn
@@ -713,8 +713,8 @@ def test_a_bad_link_brings_the_reader_to_its_message(context, dist):
     assert page.evaluate("scrollY") > 10_000
 
 
-def test_the_playground_anchor_lands_on_the_playground(context, dist):
-    page = context.new_page()
+def test_the_playground_anchor_lands_on_the_playground(new_tab, dist):
+    page = new_tab()
     page.set_viewport_size({"width": 1280, "height": 800})
     page.goto((dist / "lesson.html").as_uri() + "#playground")
     widget = widget_of(page)
@@ -972,8 +972,8 @@ def link_field(widget):
     return widget.get_by_label("Link", exact=True)
 
 
-def test_copy_link_keeps_values_and_ranges_and_the_link_opens_them(context, dist):
-    page = context.new_page()
+def test_copy_link_keeps_values_and_ranges_and_the_link_opens_them(new_tab, dist):
+    page = new_tab()
     page.goto((dist / "lesson.html").as_uri())
     widget = live(page)
     open_link(page, "w*x", {"w": 3.0, "x": -2.0})
@@ -991,7 +991,7 @@ def test_copy_link_keeps_values_and_ranges_and_the_link_opens_them(context, dist
     # Headless, the clipboard may be refused: then the link is selected for Ctrl+C, and the page says so.
     assert said.startswith("Link copied") or "the link is selected" in said
     # The link opens the same expression, values and ranges in a fresh page, drawn as CPython computes them.
-    fresh = context.new_page()
+    fresh = new_tab()
     fresh.goto(link_field(widget).input_value())
     opened = live(fresh)
     wait_until(fresh, f"() => document.querySelector('{WIDGET}').dataset.expression === 'w*x'")

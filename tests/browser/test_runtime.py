@@ -53,9 +53,10 @@ new MutationObserver((records) => {
 
 
 @pytest.mark.numpy
-def test_the_progress_indicator_shows_the_boot_stage_by_stage_then_numpys(context, dist):
-    context.add_init_script(RECORD_BOOT_STAGES)
-    page = open_page(context, (dist / "lesson.html").as_uri())
+def test_the_progress_indicator_shows_the_boot_stage_by_stage_then_numpys(new_tab, dist):
+    page = new_tab()
+    page.add_init_script(RECORD_BOOT_STAGES)
+    page.goto((dist / "lesson.html").as_uri())
     wait_for_numpy(page)
     seen = page.evaluate("bootStages")
     stages = [entry["stage"] for entry in seen]
@@ -224,8 +225,9 @@ TARGET_TOP_JS = "(id) => document.getElementById(id).getBoundingClientRect().top
 
 
 @pytest.mark.parametrize("target", ["gradient-accumulation", "common-pitfalls", "summary"])
-def test_a_links_target_stays_in_view_while_widgets_mount_above_it(context, dist, target):
-    page = open_page(context, f"{(dist / 'lesson.html').as_uri()}#{target}")
+def test_a_links_target_stays_in_view_while_widgets_mount_above_it(new_tab, dist, target):
+    page = new_tab()
+    page.goto(f"{(dist / 'lesson.html').as_uri()}#{target}")
     wait_for_python(page)
     # Every widget has mounted (each one above the target would have pushed it down), and laid out.
     wait_until(page, "() => performance.getEntriesByName('widgets-all-mounted').length === 1")
@@ -233,8 +235,9 @@ def test_a_links_target_stays_in_view_while_widgets_mount_above_it(context, dist
     assert 0 <= page.evaluate(TARGET_TOP_JS, target) <= 120  # under the sticky header
 
 
-def test_the_target_is_let_go_once_the_reader_scrolls(context, dist):
-    page = open_page(context, f"{(dist / 'lesson.html').as_uri()}#common-pitfalls")
+def test_the_target_is_let_go_once_the_reader_scrolls(new_tab, dist):
+    page = new_tab()
+    page.goto(f"{(dist / 'lesson.html').as_uri()}#common-pitfalls")
     held = page.evaluate(TARGET_TOP_JS, "common-pitfalls")
     page.mouse.move(600, 400)
     page.mouse.wheel(0, 400)
@@ -248,8 +251,9 @@ def test_the_target_is_let_go_once_the_reader_scrolls(context, dist):
     assert page.evaluate(TARGET_TOP_JS, "common-pitfalls") == pytest.approx(scrolled, abs=2)
 
 
-def test_index_forwards_to_the_lesson_keeping_the_fragment(context, dist):
-    page = open_page(context, (dist / "index.html").as_uri() + "#explore")
+def test_index_forwards_to_the_lesson_keeping_the_fragment(new_tab, dist):
+    page = new_tab()
+    page.goto((dist / "index.html").as_uri() + "#explore")
     page.wait_for_url(re.compile(r".*/lesson\.html#explore$"))
 
 

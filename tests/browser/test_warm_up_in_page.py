@@ -4,7 +4,7 @@ meanwhile is answered by Python with the engine's numbers."""
 
 import pytest
 
-from harness import open_page, wait_for_python, wait_until
+from harness import wait_for_python, wait_until
 from lesson import warm_up
 from lesson.widgets import explore
 from test_widgets_in_page import drawn_nodes
@@ -30,9 +30,10 @@ COUNT_WARM_UP_CALLS = """() => {
 WARM_MARKS = "() => performance.getEntriesByName('python-warm').length"
 
 
-def test_python_warms_up_one_call_at_a_time_after_it_is_ready(context, dist):
-    context.add_init_script(f"({COUNT_WARM_UP_CALLS})();")
-    page = open_page(context, (dist / "lesson.html").as_uri())
+def test_python_warms_up_one_call_at_a_time_after_it_is_ready(new_tab, dist):
+    page = new_tab()
+    page.add_init_script(f"({COUNT_WARM_UP_CALLS})();")
+    page.goto((dist / "lesson.html").as_uri())
     wait_for_python(page)
     wait_until(page, WARM_MARKS, timeout_ms=60000)
     counted = page.evaluate("window.warmUp")
