@@ -12,7 +12,7 @@ import time
 
 import pytest
 
-from harness import open_page, python_call, wait_for_numpy, wait_for_python, wait_until
+from harness import python_call, wait_for_numpy, wait_for_python, wait_until
 from lesson import api
 from pagebuild.blocks import pack, unpack
 from test_runtime import live_cell, run_cell, wait_for_state
@@ -66,17 +66,18 @@ def explore_answers_as_cpython(page, a):
     assert drawn_nodes(widget) == expected
 
 
-def booted(context, dist):
-    """The lesson with restarts and states recorded, Python and NumPy ready."""
-    context.add_init_script(RECORD)
-    page = open_page(context, (dist / "lesson.html").as_uri())
+def booted(new_tab, dist):
+    """The lesson in a new tab with restarts and states recorded, Python and NumPy ready."""
+    page = new_tab()
+    page.add_init_script(RECORD)
+    page.goto((dist / "lesson.html").as_uri())
     wait_for_numpy(page)
     return page
 
 
 @pytest.mark.parametrize("breaker", BREAK_THE_LOOP.values(), ids=BREAK_THE_LOOP.keys())
-def test_a_cell_that_breaks_pythons_message_loop_is_not_replayed_and_the_page_recovers(context, dist, breaker):
-    page = booted(context, dist)
+def test_a_cell_that_breaks_pythons_message_loop_is_not_replayed_and_the_page_recovers(new_tab, dist, breaker):
+    page = booted(new_tab, dist)
     first, second, third = live_cell(page, 0), live_cell(page, 1), live_cell(page, 2)
     run_cell(first, "kept = 'from before the restart'")
     wait_for_state(first, "done")
@@ -100,8 +101,8 @@ def test_a_cell_that_breaks_pythons_message_loop_is_not_replayed_and_the_page_re
 
 
 @pytest.mark.parametrize("ender", END_PYTHON.values(), ids=END_PYTHON.keys())
-def test_a_cell_that_ends_python_is_not_replayed_and_its_patch_never_reaches_a_widget(context, dist, guard, ender):
-    page = booted(context, dist)
+def test_a_cell_that_ends_python_is_not_replayed_and_its_patch_never_reaches_a_widget(new_tab, dist, guard, ender):
+    page = booted(new_tab, dist)
     first, second, third = live_cell(page, 0), live_cell(page, 1), live_cell(page, 2)
     run_cell(first, "kept = 'from before the restart'")
     wait_for_state(first, "done")
@@ -119,8 +120,8 @@ def test_a_cell_that_ends_python_is_not_replayed_and_its_patch_never_reaches_a_w
     guard.errors[:] = [error for error in guard.errors if not PYODIDE_FATAL.match(error)]  # any other error still fails the test
 
 
-def test_a_fatal_error_in_a_python_that_ran_no_learners_code_restarts_nothing(context, dist):
-    page = booted(context, dist)
+def test_a_fatal_error_in_a_python_that_ran_no_learners_code_restarts_nothing(new_tab, dist):
+    page = booted(new_tab, dist)
     # run_cell called without a time limit, as the page calls its own functions: not the learner's code to the
     # bridge. A fresh Python would meet the same fault: a restart could only start a loop.
     # A call sent right behind it waits in the worker's queue: it is refused, without touching the dead Python
@@ -134,8 +135,8 @@ def test_a_fatal_error_in_a_python_that_ran_no_learners_code_restarts_nothing(co
     assert page.evaluate("restarts") == []
 
 
-def test_reset_brings_a_python_that_stopped_answering_back(context, dist):
-    page = booted(context, dist)
+def test_reset_brings_a_python_that_stopped_answering_back(new_tab, dist):
+    page = booted(new_tab, dist)
     first, second = live_cell(page, 0), live_cell(page, 1)
     run_cell(first, BREAK_THE_LOOP["onmessage"])
     wait_for_state(first, "done")
@@ -148,8 +149,8 @@ def test_reset_brings_a_python_that_stopped_answering_back(context, dist):
     explore_answers_as_cpython(page, 2.5)
 
 
-def test_stop_replaces_a_python_that_stopped_answering_at_once(context, dist):
-    page = booted(context, dist)
+def test_stop_replaces_a_python_that_stopped_answering_at_once(new_tab, dist):
+    page = booted(new_tab, dist)
     first, second = live_cell(page, 0), live_cell(page, 1)
     run_cell(first, BREAK_THE_LOOP["onmessage"])
     wait_for_state(first, "done")
@@ -163,8 +164,8 @@ def test_stop_replaces_a_python_that_stopped_answering_at_once(context, dist):
     assert second.locator(".cell-output").text_content() == "42\n"
 
 
-def test_calls_pending_when_the_worker_dies_are_rejected_and_a_fresh_python_answers(context, dist):
-    page = booted(context, dist)
+def test_calls_pending_when_the_worker_dies_are_rejected_and_a_fresh_python_answers(new_tab, dist):
+    page = booted(new_tab, dist)
     outcomes = page.evaluate(f"""() => {{
         const bridge = lesson.bridge;
         const dies = bridge.call('run_cell', {{source: 'import js\\njs.close()'}}, {{timeoutMs: 10000}});
@@ -179,8 +180,8 @@ def test_calls_pending_when_the_worker_dies_are_rejected_and_a_fresh_python_answ
     assert page.evaluate("document.documentElement.dataset.python") == "ready"
 
 
-def test_an_error_in_the_worker_after_ready_keeps_a_python_that_answers(context, dist, guard):
-    page = booted(context, dist)
+def test_an_error_in_the_worker_after_ready_keeps_a_python_that_answers(new_tab, dist, guard):
+    page = booted(new_tab, dist)
     first, second = live_cell(page, 0), live_cell(page, 1)
     # An exception thrown in the worker outside any call (a timer's), as a crash in its own code would be.
     run_cell(first, "import js\nfrom pyodide.ffi import create_once_callable\n\ndef fail():\n    raise RuntimeError('boom')\n\n"
@@ -210,17 +211,19 @@ def damage_sources(html: bytes) -> bytes:
     return html[:block.start(3)] + pack(bytes(data)) + html[block.end(3):]
 
 
-def open_copy(context, guard, tmp_path, html):
-    """Open `html` saved as a copy of the lesson in tmp_path (the guard allows that file)."""
+def open_copy(new_tab, guard, tmp_path, html):
+    """Open `html` saved as a copy of the lesson in tmp_path (the guard allows that file) in a new tab."""
     copy = tmp_path / "lesson copy.html"
     copy.write_bytes(html)
     guard.allow(copy.as_uri())
-    context.add_init_script(RECORD)
-    return open_page(context, copy.as_uri())
+    page = new_tab()
+    page.add_init_script(RECORD)
+    page.goto(copy.as_uri())
+    return page
 
 
-def test_a_damaged_sources_block_found_after_ready_keeps_python_and_numpy(context, guard, dist, tmp_path):
-    page = open_copy(context, guard, tmp_path, damage_sources((dist / "lesson.html").read_bytes()))
+def test_a_damaged_sources_block_found_after_ready_keeps_python_and_numpy(new_tab, guard, dist, tmp_path):
+    page = open_copy(new_tab, guard, tmp_path, damage_sources((dist / "lesson.html").read_bytes()))
     wait_for_python(page)
     wait_for_numpy(page)
     explore_answers_as_cpython(page, -0.5)
@@ -256,11 +259,11 @@ def without_last_part_of(name: bytes):
     (without_last_part_of(b"pyodide.asm.wasm"), "block pyodide.asm.wasm is"),
     (without(b"worker.js"), "block worker.js is"),
 ], ids=["cut in half", "no stdlib", "wasm cut short", "no worker"])
-def test_an_incomplete_copy_fails_at_once_naming_the_block(context, guard, dist, tmp_path, spoil, blocks):
+def test_an_incomplete_copy_fails_at_once_naming_the_block(new_tab, guard, dist, tmp_path, spoil, blocks):
     html = (dist / "lesson.html").read_bytes()
     changed = spoil(html)
     assert len(changed) < len(html)
-    page = open_copy(context, guard, tmp_path, changed)
+    page = open_copy(new_tab, guard, tmp_path, changed)
     state = wait_until(page, "() => ['ready', 'failed'].includes(document.documentElement.dataset.python)"
                              " && document.documentElement.dataset.python", timeout_ms=60000)
     assert state == "failed"
