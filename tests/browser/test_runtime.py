@@ -377,14 +377,15 @@ def drop_numpy(html: bytes) -> bytes:
     (drop_numpy, "this copy of the lesson is missing part of NumPy (its numpy.bin block)"),
 ], ids=["damaged", "missing"])
 @pytest.mark.numpy
-def test_a_damaged_or_missing_numpy_block_fails_numpy_saying_why_and_the_rest_stays_live(context, guard, dist, change, problem):
+def test_a_damaged_or_missing_numpy_block_fails_numpy_saying_why_and_the_rest_stays_live(new_tab, guard, dist, change, problem):
     html = (dist / "lesson.html").read_bytes()
     changed = change(html)
     assert changed != html and b'data-numpy="loading"' in changed
     broken = dist / "lesson-broken-numpy.html"  # inside dist/ so the request guard allows it
     broken.write_bytes(changed)
     try:
-        page = open_page(context, broken.as_uri())
+        page = new_tab()
+        page.goto(broken.as_uri())
         assert settled(page, "numpy") == "failed"
         assert page.locator("#python-status").text_content().strip() == (
             "Python is live, but NumPy could not load: tensor cells show what they printed when the page was built.")

@@ -572,8 +572,8 @@ def settled_colours(widget):
     return widget.evaluate(SVG_COLOURS_JS)
 
 
-def test_the_theme_toggle_on_the_built_page_from_the_keyboard(context, dist, guard, tmp_path, screenshot):
-    page = context.new_page()
+def test_the_theme_toggle_on_the_built_page_from_the_keyboard(new_tab, dist, guard, tmp_path, screenshot):
+    page = new_tab()
     page.emulate_media(color_scheme="light")  # a system in light mode, from the first paint on
     page.goto((dist / "lesson.html").as_uri())
     # Tab from the top of the page: the skip link, then the toggle.
