@@ -66,12 +66,20 @@ def explore_answers_as_cpython(page, a):
     assert drawn_nodes(widget) == expected
 
 
+# How long a call may wait to be taken up before its worker counts as deaf, here: the page gives 5 s, which
+# each test that makes the worker deaf would wait out. A listening worker takes a call up in milliseconds.
+TAKE_UP_MS = 2000
+
+
 def booted(new_tab, dist):
-    """The lesson in a new tab with restarts and states recorded, Python and NumPy ready."""
+    """The lesson in a new tab with restarts and states recorded, Python and NumPy ready, and a deaf worker
+    found out after TAKE_UP_MS instead of the page's 5 s."""
     page = new_tab()
     page.add_init_script(RECORD)
     page.goto((dist / "lesson.html").as_uri())
     wait_for_numpy(page)
+    assert page.evaluate("lesson.bridge.takeUpMs") == 5000
+    page.evaluate("(ms) => { lesson.bridge.takeUpMs = ms; }", TAKE_UP_MS)
     return page
 
 

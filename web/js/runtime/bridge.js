@@ -56,7 +56,8 @@ const BOOT_TIMEOUT_MS = 60000; // a wasm that fails to instantiate makes Pyodide
 // - TAKE_UP_MS: how long the oldest call may wait to be taken up once nothing runs ahead of it. A
 //   worker that listens reads a message within milliseconds, even on a loaded machine. While NumPy
 //   loads, its install and import keep the worker busy for seconds and calls wait for them: then only
-//   a worker dead for as long as a boot may take (BOOT_TIMEOUT_MS) is replaced.
+//   a worker dead for as long as a boot may take (BOOT_TIMEOUT_MS) is replaced. It is the bridge's
+//   `takeUpMs`, which the fault tests shorten rather than wait 5 s for each worker they make deaf.
 // - ANSWER_MS: how long a call that sets no time limit of its own may run once taken up. The page's
 //   own calls (widgets, exercises, Reset) take milliseconds; the learner's code (cells, task checks)
 //   runs under its own limit (TIME_LIMIT_MS in cells.js), given as `timeoutMs`.
@@ -98,6 +99,7 @@ export class Bridge extends EventTarget {
     this.problem = null; // why Python cannot start, in a reader's words, where the page knows it
     this.calls = new Map(); // id -> {name, args, resolve, reject, timeoutMs, sent, sentAt, takenUp (when)}, in the order made
     this.deadline = null; // the timer of the one deadline running (see TAKE_UP_MS)
+    this.takeUpMs = TAKE_UP_MS;
     this.quietSince = 0; // when the worker last finished something (a call, or NumPy's loading): performance.now()
     this.lastCodeRun = null; // {name, args} of the last call with a time limit of its own (learner's code) the worker took up
     this.nextId = 0;
@@ -308,7 +310,7 @@ export class Bridge extends EventTarget {
     const running = sent.find((call) => call.takenUp);
     const [since, limit, missed] = running
       ? [running.takenUp, running.timeoutMs ?? ANSWER_MS, () => this.restart(`${running.name} ran longer than ${(running.timeoutMs ?? ANSWER_MS) / 1000} s`)]
-      : [Math.max(sent[0].sentAt, this.quietSince), this.numpy === "loading" ? BOOT_TIMEOUT_MS : TAKE_UP_MS, () => this.unresponsive()];
+      : [Math.max(sent[0].sentAt, this.quietSince), this.numpy === "loading" ? BOOT_TIMEOUT_MS : this.takeUpMs, () => this.unresponsive()];
     const due = since + limit;
     this.deadline = setTimeout(() => {
       if (performance.now() - due <= LATE_MS) return missed();
