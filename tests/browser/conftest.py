@@ -8,7 +8,7 @@ and guards that fail a test on any console error or on any request leaving dist/
         wait_for_python(page)            # until <html data-python="ready">
     def test_other(http_page): ...       # the same page over a local static server
     def test_both(lesson_page): ...      # parametrized over both
-    def test_link(new_tab): ...          # new_tab() gives a blank tab to open the lesson at a URL of its own
+    def test_link(new_tab): ...          # new_tab(url, init_script): the lesson at a URL of the test's own
     def test_read(static_lesson): ...    # a shared page with Python held back, reloaded for each test
     def test_live(live_lesson): ...      # a shared page with Python ready (its module's; set back what you change)
     def test_live_both(live_lessons): ...  # the same from file:// and over http
@@ -195,41 +195,44 @@ def tabs(browser):
 
 @pytest.fixture
 def new_tab(request, guard, tabs):
-    """new_tab(): a blank tab of the shared context (see Tabs), for a test that opens the lesson at URLs of its
-    own (a link with its fragment, a second tab); every one is closed after the test."""
-    yield lambda: tabs.open(request, guard)
+    """new_tab(url=None, init_script=None): a new tab of the shared context (see Tabs) with `init_script`
+    added, at `url` if one is given (a test that sets the tab up first opens it itself); every tab is
+    closed after the test."""
+    def open_tab(url=None, init_script=None):
+        tab = tabs.open(request, guard)
+        if init_script:
+            tab.add_init_script(init_script)
+        if url:
+            tab.goto(url)
+        return tab
+    yield open_tab
     tabs.close_all()
 
 
-def own_page(request, guard, url):
+def own_page(request, url):
     """`url` in a tab of the shared context, or for a test marked `fresh_browser` in its own Chromium."""
     if request.node.get_closest_marker("fresh_browser"):
-        yield open_page(request.getfixturevalue("context"), url)
-        return
-    tabs = request.getfixturevalue("tabs")
-    tab = tabs.open(request, guard)
-    tab.goto(url)
-    yield tab
-    tabs.close_all()
+        return open_page(request.getfixturevalue("context"), url)
+    return request.getfixturevalue("new_tab")(url)
 
 
 @pytest.fixture
-def page(request, guard, dist):
+def page(request, dist):
     """dist/lesson.html opened from file:// (Python is still booting when the test starts)."""
-    yield from own_page(request, guard, (dist / "lesson.html").as_uri())
+    return own_page(request, (dist / "lesson.html").as_uri())
 
 
 @pytest.fixture
-def http_page(request, guard, http_root):
+def http_page(request, http_root):
     """dist/lesson.html over http://127.0.0.1 (Python is still booting when the test starts)."""
-    yield from own_page(request, guard, http_root + "lesson.html")
+    return own_page(request, http_root + "lesson.html")
 
 
 @pytest.fixture(params=["file", "http"])
-def lesson_page(request, guard, dist, http_root):
+def lesson_page(request, dist, http_root):
     """The lesson from file:// and, in a second run of the test, over http."""
     url = (dist / "lesson.html").as_uri() if request.param == "file" else http_root + "lesson.html"
-    yield from own_page(request, guard, url)
+    return own_page(request, url)
 
 
 @pytest.fixture

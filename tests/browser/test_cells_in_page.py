@@ -273,9 +273,7 @@ HOLD_NUMPY_READY = """(() => {
 def test_an_engine_cell_that_imports_numpy_asked_for_at_once_waits_for_numpy(new_tab, dist):
     """Run while NumPy loads (held back here: a slow machine's page is often done before the test starts),
     the cell names numpy, so it waits for NumPy instead of failing, and runs once it is there."""
-    page = new_tab()
-    page.add_init_script(HOLD_NUMPY_READY)
-    page.goto((dist / "lesson.html").as_uri())
+    page = new_tab((dist / "lesson.html").as_uri(), init_script=HOLD_NUMPY_READY)
     cell = cell_of(page, "chain-42")
     cell.locator(".cell-source code").fill("import numpy as np\nprint(np.arange(3).sum())")
     cell.locator(".cell-source code").press("Control+Enter")

@@ -74,9 +74,7 @@ TAKE_UP_MS = 2000
 def booted(new_tab, dist):
     """The lesson in a new tab with restarts and states recorded, Python and NumPy ready, and a deaf worker
     found out after TAKE_UP_MS instead of the page's 5 s."""
-    page = new_tab()
-    page.add_init_script(RECORD)
-    page.goto((dist / "lesson.html").as_uri())
+    page = new_tab((dist / "lesson.html").as_uri(), init_script=RECORD)
     wait_for_numpy(page)
     assert page.evaluate("lesson.bridge.takeUpMs") == 5000
     page.evaluate("(ms) => { lesson.bridge.takeUpMs = ms; }", TAKE_UP_MS)
@@ -224,10 +222,7 @@ def open_copy(new_tab, guard, tmp_path, html):
     copy = tmp_path / "lesson copy.html"
     copy.write_bytes(html)
     guard.allow(copy.as_uri())
-    page = new_tab()
-    page.add_init_script(RECORD)
-    page.goto(copy.as_uri())
-    return page
+    return new_tab(copy.as_uri(), init_script=RECORD)
 
 
 def test_a_damaged_sources_block_found_after_ready_keeps_python_and_numpy(new_tab, guard, dist, tmp_path):

@@ -121,8 +121,7 @@ RECORD_BOOT_FRAMES = """(() => {
 
 @pytest.mark.numpy
 def test_the_status_line_moves_nothing_as_python_starts(new_tab, dist):
-    page = new_tab()
-    page.add_init_script(RECORD_BOOT_FRAMES)
+    page = new_tab(init_script=RECORD_BOOT_FRAMES)
     page.set_viewport_size({"width": 390, "height": 844})  # a phone, from the first paint on
     page.goto((dist / "lesson.html").as_uri())
     wait_for_python(page)

@@ -552,8 +552,7 @@ def test_a_domain_error_shows_undefined_nodes_and_the_page_recovers(playground_p
 
 def test_a_link_reproduces_the_playground(new_tab, dist):
     link = encode_state("tanh(w*x + b)", {"w": -0.7, "x": 1.25, "b": 0.5})
-    page = new_tab()
-    page.goto((dist / "lesson.html").as_uri() + "#" + link)
+    page = new_tab((dist / "lesson.html").as_uri() + "#" + link)
     widget = live(page)
     wait_until(page, f"() => document.querySelector('{WIDGET}').dataset.expression === 'tanh(w*x + b)'")
     assert_same_numbers(drawn(widget), expected(playground(*decode_state(link))), exact=False)
@@ -626,8 +625,7 @@ def test_a_hostile_link_followed_in_the_page_changes_nothing_but_the_alert(playg
 @pytest.mark.parametrize("fragment", ["#%E0%A4%A", "#playground?e=%FF", "#playground?e=x%", "#100%", "#%"])
 def test_a_malformed_escape_in_any_fragment_raises_no_page_error(new_tab, dist, fragment):
     """The guard fails the test on any page error: on load, and when the fragment changes to it."""
-    page = new_tab()
-    page.goto((dist / "lesson.html").as_uri() + fragment)
+    page = new_tab((dist / "lesson.html").as_uri() + fragment)
     widget = live(page)
     page.evaluate("() => { location.hash = '#playground'; }")
     page.evaluate("(hash) => { location.hash = hash; }", fragment)
@@ -973,8 +971,7 @@ def link_field(widget):
 
 
 def test_copy_link_keeps_values_and_ranges_and_the_link_opens_them(new_tab, dist):
-    page = new_tab()
-    page.goto((dist / "lesson.html").as_uri())
+    page = new_tab((dist / "lesson.html").as_uri())
     widget = live(page)
     open_link(page, "w*x", {"w": 3.0, "x": -2.0})
     for which, text in (("max", "10"), ("min", "-10")):
@@ -991,8 +988,7 @@ def test_copy_link_keeps_values_and_ranges_and_the_link_opens_them(new_tab, dist
     # Headless, the clipboard may be refused: then the link is selected for Ctrl+C, and the page says so.
     assert said.startswith("Link copied") or "the link is selected" in said
     # The link opens the same expression, values and ranges in a fresh page, drawn as CPython computes them.
-    fresh = new_tab()
-    fresh.goto(link_field(widget).input_value())
+    fresh = new_tab(link_field(widget).input_value())
     opened = live(fresh)
     wait_until(fresh, f"() => document.querySelector('{WIDGET}').dataset.expression === 'w*x'")
     slider = opened.get_by_role("slider", name="w", exact=True)

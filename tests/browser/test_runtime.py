@@ -54,9 +54,7 @@ new MutationObserver((records) => {
 
 @pytest.mark.numpy
 def test_the_progress_indicator_shows_the_boot_stage_by_stage_then_numpys(new_tab, dist):
-    page = new_tab()
-    page.add_init_script(RECORD_BOOT_STAGES)
-    page.goto((dist / "lesson.html").as_uri())
+    page = new_tab((dist / "lesson.html").as_uri(), init_script=RECORD_BOOT_STAGES)
     wait_for_numpy(page)
     seen = page.evaluate("bootStages")
     stages = [entry["stage"] for entry in seen]
@@ -226,8 +224,7 @@ TARGET_TOP_JS = "(id) => document.getElementById(id).getBoundingClientRect().top
 
 @pytest.mark.parametrize("target", ["gradient-accumulation", "common-pitfalls", "summary"])
 def test_a_links_target_stays_in_view_while_widgets_mount_above_it(new_tab, dist, target):
-    page = new_tab()
-    page.goto(f"{(dist / 'lesson.html').as_uri()}#{target}")
+    page = new_tab(f"{(dist / 'lesson.html').as_uri()}#{target}")
     wait_for_python(page)
     # Every widget has mounted (each one above the target would have pushed it down), and laid out.
     wait_until(page, "() => performance.getEntriesByName('widgets-all-mounted').length === 1")
@@ -236,8 +233,7 @@ def test_a_links_target_stays_in_view_while_widgets_mount_above_it(new_tab, dist
 
 
 def test_the_target_is_let_go_once_the_reader_scrolls(new_tab, dist):
-    page = new_tab()
-    page.goto(f"{(dist / 'lesson.html').as_uri()}#common-pitfalls")
+    page = new_tab(f"{(dist / 'lesson.html').as_uri()}#common-pitfalls")
     held = page.evaluate(TARGET_TOP_JS, "common-pitfalls")
     page.mouse.move(600, 400)
     page.mouse.wheel(0, 400)
@@ -252,8 +248,7 @@ def test_the_target_is_let_go_once_the_reader_scrolls(new_tab, dist):
 
 
 def test_index_forwards_to_the_lesson_keeping_the_fragment(new_tab, dist):
-    page = new_tab()
-    page.goto((dist / "index.html").as_uri() + "#explore")
+    page = new_tab((dist / "index.html").as_uri() + "#explore")
     page.wait_for_url(re.compile(r".*/lesson\.html#explore$"))
 
 
@@ -384,8 +379,7 @@ def test_a_damaged_or_missing_numpy_block_fails_numpy_saying_why_and_the_rest_st
     broken = dist / "lesson-broken-numpy.html"  # inside dist/ so the request guard allows it
     broken.write_bytes(changed)
     try:
-        page = new_tab()
-        page.goto(broken.as_uri())
+        page = new_tab(broken.as_uri())
         assert settled(page, "numpy") == "failed"
         assert page.locator("#python-status").text_content().strip() == (
             "Python is live, but NumPy could not load: tensor cells show what they printed when the page was built.")

@@ -186,9 +186,8 @@ def test_progress_and_code_survive_a_reload_until_start_over(page, guard, tmp_pa
 
 @pytest.mark.parametrize("stored", ["{not json", '{"done": "yes", "drafts": {"add-mul": 42}}', "[1, 2]"])
 def test_saved_progress_that_cannot_be_read_starts_afresh(new_tab, dist, guard, stored):
-    page = new_tab()
-    page.add_init_script(f"localStorage.setItem('{PROGRESS_KEY}', {json.dumps(stored)});")
-    page.goto((dist / "lesson.html").as_uri())  # found in storage as the page opens, as a reader's saved progress
+    # Found in storage as the page opens, as a reader's saved progress.
+    page = new_tab((dist / "lesson.html").as_uri(), init_script=f"localStorage.setItem('{PROGRESS_KEY}', {json.dumps(stored)});")
     wait_for_python(page)
     section = task_of(page, "add-mul")
     assert editor(section).text_content() == starter("add-mul") and section.get_attribute("data-done") is None

@@ -31,9 +31,7 @@ WARM_MARKS = "() => performance.getEntriesByName('python-warm').length"
 
 
 def test_python_warms_up_one_call_at_a_time_after_it_is_ready(new_tab, dist):
-    page = new_tab()
-    page.add_init_script(f"({COUNT_WARM_UP_CALLS})();")
-    page.goto((dist / "lesson.html").as_uri())
+    page = new_tab((dist / "lesson.html").as_uri(), init_script=f"({COUNT_WARM_UP_CALLS})();")
     wait_for_python(page)
     wait_until(page, WARM_MARKS, timeout_ms=60000)
     counted = page.evaluate("window.warmUp")
