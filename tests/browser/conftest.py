@@ -17,7 +17,8 @@ A test marked `fresh_browser` gets a Chromium of its own with a fresh profile (f
 of a fault, where nothing may be left over from another test). A page a test opens for itself skips
 Python's warm-up (about 2 CPU-seconds a page, which the other test process needs) unless the test is
 marked `warm_up`, and holds NumPy back (it fails at once, saying its block is missing part) unless the
-test is marked `numpy`; the shared pages warm up and load NumPy as a reader's page does. A shared page's
+test is marked `numpy`. The shared pages load NumPy as a reader's page does and skip the warm-up too (about
+a CPU-second a page; test_warm_up_in_page tests it, and the page's own calls made meanwhile). A shared page's
 guard is checked after every test that used it, and the page is reloaded after a test that failed on it.
 """
 
@@ -336,8 +337,9 @@ def unscrolled_static_lesson(shared_static):
 
 
 def booted(browser, url, allowed):
-    """A shared page at `url` once Python is ready in it, closed (and its guard checked) at the end."""
-    shared = SharedPage(browser, url, allowed)
+    """A shared page at `url` once Python is ready in it (its warm-up skipped), closed (and its guard checked)
+    at the end."""
+    shared = SharedPage(browser, url, allowed, SKIP_WARM_UP)
     wait_for_python(shared.page)
     yield shared
     shared.close()
