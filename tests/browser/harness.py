@@ -36,6 +36,12 @@ EVERY_WIDGET_MOUNTED = "() => document.querySelectorAll('[data-widget]:not([data
 # a colour read half-way is not one a reader sees). Asking flushes the styles, so a transition the last
 # change started is counted.
 NO_TRANSITION_RUNNING_IN = "(root) => root.getAnimations({subtree: true}).every((a) => !(a instanceof CSSTransition))"
+# For evaluate or wait_until, with a widget: whether any box of its graph is still moving: a d3 transition
+# pending on it (d3 keeps them in the node's __transition) or a CSS animation or transform transition running
+# on it (a step's colours fade in on their own: not a move).
+GLIDING = """(w) => [...w.querySelectorAll('[data-node], [data-node] *')].some((n) => n.__transition)
+                   || w.getAnimations({subtree: true}).some((a) => !(a instanceof CSSTransition)
+                                                                  || ['transform', 'translate', 'all'].includes(a.transitionProperty))"""
 
 
 # The input files the last check of dist/ saw (in a subfolder: the cache's pruning skips folders).

@@ -5,7 +5,7 @@ stepping scrolls the step's nodes into view inside the graph's own scroller, nev
 
 import pytest
 
-from harness import after_frames, wait_until
+from harness import GLIDING, after_frames, wait_until
 from lesson import widgets
 from test_playground_page import live, open_link
 from test_widgets_in_page import all_mounted, assert_graph_drawn, check_readable, drawn_nodes
@@ -182,13 +182,6 @@ def test_at_1280_px_the_whole_nn_backprop_graph_is_on_screen(static_lesson, scre
 
 
 # The direction follows the column's width, and nothing else.
-
-# Whether any box is still moving: a d3 transition pending on it (d3 keeps them in the node's __transition)
-# or a CSS animation or transform transition running on it (a step's colours fade in on their own: not a move).
-GLIDING = """(w) => [...w.querySelectorAll('[data-node], [data-node] *')].some((n) => n.__transition)
-                   || w.getAnimations({subtree: true}).some((a) => !(a instanceof CSSTransition)
-                                                                  || ['transform', 'translate', 'all'].includes(a.transitionProperty))"""
-
 
 def test_resizing_turns_the_graph_and_back_without_changing_what_it_shows(static_lesson):
     page = static_lesson
