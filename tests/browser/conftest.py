@@ -33,29 +33,9 @@ pytest.importorskip("playwright.sync_api", reason="Playwright is not installed (
 
 from playwright.sync_api import Error  # noqa: E402
 
-from harness import (CHROMIUM, EVERY_WIDGET_MOUNTED, TEST_CHROMIUM_ARGS, Guard, ensure_dist, launch, open_page,  # noqa: E402
-                     serve, wait_for_python, wait_until)
+from harness import (CHROMIUM, EVERY_WIDGET_MOUNTED, HOLD_NUMPY_BACK, HOLD_PYTHON_BACK, SKIP_WARM_UP,  # noqa: E402
+                     TEST_CHROMIUM_ARGS, Guard, ensure_dist, launch, open_page, serve, wait_for_python, wait_until)
 
-# A Worker that never starts: Python stays "booting", so the page runs on the build's numbers alone.
-HOLD_PYTHON_BACK = "window.Worker = class { postMessage() {} terminate() {} };"
-# The warm-up's calls answered at once, without Python: lesson.bridge is wrapped as main.js assigns it.
-SKIP_WARM_UP = """(() => {
-  let lesson;
-  Object.defineProperty(globalThis, "lesson", { configurable: true, get: () => lesson, set(value) {
-    lesson = value;
-    const call = value.bridge.call.bind(value.bridge);
-    value.bridge.call = (name, args, options) => name === "warm_up" ? Promise.resolve(null) : call(name, args, options);
-  } });
-})();"""
-# NumPy's block kept from the decoding worker: once Python is ready NumPy fails at once ("missing part of
-# NumPy"), where loading it would take about 1.5 CPU-seconds a page that the other test process needs.
-HOLD_NUMPY_BACK = """(() => {
-  const post = Worker.prototype.postMessage;
-  Worker.prototype.postMessage = function (message, ...rest) {
-    if (message?.type === "asset" && message.asset?.name === "numpy.bin") return;
-    return post.call(this, message, ...rest);
-  };
-})();"""
 SCREEN = {"width": 1280, "height": 720}  # Playwright's default viewport, which a shared page is set back to
 
 

@@ -43,6 +43,27 @@ GLIDING = """(w) => [...w.querySelectorAll('[data-node], [data-node] *')].some((
                    || w.getAnimations({subtree: true}).some((a) => !(a instanceof CSSTransition)
                                                                   || ['transform', 'translate', 'all'].includes(a.transitionProperty))"""
 
+# A Worker that never starts: Python stays "booting", so the page runs on the build's numbers alone.
+HOLD_PYTHON_BACK = "window.Worker = class { postMessage() {} terminate() {} };"
+# The warm-up's calls answered at once, without Python: lesson.bridge is wrapped as main.js assigns it.
+SKIP_WARM_UP = """(() => {
+  let lesson;
+  Object.defineProperty(globalThis, "lesson", { configurable: true, get: () => lesson, set(value) {
+    lesson = value;
+    const call = value.bridge.call.bind(value.bridge);
+    value.bridge.call = (name, args, options) => name === "warm_up" ? Promise.resolve(null) : call(name, args, options);
+  } });
+})();"""
+# NumPy's block kept from the decoding worker: once Python is ready NumPy fails at once ("missing part of
+# NumPy"), where loading it would take about 1.5 CPU-seconds a page that the other test process needs.
+HOLD_NUMPY_BACK = """(() => {
+  const post = Worker.prototype.postMessage;
+  Worker.prototype.postMessage = function (message, ...rest) {
+    if (message?.type === "asset" && message.asset?.name === "numpy.bin") return;
+    return post.call(this, message, ...rest);
+  };
+})();"""
+
 
 # The input files the last check of dist/ saw (in a subfolder: the cache's pruning skips folders).
 INPUTS_SEEN = ROOT / "build-cache" / "tests" / "dist-inputs.txt"

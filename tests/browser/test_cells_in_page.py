@@ -143,12 +143,12 @@ def test_printing_200000_lines_keeps_1000_and_says_so(live_lesson):
     assert len(text) < 10_000
 
 
-def test_input_raises_a_clear_error_without_a_console_error(page, guard):
-    wait_for_python(page)
-    text = run(cell_of(page, "chain-42"), "name = input('Your name? ')\nprint('hello', name)")
+def test_input_raises_a_clear_error_without_a_console_error(live_lesson, shared_live):
+    text = run(cell_of(live_lesson, "chain-42"), "name = input('Your name? ')\nprint('hello', name)")
     assert text.startswith("Your name? \nTraceback (most recent call last):\n")
     assert text.endswith("RuntimeError: input() is not available in the lesson's cells: set the value in the code\n")
-    assert not [line for line in guard.console if "prompt" in line]  # the guard fails the test on any console error
+    # The shared page's guard has this test's console lines (and fails the test on any console error).
+    assert not [line for line in shared_live.guard.console if "prompt" in line]
 
 
 # ---- 5. restart: one entry per cell, in last-run order, under the time limit ----
@@ -431,10 +431,12 @@ def test_a_block_that_fits_has_no_tab_stop_after_the_width_changes_and_back(stat
     assert len([b for b in blocks if not b["scrolls"]]) > 20  # the blocks that fit at this width
 
 
-def test_a_block_that_wraps_its_lines_is_never_a_tab_stop_whatever_mounts_first(static_lesson):
+def test_a_block_that_wraps_its_lines_is_never_a_tab_stop_whatever_mounts_first(shared_static):
     """A slow machine has idle time while the page is parsed: the tasks, far below, mount then, before the
-    code cells look for boxes that scroll, and their check's details (closed, so not laid out) are in that scan."""
-    page = static_lesson
+    code cells look for boxes that scroll, and their check's details (closed, so not laid out) are in that scan.
+    (The shared page with Python held back, reloaded here on a slowed CPU.)"""
+    shared_static.set_back()
+    page = shared_static.page
     cpu = page.context.new_cdp_session(page)
     cpu.send("Emulation.setCPUThrottlingRate", {"rate": 6})  # the CI machine that showed it, made certain
     try:
@@ -448,6 +450,7 @@ def test_a_block_that_wraps_its_lines_is_never_a_tab_stop_whatever_mounts_first(
     blocks = page.evaluate(wrapping)
     assert len([c for c, _ in blocks if c in ("task-details", "task-printed")]) == 10  # each task's two, mounted
     assert [b for b in blocks if b[1] is not None] == []
+    shared_static.check()
 
 
 def test_a_running_cell_shows_it_and_the_widgets_catch_up_when_it_ends(page):

@@ -12,7 +12,7 @@ import shutil
 import nbformat
 import pytest
 
-from harness import wait_until
+from harness import HOLD_PYTHON_BACK, wait_until
 
 pytestmark = pytest.mark.timeout(180)
 
@@ -31,8 +31,16 @@ HEAD = """() => {
 }"""
 
 
-def test_the_head_describes_the_lesson_for_search_previews_and_browsers(static_lesson):
-    head = static_lesson.evaluate(HEAD)
+@pytest.fixture
+def opened(shared_static):
+    """The module's shared page (Python held back) as it was opened: these tests read what no script changes
+    (the head, the favicon), so it is neither reloaded nor scrolled through for them."""
+    yield shared_static.page
+    shared_static.check()
+
+
+def test_the_head_describes_the_lesson_for_search_previews_and_browsers(opened):
+    head = opened.evaluate(HEAD)
     assert head["title"] == "Module 02: Autograd" and head["lang"] == "en"
     [(_, description)] = head["description"]
     assert 50 <= len(description) <= 160 and "automatic differentiation" in description
@@ -46,9 +54,9 @@ def test_the_head_describes_the_lesson_for_search_previews_and_browsers(static_l
     assert icon.startswith("data:image/svg+xml,")
 
 
-def test_the_favicon_is_a_real_image_the_pages_policy_lets_it_load(static_lesson):
+def test_the_favicon_is_a_real_image_the_pages_policy_lets_it_load(opened):
     """Decoded as an image inside the page, under its Content-Security-Policy (img-src data:)."""
-    size = static_lesson.evaluate("""async () => {
+    size = opened.evaluate("""async () => {
       const image = new Image();
       image.src = document.querySelector('link[rel~="icon"]').href;
       await image.decode();
@@ -77,8 +85,11 @@ def check_notebook(name, data, dist):
     assert any(cell.get("id") == "chain-42" for cell in json.loads(data)["cells"])
 
 
-def test_download_as_notebook_over_http_and_from_file(lesson_page, dist):
-    check_notebook(*download_notebook(lesson_page), dist)
+@pytest.mark.parametrize("origin", ["file", "http"])
+def test_download_as_notebook_over_http_and_from_file(new_tab, dist, http_root, origin):
+    url = (dist / "lesson.html").as_uri() if origin == "file" else http_root + "lesson.html"
+    page = new_tab(url, init_script=HOLD_PYTHON_BACK)  # the link is the page's own block: no Python in it
+    check_notebook(*download_notebook(page), dist)
 
 
 def test_download_as_notebook_from_a_mailed_copy_with_nothing_beside_it(file_alone, dist, tmp_path):

@@ -5,7 +5,7 @@ the contents mark the section being read, and Python's status line moves nothing
 
 import pytest
 
-from harness import wait_for_python, wait_until
+from harness import HOLD_PYTHON_BACK, wait_for_python, wait_until
 
 FOCUSED = """() => { const e = document.activeElement;
   return { tag: e.tagName, id: e.id, cls: e.className, cell: e.closest('figure.cell')?.dataset.cell ?? null,
@@ -73,7 +73,8 @@ def test_typing_starts_editing_too(static_lesson):
     assert page.evaluate(FOCUSED)["tag"] == "CODE"
 
 
-def test_the_skip_link_moves_focus_to_the_lesson(page):
+def test_the_skip_link_moves_focus_to_the_lesson(new_tab, dist):
+    page = new_tab((dist / "lesson.html").as_uri(), init_script=HOLD_PYTHON_BACK)  # the page's own links: no Python
     page.keyboard.press("Tab")
     assert page.evaluate(FOCUSED)["cls"] == "skip-link"
     page.keyboard.press("Enter")

@@ -12,7 +12,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from harness import GLIDING, python_call, wait_for_python, wait_until
+from harness import GLIDING, HOLD_PYTHON_BACK, python_call, wait_for_python, wait_until
 from test_widgets_in_page import check_readable
 from lesson.expr import to_source
 from lesson.playground import decode_state, encode_state, initial_state, playground
@@ -757,7 +757,7 @@ def test_a_bad_link_brings_the_reader_to_its_message(new_tab, dist):
 
 
 def test_the_playground_anchor_lands_on_the_playground(new_tab, dist):
-    page = new_tab()
+    page = new_tab(init_script=HOLD_PYTHON_BACK)  # a plain anchor: the page's own, no Python
     page.set_viewport_size({"width": 1280, "height": 800})
     page.goto((dist / "lesson.html").as_uri() + "#playground")
     widget = widget_of(page)

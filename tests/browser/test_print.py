@@ -13,7 +13,7 @@ import subprocess
 
 import pytest
 
-from harness import EVERY_WIDGET_MOUNTED, Guard, open_page, wait_until
+from harness import EVERY_WIDGET_MOUNTED, SKIP_WARM_UP, Guard, open_page, wait_until
 from lesson.widgets import initial_state
 
 pytestmark = pytest.mark.timeout(240)
@@ -58,9 +58,11 @@ def poppler():
 
 @pytest.fixture(scope="module")
 def page(browser, dist):
-    """One lesson page (file://, Python left to boot) for the module: printing it takes a while."""
+    """One lesson page (file://, Python left to boot, its warm-up skipped) for the module: printing it takes a
+    while."""
     guard = Guard([dist.as_uri() + "/"])
     context = browser.new_context()
+    context.add_init_script(SKIP_WARM_UP)
     guard.watch(context)
     yield open_page(context, (dist / "lesson.html").as_uri())
     context.close()

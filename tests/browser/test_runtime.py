@@ -11,8 +11,8 @@ import sys
 
 import pytest
 
-from harness import (ROOT, TEST_CHROMIUM_ARGS, Guard, after_frames, launch, open_page, python_call, shorten_time_limit, wait_for_numpy, wait_for_python,
-                     wait_for_rest, wait_until)
+from harness import (HOLD_PYTHON_BACK, ROOT, TEST_CHROMIUM_ARGS, Guard, after_frames, launch, open_page, python_call,
+                     shorten_time_limit, wait_for_numpy, wait_for_python, wait_for_rest, wait_until)
 from lesson import api
 from lesson.widgets import STEPPED_SLIDERS
 from pagebuild.blocks import pack, unpack
@@ -207,7 +207,8 @@ def test_the_page_carries_a_strict_csp_and_breaks_none_of_it(page):
     assert page.evaluate("violations") == []
 
 
-def test_the_skip_link_is_the_keyboards_first_stop_and_shows_only_on_focus(page):
+def test_the_skip_link_is_the_keyboards_first_stop_and_shows_only_on_focus(new_tab, dist):
+    page = new_tab((dist / "lesson.html").as_uri(), init_script=HOLD_PYTHON_BACK)  # the page's own link: no Python
     link = page.locator("a.skip-link")
     box = link.bounding_box()
     assert box["y"] + box["height"] <= 0  # off screen until it has focus
@@ -233,7 +234,7 @@ def test_a_links_target_stays_in_view_while_widgets_mount_above_it(new_tab, dist
 
 
 def test_the_target_is_let_go_once_the_reader_scrolls(new_tab, dist):
-    page = new_tab(f"{(dist / 'lesson.html').as_uri()}#common-pitfalls")
+    page = new_tab(f"{(dist / 'lesson.html').as_uri()}#common-pitfalls", init_script=HOLD_PYTHON_BACK)  # no Python needed
     held = page.evaluate(TARGET_TOP_JS, "common-pitfalls")
     page.mouse.move(600, 400)
     page.mouse.wheel(0, 400)
@@ -248,7 +249,7 @@ def test_the_target_is_let_go_once_the_reader_scrolls(new_tab, dist):
 
 
 def test_index_forwards_to_the_lesson_keeping_the_fragment(new_tab, dist):
-    page = new_tab((dist / "index.html").as_uri() + "#explore")
+    page = new_tab((dist / "index.html").as_uri() + "#explore", init_script=HOLD_PYTHON_BACK)  # no Python needed
     page.wait_for_url(re.compile(r".*/lesson\.html#explore$"))
 
 
@@ -270,8 +271,8 @@ def test_every_byte_survives_the_html_parser(context, dist, tmp_path):
     assert [bytes(d) for d in decoded] == payloads
 
 
-def test_only_pytorch_cells_are_not_live_and_each_says_why(static_lesson):
-    page = static_lesson
+def test_only_pytorch_cells_are_not_live_and_each_says_why(live_lesson):
+    page = live_lesson
     notes = page.evaluate("""() => [...document.querySelectorAll('figure.cell:not([data-live="true"])')]
         .map((cell) => [cell.dataset.kind, [...cell.querySelectorAll('.cell-note')].map((n) => n.textContent)])""")
     assert {kind for kind, _ in notes} == {"torch"}
