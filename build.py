@@ -15,6 +15,7 @@ import os
 import shutil
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent
@@ -106,6 +107,11 @@ def main(argv=None) -> None:
     #    its memory XOR-ed with the wasm's data, see web/js/runtime/memory.js).
     wasm = (PYODIDE / "pyodide.asm.wasm").read_bytes()
     gz = functools.partial(gzipped, cache_dir=CACHE)  # 31 MB at level 9 takes seconds: cache by content
+    # The large ones side by side (zlib lets go of the GIL): a build with nothing cached, 6.4 -> 4.6 s.
+    with ThreadPoolExecutor() as pool:
+        large = {name: pool.submit(gz, data) for name, data in
+                 [("wasm", wasm), ("snapshot", snapshot.packed), ("numpy", snapshot.numpy_files)] if data is not None}
+    large = {name: future.result() for name, future in large.items()}
     widget_blocks = {widget: [block for name, value in assets.items()  # each right after its widget, read once it has painted
                               for block in data_blocks(name, gz(json.dumps(value, separators=(",", ":")).encode("utf-8")), gzip=True, page=True)]
                      for widget, assets in content.widget_assets.items()}
@@ -113,11 +119,11 @@ def main(argv=None) -> None:
         *data_blocks("decoder.js", decoder_script.encode("ascii"), gzip=False),  # a few kB: it starts at once
         *data_blocks("worker.js", gz(worker_script.encode("ascii")), gzip=True),  # both workers start on this one
         *data_blocks("pyodide-lock.json", json.dumps(trimmed_lock(lock, ["numpy"] if wheel else [])).encode("utf-8"), gzip=False),
-        *data_blocks("pyodide.asm.wasm", gz(wasm), gzip=True),
-        *data_blocks("snapshot.bin", gz(snapshot.packed), gzip=True),
+        *data_blocks("pyodide.asm.wasm", large["wasm"], gzip=True),
+        *data_blocks("snapshot.bin", large["snapshot"], gzip=True),
         *data_blocks("python_stdlib.zip", stdlib, gzip=False),  # deflated per file: Python inflates what it imports
         *data_blocks("sources.json", gz(json.dumps(sources).encode("utf-8")), gzip=True),
-        *(data_blocks("numpy.bin", gz(snapshot.numpy_files), gzip=True) if wheel else []),  # decoded once Python is ready
+        *(data_blocks("numpy.bin", large["numpy"], gzip=True) if wheel else []),  # decoded once Python is ready
         *data_blocks("lesson.ipynb", gz(notebook), gzip=True, page=True),  # last: needed only when asked for
     ]
     log("packed the assets", t)
