@@ -15,10 +15,10 @@ and guards that fail a test on any console error or on any request leaving dist/
 
 A test marked `fresh_browser` gets a Chromium of its own with a fresh profile (for tests of the boot or
 of a fault, where nothing may be left over from another test). A page a test opens for itself skips
-Python's warm-up (about 2 CPU-seconds a page, which the other test process needs) unless the test is
+Python's warm-up (about a CPU-second a page, which the other test processes need) unless the test is
 marked `warm_up`, and holds NumPy back (it fails at once, saying its block is missing part) unless the
-test is marked `numpy`. The shared pages load NumPy as a reader's page does and skip the warm-up too (about
-a CPU-second a page; test_warm_up_in_page tests it, and the page's own calls made meanwhile). A shared page's
+test is marked `numpy`. The shared pages load NumPy as a reader's page does and skip the warm-up too
+(test_warm_up_in_page tests it, and the page's own calls made meanwhile). A shared page's
 guard is checked after every test that used it, and the page is reloaded after a test that failed on it.
 """
 
