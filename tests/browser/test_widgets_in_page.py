@@ -8,8 +8,7 @@ import subprocess
 
 import pytest
 
-from harness import (EVERY_WIDGET_MOUNTED, HOLD_PYTHON_BACK, NO_TRANSITION_RUNNING_IN, ROOT, open_page, wait_for_python, wait_until,
-                     wait_until_another_tab_reads)
+from harness import EVERY_WIDGET_MOUNTED, NO_TRANSITION_RUNNING_IN, ROOT, open_page, wait_for_python, wait_until, wait_until_another_tab_reads
 from lesson import widgets
 
 pytestmark = pytest.mark.timeout(240)
@@ -574,7 +573,7 @@ def settled_colours(widget):
 
 
 def test_the_theme_toggle_on_the_built_page_from_the_keyboard(new_tab, dist, guard, tmp_path, screenshot):
-    page = new_tab(init_script=HOLD_PYTHON_BACK)  # the theme is the page's own: no Python (nor its boot, twice)
+    page = new_tab()
     page.emulate_media(color_scheme="light")  # a system in light mode, from the first paint on
     page.goto((dist / "lesson.html").as_uri())
     # Tab from the top of the page: the skip link, then the toggle.
