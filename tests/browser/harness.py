@@ -25,7 +25,7 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic"
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 # The tests' Chromium runs WebAssembly in its baseline compiler (Liftoff) alone: V8's optimizing tier
 # compiles a booting Python's hot functions on background threads (~0.2 CPU-seconds a boot), which the
-# other test process needs. Same semantics, slower Python: measured on the cells' and tasks' tests,
+# other test processes need. Same semantics, slower Python: measured on the cells' and tasks' tests,
 # 12% less CPU and 6% less time. The benchmarks keep CHROMIUM_ARGS: speed is theirs to measure.
 TEST_CHROMIUM_ARGS = [*CHROMIUM_ARGS, "--js-flags=--liftoff-only"]
 BUILD_INPUTS = ["build.py", "package-lock.json", "requirements/pyodide-numpy.txt", "py", "web"]
@@ -55,7 +55,7 @@ SKIP_WARM_UP = """(() => {
   } });
 })();"""
 # NumPy's block kept from the decoding worker: once Python is ready NumPy fails at once ("missing part of
-# NumPy"), where loading it would take about 1.5 CPU-seconds a page that the other test process needs.
+# NumPy"), where loading it would take about 1.5 CPU-seconds a page that the other test processes need.
 HOLD_NUMPY_BACK = """(() => {
   const post = Worker.prototype.postMessage;
   Worker.prototype.postMessage = function (message, ...rest) {
