@@ -33,8 +33,9 @@ pytest.importorskip("playwright.sync_api", reason="Playwright is not installed (
 
 from playwright.sync_api import Error  # noqa: E402
 
-from harness import (CHROMIUM, EVERY_WIDGET_MOUNTED, HOLD_NUMPY_BACK, HOLD_PYTHON_BACK, SKIP_WARM_UP,  # noqa: E402
-                     TEST_CHROMIUM_ARGS, Guard, ensure_dist, launch, open_page, serve, wait_for_python, wait_until)
+from harness import (CHROMIUM, EVERY_WIDGET_MOUNTED, HOLD_NUMPY_BACK, HOLD_PYTHON_BACK,  # noqa: E402
+                     MOUNT_OFF_SCREEN_AT_ONCE, SKIP_WARM_UP, TEST_CHROMIUM_ARGS, Guard, ensure_dist, launch, open_page,
+                     serve, wait_for_python, wait_until)
 
 SCREEN = {"width": 1280, "height": 720}  # Playwright's default viewport, which a shared page is set back to
 
@@ -275,19 +276,6 @@ def shared_static(browser, dist, http_root):
     shared.check()
 
 
-# Scrolls to each widget not mounted yet, a frame each (the page mounts those near the screen), then back to
-# the top: in under a second, where off-screen widgets would wait 3 s for a Python that is held back.
-MOUNT_BY_SCROLLING = """async () => {
-  const frame = () => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)));
-  for (let next, tries = 0; tries < 50 && (next = document.querySelector('[data-widget]:not([data-mounted])')); tries++) {
-    next.scrollIntoView({ block: "center", behavior: "instant" });
-    await frame();
-  }
-  scrollTo({ top: 0, behavior: "instant" });
-  await frame();
-}"""
-
-
 def reload_held_back(shared_static):
     """The shared page with Python held back, reloaded: as the build drew it (Python still "booting")."""
     shared_static.set_back()
@@ -296,15 +284,25 @@ def reload_held_back(shared_static):
     return shared_static.page
 
 
+@pytest.fixture(scope="module")
+def shared_static_mounting(browser, dist, http_root):
+    """The lesson from file:// with Python held back and its off-screen widgets mounting at once (see
+    MOUNT_OFF_SCREEN_AT_ONCE), for a module's tests."""
+    shared = SharedPage(browser, (dist / "lesson.html").as_uri(), allowed_places(dist, http_root),
+                        HOLD_PYTHON_BACK + MOUNT_OFF_SCREEN_AT_ONCE)
+    yield shared
+    shared.close()
+    shared.check()
+
+
 @pytest.fixture
-def static_lesson(shared_static):
-    """The shared page with Python held back, reloaded so it is as the build drew it, every widget mounted
-    (scrolled to, as a reader would) and the page back at its top."""
-    page = reload_held_back(shared_static)
-    page.evaluate(MOUNT_BY_SCROLLING)
+def static_lesson(shared_static_mounting):
+    """A shared page with Python held back, reloaded so it is as the build drew it, every widget mounted (off
+    screen in idle time, as after a slow Python's 3 s) and the page at its top."""
+    page = reload_held_back(shared_static_mounting)
     wait_until(page, EVERY_WIDGET_MOUNTED)
     yield page
-    shared_static.check()
+    shared_static_mounting.check()
 
 
 @pytest.fixture

@@ -8,7 +8,8 @@ import subprocess
 
 import pytest
 
-from harness import EVERY_WIDGET_MOUNTED, NO_TRANSITION_RUNNING_IN, ROOT, open_page, wait_for_python, wait_until, wait_until_another_tab_reads
+from harness import (EVERY_WIDGET_MOUNTED, HOLD_PYTHON_BACK, NO_TRANSITION_RUNNING_IN, ROOT, offscreen_mount_wait, open_page,
+                     wait_for_python, wait_until, wait_until_another_tab_reads)
 from lesson import widgets
 
 pytestmark = pytest.mark.timeout(240)
@@ -762,6 +763,16 @@ def test_every_widget_mounts_soon_after_load_and_the_first_paint_has_the_start_d
     names = page.locator("[data-widget][data-mounted]").evaluate_all("(ws) => ws.map((w) => w.dataset.widget)")
     assert sorted(names) == sorted(NAMES + ["broadcast", "playground", "task-progress"] + ["task"] * 5 + ["exercise"] * 3)
     assert page.evaluate("performance.getEntriesByName('widgets-all-mounted').length") == 1
+
+
+def test_before_python_is_up_a_widget_far_below_mounts_as_the_reader_scrolls_near_it(new_tab, dist):
+    """Python held back and the off-screen widgets' wait for it made a minute long: only scrolling mounts them."""
+    page = new_tab((dist / "lesson.html").as_uri(), init_script=HOLD_PYTHON_BACK + offscreen_mount_wait(60000))
+    far = page.locator('[data-widget="exercise"]').last
+    assert far.get_attribute("data-mounted") is None
+    far.scroll_into_view_if_needed()
+    wait_until(page, "(w) => w.hasAttribute('data-mounted')", far.element_handle())
+    assert page.evaluate("document.querySelectorAll('[data-widget]:not([data-mounted])').length") > 5  # the rest wait on
 
 
 # Ids and the labels and outputs that point at them.
