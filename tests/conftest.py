@@ -22,13 +22,17 @@ def pytest_xdist_auto_num_workers(config):
 # started last ended 18 s after another process had finished). The rest keep their order.
 LONGEST_FIRST = ["test_cells_in_page.py", "test_playground_page.py", "test_widgets_in_page.py", "test_runtime.py",
                  "test_tensor_widgets_in_page.py", "test_axe.py", "test_tasks_in_page.py", "test_faults.py"]
+# Except that the second and third processes start with files that need no dist/: in a fresh clone the first
+# browser test builds it (about 9 s), and every other browser test waits for that build.
+WITHOUT_DIST_FIRST = ["test_value.py", "test_notebook.py"]
+ORDER = LONGEST_FIRST[:1] + WITHOUT_DIST_FIRST + LONGEST_FIRST[1:]
 
 
 def pytest_collection_modifyitems(items):
-    """The longest files first (see LONGEST_FIRST): pytest-xdist hands out whole files in this order (with
-    --no-loadscope-reorder, in pyproject.toml)."""
-    rank = {name: n for n, name in enumerate(LONGEST_FIRST)}
-    items.sort(key=lambda item: rank.get(item.path.name, len(LONGEST_FIRST)))
+    """Files in ORDER first: pytest-xdist hands out whole files in this order (with --no-loadscope-reorder, in
+    pyproject.toml), one to each process to start with and the next to whichever has two tests left."""
+    rank = {name: n for n, name in enumerate(ORDER)}
+    items.sort(key=lambda item: rank.get(item.path.name, len(ORDER)))
 
 
 @pytest.fixture(scope="session")
