@@ -160,10 +160,10 @@ def test_a_never_ending_cell_is_stopped_and_earlier_state_restored(page):
 def test_a_never_ending_cell_is_stopped_by_the_time_limit(page):
     wait_for_python(page)
     cell = live_cell(page)
-    shorten_time_limit(page, 3000)
+    shorten_time_limit(page, 1000)  # the loop spins a core until then, which the other test processes need
     run_cell(cell, "n = 0\nwhile True:\n    n += 1")
     wait_for_state(cell, "error", timeout_ms=30000)
-    assert "ran longer than 3 s" in cell.locator(".cell-output").text_content()
+    assert "ran longer than 1 s" in cell.locator(".cell-output").text_content()
     wait_for_python(page)
     assert python_call(page, "explore", {"a": 1.0, "b": 2.0}) == json.loads(api.call("explore", '{"a": 1.0, "b": 2.0}'))
 

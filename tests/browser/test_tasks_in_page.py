@@ -228,11 +228,11 @@ def test_a_check_that_never_ends_is_stopped_and_the_page_works_after_it(page):
 def test_a_check_that_runs_past_the_time_limit_is_stopped(page):
     wait_for_python(page)
     section = task_of(page, "add-mul")
-    shorten_time_limit(page, 3000)
+    shorten_time_limit(page, 1000)  # the loop spins a core until then, which the other test processes need
     editor(section).fill(FOREVER + solution("add-mul"))
     section.get_by_role("button", name="Check").click()
     outcome, message = settle(section, timeout_ms=40000)
-    assert (outcome, message) == ("fail", "Stopped (the check ran longer than 3 s): does your code loop forever? "
+    assert (outcome, message) == ("fail", "Stopped (the check ran longer than 1 s): does your code loop forever? "
                                           "Python was restarted; the rest of the page keeps working.")
     idle(page)
     other = task_of(page, "more-ops")
