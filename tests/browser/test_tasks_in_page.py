@@ -1,14 +1,15 @@
 """The build-your-own-Value track and the exercises in the built page, from file://: Check, Hint and Show solution
 work and Python's verdict is shown as it gave it, progress and code survive a reload until Start over, a check
 that never ends is stopped and the page works after it, a patch is undone, the exercises are judged by Python,
-everything works from the keyboard, and the layout holds at 390 px in both themes (screenshots
+everything works from the keyboard, and the layout holds at 1280 and 390 px in both themes (screenshots
 under $LESSON_SCREENSHOTS)."""
 
 import json
 
 import pytest
 
-from harness import EVERY_WIDGET_MOUNTED, python_call, shorten_time_limit, wait_for_python, wait_until, wait_until_another_tab_reads
+from harness import (EVERY_WIDGET_MOUNTED, NO_TRANSITION_RUNNING_IN, python_call, shorten_time_limit, wait_for_python, wait_until,
+                     wait_until_another_tab_reads)
 from lesson import api
 from lesson.tasks import check_task, solution, starter
 from test_cells_in_page import explore_grads, idle
@@ -372,11 +373,10 @@ def test_everything_works_from_the_keyboard(page):
     wait_until(page, "(s) => s.querySelector('[data-verdict]').dataset.verdict === 'pass'", exercise.element_handle())
 
 
-@pytest.mark.parametrize("scheme", ["light", "dark"])
-@pytest.mark.parametrize("width", [1280, 390])
-def test_tasks_and_exercises_fit_and_render_in_both_themes(page, scheme, width, screenshot):
-    page.emulate_media(color_scheme=scheme, reduced_motion="reduce")
-    page.set_viewport_size({"width": width, "height": 900})
+def test_tasks_and_exercises_fit_and_render_in_both_themes_at_desktop_and_phone_width(page, screenshot):
+    """A failed check with its details open and a wrong answer, then each width and theme in turn (one page:
+    a boot and a check for each of the four cost about 2 CPU-seconds, which the other test processes need)."""
+    page.emulate_media(reduced_motion="reduce")
     wait_for_python(page)
     section = task_of(page, "accumulate")
     code = solution("accumulate").replace("child.grad += local", "child.grad = local")
@@ -384,16 +384,22 @@ def test_tasks_and_exercises_fit_and_render_in_both_themes(page, scheme, width, 
     section.locator(".task-details summary").click()
     exercise = exercise_of(page, "softmax")
     answer(exercise, "0.2")
-    for box in (section, exercise, progress(page)):
-        overflow = box.evaluate("(b) => b.scrollWidth - b.clientWidth")
-        assert overflow <= 1, f"{box} is {overflow}px wider than its box at {width}px"
-    background = {"light": "rgb(255, 255, 255)", "dark": "rgb(13, 17, 23)"}[scheme]
-    assert section.locator(".task-widget").evaluate("(w) => getComputedStyle(w).backgroundColor") == background
-    colours = verdict(section).evaluate("(v) => [getComputedStyle(v).color, getComputedStyle(v).borderLeftColor]")
-    assert colours[0] != background and colours[1] == {"light": "rgb(164, 14, 38)", "dark": "rgb(255, 148, 146)"}[scheme]
-    for name, box in (("task", section), ("exercise", exercise), ("progress", page.locator("#widget-task-progress"))):
-        box.scroll_into_view_if_needed()
-        screenshot(box, f"{name}-{scheme}-{width}.png")
+    for width in (1280, 390):
+        for scheme in ("light", "dark"):
+            page.emulate_media(color_scheme=scheme, reduced_motion="reduce")
+            page.set_viewport_size({"width": width, "height": 900})
+            wait_until(page, NO_TRANSITION_RUNNING_IN, page.locator("html").element_handle(), timeout_ms=5000)
+            for box in (section, exercise, progress(page)):
+                overflow = box.evaluate("(b) => b.scrollWidth - b.clientWidth")
+                assert overflow <= 1, f"{box} is {overflow}px wider than its box at {width}px, {scheme}"
+            background = {"light": "rgb(255, 255, 255)", "dark": "rgb(13, 17, 23)"}[scheme]
+            assert section.locator(".task-widget").evaluate("(w) => getComputedStyle(w).backgroundColor") == background, scheme
+            colours = verdict(section).evaluate("(v) => [getComputedStyle(v).color, getComputedStyle(v).borderLeftColor]")
+            assert colours[0] != background, scheme
+            assert colours[1] == {"light": "rgb(164, 14, 38)", "dark": "rgb(255, 148, 146)"}[scheme]
+            for name, box in (("task", section), ("exercise", exercise), ("progress", page.locator("#widget-task-progress"))):
+                box.scroll_into_view_if_needed()
+                screenshot(box, f"{name}-{scheme}-{width}.png")
 
 
 def test_on_paper_the_explanations_print_and_the_answer_boxes_do_not(page):
