@@ -17,9 +17,10 @@ A test marked `fresh_browser` gets a Chromium of its own with a fresh profile (f
 of a fault, where nothing may be left over from another test). A page a test opens for itself skips
 Python's warm-up (about a CPU-second a page, which the other test processes need) unless the test is
 marked `warm_up`, and holds NumPy back (it fails at once, saying its block is missing part) unless the
-test is marked `numpy`. The shared pages load NumPy as a reader's page does and skip the warm-up too
-(test_warm_up_in_page tests it, and the page's own calls made meanwhile). A shared page's
-guard is checked after every test that used it, and the page is reloaded after a test that failed on it.
+test is marked `numpy`. The shared pages draw with reduced motion (see SharedPage), load NumPy as a reader's
+page does and skip the warm-up too (test_warm_up_in_page tests it, and the page's own calls made meanwhile).
+A shared page's guard is checked after every test that used it, and the page is reloaded after a test that
+failed on it.
 """
 
 import contextlib
@@ -239,11 +240,15 @@ def file_alone(request, browser):
 # Shared pages: opened once per module, guarded after every test that uses them.
 
 class SharedPage:
-    """A lesson page kept open across a module's tests, with its own guard."""
+    """A lesson page kept open across a module's tests, with its own guard, drawn with reduced motion: each
+    step, answer and new graph at once, with no transition to wait out (its frames cost CPU the other test
+    processes need: test_widgets_in_page.py alone took 56 CPU-seconds and 46 s, against 67 and 66 with motion;
+    a full run 306 s, against 318-332). A test of what moves asks for motion itself
+    (`page.emulate_media(reduced_motion="no-preference")`); the tests' own pages have it."""
 
     def __init__(self, browser, url, allowed, init_script=None):
         self.guard = Guard(allowed)
-        self.context = browser.new_context()
+        self.context = browser.new_context(reduced_motion="reduce")
         if init_script:
             self.context.add_init_script(init_script)
         self.guard.watch(self.context)
@@ -259,9 +264,10 @@ class SharedPage:
         assert errors == [], "\n".join(errors)
 
     def set_back(self):
-        """The screen a fresh page has: default viewport, no emulated media."""
+        """The screen the page was opened with: default viewport, screen media, the system's colour scheme,
+        reduced motion."""
         self.page.set_viewport_size(SCREEN)
-        self.page.emulate_media(media="null", color_scheme="null", reduced_motion="null")
+        self.page.emulate_media(media="null", color_scheme="null", reduced_motion="reduce")
 
     def close(self):
         self.context.close()

@@ -164,12 +164,9 @@ def set_back(page):
 
 @pytest.fixture
 def playground_page(live_lesson):
-    """The module's shared page with Python ready and reduced motion, its playground set back after the test.
-    Reduced motion draws a new graph at once: the glides of every graph these tests open cost a tenth or more
-    of the file's CPU time (the file alone, two runs each: 92 and 118 CPU-seconds with them, 87 and 97 without).
-    The glide is tested on its own (test_a_new_graph_glides_its_boxes_to_where_reduced_motion_draws_them)
-    and in the tests' own pages."""
-    live_lesson.emulate_media(reduced_motion="reduce")
+    """The module's shared page with Python ready (and reduced motion, as every shared page: see SharedPage),
+    its playground set back after the test. The glide is tested on its own
+    (test_a_new_graph_glides_its_boxes_to_where_reduced_motion_draws_them) and in the tests' own pages."""
     yield live_lesson
     set_back(live_lesson)
 
@@ -177,7 +174,6 @@ def playground_page(live_lesson):
 @pytest.fixture
 def playground_pages(live_lessons):
     """playground_page from file:// and, in a second run of the test, over http."""
-    live_lessons.emulate_media(reduced_motion="reduce")
     yield live_lessons
     set_back(live_lessons)
 

@@ -99,12 +99,8 @@ def set_back(page):
 
 @pytest.fixture
 def numpy_page(live_lesson):
-    """The module's shared page once NumPy is live in it, with reduced motion, set back afterwards. Reduced
-    motion draws each step and each answer at once, with no transition to wait out: the file alone took 41
-    and 45 CPU-seconds (40 and 42 s) where it took 48 and 55 (64 s) with the transitions. A test of what moves
-    asks for motion itself."""
+    """The module's shared page once NumPy is live in it, set back afterwards."""
     numpy_live(live_lesson)
-    live_lesson.emulate_media(reduced_motion="reduce")
     yield live_lesson
     set_back(live_lesson)
 
@@ -113,7 +109,6 @@ def numpy_page(live_lesson):
 def numpy_pages(live_lessons):
     """numpy_page from file:// and, in a second run of the test, over http."""
     numpy_live(live_lessons)
-    live_lessons.emulate_media(reduced_motion="reduce")
     yield live_lessons
     set_back(live_lessons)
 
