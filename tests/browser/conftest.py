@@ -243,8 +243,8 @@ class SharedPage:
     """A lesson page kept open across a module's tests, with its own guard, drawn with reduced motion: each
     step, answer and new graph at once, with no transition to wait out (its frames cost CPU the other test
     processes need: test_widgets_in_page.py alone took 56 CPU-seconds and 46 s, against 67 and 66 with motion;
-    a full run 306 s, against 318-332). A test of what moves asks for motion itself
-    (`page.emulate_media(reduced_motion="no-preference")`); the tests' own pages have it."""
+    full runs 306 and 309 s, against 318). A test of what moves asks for motion itself
+    (`page.emulate_media(reduced_motion="no-preference")`); the tests' own pages keep the default, motion."""
 
     def __init__(self, browser, url, allowed, init_script=None):
         self.guard = Guard(allowed)
