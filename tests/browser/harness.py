@@ -253,17 +253,28 @@ def wait_until(page, predicate, arg=None, timeout_ms=30000):
         raise TimeoutError(f"timed out after {timeout_ms} ms waiting for {predicate}")
 
 
-def wait_until_another_tab_reads(page, guard, folder, predicate, arg=None):
-    """Wait until a second tab of `page`'s origin (a blank page written to `folder`, which `guard` then allows)
-    finds `predicate(arg)` true. For a reload right after the page wrote localStorage: the page writes at once,
-    but the browser gets the write over IPC, and a reload before it lands (rarely) reads the store without it."""
-    blank = folder / "blank.html"
-    blank.write_text("<!doctype html><title>blank</title>")
-    guard.allow(blank.as_uri())
-    other = page.context.new_page()
-    other.goto(blank.as_uri())
-    wait_until(other, predicate, arg)
-    other.close()
+def browser_local_storage(page):
+    """`page`'s localStorage as the browser process holds it, {key: value}: read over the DevTools protocol's
+    DOMStorage domain, which the browser answers (a second tab of the same site would read its renderer's copy,
+    the one the page wrote to, since both share one renderer process)."""
+    cdp = page.context.new_cdp_session(page)
+    try:
+        frame = cdp.send("Page.getFrameTree")["frameTree"]["frame"]["id"]
+        key = cdp.send("Storage.getStorageKeyForFrame", {"frameId": frame})["storageKey"]
+        return dict(cdp.send("DOMStorage.getDOMStorageItems", {"storageId": {"storageKey": key, "isLocalStorage": True}})["entries"])
+    finally:
+        cdp.detach()
+
+
+def wait_until_the_browser_stores(page, holds, timeout_ms=10000):
+    """Wait until `holds(storage)` is true of browser_local_storage(page). For a reload right after the page
+    wrote localStorage: the page writes at once, the browser gets the write over IPC, and a reload before it
+    lands reads the store without it (CI tries did, twice, after a second tab had read the write back)."""
+    deadline = time.monotonic() + timeout_ms / 1000
+    while not holds(browser_local_storage(page)):
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"the browser's localStorage never held what the test waited for: {browser_local_storage(page)}")
+        time.sleep(0.02)
 
 
 def wait_for_python(page, timeout_ms=PYTHON_READY_TIMEOUT_MS):

@@ -9,7 +9,7 @@ import json
 import pytest
 
 from harness import (EVERY_WIDGET_MOUNTED, NO_TRANSITION_RUNNING_IN, python_call, shorten_time_limit, wait_for_python, wait_until,
-                     wait_until_another_tab_reads)
+                     wait_until_the_browser_stores)
 from lesson import api
 from lesson.tasks import check_task, solution, starter
 from test_cells_in_page import explore_grads, idle
@@ -142,23 +142,28 @@ def test_the_training_task_draws_the_learners_loss_curve(live_lesson):
 
 # ---- progress and code survive a reload, until Start over ----
 
-def stored_where_another_tab_sees_it(page, guard, folder, task, draft, done=()):
-    """Wait until a second tab of the page's origin reads `draft` as the stored code of `task`, and the tasks
-    `done` as passed."""
-    wait_until_another_tab_reads(page, guard, folder, f"""([task, draft, done]) => {{
-        const stored = JSON.parse(localStorage.getItem('{PROGRESS_KEY}') ?? '{{}}');
-        return (stored.drafts?.[task] ?? '').replace(/\\n+$/, '') === draft && done.every((name) => stored.done?.[name] === true);
-      }}""", [task, draft.rstrip("\n"), list(done)])
+def stored_progress(storage):
+    """The tasks' progress in the browser's localStorage (see wait_until_the_browser_stores): {done, drafts}."""
+    return json.loads(storage.get(PROGRESS_KEY) or "{}")
 
 
-def test_progress_and_code_survive_a_reload_until_start_over(page, guard, tmp_path):
+def stored_in_the_browser(page, task, draft, done=()):
+    """Wait until the browser holds `draft` as the stored code of `task`, and the tasks `done` as passed."""
+    def holds(storage):
+        stored = stored_progress(storage)
+        return ((stored.get("drafts") or {}).get(task) or "").rstrip("\n") == draft.rstrip("\n") and all(
+            (stored.get("done") or {}).get(name) is True for name in done)
+    wait_until_the_browser_stores(page, holds)
+
+
+def test_progress_and_code_survive_a_reload_until_start_over(page):
     wait_for_python(page)
     first = task_of(page, "add-mul")
     first.get_by_role("button", name="Show solution").click()
     assert check(first)[0] == "pass"
     mine = starter("more-ops").replace("(___,))\n\n    def exp", "(1 - t ** 2,))\n\n    def exp")
     editor(task_of(page, "more-ops")).fill(mine)
-    stored_where_another_tab_sees_it(page, guard, tmp_path, "more-ops", mine, done=["add-mul"])
+    stored_in_the_browser(page, "more-ops", mine, done=["add-mul"])
 
     page.reload()
     wait_for_python(page)
@@ -176,8 +181,7 @@ def test_progress_and_code_survive_a_reload_until_start_over(page, guard, tmp_pa
     progress(page).get_by_role("button", name="Clear everything").click()
     assert progress(page).locator(".task-progress-summary").text_content() == "0 of 5 tasks done."
     assert editor(task_of(page, "more-ops")).text_content() == starter("more-ops")
-    wait_until_another_tab_reads(page, guard, tmp_path, f"""() => {{ const kept = JSON.parse(localStorage.getItem('{PROGRESS_KEY}') ?? '{{}}');
-        return Object.keys(kept.done ?? {{}}).length === 0 && Object.keys(kept.drafts ?? {{}}).length === 0; }}""")
+    wait_until_the_browser_stores(page, lambda storage: not (stored_progress(storage).get("done") or stored_progress(storage).get("drafts")))
     page.reload()
     wait_for_python(page)
     wait_until(page, EVERY_WIDGET_MOUNTED)

@@ -8,8 +8,8 @@ import subprocess
 
 import pytest
 
-from harness import (EVERY_WIDGET_MOUNTED, HOLD_PYTHON_BACK, NO_TRANSITION_RUNNING_IN, ROOT, offscreen_mount_wait, open_page,
-                     wait_for_python, wait_until, wait_until_another_tab_reads)
+from harness import (EVERY_WIDGET_MOUNTED, HOLD_PYTHON_BACK, NO_TRANSITION_RUNNING_IN, ROOT, browser_local_storage,
+                     offscreen_mount_wait, open_page, wait_for_python, wait_until, wait_until_the_browser_stores)
 from lesson import widgets
 
 pytestmark = pytest.mark.timeout(240)
@@ -573,7 +573,7 @@ def settled_colours(widget):
     return widget.evaluate(SVG_COLOURS_JS)
 
 
-def test_the_theme_toggle_on_the_built_page_from_the_keyboard(new_tab, dist, guard, tmp_path, screenshot):
+def test_the_theme_toggle_on_the_built_page_from_the_keyboard(new_tab, dist, screenshot):
     page = new_tab()
     page.emulate_media(color_scheme="light")  # a system in light mode, from the first paint on
     page.goto((dist / "lesson.html").as_uri())
@@ -597,11 +597,10 @@ def test_the_theme_toggle_on_the_built_page_from_the_keyboard(new_tab, dist, gua
     page.keyboard.press("Space")
     assert page.evaluate(THEME_JS) == ["light", "false"] and settled_colours(widget) == light
     page.keyboard.press("Enter")
-    # The choice is remembered (theme.js keeps it in localStorage), once the browser holds the write: a CI try
-    # reloaded before it landed and read no theme.
-    wait_until_another_tab_reads(page, guard, tmp_path, "() => localStorage.getItem('autograd-lesson-theme') === 'dark'")
+    # The choice is remembered (theme.js keeps it in localStorage), once the browser holds the write.
+    wait_until_the_browser_stores(page, lambda storage: storage.get("autograd-lesson-theme") == "dark")
     page.reload()
-    assert page.evaluate(THEME_JS) == ["dark", "true"]
+    assert page.evaluate(THEME_JS) == ["dark", "true"], browser_local_storage(page)
     widget.scroll_into_view_if_needed()
     widget.locator("[data-node]").first.wait_for()
     assert settled_colours(widget) == dark
