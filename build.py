@@ -108,10 +108,10 @@ def main(argv=None) -> None:
     wasm = (PYODIDE / "pyodide.asm.wasm").read_bytes()
     gz = functools.partial(gzipped, cache_dir=CACHE)  # 31 MB at level 9 takes seconds: cache by content
     # The large ones side by side (zlib lets go of the GIL): a build with nothing cached, 6.4 -> 4.6 s.
+    large = {name: data for name, data in [("wasm", wasm), ("snapshot", snapshot.packed), ("numpy", snapshot.numpy_files)]
+             if data is not None}
     with ThreadPoolExecutor() as pool:
-        large = {name: pool.submit(gz, data) for name, data in
-                 [("wasm", wasm), ("snapshot", snapshot.packed), ("numpy", snapshot.numpy_files)] if data is not None}
-    large = {name: future.result() for name, future in large.items()}
+        large = dict(zip(large, pool.map(gz, large.values())))
     widget_blocks = {widget: [block for name, value in assets.items()  # each right after its widget, read once it has painted
                               for block in data_blocks(name, gz(json.dumps(value, separators=(",", ":")).encode("utf-8")), gzip=True, page=True)]
                      for widget, assets in content.widget_assets.items()}

@@ -273,13 +273,20 @@ class SharedPage:
         self.context.close()
 
 
-@pytest.fixture(scope="module")
-def shared_static(browser, dist, http_root):
-    """The lesson from file:// with Python held back, for a module's tests."""
-    shared = SharedPage(browser, (dist / "lesson.html").as_uri(), allowed_places(dist, http_root), HOLD_PYTHON_BACK)
+def held_back(browser, dist, http_root, init_script=""):
+    """A shared page of the lesson from file:// with Python held back (and `init_script`), closed (and its
+    guard checked) at the end."""
+    shared = SharedPage(browser, (dist / "lesson.html").as_uri(), allowed_places(dist, http_root),
+                        HOLD_PYTHON_BACK + init_script)
     yield shared
     shared.close()
     shared.check()
+
+
+@pytest.fixture(scope="module")
+def shared_static(browser, dist, http_root):
+    """The lesson from file:// with Python held back, for a module's tests."""
+    yield from held_back(browser, dist, http_root)
 
 
 def reload_held_back(shared_static):
@@ -294,11 +301,7 @@ def reload_held_back(shared_static):
 def shared_static_mounting(browser, dist, http_root):
     """The lesson from file:// with Python held back and its off-screen widgets mounting at once (see
     MOUNT_OFF_SCREEN_AT_ONCE), for a module's tests."""
-    shared = SharedPage(browser, (dist / "lesson.html").as_uri(), allowed_places(dist, http_root),
-                        HOLD_PYTHON_BACK + MOUNT_OFF_SCREEN_AT_ONCE)
-    yield shared
-    shared.close()
-    shared.check()
+    yield from held_back(browser, dist, http_root, MOUNT_OFF_SCREEN_AT_ONCE)
 
 
 @pytest.fixture

@@ -268,8 +268,9 @@ def browser_local_storage(page):
 
 def wait_until_the_browser_stores(page, holds, timeout_ms=10000):
     """Wait until `holds(storage)` is true of browser_local_storage(page). For a reload right after the page
-    wrote localStorage: the page writes at once, the browser gets the write over IPC, and a reload before it
-    lands reads the store without it (CI tries did, twice, after a second tab had read the write back)."""
+    wrote localStorage: the page writes at once, the browser gets the write over IPC, and a reload reads the
+    browser's store (twice a CI try's reload read no theme, though a second tab, which shares the page's
+    renderer copy, had read it back)."""
     deadline = time.monotonic() + timeout_ms / 1000
     while not holds(browser_local_storage(page)):
         if time.monotonic() > deadline:

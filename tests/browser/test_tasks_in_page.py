@@ -181,7 +181,7 @@ def test_progress_and_code_survive_a_reload_until_start_over(page):
     progress(page).get_by_role("button", name="Clear everything").click()
     assert progress(page).locator(".task-progress-summary").text_content() == "0 of 5 tasks done."
     assert editor(task_of(page, "more-ops")).text_content() == starter("more-ops")
-    wait_until_the_browser_stores(page, lambda storage: not (stored_progress(storage).get("done") or stored_progress(storage).get("drafts")))
+    wait_until_the_browser_stores(page, lambda storage: not any(stored_progress(storage).get(part) for part in ("done", "drafts")))
     page.reload()
     wait_for_python(page)
     wait_until(page, EVERY_WIDGET_MOUNTED)
