@@ -120,7 +120,7 @@ def main(argv=None) -> None:
         *data_blocks("worker.js", gz(worker_script.encode("ascii")), gzip=True),  # both workers start on this one
         *data_blocks("pyodide-lock.json", json.dumps(trimmed_lock(lock, ["numpy"] if wheel else [])).encode("utf-8"), gzip=False),
         *data_blocks("pyodide.asm.wasm", large["wasm"], gzip=True),
-        *data_blocks("snapshot.bin", large["snapshot"], gzip=True),
+        *data_blocks("snapshot.bin", large["snapshot"], gzip=True, length=snapshot.size),  # Pyodide sizes its memory by it
         *data_blocks("python_stdlib.zip", stdlib, gzip=False),  # deflated per file: Python inflates what it imports
         *data_blocks("sources.json", gz(json.dumps(sources).encode("utf-8")), gzip=True),
         *(data_blocks("numpy.bin", large["numpy"], gzip=True) if wheel else []),  # decoded once Python is ready

@@ -62,7 +62,7 @@ TIMELINE = [
     ("Python workers started", "python-booting"),
     ("worker's code loaded (Pyodide's JS)", "python:code-loaded"),
     ("page parsed (all data blocks read)", "parsed"),
-    ("wasm compiled (by V8, as the decoding worker sent its bytes)", "python:wasm-compiled"),
+    ("wasm compiled (by the decoding worker, as its bytes came)", "python:wasm-compiled"),
     ("wasm instantiated (once Pyodide's JS has set its module up)", "python:wasm-instantiated"),
     ("snapshot taken in (decoded by the decoding worker)", "python:snapshot-decoded"),
     ("Pyodide loaded from the snapshot", "python:pyodide-loaded"),

@@ -47,12 +47,14 @@ def gzipped(data: bytes, cache_dir: Path | None = None) -> bytes:
     return compressed
 
 
-def data_blocks(file_name: str, payload: bytes, gzip: bool, part_size: int = 1 << 20, page: bool = False) -> list[bytes]:
+def data_blocks(file_name: str, payload: bytes, gzip: bool, part_size: int = 1 << 20, page: bool = False,
+                length: int | None = None) -> list[bytes]:
     """Packed `<script type="application/octet-stream">` blocks carrying `payload` in parts of at most
     `part_size` bytes (marked if it is gzipped): the browser starts decompressing the first parts
-    while it still parses the next ones. `page` marks a block the page reads itself, not Python."""
+    while it still parses the next ones. `page` marks a block the page reads itself, not Python;
+    `length`, the size of what the payload decodes to, is written on each part (data-length)."""
     count = max(1, -(-len(payload) // part_size))
-    flags = (" data-gzip" if gzip else "") + (" data-page" if page else "")
+    flags = (" data-gzip" if gzip else "") + (" data-page" if page else "") + (f' data-length="{length}"' if length else "")
     return [f'<script type="application/octet-stream" data-asset="{file_name}" data-part="{n}" data-parts="{count}"{flags}>'
             .encode("ascii") + pack(payload[n * part_size:(n + 1) * part_size]) + b"</script>\n"
             for n in range(count)]

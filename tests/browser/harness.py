@@ -44,8 +44,10 @@ GLIDING = """(w) => [...w.querySelectorAll('[data-node], [data-node] *')].some((
                    || w.getAnimations({subtree: true}).some((a) => !(a instanceof CSSTransition)
                                                                   || ['transform', 'translate', 'all'].includes(a.transitionProperty))"""
 
-# A Worker that never starts: Python stays "booting", so the page runs on the build's numbers alone.
-HOLD_PYTHON_BACK = "window.Worker = class { postMessage() {} terminate() {} };"
+# A Worker that never starts: Python stays "booting", so the page runs on the build's numbers alone. Its
+# decoding worker's channel goes nowhere too (a real one would keep a copy of every block it is posted).
+HOLD_PYTHON_BACK = """window.Worker = class { postMessage() {} terminate() {} };
+window.MessageChannel = class { port1 = { postMessage() {}, close() {} }; port2 = {}; };"""
 # The warm-up's calls answered at once, without Python: lesson.bridge is wrapped as main.js assigns it.
 SKIP_WARM_UP = """(() => {
   let lesson;
@@ -73,11 +75,12 @@ def offscreen_mount_wait(ms):
 # 3 s into a page whose Python is slow. Every widget has mounted within about 0.1 CPU-seconds of a reload,
 # where scrolling to each took 0.5 (measured).
 MOUNT_OFF_SCREEN_AT_ONCE = offscreen_mount_wait(0)
-# NumPy's block kept from the decoding worker: once Python is ready NumPy fails at once ("missing part of
-# NumPy"), where loading it would take about 1.5 CPU-seconds a page that the other test processes need.
+# NumPy's block kept from the decoding worker (the page posts it to that worker's port): once Python is
+# ready NumPy fails at once ("missing part of NumPy"), where loading it would take about 1.5 CPU-seconds a
+# page that the other test processes need.
 HOLD_NUMPY_BACK = """(() => {
-  const post = Worker.prototype.postMessage;
-  Worker.prototype.postMessage = function (message, ...rest) {
+  const post = MessagePort.prototype.postMessage;
+  MessagePort.prototype.postMessage = function (message, ...rest) {
     if (message?.type === "asset" && message.asset?.name === "numpy.bin") return;
     return post.call(this, message, ...rest);
   };

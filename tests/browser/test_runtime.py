@@ -168,12 +168,27 @@ def test_a_never_ending_cell_is_stopped_by_the_time_limit(page):
     assert python_call(page, "explore", {"a": 1.0, "b": 2.0}) == json.loads(api.call("explore", '{"a": 1.0, "b": 2.0}'))
 
 
+SNAPSHOT_LENGTH = re.compile(rb'(data-asset="snapshot\.bin"[^>]*) data-length="(\d+)"')
+
+
 def corrupt_snapshot(html: bytes) -> bytes:
-    """The page with its snapshot blocks replaced by one block of gzipped bytes that are not a snapshot."""
+    """The page with its snapshot blocks replaced by one block of gzipped bytes that are not a snapshot
+    (of the length the page's blocks said)."""
+    length = int(SNAPSHOT_LENGTH.search(html).group(2))
     start = html.index(b'<script type="application/octet-stream" data-asset="snapshot.bin"')
     last = html.rindex(b'<script type="application/octet-stream" data-asset="snapshot.bin"')
     end = html.index(b"</script>\n", last) + len(b"</script>\n")
-    return html[:start] + data_blocks("snapshot.bin", gzip.compress(b"\x01" * 4096), gzip=True)[0] + html[end:]
+    return html[:start] + data_blocks("snapshot.bin", gzip.compress(b"\x01" * 4096), gzip=True, length=length)[0] + html[end:]
+
+
+def unsized_snapshot(html: bytes) -> bytes:
+    """The page whose snapshot blocks do not say the snapshot's length (Pyodide sizes its memory by it)."""
+    return SNAPSHOT_LENGTH.sub(rb"\1", html)
+
+
+def missized_snapshot(html: bytes) -> bytes:
+    """The page whose snapshot blocks say a length 64 kB longer than the snapshot's."""
+    return SNAPSHOT_LENGTH.sub(lambda m: m.group(1) + b' data-length="%d"' % (int(m.group(2)) + 65536), html)
 
 
 def truncate_snapshot(html: bytes) -> bytes:
@@ -183,8 +198,14 @@ def truncate_snapshot(html: bytes) -> bytes:
     return html[:last] + html[end:]
 
 
+# Why each spoiled snapshot could not be used, as the console says.
+REASONS = {corrupt_snapshot: "preamble is not a snapshot's", truncate_snapshot: "missing or incomplete",
+           unsized_snapshot: "does not say how long the snapshot is", missized_snapshot: "its block says"}
+
+
 @pytest.mark.fresh_browser   # a boot that fails: in a Chromium of its own, as a reader's would be
-@pytest.mark.parametrize("spoil", [corrupt_snapshot, truncate_snapshot], ids=["not a snapshot", "truncated"])
+@pytest.mark.parametrize("spoil", [corrupt_snapshot, truncate_snapshot, unsized_snapshot, missized_snapshot],
+                         ids=["not a snapshot", "truncated", "no length", "another length"])
 def test_a_bad_snapshot_falls_back_to_a_normal_boot_and_says_so(context, guard, dist, spoil):
     broken = dist / f"lesson-{spoil.__name__}.html"  # inside dist/ so the request guard allows it
     broken.write_bytes(spoil((dist / "lesson.html").read_bytes()))
@@ -194,7 +215,8 @@ def test_a_bad_snapshot_falls_back_to_a_normal_boot_and_says_so(context, guard, 
         assert python_call(page, "explore", {"a": 1.5, "b": -2.0}) == json.loads(api.call("explore", '{"a": 1.5, "b": -2.0}'))
     finally:
         broken.unlink()
-    assert any("snapshot could not be used" in line for line in guard.console if line.startswith("warning"))
+    warnings = [line for line in guard.console if line.startswith("warning") and "snapshot could not be used" in line]
+    assert warnings and REASONS[spoil] in warnings[0], guard.console
     assert any("ready without a snapshot" in line for line in guard.console)
 
 

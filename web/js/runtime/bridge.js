@@ -5,47 +5,34 @@ import { PageAssets } from "./page-assets.js";
 
 /**
  * The Python worker's first code, started from a data: URL (the only kind of worker that starts from
- * file://) as `(${workerStub})()`, so it refers to nothing outside itself. It receives the gzipped
- * worker bundle (a Blob), makes its own blob: URL and imports it; the bundle then takes over
- * `onmessage`. Messages that arrive meanwhile wait in `queuedMessages` for the bundle to read. And as
- * soon as the boot order hands it the decoding worker's port, it compiles Pyodide's wasm as the decoder
- * sends its bytes (`earlyWasm`, a promise of the module), while the bundle (Pyodide's megabyte of
- * JavaScript) still loads; the decoder's other messages are kept until the bundle asks for them, and
- * any later ones, with `takeDecoderMessages(handler)`, which returns the port (to ask for NumPy).
+ * file://) as `(${workerStub})()`, so it refers to nothing outside itself. First it starts the decoding
+ * worker (see decoder.js) as its own nested worker, from the code and with the page's port the boot
+ * order hands it: only a worker's own nested worker can send it a compiled WebAssembly.Module (two
+ * workers of the page cannot, and the page, busy parsing, would pass it on late). Then it receives the
+ * gzipped worker bundle (a Blob), makes its own blob: URL and imports it; the bundle then takes over
+ * `onmessage`. Messages that arrive meanwhile wait in `queuedMessages`, and the decoder's in
+ * `decoderMessages`, for the bundle to read. An error in the decoding worker fails the boot.
  */
 function workerStub() {
-  const compileAsItComes = (port) => {
-    const kept = [];
-    let handler = null;
-    globalThis.takeDecoderMessages = (handle) => {
-      handler = handle;
-      for (const data of kept.splice(0)) handle(data);
-      return port;
-    };
-    let wasm;
-    const stream = new ReadableStream({ start(controller) { wasm = controller; } });
-    port.onmessage = ({ data }) => {
-      if (data.type === "bytes") wasm.enqueue(data.chunk);
-      else if (data.type === "end") wasm.close();
-      else if (handler) handler(data);
-      else kept.push(data);
-    };
-    const compiled = WebAssembly.compileStreaming(new Response(stream, { headers: { "Content-Type": "application/wasm" } }));
-    compiled.catch(() => {}); // the boot awaits it, and reports its error
-    return compiled;
-  };
-  onmessage = async ({ data: bundle }) => {
-    const queued = (globalThis.queuedMessages = []);
-    onmessage = ({ data }) => {
-      if (data.type === "boot") globalThis.earlyWasm = compileAsItComes(data.decoder);
-      queued.push(data);
-    };
-    try {
-      const code = await new Response(bundle.stream().pipeThrough(new DecompressionStream("gzip"))).text();
-      await import(URL.createObjectURL(new Blob([code], { type: "text/javascript" })));
-    } catch (error) {
-      postMessage({ type: "failed", error: { message: "the Python worker's code did not load: " + error.message } });
-    }
+  const queued = (globalThis.queuedMessages = []);
+  const decoded = (globalThis.decoderMessages = []);
+  onmessage = async ({ data }) => {
+    if (data.type === "decoder") {
+      const decoder = (globalThis.decoder = new Worker(`data:text/javascript,${encodeURIComponent(data.code)}`, { type: "module" }));
+      decoder.onmessage = ({ data: message }) => decoded.push(message);
+      decoder.onerror = (event) => {
+        event.preventDefault();
+        postMessage({ type: "failed", error: { message: `the decoding worker failed: ${event.message}` } });
+      };
+      decoder.postMessage({ type: "connect", page: data.page, withSnapshot: data.withSnapshot }, [data.page]);
+    } else if (data.type === "code") {
+      try {
+        const code = await new Response(data.bundle.stream().pipeThrough(new DecompressionStream("gzip"))).text();
+        await import(URL.createObjectURL(new Blob([code], { type: "text/javascript" })));
+      } catch (error) {
+        postMessage({ type: "failed", error: { message: "the Python worker's code did not load: " + error.message } });
+      }
+    } else queued.push(data);
   };
 }
 const WORKER_STUB = `(${workerStub})()`;
@@ -80,9 +67,9 @@ const PYTHON_BLOCKS = [DECODER_CODE, WORKER_CODE, "pyodide-lock.json", "pyodide.
 const NEEDED = PYTHON_BLOCKS.filter((name) => name !== SNAPSHOT && name !== SOURCES);
 
 /**
- * Python in a worker, beside a decoding worker that unpacks, gunzips and compiles the wasm and the
- * snapshot for it (see decoder.js). Events: "state" (detail: static|booting|ready|failed), "progress" (detail: a boot
- * stage), "restart" (detail: {reason, unresponsive, brokenBy}, see `restart`), "numpy" (detail: loading|ready|failed|off, see `numpy`).
+ * Python in a worker, with a decoding worker of its own that unpacks and gunzips the wasm and the
+ * snapshot for it and compiles the wasm (see decoder.js). Events: "state" (detail:
+ * static|booting|ready|failed), "progress" (detail: a boot stage), "restart" (detail: {reason, unresponsive, brokenBy}, see `restart`), "numpy" (detail: loading|ready|failed|off, see `numpy`).
  * Calls made before Python is ready (static or booting) wait for it.
  *
  * NumPy loads after Python is ready, without holding up calls: `numpy` is "off" in a page built
@@ -104,9 +91,9 @@ export class Bridge extends EventTarget {
     this.lastCodeRun = null; // {name, args} of the last call with a time limit of its own (learner's code) the worker took up
     this.nextId = 0;
     this.worker = null;
-    this.decoder = null;
+    this.decoder = null; // the port to the decoding worker, which takes the blocks it decodes
     this.useSnapshot = true;
-    this.assets = new Map(); // "name#part" -> {name, part, parts, text, gzip}, in page order
+    this.assets = new Map(); // "name#part" -> {name, part, parts, text, gzip, length}, in page order
     this.pageAssets = new PageAssets(); // the blocks the page reads itself (data-page), not Python
     this.allFed = false;
     this.snapshotUsable = true;
@@ -122,7 +109,8 @@ export class Bridge extends EventTarget {
       const { asset: name, part, parts } = block.dataset;
       const key = `${name}#${part}`;
       if (this.assets.has(key)) continue;
-      const asset = { name, part: Number(part), parts: Number(parts), text: block.textContent, gzip: block.hasAttribute("data-gzip") };
+      const asset = { name, part: Number(part), parts: Number(parts), text: block.textContent, gzip: block.hasAttribute("data-gzip"),
+                      length: Number(block.dataset.length) };
       this.assets.set(key, asset);
       if (name === WORKER_CODE && asset.part === asset.parts - 1) this.start();
       else if (name !== WORKER_CODE && name !== DECODER_CODE) this.post(asset);
@@ -180,9 +168,14 @@ export class Bridge extends EventTarget {
     return [...this.assets.values()].filter((asset) => asset.name === name).map((asset) => unpack(asset.text));
   }
 
-  /** Hand a data block's part to the worker that reads it (none wants the snapshot once it failed). */
+  /**
+   * Hand a data block's part to the worker that reads it (none wants the snapshot once it failed). The
+   * snapshot's first part says how long the snapshot is, which the Python worker is told at once:
+   * Pyodide sizes its memory by it and sets its module up meanwhile, while the snapshot is decoded.
+   */
   post(asset) {
     if (asset.name === SNAPSHOT && !this.useSnapshot) return;
+    if (asset.name === SNAPSHOT && asset.part === 0) this.worker?.postMessage({ type: "snapshot-length", length: asset.length });
     (DECODED.has(asset.name) ? this.decoder : this.worker)?.postMessage({ type: "asset", asset });
   }
 
@@ -193,7 +186,8 @@ export class Bridge extends EventTarget {
     const worker = (this.worker = new Worker(`data:text/javascript,${encodeURIComponent(WORKER_STUB)}`, { type: "module" }));
     const text = new TextDecoder();
     const decoderCode = this.code(DECODER_CODE).map((part) => text.decode(part, { stream: true })).join("") + text.decode();
-    this.decoder = new Worker(`data:text/javascript,${encodeURIComponent(decoderCode)}`, { type: "module" });
+    const channel = new MessageChannel(); // the page's blocks go straight to the decoding worker
+    this.decoder = channel.port1;
     const timer = setTimeout(() => this.bootFailed(worker, useSnapshot, `Python did not start within ${BOOT_TIMEOUT_MS / 1000} s`), BOOT_TIMEOUT_MS);
     // Once Python is ready, an error in a worker leaves a Python that may still answer: the deadlines
     // replace the worker if it does not.
@@ -204,7 +198,6 @@ export class Bridge extends EventTarget {
       console.warn(`Python: ${what}: ${event.message}`);
     };
     worker.onerror = onError("the Python worker failed");
-    this.decoder.onerror = onError("the decoding worker failed");
     worker.onmessage = ({ data }) => {
       if (worker !== this.worker) return;
       if (data.type === "progress") this.emit("progress", data.stage);
@@ -215,12 +208,10 @@ export class Bridge extends EventTarget {
       else if (data.type === "numpy") this.numpyLoaded(data);
       else if (data.type === "failed") { clearTimeout(timer); this.bootFailed(worker, useSnapshot, data.error.message); }
     };
-    // The decoder sends the Python worker what it decodes over a channel of their own.
-    const channel = new MessageChannel();
-    this.decoder.postMessage({ type: "connect", port: channel.port1, withSnapshot: useSnapshot }, [channel.port1]);
-    worker.postMessage(new Blob(this.code(WORKER_CODE)));
+    worker.postMessage({ type: "decoder", code: decoderCode, page: channel.port2, withSnapshot: useSnapshot }, [channel.port2]);
+    worker.postMessage({ type: "code", bundle: new Blob(this.code(WORKER_CODE)) });
     // Boot with every asset fed so far; feed() posts the rest as the parser reaches them.
-    worker.postMessage({ type: "boot", useSnapshot, decoder: channel.port2 }, [channel.port2]);
+    worker.postMessage({ type: "boot", useSnapshot });
     for (const asset of this.assets.values()) if (asset.name !== WORKER_CODE && asset.name !== DECODER_CODE) this.post(asset);
     if (this.allFed) for (const each of [worker, this.decoder]) each.postMessage({ type: "all-assets" });
   }
@@ -394,8 +385,8 @@ export class Bridge extends EventTarget {
   }
 
   stop() {
-    this.worker?.terminate();
-    this.decoder?.terminate();
+    this.worker?.terminate(); // and its decoding worker with it
+    this.decoder?.close();
     this.worker = this.decoder = null;
     this.lastCodeRun = null;
   }

@@ -1,11 +1,10 @@
-// The decoding worker, beside the Python worker: it takes the wasm's, the snapshot's and NumPy's data
-// blocks as the page parses them, unpacks and gunzips them, and sends the Python worker (over a
-// MessagePort, moved, not copied) the wasm's bytes as they come, the snapshot rebuilt whole (see
-// memory.js) and, once Python is ready, NumPy's files. Its code is a few kB, so it starts at once and
-// has the snapshot done about when the Python worker has loaded Pyodide's megabyte of JavaScript; and
-// that worker's thread, busy with Pyodide's start, is left nothing to decode. (A compiled
-// WebAssembly.Module cannot be sent: the two data: URL workers are of different origins, so the
-// Python worker compiles the wasm.)
+// The decoding worker, the Python worker's own nested worker: it takes the wasm's, the snapshot's and
+// NumPy's data blocks from the page (over a MessagePort) as the page parses them, unpacks and gunzips
+// them, and sends the Python worker (moved, not copied) the wasm compiled as its bytes came, the
+// snapshot rebuilt whole (see memory.js) and, once Python is ready, NumPy's files. Its code is a few kB,
+// so it starts at once; the Python worker's thread, busy loading Pyodide's megabyte of JavaScript and
+// setting its module up, is left nothing to decode or compile. (A compiled WebAssembly.Module can be
+// sent only to the worker that started this one, which is why this worker is nested in that one.)
 
 import { dataBlocks } from "./assembly.js";
 import { unpack } from "./blocks.js";
@@ -15,49 +14,36 @@ const WASM = "pyodide.asm.wasm";
 const SNAPSHOT = "snapshot.bin";
 const NUMPY = "numpy.bin"; // NumPy's files and their .pyc files (py/pagebuild/snapshot.mjs), gzipped
 const blocks = dataBlocks();
-let port = null; // to the Python worker
 
 /**
- * Send `port` the wasm's bytes as they are decoded ({type: "bytes", chunk}, then {type: "end"}: they are
- * compiled as they stream in), and, `withSnapshot`, the snapshot's length as soon as it is known
- * ({type: "snapshot-length", length}: Pyodide sizes its memory by it) and the snapshot once it is whole
- * ({type: "snapshot", bytes}).
+ * Send the Python worker the wasm's module ({type: "wasm", module}), compiled as its bytes are decoded,
+ * and, `withSnapshot`, the snapshot once it is whole ({type: "snapshot", bytes}).
  */
 function decode(withSnapshot) {
   // Each reader asks for its block before the block's first part arrives.
   const wasm = blocks.receive(WASM);
   const wasmBytes = withSnapshot ? wasm.bytes() : null; // the wasm's stream is then teed
-  relayWasm(wasm.stream(), withSnapshot).catch(failed);
+  compileAsItComes(wasm.stream()).catch(failed);
   if (!withSnapshot) return;
-  const snapshot = blocks.receive(SNAPSHOT).stream().then((stream) => {
-    const { length, done } = streamSnapshot(stream, wasmBytes.then(dataSegment));
-    length.then((size) => port.postMessage({ type: "snapshot-length", length: size }), () => {});
-    return done;
-  });
-  snapshot.then((bytes) => port.postMessage({ type: "snapshot", bytes }, [bytes.buffer]), failed);
+  const snapshot = blocks.receive(SNAPSHOT).stream().then((stream) => streamSnapshot(stream, wasmBytes.then(dataSegment)).done);
+  snapshot.then((bytes) => postMessage({ type: "snapshot", bytes }, [bytes.buffer]), failed);
 }
 
-/** Send `port` the wasm's bytes as they come, moved (copied if `kept`: the stream is teed). */
-async function relayWasm(stream, kept) {
-  for (const reader = (await stream).getReader(); ;) {
-    const { value, done } = await reader.read();
-    if (done) break;
-    const whole = value.byteOffset === 0 && value.byteLength === value.buffer.byteLength;
-    const chunk = kept || !whole ? value.slice() : value;
-    port.postMessage({ type: "bytes", chunk }, [chunk.buffer]);
-  }
-  port.postMessage({ type: "end" });
+/** Compile the wasm from its bytes as they are decoded (`stream`, a promise of them); send the module. */
+async function compileAsItComes(stream) {
+  const response = new Response(await stream, { headers: { "Content-Type": "application/wasm" } });
+  postMessage({ type: "wasm", module: await WebAssembly.compileStreaming(response) });
 }
 
-/** Tell `port` that the wasm or the snapshot could not be decoded, and why. */
+/** Tell the Python worker that the wasm or the snapshot could not be decoded, and why. */
 function failed(error) {
-  port.postMessage({ type: "failed", name: "", message: `the page's Python could not be decoded: ${error.message}` });
+  postMessage({ type: "failed", name: "", message: `the page's Python could not be decoded: ${error.message}` });
 }
 
 /**
  * NumPy is needed only once Python is ready: its block's parts are kept as they come, and unpacked and
- * gunzipped when the Python worker asks ({type: "numpy"} on the port), so that a boot has the machine
- * to itself (decoded meanwhile, it held Python's ready up by a fifth). Then `port` gets the block's
+ * gunzipped when the Python worker asks ({type: "numpy"}), so that a boot has the machine to itself
+ * (decoded meanwhile, it held Python's ready up by a fifth). Then the Python worker gets the block's
  * bytes, moved ({type: "numpy", bytes}), or why not ({type: "failed", name: "numpy.bin", message}).
  */
 const numpy = { texts: [], parts: 0, gzip: false, asked: false, ended: false };
@@ -83,25 +69,30 @@ async function decodeNumpyIfAsked() {
     } catch (error) {
       throw new Error(`this copy of the lesson has a damaged NumPy (its ${NUMPY} block: ${error.message})`);
     }
-    port.postMessage({ type: "numpy", bytes }, [bytes.buffer]);
+    postMessage({ type: "numpy", bytes }, [bytes.buffer]);
   } catch (error) {
-    port.postMessage({ type: "failed", name: NUMPY, message: error.message });
+    postMessage({ type: "failed", name: NUMPY, message: error.message });
   }
 }
 
-onmessage = ({ data }) => {
-  if (data.type === "connect") {
-    port = data.port;
-    port.onmessage = ({ data: asked }) => {
-      numpy.asked = asked.type === "numpy";
-      decodeNumpyIfAsked();
-    };
-    decode(data.withSnapshot);
-  } else if (data.type === "asset" && data.asset.name === NUMPY) keepNumpyPart(data.asset);
+/** The page's messages: the parts of the blocks this worker decodes, then "all-assets" once it is parsed. */
+function fromThePage({ data }) {
+  if (data.type === "asset" && data.asset.name === NUMPY) keepNumpyPart(data.asset);
   else if (data.type === "asset") blocks.receive(data.asset.name).add(data.asset);
   else if (data.type === "all-assets") {
     blocks.endAll();
     numpy.ended = true;
+    decodeNumpyIfAsked();
+  }
+}
+
+// The Python worker's messages: "connect" (the page's port, and whether to decode the snapshot), "numpy".
+onmessage = ({ data }) => {
+  if (data.type === "connect") {
+    data.page.onmessage = fromThePage;
+    decode(data.withSnapshot);
+  } else if (data.type === "numpy") {
+    numpy.asked = true;
     decodeNumpyIfAsked();
   }
 };

@@ -67,8 +67,8 @@ export function takeSnapshot(pyodide) {
 
 /**
  * Hand Pyodide's one instantiateStreaming call (for pyodide.asm.wasm) the module `compiled` (a promise),
- * compiled from the wasm's bytes as they arrived, before Pyodide's own code had even loaded; `onInstantiated()`
- * is called once its instance exists (Pyodide then links it).
+ * compiled by the decoding worker from the wasm's bytes as they arrived; `onInstantiated()` is called
+ * once its instance exists (Pyodide then links it).
  */
 export function instantiateFrom(compiled, onInstantiated = () => {}) {
   const instantiateStreaming = WebAssembly.instantiateStreaming;

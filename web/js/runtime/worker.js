@@ -1,5 +1,5 @@
-// The Python worker: boots Pyodide from the assets the page hands over (the wasm, the snapshot and
-// NumPy come decoded from the decoding worker, see decoder.js), answers calls to lesson.api, and
+// The Python worker: boots Pyodide from the assets the page hands over (the wasm compiled, the snapshot
+// and NumPy decoded by its own decoding worker, see decoder.js), answers calls to lesson.api, and
 // once Python is ready loads NumPy (when the page carries it) without holding up those calls.
 // Bundled (with Pyodide's loader) into one ES module that a data: URL worker imports from a blob: URL.
 // Pyodide fetches three files, served from memory: its lock file, the standard library and its wasm.
@@ -47,35 +47,46 @@ function serveAssets(files) {
   };
 }
 
+// The snapshot's length, which the page tells as soon as it has parsed the snapshot block's first part.
+const snapshotLength = Promise.withResolvers();
+
 /**
  * What the decoding worker sends (see decoder.js), as this worker's first code (bridge.js's workerStub)
- * took it: the wasm, compiled as its bytes came; the snapshot, as `buffer`, a full-length buffer as soon
- * as its length is known, which is filled in when it is whole (`done`); and `numpy()`, which asks for
- * NumPy's block and returns a promise of its bytes. Each promise fails with the decoder's reason if it
- * could not make its part.
+ * kept it: `wasm`, a promise of the module it compiled; the snapshot, as `buffer`, a full-length buffer
+ * as soon as the page has said the snapshot's length, which is filled in when the snapshot is whole
+ * (`done`); and `numpy()`, which asks for NumPy's block and returns a promise of its bytes. Each
+ * promise fails with the decoder's reason if it could not make its part.
  */
 function fromDecoder() {
-  const [buffer, done, numpy] = [Promise.withResolvers(), Promise.withResolvers(), Promise.withResolvers()];
-  for (const { promise } of [buffer, done, numpy]) promise.catch(() => {}); // whoever awaits one sees its error
+  const promises = [Promise.withResolvers(), Promise.withResolvers(), Promise.withResolvers(), Promise.withResolvers()];
+  const [wasm, buffer, done, numpy] = promises;
+  for (const { promise } of promises) promise.catch(() => {}); // whoever awaits one sees its error
   let snapshot = null;
-  const port = globalThis.takeDecoderMessages((data) => {
-    if (data.type === "snapshot-length") buffer.resolve((snapshot = new Uint8Array(data.length)));
-    else if (data.type === "snapshot") {
+  const fail = (message) => [wasm, buffer, done].forEach(({ reject }) => reject(new Error(message)));
+  snapshotLength.promise.then((length) => {
+    if (Number.isSafeInteger(length) && length > 0) buffer.resolve((snapshot = new Uint8Array(length)));
+    else fail("the page's snapshot block does not say how long the snapshot is");
+  });
+  const decoded = ({ data }) => {
+    if (data.type === "wasm") wasm.resolve(data.module);
+    else if (data.type === "snapshot" && data.bytes.length !== snapshot?.length) {
+      fail(`the page's snapshot holds ${data.bytes.length} bytes, not the ${snapshot?.length} its block says`);
+    } else if (data.type === "snapshot") {
       snapshot.set(data.bytes);
       milestone("snapshot-decoded");
       done.resolve(snapshot);
     } else if (data.type === "numpy") numpy.resolve(data.bytes);
     else if (data.type === "failed" && data.name === NUMPY) numpy.reject(new Error(data.message));
-    else if (data.type === "failed") {
-      buffer.reject(new Error(data.message));
-      done.reject(new Error(data.message));
-    }
-  });
+    else if (data.type === "failed") fail(data.message);
+  };
+  const decoder = globalThis.decoder;
+  for (const data of globalThis.decoderMessages.splice(0)) decoded({ data });
+  decoder.onmessage = decoded;
   const askForNumpy = () => {
-    port.postMessage({ type: "numpy" });
+    decoder.postMessage({ type: "numpy" });
     return numpy.promise;
   };
-  return { wasm: globalThis.earlyWasm, snapshot: { buffer: buffer.promise, done: done.promise }, numpy: askForNumpy };
+  return { wasm: wasm.promise, snapshot: { buffer: buffer.promise, done: done.promise }, numpy: askForNumpy };
 }
 
 const never = () => new Promise(() => {});
@@ -192,6 +203,7 @@ function describe(error) {
 
 async function onMessage({ data }) {
   if (data.type === "call") call(data);
+  else if (data.type === "snapshot-length") snapshotLength.resolve(data.length);
   else if (data.type === "asset") blocks.receive(data.asset.name).add(data.asset);
   else if (data.type === "all-assets") blocks.endAll();
   else if (data.type === "boot") {
