@@ -25,7 +25,7 @@ function decode(withSnapshot) {
   const wasmBytes = withSnapshot ? wasm.bytes() : null; // the wasm's stream is then teed
   compileAsItComes(wasm.stream()).catch(failed);
   if (!withSnapshot) return;
-  const snapshot = blocks.receive(SNAPSHOT).stream().then((stream) => streamSnapshot(stream, wasmBytes.then(dataSegment)).done);
+  const snapshot = blocks.receive(SNAPSHOT).stream().then((stream) => streamSnapshot(stream, wasmBytes.then(dataSegment)));
   snapshot.then((bytes) => postMessage({ type: "snapshot", bytes }, [bytes.buffer]), failed);
 }
 

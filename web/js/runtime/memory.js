@@ -67,34 +67,28 @@ export function packSnapshot(snapshot, segment, header, base) {
 }
 
 /**
- * Read the packed snapshot from `stream`: `length` resolves with the snapshot's length as soon as the
- * preamble is in, `done` with the snapshot once all of it is (see unpackSnapshot; `segment` may be a promise).
+ * The snapshot packed in `stream`, read as its bytes come into a buffer sized by its preamble
+ * (see unpackSnapshot; `segment` may be a promise).
  */
-export function streamSnapshot(stream, segment) {
+export async function streamSnapshot(stream, segment) {
   const reader = stream.getReader();
-  const length = (async () => {
-    let start = new Uint8Array(0);
-    while (start.length < PREAMBLE) {
-      const { value, done } = await reader.read();
-      if (done) throw new Error("the packed snapshot ends in its preamble");
-      const joined = new Uint8Array(start.length + value.length);
-      joined.set(start);
-      joined.set(value, start.length);
-      start = joined;
-    }
-    return { start, length: new DataView(start.buffer).getUint32(0, true) };
-  })();
-  const done = length.then(async ({ start, length: size }) => {
-    const packed = new Uint8Array(PREAMBLE + size);
-    let at = 0;
-    for (let next = { value: start }; !next.done; next = await reader.read()) {
-      if (at + next.value.length > packed.length) throw new Error("the packed snapshot holds more than its length");
-      packed.set(next.value, at);
-      at += next.value.length;
-    }
-    return unpackSnapshot(packed.subarray(0, at), await segment);
-  });
-  return { length: length.then(({ length: size }) => size), done };
+  let start = new Uint8Array(0);
+  while (start.length < PREAMBLE) {
+    const { value, done } = await reader.read();
+    if (done) throw new Error("the packed snapshot ends in its preamble");
+    const joined = new Uint8Array(start.length + value.length);
+    joined.set(start);
+    joined.set(value, start.length);
+    start = joined;
+  }
+  const packed = new Uint8Array(PREAMBLE + new DataView(start.buffer).getUint32(0, true));
+  let at = 0;
+  for (let next = { value: start }; !next.done; next = await reader.read()) {
+    if (at + next.value.length > packed.length) throw new Error("the packed snapshot holds more than its length");
+    packed.set(next.value, at);
+    at += next.value.length;
+  }
+  return unpackSnapshot(packed.subarray(0, at), await segment);
 }
 
 /** The Pyodide snapshot that `packed` stands for (a view into it, XOR-ed back in place), whose wasm's data is `segment`. */
