@@ -278,7 +278,8 @@ def test_packed_snapshot_xors_out_the_data_segment_and_unpacks_exactly(tmp_path)
     assert packed[:12] == len(snapshot).to_bytes(4, "little") + header.to_bytes(4, "little") + base.to_bytes(4, "little")
     xored = bytearray(memory)
     xored[base:base + 3] = bytes([0, ord("X") ^ ord("b"), 0])
-    assert packed[12:] == bytes(range(header)) + bytes(xored)
+    # The bitmap (pages 0 and 2 of 3 hold something: 0b101), the header, then those pages; page 1 is all zeros.
+    assert packed[12:] == bytes([0b101]) + bytes(range(header)) + bytes(xored[:4096]) + bytes(xored[8192:])
 
 
 @pytest.mark.slow
@@ -294,13 +295,15 @@ snapshot.set([1, 2, 3, 4, 5, 6, 7, 8], header + base + 5000);  // ...but for a f
 snapshot[header + base + segment.length + 7] = 9;  // and the heap beyond it
 const packed = m.packSnapshot(snapshot, segment, header, base);
 const back = m.unpackSnapshot(packed.slice(), m.dataSegment(wasm));
-const nonZero = packed.subarray(12 + header).reduce((count, byte) => count + (byte !== 0), 0);
-console.log(JSON.stringify({ segment: segment.length, nonZero,
+const pages = packed.subarray(12 + Math.ceil((snapshot.length - header) / 4096 / 8) + header);  // the pages kept
+const nonZero = pages.reduce((count, byte) => count + (byte !== 0), 0);
+console.log(JSON.stringify({ segment: segment.length, nonZero, kept: pages.length,
                              same: back.length === snapshot.length && back.every((byte, i) => byte === snapshot[i]) }));
 """, PYODIDE / "pyodide.asm.wasm")
     result = json.loads(out)
     assert result["same"] and 4_000_000 < result["segment"] < 6_000_000
     assert result["nonZero"] <= 9  # the memory left after the XOR: the bytes changed since instantiation
+    assert result["kept"] <= 3 * 4096  # the pages that hold them, and nothing else
 
 
 def test_data_segment_refuses_a_wasm_whose_data_is_not_at_the_memory_base(tmp_path):
@@ -310,16 +313,19 @@ def test_data_segment_refuses_a_wasm_whose_data_is_not_at_the_memory_base(tmp_pa
     assert out.strip() == "the wasm's data is not one segment at the memory base"
 
 
-def test_javascript_refuses_a_packed_snapshot_that_ends_early(tmp_path):
+def test_javascript_refuses_a_packed_snapshot_that_ends_early_or_holds_more(tmp_path):
     (tmp_path / "wasm").write_bytes(tiny_wasm(b"abc"))
     (tmp_path / "snapshot").write_bytes(bytes(16) + b"x" * 10000)
     run_js(tmp_path, "memory.js", PACK_JS, tmp_path / "wasm", tmp_path / "snapshot", "[16, 8]", tmp_path / "packed", tmp_path / "unpacked")
-    (tmp_path / "short").write_bytes((tmp_path / "packed").read_bytes()[:-5])
-    out = run_js(tmp_path, "memory.js", "const wasm = new Uint8Array(readFileSync(process.argv[2]));\n"
-                                        "const packed = new Uint8Array(readFileSync(process.argv[3]));\n"
-                                        "try { m.unpackSnapshot(packed, m.dataSegment(wasm)); console.log('unpacked'); } catch (e) { console.log(e.message); }",
-                 tmp_path / "wasm", tmp_path / "short")
-    assert out.strip() == "the packed snapshot holds 10011 bytes, not its 10016"
+    whole = (tmp_path / "packed").read_bytes()
+    for name, spoiled, message in [("short", whole[:-5], "the packed snapshot ends before its last page"),
+                                   ("long", whole + b"\x01", "the packed snapshot holds more than its pages")]:
+        (tmp_path / name).write_bytes(spoiled)
+        out = run_js(tmp_path, "memory.js", "const wasm = new Uint8Array(readFileSync(process.argv[2]));\n"
+                                            "const packed = new Uint8Array(readFileSync(process.argv[3]));\n"
+                                            "try { m.unpackSnapshot(packed, m.dataSegment(wasm)); console.log('unpacked'); } catch (e) { console.log(e.message); }",
+                     tmp_path / "wasm", tmp_path / name)
+        assert out.strip() == message, name
 
 
 def test_packed_files_round_trip_and_a_cut_one_is_refused(tmp_path):
