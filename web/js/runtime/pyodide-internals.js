@@ -2,13 +2,16 @@
 // build's snapshot maker in Node and by the page's worker at boot). The rest of the runtime uses
 // only loadPyodide's documented options and the public API.
 //
-// The internals used: importing pyodide.asm.js defines `globalThis._createPyodideModule`, so that
-// loadPyodide does not import() it from indexURL (a made-up origin, which the page's CSP refuses);
-// the memory snapshot options `_makeSnapshot` / `_loadSnapshot` and `makeMemorySnapshot()`, and the
-// snapshot's layout (a header whose length is its second word, then the wasm's whole memory); of the
-// Emscripten module, where its data segment lies in memory (`___memory_base`) and
-// `_emscripten_builtin_malloc`, `_emscripten_builtin_free` and `HEAPU8`, to zero the C heap's free
-// memory; and Pyodide's one `WebAssembly.instantiateStreaming` call, for pyodide.asm.wasm.
+// The internals used:
+// - importing pyodide.asm.js defines `globalThis._createPyodideModule`, so that loadPyodide does not
+//   import() it from indexURL (a made-up origin, which the page's CSP refuses);
+// - the memory snapshot options `_makeSnapshot` / `_loadSnapshot` (of which loadPyodide reads only the
+//   length before restoring) and `makeMemorySnapshot()`; that loadPyodide restores, with
+//   `API.restoreSnapshot`, right after the module `_createPyodideModule` made has run;
+// - the snapshot's layout (a header whose length is its second word, then the wasm's whole memory);
+// - of the Emscripten module, where its data segment lies in memory (`___memory_base`), and
+//   `_emscripten_builtin_malloc`, `_emscripten_builtin_free` and `HEAPU8`, to zero the C heap's free memory;
+// - Pyodide's one `WebAssembly.instantiateStreaming` call, for pyodide.asm.wasm.
 
 import "pyodide/pyodide.asm.js";
 import { loadPyodide, version } from "pyodide";
@@ -23,12 +26,36 @@ export function checkPyodideVersion() {
 }
 
 /**
- * loadPyodide with the internal snapshot options: `snapshot` (a Uint8Array or a promise of one) to
- * restore memory from, or `makeSnapshot` to allow makeSnapshot() later.
+ * loadPyodide with the internal snapshot options: `makeSnapshot` to allow makeSnapshot() later, or
+ * `snapshot` ({length, bytes}, promises of the snapshot's length and of the snapshot) to restore
+ * memory from. Pyodide sizes its memory by the length, then sets its module up, installs the stdlib
+ * and runs the module's start-up while the snapshot may still be decoded: only then does it wait for
+ * the bytes, which it restores from as they came (not a copy).
  */
 export function bootPyodide({ snapshot, makeSnapshot = false, ...options }) {
   checkPyodideVersion();
-  return loadPyodide({ ...options, ...(snapshot ? { _loadSnapshot: snapshot } : {}), _makeSnapshot: makeSnapshot });
+  if (!snapshot) return loadPyodide({ ...options, _makeSnapshot: makeSnapshot });
+  restoreOnceRun(snapshot.bytes);
+  // loadPyodide reads only the snapshot's length before it restores: it is given zeros of that length
+  const placeholder = snapshot.length.then((length) => new Uint8Array(length));
+  return loadPyodide({ ...options, _loadSnapshot: placeholder, _makeSnapshot: makeSnapshot });
+}
+
+/**
+ * Make the next module loadPyodide creates wait, once it has run (`_createPyodideModule` resolves
+ * then), for the snapshot's `bytes` (a promise), and restore from them: loadPyodide restores with
+ * `API.restoreSnapshot(placeholder)` right after. Pyodide waits for the snapshot only there.
+ */
+function restoreOnceRun(bytes) {
+  const create = globalThis._createPyodideModule;
+  globalThis._createPyodideModule = async (settings) => {
+    globalThis._createPyodideModule = create; // this boot's call only
+    const module = await create(settings);
+    const snapshot = await bytes;
+    const restore = module.API.restoreSnapshot;
+    module.API.restoreSnapshot = () => restore(snapshot);
+    return module;
+  };
 }
 
 

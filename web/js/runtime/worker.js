@@ -52,29 +52,27 @@ const snapshotLength = Promise.withResolvers();
 
 /**
  * What the decoding worker sends (see decoder.js), as this worker's first code (bridge.js's workerStub)
- * kept it: `wasm`, a promise of the module it compiled; the snapshot, as `buffer`, a full-length buffer
- * as soon as the page has said the snapshot's length, which is filled in when the snapshot is whole
- * (`done`); and `numpy()`, which asks for NumPy's block and returns a promise of its bytes. Each
- * promise fails with the decoder's reason if it could not make its part.
+ * kept it: `wasm`, a promise of the module it compiled; the snapshot's `length`, as soon as the page
+ * has said it, and its `bytes` once it is whole; and `numpy()`, which asks for NumPy's block and
+ * returns a promise of its bytes. Each promise fails with the decoder's reason if it could not make its part.
  */
 function fromDecoder() {
   const promises = [Promise.withResolvers(), Promise.withResolvers(), Promise.withResolvers(), Promise.withResolvers()];
-  const [wasm, buffer, done, numpy] = promises;
+  const [wasm, length, bytes, numpy] = promises;
   for (const { promise } of promises) promise.catch(() => {}); // whoever awaits one sees its error
-  let snapshot = null;
-  const fail = (message) => [wasm, buffer, done].forEach(({ reject }) => reject(new Error(message)));
-  snapshotLength.promise.then((length) => {
-    if (Number.isSafeInteger(length) && length > 0) buffer.resolve((snapshot = new Uint8Array(length)));
+  let said = null;
+  const fail = (message) => [wasm, length, bytes].forEach(({ reject }) => reject(new Error(message)));
+  snapshotLength.promise.then((value) => {
+    if (Number.isSafeInteger(value) && value > 0) length.resolve((said = value));
     else fail("the page's snapshot block does not say how long the snapshot is");
   });
   const decoded = ({ data }) => {
     if (data.type === "wasm") wasm.resolve(data.module);
-    else if (data.type === "snapshot" && data.bytes.length !== snapshot?.length) {
-      fail(`the page's snapshot holds ${data.bytes.length} bytes, not the ${snapshot?.length} its block says`);
+    else if (data.type === "snapshot" && data.bytes.length !== said) {
+      fail(`the page's snapshot holds ${data.bytes.length} bytes, not the ${said} its block says`);
     } else if (data.type === "snapshot") {
-      snapshot.set(data.bytes);
       milestone("snapshot-decoded");
-      done.resolve(snapshot);
+      bytes.resolve(data.bytes);
     } else if (data.type === "numpy") numpy.resolve(data.bytes);
     else if (data.type === "failed" && data.name === NUMPY) numpy.reject(new Error(data.message));
     else if (data.type === "failed") fail(data.message);
@@ -86,7 +84,7 @@ function fromDecoder() {
     decoder.postMessage({ type: "numpy" });
     return numpy.promise;
   };
-  return { wasm: wasm.promise, snapshot: { buffer: buffer.promise, done: done.promise }, numpy: askForNumpy };
+  return { wasm: wasm.promise, snapshot: { length: length.promise, bytes: bytes.promise }, numpy: askForNumpy };
 }
 
 const never = () => new Promise(() => {});
@@ -98,31 +96,27 @@ async function boot({ useSnapshot }) {
   decoded.wasm.then(() => milestone("wasm-compiled"), () => {});
   instantiateFrom(decoded.wasm, () => milestone("wasm-instantiated"));
   const lock = await assetJson("pyodide-lock.json");
-  const stdlib = assetBytes("python_stdlib.zip");
-  // Pyodide creates and instantiates its module once it has the snapshot's buffer, while the snapshot
-  // is still decoded, and copies the snapshot into memory after it has the stdlib: so the stdlib is
-  // handed over only once the snapshot is whole (never if it is bad: the boot fails below).
   const files = {
     "pyodide-lock.json": assetBytes("pyodide-lock.json"),
     [WASM]: new Uint8Array(0), // fetched by Pyodide, but instantiated from the module compiled as it came
-    "python_stdlib.zip": useSnapshot ? decoded.snapshot.done.then(() => stdlib, never) : stdlib,
+    "python_stdlib.zip": assetBytes("python_stdlib.zip"),
   };
   const sources = assetJson("sources.json");
   sources.catch(() => {}); // awaited later, where its error is reported
-  if (useSnapshot) decoded.snapshot.done.then(() => progress("restore"), () => {});
+  if (useSnapshot) decoded.snapshot.bytes.then(() => progress("restore"), () => {});
   progress("compile");
   serveAssets(files);
   const pyodide = await Promise.race([
     bootPyodide({
       indexURL: ASSET_BASE,
-      snapshot: useSnapshot ? decoded.snapshot.buffer : undefined,
+      snapshot: useSnapshot ? decoded.snapshot : undefined,
       stdout: (line) => console.log(line),
       stderr: (line) => console.warn(line),
     }),
     // A wasm that could not be decoded or compiled: Pyodide would log its failed instantiation and wait
-    // forever; and for a snapshot that turns out bad, for the stdlib.
+    // forever. A snapshot that turns out bad fails the boot at once, whatever Pyodide is doing.
     decoded.wasm.then(never),
-    decoded.snapshot.done.then(never),
+    decoded.snapshot.bytes.then(never),
   ]);
   milestone("pyodide-loaded");
   // A snapshot has the lesson imported already (build.py makes none where a module fails to import);
