@@ -28,6 +28,7 @@ from pagebuild.npm import ensure_node_modules  # noqa: E402
 from pagebuild.output import staging_folder, swap_in  # noqa: E402
 from pagebuild.packages import PackageError, trimmed_lock, verified_wheel, wheel_from_registry  # noqa: E402
 from pagebuild.page import data_blocks, fill_page, gzipped, python_sources  # noqa: E402
+from pagebuild.pyodide_edits import EditError, write_edited_module  # noqa: E402
 from pagebuild.snapshot import cached_snapshot  # noqa: E402
 from pagebuild.stdlib import trim_stdlib  # noqa: E402
 from pagebuild.site import index_page, lesson_content  # noqa: E402
@@ -78,7 +79,12 @@ def main(argv=None) -> None:
     log(f"rendered the lesson: {content.title!r}", t)
     notebook = notebook_bytes(lesson_notebook(content.title, content.outputs))  # its "Download as notebook"
 
-    # 4. JavaScript: the page script (IIFE, inline) and the worker (an ES module text, Pyodide's loader inside).
+    # 4. JavaScript: the page script (IIFE, inline) and the worker (an ES module text, Pyodide's loader inside,
+    #    with pyodide.asm.js as edited here; the snapshot maker below runs the same edited copy).
+    try:
+        write_edited_module(PYODIDE)
+    except EditError as error:
+        raise SystemExit(f"build.py: {error}") from None
     page_script = page_bundle(ROOT, ROOT / "web" / "js" / "main.js")
     worker_script = worker_bundle(ROOT, ROOT / "web" / "js" / "runtime" / "worker.js")
     decoder_script = worker_bundle(ROOT, ROOT / "web" / "js" / "runtime" / "decoder.js")

@@ -22,6 +22,7 @@ from pagebuild.npm import npm_packages_stale
 from pagebuild.output import exchange, staging_folder, swap_in
 from pagebuild.packages import PackageError, trimmed_lock, verified_wheel, wheel_from_registry
 from pagebuild.page import ascii_css, ascii_html, data_blocks, gzipped, state_script, with_widget_data
+from pagebuild.pyodide_edits import EDITED, EDITS, PYODIDE_VERSION, EditError, edited_module, write_edited_module
 from pagebuild.runs import RUN_CLOSE, RUN_OPEN, WIDGET_BLOCKS, TopLevelBlocks, grouped_in_runs
 from pagebuild.site import index_page
 from pagebuild.stdlib import keeps, trim_stdlib
@@ -370,6 +371,49 @@ def write_locks(root, wanted, installed):
     if installed is not None:
         (root / "node_modules").mkdir()
         (root / "node_modules" / ".package-lock.json").write_text(json.dumps({"packages": installed}))
+
+
+def test_each_edit_of_pyodide_finds_its_text_once_and_the_edited_copy_is_marked():
+    original = (PYODIDE / "pyodide.asm.js").read_text(encoding="utf-8")
+    edited = edited_module(PYODIDE)
+    for edit in EDITS:
+        assert original.count(edit.find) == 1, edit.name
+        assert edited.count(edit.replace) == 1, edit.name
+    assert edited.endswith(f'_createPyodideModule.editedFor = "{PYODIDE_VERSION}";\n')
+    # nothing else changed: undoing the edits gives Pyodide's file back
+    for edit in reversed(EDITS):
+        edited = edited.replace(edit.replace, edit.find)
+    assert edited == original
+
+
+def fake_pyodide(folder: Path, version: str = PYODIDE_VERSION, drop: str = "") -> Path:
+    """A copy of Pyodide's package.json (at `version`) and pyodide.asm.js (without the text `drop`) in `folder`."""
+    folder.mkdir()
+    package = json.loads((PYODIDE / "package.json").read_text())
+    (folder / "package.json").write_text(json.dumps({**package, "version": version}))
+    (folder / "pyodide.asm.js").write_text((PYODIDE / "pyodide.asm.js").read_text(encoding="utf-8").replace(drop, ""), encoding="utf-8")
+    return folder
+
+
+def test_an_edit_whose_text_is_not_there_stops_the_build_naming_it_and_the_file(tmp_path):
+    pyodide = fake_pyodide(tmp_path / "pyodide", drop=EDITS[1].find)
+    with pytest.raises(EditError) as error:
+        edited_module(pyodide)
+    assert str(error.value) == f"{pyodide / 'pyodide.asm.js'}: the text of the edit '{EDITS[1].name}' is there 0 times, not once"
+
+
+def test_the_edits_refuse_another_pyodide_version(tmp_path):
+    pyodide = fake_pyodide(tmp_path / "pyodide", version="0.28.0")
+    with pytest.raises(EditError, match=f"edits Pyodide {PYODIDE_VERSION}'s pyodide.asm.js, but .* holds Pyodide 0.28.0"):
+        edited_module(pyodide)
+
+
+def test_the_edited_copy_is_what_package_json_maps_and_keeps_pyodides_browser_field(tmp_path):
+    assert (ROOT / json.loads((ROOT / "package.json").read_text())["imports"]["#pyodide.asm.js"]).resolve() == EDITED
+    out = write_edited_module(PYODIDE, tmp_path / "edited" / "pyodide.asm.js")
+    assert out.read_text(encoding="utf-8") == edited_module(PYODIDE)
+    browser = json.loads((PYODIDE / "package.json").read_text())["browser"]
+    assert json.loads(out.with_name("package.json").read_text())["browser"] == browser and browser["fs"] is False
 
 
 def test_npm_is_stale_when_nothing_is_installed(tmp_path):

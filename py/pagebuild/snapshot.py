@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pagebuild.cache import read_cached, write_cached
+from pagebuild.pyodide_edits import EDITED
 
 MAKER = Path(__file__).with_name("snapshot.mjs")
 RUNTIME_JS = Path(__file__).parents[2] / "web" / "js" / "runtime"
@@ -30,9 +31,10 @@ class Snapshot:
 
 
 def snapshot_key(pyodide_dir: Path, stdlib: bytes, sources: dict, wheel: bytes | None) -> str:
-    """A hash of everything the snapshot depends on: Pyodide's wasm and loader, the stdlib, our code, NumPy, the maker."""
+    """A hash of everything the snapshot depends on: Pyodide's wasm and loader (as the build edits it), the stdlib,
+    our code, NumPy, the maker."""
     digest = hashlib.sha256()
-    for part in (Path(pyodide_dir, "pyodide.asm.wasm").read_bytes(), Path(pyodide_dir, "pyodide.asm.js").read_bytes(),
+    for part in (Path(pyodide_dir, "pyodide.asm.wasm").read_bytes(), EDITED.read_bytes(),
                  stdlib, json.dumps(sources, sort_keys=True).encode(), wheel or b"no numpy", MAKER.read_bytes(),
                  *(path.read_bytes() for path in SHARED_JS)):
         digest.update(hashlib.sha256(part).digest())

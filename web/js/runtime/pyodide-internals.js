@@ -3,8 +3,10 @@
 // only loadPyodide's documented options and the public API.
 //
 // The internals used:
-// - importing pyodide.asm.js defines `globalThis._createPyodideModule`, so that loadPyodide does not
-//   import() it from indexURL (a made-up origin, which the page's CSP refuses);
+// - pyodide.asm.js as the build edits it (py/pagebuild/pyodide_edits.py: the main module's GOT made on
+//   demand), which package.json maps "#pyodide.asm.js" to; importing it defines
+//   `globalThis._createPyodideModule`, so that loadPyodide does not import() it from indexURL (a made-up
+//   origin, which the page's CSP refuses);
 // - the memory snapshot options `_makeSnapshot` / `_loadSnapshot` (of which loadPyodide reads only the
 //   length before restoring) and `makeMemorySnapshot()`; that loadPyodide restores, with
 //   `API.restoreSnapshot`, right after the module `_createPyodideModule` made has run;
@@ -13,15 +15,18 @@
 //   `_emscripten_builtin_malloc`, `_emscripten_builtin_free` and `HEAPU8`, to zero the C heap's free memory;
 // - Pyodide's one `WebAssembly.instantiateStreaming` call, for pyodide.asm.wasm.
 
-import "pyodide/pyodide.asm.js";
+import "#pyodide.asm.js";
 import { loadPyodide, version } from "pyodide";
 
 export const PYODIDE_VERSION = "0.27.7";
 
-/** Fail unless the Pyodide this code was bundled or run with is the version its internals were read in. */
+/** Fail unless the Pyodide this code was bundled or run with is the version its internals were read in, edited by the build. */
 export function checkPyodideVersion() {
   if (version !== PYODIDE_VERSION) {
     throw new Error(`this runtime uses Pyodide ${PYODIDE_VERSION}'s internals, but Pyodide ${version} is installed`);
+  }
+  if (globalThis._createPyodideModule?.editedFor !== PYODIDE_VERSION) {
+    throw new Error(`this runtime needs Pyodide ${PYODIDE_VERSION}'s pyodide.asm.js as the build edits it (py/pagebuild/pyodide_edits.py)`);
   }
 }
 
