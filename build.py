@@ -121,9 +121,11 @@ def main(argv=None) -> None:
     widget_blocks = {widget: [block for name, value in assets.items()  # each right after its widget, read once it has painted
                               for block in data_blocks(name, gz(json.dumps(value, separators=(",", ":")).encode("utf-8")), gzip=True, page=True)]
                      for widget, assets in content.widget_assets.items()}
+    # At the start of the body: the decoding worker's code (a few kB), on which both workers start, so that the
+    # decoding worker is up before the wasm's first part is parsed (it started ~80 ms after, from the end of the body).
+    boot_blocks = data_blocks("decoder.js", decoder_script.encode("ascii"), gzip=False)
     blocks = [  # after the body, in the order the worker needs them, each part handed over as soon as it is parsed
-        *data_blocks("decoder.js", decoder_script.encode("ascii"), gzip=False),  # a few kB: it starts at once
-        *data_blocks("worker.js", gz(worker_script.encode("ascii")), gzip=True),  # both workers start on this one
+        *data_blocks("worker.js", gz(worker_script.encode("ascii")), gzip=True),  # the Python worker imports it once parsed
         *data_blocks("pyodide-lock.json", json.dumps(trimmed_lock(lock, ["numpy"] if wheel else [])).encode("utf-8"), gzip=False),
         *data_blocks("pyodide.asm.wasm", large["wasm"], gzip=True),
         *data_blocks("snapshot.bin", large["snapshot"], gzip=True, length=snapshot.size),  # Pyodide sizes its memory by it
@@ -143,7 +145,7 @@ def main(argv=None) -> None:
         write(staged / "lesson.html", fill_page(
             (ROOT / "web" / "page.html").read_text(), title=content.title, styles=styles, toc=content.toc,
             body=content.body, page_script=page_script, states=content.states, widget_blocks=widget_blocks,
-            numpy_live=bool(wheel), blocks=blocks))
+            numpy_live=bool(wheel), boot_blocks=boot_blocks, blocks=blocks))
         write(staged / "index.html", index_page("lesson.html"))
         write(staged / "lesson.ipynb", notebook)  # the same notebook as the page's link hands out
         for file in staged.iterdir():  # dated when the build read its inputs: an edit made since is newer

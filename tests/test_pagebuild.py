@@ -21,7 +21,7 @@ from pagebuild.csp import content_security_policy, source_hash
 from pagebuild.npm import npm_packages_stale
 from pagebuild.output import exchange, staging_folder, swap_in
 from pagebuild.packages import PackageError, trimmed_lock, verified_wheel, wheel_from_registry
-from pagebuild.page import ascii_css, ascii_html, data_blocks, gzipped, state_script, with_widget_data
+from pagebuild.page import ascii_css, ascii_html, data_blocks, fill_page, gzipped, state_script, with_widget_data
 from pagebuild.pyodide_edits import EDITED, EDITS, PYODIDE_VERSION, EditError, edited_module, write_edited_module
 from pagebuild.runs import RUN_CLOSE, RUN_OPEN, WIDGET_BLOCKS, TopLevelBlocks, grouped_in_runs
 from pagebuild.site import index_page
@@ -134,6 +134,18 @@ def test_each_widget_is_followed_by_its_state_a_mount_and_its_blocks_once_its_fi
     assert page.endswith(f"</section>\n{mount}\n")
     with pytest.raises(ValueError, match="not closed by </figure>"):
         with_widget_data('<figure><div class="widget" data-widget="explore"></div>', {}, {})
+
+
+def test_the_boot_blocks_open_the_body_and_the_other_data_blocks_close_it_each_fed():
+    template = "<html><head>$page_script</head><body>\n$boot_blocks\n<main>$body</main>\n$data_blocks</body></html>"
+    boot, late = data_blocks("decoder.js", b"\x00<code", gzip=False), data_blocks("worker.js", b"bundle", gzip=False)
+    fill = dict(title="T", styles=[], toc="", body="<p>prose</p>", page_script="", states={}, widget_blocks={}, numpy_live=True)
+    page = fill_page(template, **fill, boot_blocks=boot, blocks=late)
+    feed = b"<script>lesson.bridge.feed()</script>\n"
+    assert page.startswith(b"<html><head><script></script></head><body>\n" + boot[0] + feed + b"<main>")
+    assert page.index(b"<p>prose</p>") < page.index(late[0]) and page.endswith(late[0] + feed + b"</body></html>")
+    with pytest.raises(ValueError, match=r"a \$boot_blocks line, a \$body slot and a \$data_blocks slot"):
+        fill_page(template.replace("$boot_blocks\n", ""), **fill, boot_blocks=boot, blocks=late)
 
 
 def test_text_for_a_windows_1252_page_is_ascii():

@@ -102,10 +102,12 @@ def with_widget_data(body: str, states: dict, widget_blocks: dict[str, list[byte
 
 
 def fill_page(template: str, *, title: str, styles: list[str], toc: str, body: str, page_script: str,
-              states: dict, widget_blocks: dict[str, list[bytes]], numpy_live: bool, blocks: list[bytes]) -> bytes:
+              states: dict, widget_blocks: dict[str, list[bytes]], numpy_live: bool, boot_blocks: list[bytes],
+              blocks: list[bytes]) -> bytes:
     """The page (windows-1252 bytes): `template` filled in, a CSP hashing its inline code, the body's blocks
     grouped in runs (see pagebuild.runs), each widget's state and data blocks after it in the body (see
-    with_widget_data), the other data blocks at the end of <body>, each followed by FEED_SCRIPT."""
+    with_widget_data), `boot_blocks` at the start of <body> and the other data blocks at its end, each
+    followed by FEED_SCRIPT."""
     styles = [ascii_css(style) for style in styles]
     page_script = page_script.replace("</script", "<\\/script")
     values = {
@@ -118,11 +120,13 @@ def fill_page(template: str, *, title: str, styles: list[str], toc: str, body: s
         "mount_script": f"<script>{MOUNT_SCRIPT}</script>",
     }
     feed = f"<script>{FEED_SCRIPT}</script>\n".encode("ascii")
-    head, body_marker, rest = template.partition("$body")
+    top, boot_marker, rest = template.partition("$boot_blocks\n")
+    head, body_marker, rest = rest.partition("$body")
     middle, blocks_marker, tail = rest.partition("$data_blocks")
-    if not body_marker or not blocks_marker:
-        raise ValueError("the page template needs a $body slot and, after it, a $data_blocks slot")
-    return (fill(head, values) + with_widget_data(ascii_html(grouped_in_runs(body)), states, widget_blocks) + fill(middle, values)
+    if not boot_marker or not body_marker or not blocks_marker:
+        raise ValueError("the page template needs, in this order, a $boot_blocks line, a $body slot and a $data_blocks slot")
+    return (fill(top, values) + b"".join(block + feed for block in boot_blocks) + fill(head, values)
+            + with_widget_data(ascii_html(grouped_in_runs(body)), states, widget_blocks) + fill(middle, values)
             + b"".join(block + feed for block in blocks) + fill(tail, values))
 
 

@@ -101,8 +101,10 @@ export class Bridge extends EventTarget {
 
   /**
    * Take the packed data blocks the HTML parser has reached. build.py puts a call to this after each
-   * block, so the worker starts as soon as its code is in and gets each asset while the rest still loads
-   * (posted at once: the page's own message queue waits for the parser, the worker's does not).
+   * block. The workers start on the decoding worker's code, the first block (at the start of the body),
+   * so that both are up before the wasm's first part comes; the Python worker gets its bundle once that
+   * block is in, and each asset while the rest still loads (posted at once: the page's own message
+   * queue waits for the parser, the workers' do not).
    */
   feed(root = document) {
     for (const block of root.querySelectorAll("script[data-asset]:not([data-page])")) {
@@ -112,7 +114,8 @@ export class Bridge extends EventTarget {
       const asset = { name, part: Number(part), parts: Number(parts), text: block.textContent, gzip: block.hasAttribute("data-gzip"),
                       length: Number(block.dataset.length) };
       this.assets.set(key, asset);
-      if (name === WORKER_CODE && asset.part === asset.parts - 1) this.start();
+      if (name === DECODER_CODE && asset.part === asset.parts - 1) this.start();
+      else if (name === WORKER_CODE && asset.part === asset.parts - 1) this.postWorkerCode();
       else if (name !== WORKER_CODE && name !== DECODER_CODE) this.post(asset);
     }
     for (const block of root.querySelectorAll("script[data-asset][data-page]")) this.pageAssets.take(block);
@@ -209,11 +212,18 @@ export class Bridge extends EventTarget {
       else if (data.type === "failed") { clearTimeout(timer); this.bootFailed(worker, useSnapshot, data.error.message); }
     };
     worker.postMessage({ type: "decoder", code: decoderCode, page: channel.port2, withSnapshot: useSnapshot }, [channel.port2]);
-    worker.postMessage({ type: "code", bundle: new Blob(this.code(WORKER_CODE)) });
+    worker.postMessage({ type: "boot", useSnapshot }); // kept by the worker's first code until its bundle is in
+    this.postWorkerCode();
     // Boot with every asset fed so far; feed() posts the rest as the parser reaches them.
-    worker.postMessage({ type: "boot", useSnapshot });
     for (const asset of this.assets.values()) if (asset.name !== WORKER_CODE && asset.name !== DECODER_CODE) this.post(asset);
     if (this.allFed) for (const each of [worker, this.decoder]) each.postMessage({ type: "all-assets" });
+  }
+
+  /** Send the Python worker its bundle, once the worker exists and every part of the bundle's block is in. */
+  postWorkerCode() {
+    const parts = this.code(WORKER_CODE);
+    const expected = [...this.assets.values()].find((asset) => asset.name === WORKER_CODE)?.parts;
+    if (this.worker && parts.length && parts.length === expected) this.worker.postMessage({ type: "code", bundle: new Blob(parts) });
   }
 
   booted({ snapshot, failures, ms, milestones }) {
