@@ -121,8 +121,9 @@ def main(argv=None) -> None:
     widget_blocks = {widget: [block for name, value in assets.items()  # each right after its widget, read once it has painted
                               for block in data_blocks(name, gz(json.dumps(value, separators=(",", ":")).encode("utf-8")), gzip=True, page=True)]
                      for widget, assets in content.widget_assets.items()}
-    # At the start of the body: the decoding worker's code (a few kB), on which both workers start, so that the
-    # decoding worker is up before the wasm's first part is parsed (it started ~80 ms after, from the end of the body).
+    # Inside the lesson (see boot_position): the decoding worker's code (a few kB), on which both workers start, so
+    # that the decoding worker is up before the wasm's first part is parsed (started from the end of the body, it
+    # took that part up ~80 ms late).
     boot_blocks = data_blocks("decoder.js", decoder_script.encode("ascii"), gzip=False)
     blocks = [  # after the body, in the order the worker needs them, each part handed over as soon as it is parsed
         *data_blocks("worker.js", gz(worker_script.encode("ascii")), gzip=True),  # the Python worker imports it once parsed

@@ -136,16 +136,18 @@ def test_each_widget_is_followed_by_its_state_a_mount_and_its_blocks_once_its_fi
         with_widget_data('<figure><div class="widget" data-widget="explore"></div>', {}, {})
 
 
-def test_the_boot_blocks_open_the_body_and_the_other_data_blocks_close_it_each_fed():
-    template = "<html><head>$page_script</head><body>\n$boot_blocks\n<main>$body</main>\n$data_blocks</body></html>"
+def test_the_boot_blocks_come_before_a_section_past_the_lessons_first_third_and_the_others_close_the_body():
+    template = "<html><head>$page_script</head><body>\n<main>$body</main>\n$data_blocks</body></html>"
     boot, late = data_blocks("decoder.js", b"\x00<code", gzip=False), data_blocks("worker.js", b"bundle", gzip=False)
-    fill = dict(title="T", styles=[], toc="", body="<p>prose</p>", page_script="", states={}, widget_blocks={}, numpy_live=True)
-    page = fill_page(template, **fill, boot_blocks=boot, blocks=late)
+    body = "".join(f"<h2>Section {n}</h2>\n<p>{'text ' * 40}</p>\n" for n in range(6))
+    fill = dict(title="T", styles=[], toc="", page_script="", states={}, widget_blocks={}, numpy_live=True)
+    page = fill_page(template, **fill, body=body, boot_blocks=boot, blocks=late)
     feed = b"<script>lesson.bridge.feed()</script>\n"
-    assert page.startswith(b"<html><head><script></script></head><body>\n" + boot[0] + feed + b"<main>")
-    assert page.index(b"<p>prose</p>") < page.index(late[0]) and page.endswith(late[0] + feed + b"</body></html>")
-    with pytest.raises(ValueError, match=r"a \$boot_blocks line, a \$body slot and a \$data_blocks slot"):
-        fill_page(template.replace("$boot_blocks\n", ""), **fill, boot_blocks=boot, blocks=late)
+    assert page.index(b"<h2>Section 1</h2>") < page.index(boot[0] + feed + b"<h2>Section 2</h2>")
+    assert page.endswith(late[0] + feed + b"</body></html>")
+    # a lesson with no heading past its first third: at its end, still before the other blocks
+    page = fill_page(template, **fill, body=f"<h2>Only</h2>\n<p>{'text ' * 40}end</p>", boot_blocks=boot, blocks=late)
+    assert page.index(b"end</p>") < page.index(boot[0]) < page.index(b"</main>") < page.index(late[0])
 
 
 def test_text_for_a_windows_1252_page_is_ascii():

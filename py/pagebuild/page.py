@@ -106,8 +106,8 @@ def fill_page(template: str, *, title: str, styles: list[str], toc: str, body: s
               blocks: list[bytes]) -> bytes:
     """The page (windows-1252 bytes): `template` filled in, a CSP hashing its inline code, the body's blocks
     grouped in runs (see pagebuild.runs), each widget's state and data blocks after it in the body (see
-    with_widget_data), `boot_blocks` at the start of <body> and the other data blocks at its end, each
-    followed by FEED_SCRIPT."""
+    with_widget_data), `boot_blocks` inside the lesson (see boot_position) and the other data blocks at
+    the end of <body>, each followed by FEED_SCRIPT."""
     styles = [ascii_css(style) for style in styles]
     page_script = page_script.replace("</script", "<\\/script")
     values = {
@@ -120,14 +120,22 @@ def fill_page(template: str, *, title: str, styles: list[str], toc: str, body: s
         "mount_script": f"<script>{MOUNT_SCRIPT}</script>",
     }
     feed = f"<script>{FEED_SCRIPT}</script>\n".encode("ascii")
-    top, boot_marker, rest = template.partition("$boot_blocks\n")
-    head, body_marker, rest = rest.partition("$body")
+    head, body_marker, rest = template.partition("$body")
     middle, blocks_marker, tail = rest.partition("$data_blocks")
-    if not boot_marker or not body_marker or not blocks_marker:
-        raise ValueError("the page template needs, in this order, a $boot_blocks line, a $body slot and a $data_blocks slot")
-    return (fill(top, values) + b"".join(block + feed for block in boot_blocks) + fill(head, values)
-            + with_widget_data(ascii_html(grouped_in_runs(body)), states, widget_blocks) + fill(middle, values)
-            + b"".join(block + feed for block in blocks) + fill(tail, values))
+    if not body_marker or not blocks_marker:
+        raise ValueError("the page template needs a $body slot and, after it, a $data_blocks slot")
+    lesson = with_widget_data(ascii_html(grouped_in_runs(body)), states, widget_blocks)
+    at = boot_position(lesson)
+    return (fill(head, values) + lesson[:at] + b"".join(block + feed for block in boot_blocks) + lesson[at:]
+            + fill(middle, values) + b"".join(block + feed for block in blocks) + fill(tail, values))
+
+
+def boot_position(lesson: bytes) -> int:
+    """Where the boot blocks go in the lesson's body: before the first section heading past its first third.
+    The workers start there (~85 ms into a load): late enough not to slow the parsing of the first
+    sections (first paint), early enough for the decoding worker to be up before the wasm's first part."""
+    at = lesson.find(b"<h2", len(lesson) // 3)
+    return at if at >= 0 else len(lesson)
 
 
 def fill(template: str, values: dict) -> bytes:

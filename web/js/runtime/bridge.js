@@ -101,10 +101,10 @@ export class Bridge extends EventTarget {
 
   /**
    * Take the packed data blocks the HTML parser has reached. build.py puts a call to this after each
-   * block. The workers start on the decoding worker's code, the first block (at the start of the body),
-   * so that both are up before the wasm's first part comes; the Python worker gets its bundle once that
-   * block is in, and each asset while the rest still loads (posted at once: the page's own message
-   * queue waits for the parser, the workers' do not).
+   * block. The workers start on the decoding worker's code, the first block (inside the lesson, see
+   * py/pagebuild/page.py's boot_position), so that both are up before the wasm's first part comes; the
+   * Python worker gets its bundle once that block is in, and each asset while the rest still loads
+   * (posted at once: the page's own message queue waits for the parser, the workers' do not).
    */
   feed(root = document) {
     for (const block of root.querySelectorAll("script[data-asset]:not([data-page])")) {
