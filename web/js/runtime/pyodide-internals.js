@@ -4,9 +4,9 @@
 //
 // The internals used:
 // - pyodide.asm.js as the build edits it (py/pagebuild/pyodide_edits.py: the main module's GOT made on
-//   demand), which package.json maps "#pyodide.asm.js" to; importing it defines
-//   `globalThis._createPyodideModule`, so that loadPyodide does not import() it from indexURL (a made-up
-//   origin, which the page's CSP refuses);
+//   demand; no Python compiled to restore a snapshot), which package.json maps "#pyodide.asm.js" to;
+//   importing it defines `globalThis._createPyodideModule`, so that loadPyodide does not import() it
+//   from indexURL (a made-up origin, which the page's CSP refuses);
 // - the memory snapshot options `_makeSnapshot` / `_loadSnapshot` (of which loadPyodide reads only the
 //   length before restoring) and `makeMemorySnapshot()`; that loadPyodide restores, with
 //   `API.restoreSnapshot`, right after the module `_createPyodideModule` made has run;
