@@ -144,10 +144,13 @@ export class Bridge extends EventTarget {
   /** The names of Python's blocks (NumPy's too, if this page carries it) that are missing or lack parts. */
   incompleteBlocks() {
     const names = [...PYTHON_BLOCKS, ...(this.numpy === "off" ? [] : ["numpy.bin"])];
-    return names.filter((name) => {
-      const parts = [...this.assets.values()].filter((asset) => asset.name === name);
-      return !parts.length || parts.length < parts[0].parts;
-    });
+    return names.filter((name) => !this.isWhole(name));
+  }
+
+  /** Whether every part of data block `name` has been fed. */
+  isWhole(name) {
+    const parts = [...this.assets.values()].filter((asset) => asset.name === name);
+    return parts.length > 0 && parts.length >= parts[0].parts;
   }
 
   /** This copy lacks blocks Python needs (`names`): fail now, saying which. */
@@ -221,9 +224,7 @@ export class Bridge extends EventTarget {
 
   /** Send the Python worker its bundle, once the worker exists and every part of the bundle's block is in. */
   postWorkerCode() {
-    const parts = this.code(WORKER_CODE);
-    const expected = [...this.assets.values()].find((asset) => asset.name === WORKER_CODE)?.parts;
-    if (this.worker && parts.length && parts.length === expected) this.worker.postMessage({ type: "code", bundle: new Blob(parts) });
+    if (this.worker && this.isWhole(WORKER_CODE)) this.worker.postMessage({ type: "code", bundle: new Blob(this.code(WORKER_CODE)) });
   }
 
   booted({ snapshot, failures, ms, milestones }) {
